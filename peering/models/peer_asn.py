@@ -1,0 +1,86 @@
+"""Peer ASN: a peer's autonomous system associated with a subscription, and its contacts."""
+
+from django.db import models
+from django.db.models.functions import Lower
+
+from peering.enums import ContactRole, ValidationState
+from peering.validators import ASN_MAX
+from portal.validators import validate_arm_name
+
+
+class PeerAsn(models.Model):
+    """ARM `Microsoft.Peering/peerAsns`: a subscription-scoped association of a peer's ASN.
+
+    Microsoft (an operator) approves or rejects it; only Approved ones may request peerings.
+    """
+
+    subscription = models.ForeignKey(
+        "portal.Subscription", on_delete=models.CASCADE, related_name="peer_asns"
+    )
+    name = models.CharField(max_length=63, validators=[validate_arm_name])
+    peer_asn = models.PositiveBigIntegerField(verbose_name="Peer ASN")
+    peer_name = models.CharField(max_length=100)
+    validation_state = models.CharField(
+        max_length=16, choices=ValidationState.choices, default=ValidationState.PENDING
+    )
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "Peer ASN"
+        verbose_name_plural = "Peer ASNs"
+        constraints = [
+            models.UniqueConstraint("subscription", Lower("name"), name="peer_asn_name_unique_ci"),
+            models.UniqueConstraint(
+                fields=["subscription", "peer_asn"], name="peer_asn_once_per_subscription"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(peer_asn__gte=1, peer_asn__lte=ASN_MAX),
+                name="peer_asn_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(validation_state__in=ValidationState.values),
+                name="peer_asn_validation_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (AS{self.peer_asn})"
+
+    @property
+    def resource_id(self) -> str:
+        return (
+            f"/subscriptions/{self.subscription_id}/providers/Microsoft.Peering/peerAsns/{self.name}"
+        )
+
+    @property
+    def is_approved(self) -> bool:
+        return self.validation_state == ValidationState.APPROVED
+
+
+class PeerContact(models.Model):
+    """One contact of a Peer ASN (ARM `peerContactDetail`)."""
+
+    peer_asn = models.ForeignKey(PeerAsn, on_delete=models.CASCADE, related_name="contacts")
+    role = models.CharField(max_length=16, choices=ContactRole.choices)
+    email = models.EmailField(max_length=254)
+    phone = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=ContactRole.values), name="peer_contact_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.email}"

@@ -1,0 +1,155 @@
+"""Peering and its connections (ARM `Microsoft.Peering/peerings`).
+
+The Create a Peering wizard writes these through `peering.services`; the lifecycle moves
+connection states. Fields carry the API's names so the API layer is a thin mapping.
+"""
+
+import uuid
+
+from django.db import models
+from django.db.models.functions import Lower
+
+from peering.enums import (
+    ConnectionState,
+    DirectPeeringType,
+    Kind,
+    ProvisioningState,
+    SessionAddressProvider,
+    SessionState,
+    SkuName,
+)
+from portal.validators import validate_arm_name
+
+
+class Peering(models.Model):
+    """A peering between a peer ASN and Microsoft (AS8075) in one metro."""
+
+    subscription = models.ForeignKey(
+        "portal.Subscription", on_delete=models.CASCADE, related_name="peerings"
+    )
+    resource_group = models.ForeignKey(
+        "portal.ResourceGroup", on_delete=models.PROTECT, related_name="peerings"
+    )
+    name = models.CharField(max_length=63, validators=[validate_arm_name])
+    region = models.ForeignKey("portal.AzureRegion", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    sku_name = models.CharField(max_length=32, choices=SkuName.choices, verbose_name="SKU")
+    peering_location = models.ForeignKey(
+        "peering.PeeringLocation", on_delete=models.PROTECT, related_name="peerings"
+    )
+    direct_peering_type = models.CharField(
+        max_length=32, choices=DirectPeeringType.choices, blank=True
+    )
+    peer_asn = models.ForeignKey(
+        "peering.PeerAsn", on_delete=models.PROTECT, related_name="peerings"
+    )
+    tags = models.JSONField(default=dict, blank=True)
+    provisioning_state = models.CharField(
+        max_length=16, choices=ProvisioningState.choices, default=ProvisioningState.SUCCEEDED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "resource_group", Lower("name"), name="peering_name_unique_in_group_ci"
+            ),
+            models.CheckConstraint(condition=models.Q(kind__in=Kind.values), name="peering_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def resource_id(self) -> str:
+        return (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group.name}"
+            f"/providers/Microsoft.Peering/peerings/{self.name}"
+        )
+
+
+class PeeringConnection(models.Model):
+    """A Direct or Exchange connection of a peering, with its BGP session."""
+
+    peering = models.ForeignKey(Peering, on_delete=models.CASCADE, related_name="connections")
+    direct_facility = models.ForeignKey(
+        "peering.DirectFacility",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="connections",
+    )
+    exchange = models.ForeignKey(
+        "peering.Exchange",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="connections",
+    )
+    connection_identifier = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    session_address_provider = models.CharField(
+        max_length=16, choices=SessionAddressProvider.choices, blank=True
+    )
+    bandwidth_mbps = models.PositiveIntegerField(null=True, blank=True)
+    provisioned_bandwidth_mbps = models.PositiveIntegerField(default=0)
+    use_for_peering_service = models.BooleanField(default=False)
+    microsoft_tracking_id = models.CharField(max_length=64, blank=True)
+    connection_state = models.CharField(
+        max_length=32, choices=ConnectionState.choices, default=ConnectionState.PENDING_APPROVAL
+    )
+    error_message = models.TextField(blank=True)
+    is_legacy = models.BooleanField(
+        default=False, help_text="Converted from a legacy peering; its settings are read-only."
+    )
+    session_prefix_v4 = models.CharField(max_length=18, blank=True)
+    session_prefix_v6 = models.CharField(max_length=43, blank=True)
+    microsoft_session_ipv4_address = models.GenericIPAddressField(
+        protocol="IPv4", null=True, blank=True
+    )
+    peer_session_ipv4_address = models.GenericIPAddressField(
+        protocol="IPv4", null=True, blank=True
+    )
+    microsoft_session_ipv6_address = models.GenericIPAddressField(
+        protocol="IPv6", null=True, blank=True
+    )
+    peer_session_ipv6_address = models.GenericIPAddressField(
+        protocol="IPv6", null=True, blank=True
+    )
+    session_state_v4 = models.CharField(
+        max_length=16, choices=SessionState.choices, default=SessionState.NONE
+    )
+    session_state_v6 = models.CharField(
+        max_length=16, choices=SessionState.choices, default=SessionState.NONE
+    )
+    max_prefixes_advertised_v4 = models.PositiveIntegerField(null=True, blank=True)
+    max_prefixes_advertised_v6 = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(direct_facility__isnull=False, exchange__isnull=True)
+                    | models.Q(direct_facility__isnull=True, exchange__isnull=False)
+                ),
+                name="connection_at_facility_or_exchange",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(connection_state__in=ConnectionState.values),
+                name="connection_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.peering.name} @ {self.facility_name}"
+
+    @property
+    def facility_name(self) -> str:
+        place = self.direct_facility or self.exchange
+        return place.name if place else ""

@@ -1,0 +1,19 @@
+"""Background tasks (django.tasks). Enqueued after commit so a rolled-back write sends nothing."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.tasks import task
+
+
+@task()
+def send_email(*, subject: str, body: str, recipients: list[str]) -> int:
+    """Send one plain-text email to the given recipients."""
+    if not recipients:
+        return 0
+    return send_mail(
+        subject=subject,
+        message=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=recipients,
+        fail_silently=False,
+    )

@@ -1,0 +1,142 @@
+"""Reads scoped to the caller's roles. Every portal query starts here.
+
+An object in a subscription where the user holds no role does not exist for them (Http404);
+a Reader asking to write is refused (PermissionDenied → 403).
+"""
+
+from uuid import UUID
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from portal.models import (
+    WRITE_ROLES,
+    ActivityLog,
+    Notification,
+    ResourceGroup,
+    RoleAssignment,
+    Subscription,
+)
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def _parse_uuid(value: object) -> UUID:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise Http404("No such subscription.") from None
+
+
+def subscriptions_for_user(*, user: User) -> QuerySet[Subscription]:
+    """Subscriptions where the user holds any role."""
+    if not user.is_authenticated:
+        return Subscription.objects.none()
+    return Subscription.objects.filter(role_assignments__user=user)
+
+
+def writable_subscriptions_for_user(*, user: User) -> QuerySet[Subscription]:
+    """Subscriptions where the user may create and change resources (Owner, Contributor)."""
+    if not user.is_authenticated:
+        return Subscription.objects.none()
+    return Subscription.objects.filter(
+        role_assignments__user=user, role_assignments__role__in=WRITE_ROLES
+    )
+
+
+def role_assignments_for_user(*, user: User) -> QuerySet[RoleAssignment]:
+    if not user.is_authenticated:
+        return RoleAssignment.objects.none()
+    return RoleAssignment.objects.filter(user=user).select_related("subscription")
+
+
+def subscription_for_user(
+    *, user: User, subscription_id: object, write: bool = False
+) -> Subscription:
+    """The subscription if the user holds a role on it (404 otherwise); with write=True the role
+    must allow writing (403 otherwise)."""
+    sub_id = _parse_uuid(subscription_id)
+    if not user.is_authenticated:
+        raise Http404("No such subscription.")
+    assignment = (
+        RoleAssignment.objects.select_related("subscription")
+        .filter(user=user, subscription_id=sub_id)
+        .first()
+    )
+    if assignment is None:
+        raise Http404("No such subscription.")
+    if write and not assignment.can_write:
+        raise PermissionDenied("Your role on this subscription (Reader) does not allow changes.")
+    subscription = assignment.subscription
+    subscription.user_role = assignment.role
+    return subscription
+
+
+def ensure_can_write(*, user: User, subscription: Subscription) -> None:
+    """Raise PermissionDenied unless the user is Owner or Contributor of the subscription."""
+    if not user.is_authenticated or not RoleAssignment.objects.filter(
+        user=user, subscription=subscription, role__in=WRITE_ROLES
+    ).exists():
+        raise PermissionDenied("Your role on this subscription does not allow changes.")
+
+
+def resource_groups_for_user(
+    *, user: User, subscription: Subscription | None = None
+) -> QuerySet[ResourceGroup]:
+    qs = ResourceGroup.objects.filter(
+        subscription__in=subscriptions_for_user(user=user)
+    ).select_related("subscription", "region")
+    if subscription is not None:
+        qs = qs.filter(subscription=subscription)
+    return qs.annotate(peering_count=Count("peerings", distinct=True)).order_by(
+        "subscription__display_name", "name"
+    )
+
+
+def resource_group_for_user(
+    *, user: User, subscription_id: object, name: str, write: bool = False
+) -> ResourceGroup:
+    subscription = subscription_for_user(user=user, subscription_id=subscription_id, write=write)
+    group = (
+        ResourceGroup.objects.select_related("subscription", "region")
+        .filter(subscription=subscription, name__iexact=name)
+        .first()
+    )
+    if group is None:
+        raise Http404("No such resource group.")
+    return group
+
+
+def activity_for_user(
+    *,
+    user: User,
+    subscription: Subscription | None = None,
+    status: str = "",
+    operation: str = "",
+    resource: str = "",
+    since=None,
+) -> QuerySet[ActivityLog]:
+    qs = ActivityLog.objects.filter(subscription__in=subscriptions_for_user(user=user))
+    if subscription is not None:
+        qs = qs.filter(subscription=subscription)
+    if status:
+        qs = qs.filter(status=status)
+    if operation:
+        qs = qs.filter(operation_display__icontains=operation)
+    if resource:
+        qs = qs.filter(resource_id__icontains=resource)
+    if since is not None:
+        qs = qs.filter(timestamp__gte=since)
+    return qs.select_related("subscription")
+
+
+def notifications_for_user(*, user: User) -> QuerySet[Notification]:
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(user=user)
+
+
+def unread_notification_count(*, user: User) -> int:
+    return notifications_for_user(user=user).filter(read_at__isnull=True).count()

@@ -1,0 +1,25 @@
+"""Pure validators shared by every app: the ARM resource-name rule and safe free text."""
+
+import re
+
+from django.core.exceptions import ValidationError
+
+ARM_NAME_RE = re.compile(r"[A-Za-z0-9_.\-]{1,63}")
+ARM_NAME_MESSAGE = (
+    "The name must be 1 to 63 characters long and may contain only letters, digits, "
+    "underscores (_), periods (.) and hyphens (-)."
+)
+# Control characters (including NUL, which PostgreSQL refuses outright) have no place in names.
+CONTROL_CHARS_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def validate_arm_name(value: str) -> None:
+    """Refuse anything that is not a valid ARM resource name (anchored, unlike the swagger)."""
+    if not isinstance(value, str) or not ARM_NAME_RE.fullmatch(value):
+        raise ValidationError(ARM_NAME_MESSAGE, code="invalid_name")
+
+
+def validate_plain_text(value: str) -> None:
+    """Refuse control characters in free text fields (names of companies, people)."""
+    if CONTROL_CHARS_RE.search(value or ""):
+        raise ValidationError("Control characters are not allowed.", code="control_characters")
