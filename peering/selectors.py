@@ -23,9 +23,7 @@ def peer_asns_for_user(*, user, subscription: Subscription | None = None) -> Que
     )
 
 
-def peer_asn_for_user(
-    *, user, subscription_id: object, name: str, write: bool = False
-) -> PeerAsn:
+def peer_asn_for_user(*, user, subscription_id: object, name: str, write: bool = False) -> PeerAsn:
     """One Peer ASN by subscription and name (404 outside the user's subscriptions)."""
     subscription = subscription_for_user(user=user, subscription_id=subscription_id, write=write)
     peer_asn = (

@@ -14,9 +14,7 @@ def shell(request):
         return {"portal_name": settings.PORTAL_NAME}
     return {
         "portal_name": settings.PORTAL_NAME,
-        "shell_subscriptions": SimpleLazyObject(
-            lambda: list(subscriptions_for_user(user=user))
-        ),
+        "shell_subscriptions": SimpleLazyObject(lambda: list(subscriptions_for_user(user=user))),
         "current_subscription": SimpleLazyObject(lambda: current_subscription(request)),
         "unread_notifications": SimpleLazyObject(lambda: unread_notification_count(user=user)),
     }

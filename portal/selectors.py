@@ -76,9 +76,12 @@ def subscription_for_user(
 
 def ensure_can_write(*, user: User, subscription: Subscription) -> None:
     """Raise PermissionDenied unless the user is Owner or Contributor of the subscription."""
-    if not user.is_authenticated or not RoleAssignment.objects.filter(
-        user=user, subscription=subscription, role__in=WRITE_ROLES
-    ).exists():
+    if (
+        not user.is_authenticated
+        or not RoleAssignment.objects.filter(
+            user=user, subscription=subscription, role__in=WRITE_ROLES
+        ).exists()
+    ):
         raise PermissionDenied("Your role on this subscription does not allow changes.")
 
 

@@ -99,9 +99,10 @@ def resource_group_create(
         errors["name"] = exc.messages
     if region is None:
         errors["region"] = ["Select a region for the resource group."]
-    if "name" not in errors and ResourceGroup.objects.filter(
-        subscription=subscription, name__iexact=name
-    ).exists():
+    if (
+        "name" not in errors
+        and ResourceGroup.objects.filter(subscription=subscription, name__iexact=name).exists()
+    ):
         errors["name"] = [
             f"A resource group named '{name}' already exists in subscription "
             f"'{subscription.display_name}'."
@@ -110,7 +111,9 @@ def resource_group_create(
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            group = ResourceGroup.objects.create(subscription=subscription, name=name, region=region)
+            group = ResourceGroup.objects.create(
+                subscription=subscription, name=name, region=region
+            )
             activity_record(
                 subscription=subscription,
                 user=user,

@@ -7,7 +7,8 @@ from tests import factories
 ALL_FACTORIES = [
     getattr(factories, name)
     for name in dir(factories)
-    if name.endswith("Factory") and name != "DjangoModelFactory"
+    if name.endswith("Factory")
+    and name != "DjangoModelFactory"
     and hasattr(getattr(factories, name), "_meta")
 ]
 

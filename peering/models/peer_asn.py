@@ -58,7 +58,8 @@ class PeerAsn(models.Model):
     @property
     def resource_id(self) -> str:
         return (
-            f"/subscriptions/{self.subscription_id}/providers/Microsoft.Peering/peerAsns/{self.name}"
+            f"/subscriptions/{self.subscription_id}"
+            f"/providers/Microsoft.Peering/peerAsns/{self.name}"
         )
 
     @property

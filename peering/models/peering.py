@@ -110,15 +110,11 @@ class PeeringConnection(models.Model):
     microsoft_session_ipv4_address = models.GenericIPAddressField(
         protocol="IPv4", null=True, blank=True
     )
-    peer_session_ipv4_address = models.GenericIPAddressField(
-        protocol="IPv4", null=True, blank=True
-    )
+    peer_session_ipv4_address = models.GenericIPAddressField(protocol="IPv4", null=True, blank=True)
     microsoft_session_ipv6_address = models.GenericIPAddressField(
         protocol="IPv6", null=True, blank=True
     )
-    peer_session_ipv6_address = models.GenericIPAddressField(
-        protocol="IPv6", null=True, blank=True
-    )
+    peer_session_ipv6_address = models.GenericIPAddressField(protocol="IPv6", null=True, blank=True)
     session_state_v4 = models.CharField(
         max_length=16, choices=SessionState.choices, default=SessionState.NONE
     )

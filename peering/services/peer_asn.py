@@ -123,9 +123,10 @@ def peer_asn_create(
     rows, contact_errors = _clean_contacts(contacts)
     errors.update(contact_errors)
 
-    if "name" not in errors and PeerAsn.objects.filter(
-        subscription=subscription, name__iexact=name
-    ).exists():
+    if (
+        "name" not in errors
+        and PeerAsn.objects.filter(subscription=subscription, name__iexact=name).exists()
+    ):
         errors["name"] = [f"A Peer ASN named '{name}' already exists in this subscription."]
     if asn is not None and "peer_asn" not in errors:
         existing = PeerAsn.objects.filter(subscription=subscription, peer_asn=asn).first()
@@ -181,9 +182,7 @@ def _decide(*, peer_asn_id: int, operator, approve: bool, reason: str) -> PeerAs
     with transaction.atomic():
         # Lock the row: two operators deciding at once get one decision and one refusal.
         peer_asn = (
-            PeerAsn.objects.select_for_update()
-            .select_related("subscription")
-            .get(pk=peer_asn_id)
+            PeerAsn.objects.select_for_update().select_related("subscription").get(pk=peer_asn_id)
         )
         allowed = (
             {ValidationState.NONE, ValidationState.PENDING, ValidationState.FAILED}
@@ -198,9 +197,7 @@ def _decide(*, peer_asn_id: int, operator, approve: bool, reason: str) -> PeerAs
             raise ValidationError(
                 f"{peer_asn.name} is used by peerings; it cannot be failed while they exist."
             )
-        peer_asn.validation_state = (
-            ValidationState.APPROVED if approve else ValidationState.FAILED
-        )
+        peer_asn.validation_state = ValidationState.APPROVED if approve else ValidationState.FAILED
         peer_asn.error_message = "" if approve else reason
         peer_asn.decided_at = timezone.now()
         peer_asn.decided_by = operator
