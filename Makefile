@@ -1,0 +1,78 @@
+# Peering Portal — the two commands a newcomer needs: `make run` and `make test`.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+
+# The first Python >= 3.12 found (pyenv honours .python-version).
+PYTHON_BOOT := $(shell for p in python3.12 python3.13 python3.14 python3 python; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then \
+	command -v $$p; break; fi; done)
+
+.PHONY: help venv run test lint format migrate demo worker check-deploy chromium clean
+
+help:
+	@echo "make run    — set up, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test   — set up, run the whole test suite (SQLite, or DATABASE_URL)"
+	@echo "make lint   — ruff check and format check"
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON_BOOT)" ]; then \
+		echo "Peering Portal needs Python 3.12 or newer (Django 6.1). None was found on PATH:"; \
+		echo "install python3.12 (e.g. 'apt-get install python3.12' or 'pyenv install 3.12') and retry."; \
+		exit 1; fi
+	@echo "Creating $(VENV) with $(PYTHON_BOOT) ($$($(PYTHON_BOOT) --version))"
+	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: venv
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+
+demo: migrate
+	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
+
+# The database task worker sends the emails and runs background work; it stops with the server.
+run: demo
+	@echo "Serving Peering Portal on http://$(HOST):$(PORT)/ (operators: /admin/). Ctrl-C stops."
+	@DJANGO_DEBUG=1 $(PY) manage.py db_worker --queue-name default >var/worker.log 2>&1 & \
+	worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: venv
+	DJANGO_DEBUG=1 $(PY) manage.py db_worker
+
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "The browser tests need Chromium at $(CHROMIUM): run 'sudo apt-get install chromium'."; exit 1; \
+		fi; fi
+
+test: venv chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: venv
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+# With production variables (see README) this must print no warning.
+check-deploy: venv
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* var/staticfiles
