@@ -1,10 +1,12 @@
 """Models of the Microsoft.Peering domain, split by role."""
 
+from peering.models.draft import PeeringDraft
 from peering.models.peer_asn import PeerAsn, PeerContact
 from peering.models.peering import Peering, PeeringConnection
 from peering.models.reference import (
     DirectFacility,
     Exchange,
+    LegacyPeering,
     PeeringLocation,
     PeeringServiceLocation,
     PeeringServiceProvider,
@@ -14,10 +16,12 @@ from peering.models.reference import (
 __all__ = [
     "DirectFacility",
     "Exchange",
+    "LegacyPeering",
     "PeerAsn",
     "PeerContact",
     "Peering",
     "PeeringConnection",
+    "PeeringDraft",
     "PeeringLocation",
     "PeeringServiceLocation",
     "PeeringServiceProvider",

@@ -148,3 +148,63 @@ class PeeringServiceLocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.state}, {self.country}"
+
+
+class LegacyPeering(models.Model):
+    """A peering made before the portal existed, not yet an Azure resource.
+
+    Operators load these in admin. When the peer creates a peering of the same kind in the same
+    metro with the same ASN, the wizard lists them read-only and converts them with it.
+    """
+
+    peer_asn = models.PositiveBigIntegerField(verbose_name="Peer ASN", db_index=True)
+    peering_location = models.ForeignKey(
+        PeeringLocation, on_delete=models.CASCADE, related_name="legacy_peerings"
+    )
+    kind = models.CharField(max_length=16, default="Exchange")
+    exchange = models.ForeignKey(
+        Exchange, on_delete=models.CASCADE, null=True, blank=True, related_name="legacy_peerings"
+    )
+    direct_facility = models.ForeignKey(
+        DirectFacility,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="legacy_peerings",
+    )
+    peer_session_ipv4_address = models.GenericIPAddressField(protocol="IPv4", null=True, blank=True)
+    peer_session_ipv6_address = models.GenericIPAddressField(protocol="IPv6", null=True, blank=True)
+    microsoft_session_ipv4_address = models.GenericIPAddressField(
+        protocol="IPv4", null=True, blank=True
+    )
+    microsoft_session_ipv6_address = models.GenericIPAddressField(
+        protocol="IPv6", null=True, blank=True
+    )
+    max_prefixes_advertised_v4 = models.PositiveIntegerField(null=True, blank=True)
+    max_prefixes_advertised_v6 = models.PositiveIntegerField(null=True, blank=True)
+    bandwidth_mbps = models.PositiveIntegerField(null=True, blank=True)
+    converted_to = models.ForeignKey(
+        "peering.Peering",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="converted_legacy_peerings",
+        help_text="The peering resource this legacy connection was converted into.",
+    )
+    converted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["peering_location__name", "peer_asn", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(direct_facility__isnull=False, exchange__isnull=True)
+                    | models.Q(direct_facility__isnull=True, exchange__isnull=False)
+                ),
+                name="legacy_at_facility_or_exchange",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        place = self.exchange or self.direct_facility
+        return f"AS{self.peer_asn} legacy {self.kind} at {place.name if place else '?'}"

@@ -1,0 +1,1009 @@
+"""Create a Peering: the rules of every tab of the wizard, and the one write that saves it.
+
+The wizard, the API and admin pass the values *as typed* (strings from a form, or JSON) in three
+sections — basics, configuration, connections — and get back either clean values or errors keyed
+`<section>.<field>` / `connections.<i>.<field>`. The same functions check a tab when the user
+leaves it and check everything again at Review + create and inside `peering_create`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from peering.enums import (
+    ConnectionState,
+    DirectPeeringType,
+    Kind,
+    SessionAddressProvider,
+    SessionState,
+    SkuName,
+    ValidationState,
+)
+from peering.models import (
+    DirectFacility,
+    Exchange,
+    LegacyPeering,
+    PeerAsn,
+    Peering,
+    PeeringConnection,
+    PeeringLocation,
+)
+from peering.services.notifications import milestone
+from peering.validators import (
+    check_host_address,
+    parse_address,
+    parse_prefix,
+    session_addresses,
+    validate_max_prefixes,
+)
+from portal.models import ActivityStatus, AzureRegion, Notification, ResourceGroup, Subscription
+from portal.selectors import writable_subscriptions_for_user
+from portal.services import activity_record
+from portal.validators import validate_arm_name
+
+MAX_CONNECTIONS = 20
+BANDWIDTH_STEP_MBPS = 10000
+BANDWIDTH_MAX_MBPS = 100000
+OPERATION_WRITE = "Microsoft.Peering/peerings/write"
+
+# The portal's "Microsoft network" choices (AS8069 is reserved and not offered).
+NETWORK_AS8075 = "AS8075"
+NETWORK_ROUTE_SERVER = "AS8075 with exchange route server"
+NETWORK_VOICE = "AS8075 (with Voice)"
+MICROSOFT_NETWORKS = (NETWORK_AS8075, NETWORK_ROUTE_SERVER, NETWORK_VOICE)
+SKU_BASIC_FREE = "Basic Free"
+SKU_PREMIUM_FREE = "Premium Free"
+SKU_TIERS = (SKU_BASIC_FREE, SKU_PREMIUM_FREE)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One kind of peering the wizard can create, with the API values it stands for."""
+
+    key: str
+    label: str
+    kind: str
+    sku_name: str
+    direct_peering_type: str = ""
+    microsoft_network: str = ""
+    # Fixed session address provider, or "" when the peer chooses.
+    session_address_provider: str = ""
+
+    @property
+    def is_exchange(self) -> bool:
+        return self.kind == Kind.EXCHANGE
+
+
+ROUTE_SERVER = Variant(
+    key="route_server",
+    label="Exchange peering with route server",
+    kind=Kind.DIRECT,
+    sku_name=SkuName.PREMIUM_DIRECT_FREE,
+    direct_peering_type=DirectPeeringType.IX_RS,
+    microsoft_network=NETWORK_ROUTE_SERVER,
+    session_address_provider=SessionAddressProvider.PEER,
+)
+DIRECT = Variant(
+    key="direct",
+    label="Direct peering",
+    kind=Kind.DIRECT,
+    sku_name=SkuName.BASIC_DIRECT_FREE,
+    direct_peering_type=DirectPeeringType.EDGE,
+    microsoft_network=NETWORK_AS8075,
+)
+DIRECT_PEERING_SERVICE = Variant(
+    key="direct_peering_service",
+    label="Direct peering for Peering Service",
+    kind=Kind.DIRECT,
+    sku_name=SkuName.PREMIUM_DIRECT_FREE,
+    direct_peering_type=DirectPeeringType.EDGE,
+    microsoft_network=NETWORK_AS8075,
+)
+VOICE = Variant(
+    key="voice",
+    label="Direct peering with Voice",
+    kind=Kind.DIRECT,
+    sku_name=SkuName.PREMIUM_DIRECT_FREE,
+    direct_peering_type=DirectPeeringType.VOICE,
+    microsoft_network=NETWORK_VOICE,
+    session_address_provider=SessionAddressProvider.MICROSOFT,
+)
+EXCHANGE = Variant(
+    key="exchange",
+    label="Exchange peering",
+    kind=Kind.EXCHANGE,
+    sku_name=SkuName.BASIC_EXCHANGE_FREE,
+)
+VARIANTS = {v.key: v for v in (ROUTE_SERVER, DIRECT, DIRECT_PEERING_SERVICE, VOICE, EXCHANGE)}
+
+
+class Errors(dict):
+    """Field errors keyed `<section>.<field>`; `add` keeps every message of a field."""
+
+    def add(self, key: str, message: str | ValidationError) -> None:
+        messages = message.messages if isinstance(message, ValidationError) else [message]
+        self.setdefault(key, []).extend(messages)
+
+    def section(self, prefix: str) -> dict[str, list[str]]:
+        return {k: v for k, v in self.items() if k.startswith(prefix)}
+
+
+def _str(data: dict, key: str, max_length: int = 200) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        value = str(value)
+    return value.strip()[: max_length + 1]
+
+
+def _bool(data: dict, key: str) -> bool:
+    value = data.get(key)
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in {"1", "true", "on", "yes", "enabled"}
+
+
+def _int_or_none(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
+
+
+# --- Basics -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Basics:
+    subscription: Subscription
+    resource_group: ResourceGroup | None
+    new_resource_group_name: str
+    region: AzureRegion
+    name: str
+    peer_asn: PeerAsn
+
+
+def basics_validate(*, user, data: dict, errors: Errors) -> Basics | None:
+    """Basics tab: Subscription, Resource group (existing or new), Name, Region, PeerASN."""
+    subscriptions = {str(s.pk): s for s in writable_subscriptions_for_user(user=user)}
+    sub_text = _str(data, "subscription")
+    subscription = subscriptions.get(sub_text.lower())
+    if subscription is None:
+        errors.add(
+            "basics.subscription",
+            "Select a subscription where you are Owner or Contributor."
+            if not sub_text
+            else "You cannot create resources in that subscription.",
+        )
+
+    group: ResourceGroup | None = None
+    new_group = _str(data, "new_resource_group")
+    region: AzureRegion | None = None
+    if new_group:
+        try:
+            validate_arm_name(new_group)
+        except ValidationError as exc:
+            errors.add("basics.new_resource_group", exc)
+        else:
+            if (
+                subscription
+                and ResourceGroup.objects.filter(
+                    subscription=subscription, name__iexact=new_group
+                ).exists()
+            ):
+                errors.add(
+                    "basics.new_resource_group",
+                    f"A resource group named '{new_group}' already exists; select it instead.",
+                )
+        region = AzureRegion.objects.filter(name=_str(data, "region", 40)).first()
+        if region is None:
+            errors.add("basics.region", "Select a region for the new resource group.")
+    else:
+        rg_text = _str(data, "resource_group", 63)
+        if not rg_text:
+            errors.add("basics.resource_group", "Select a resource group or create a new one.")
+        elif subscription:
+            group = (
+                ResourceGroup.objects.select_related("region")
+                .filter(subscription=subscription, name__iexact=rg_text)
+                .first()
+            )
+            if group is None:
+                errors.add(
+                    "basics.resource_group",
+                    f"Resource group '{rg_text[:63]}' was not found in this subscription.",
+                )
+            else:
+                region = group.region
+
+    name = _str(data, "name", 63)
+    try:
+        validate_arm_name(name)
+    except ValidationError as exc:
+        errors.add("basics.name", exc)
+    else:
+        if group and Peering.objects.filter(resource_group=group, name__iexact=name).exists():
+            errors.add(
+                "basics.name",
+                f"A peering named '{name}' already exists in resource group '{group.name}'.",
+            )
+
+    peer_asn = None
+    asn_text = _str(data, "peer_asn", 63)
+    if not asn_text:
+        errors.add("basics.peer_asn", "Select a PeerASN. Associate one first if none is listed.")
+    elif subscription:
+        peer_asn = PeerAsn.objects.filter(subscription=subscription, name__iexact=asn_text).first()
+        if peer_asn is None:
+            errors.add("basics.peer_asn", "That PeerASN is not associated with this subscription.")
+            peer_asn = None
+        elif peer_asn.validation_state != ValidationState.APPROVED:
+            errors.add("basics.peer_asn", peer_asn_unusable_reason(peer_asn))
+            peer_asn = None
+
+    if errors.section("basics.") or not (subscription and region and peer_asn):
+        return None
+    return Basics(
+        subscription=subscription,
+        resource_group=group,
+        new_resource_group_name=new_group,
+        region=region,
+        name=name,
+        peer_asn=peer_asn,
+    )
+
+
+def peer_asn_unusable_reason(peer_asn: PeerAsn) -> str:
+    """Why a Peer ASN cannot be chosen for a peering (empty when it can)."""
+    if peer_asn.validation_state == ValidationState.APPROVED:
+        return ""
+    if peer_asn.validation_state == ValidationState.FAILED:
+        return (
+            f"{peer_asn.name} (AS{peer_asn.peer_asn}) failed validation: "
+            f"{peer_asn.error_message or 'see the Peer ASN for details'}."
+        )
+    return (
+        f"{peer_asn.name} (AS{peer_asn.peer_asn}) is {peer_asn.validation_state}: Microsoft has "
+        "not approved it yet (usually within 12 hours). Only Approved ASNs can request peerings."
+    )
+
+
+# --- Configuration ----------------------------------------------------------------------------
+
+
+@dataclass
+class Configuration:
+    variant: Variant
+    metro: PeeringLocation
+
+
+def variant_for(
+    *, peering_type: str, microsoft_network: str, sku: str, agreement_signed: bool
+) -> tuple[Variant | None, dict[str, str]]:
+    """Map the Configuration choices to a variant, or explain which choice is refused."""
+    problems: dict[str, str] = {}
+    if peering_type == Kind.EXCHANGE:
+        if sku == SKU_PREMIUM_FREE:
+            problems["sku"] = (
+                "Premium Free is reserved for Peering Service, Voice and exchange route server "
+                "peerings, which are Direct. Choose Basic Free for Exchange peering."
+            )
+            return None, problems
+        return (EXCHANGE if sku == SKU_BASIC_FREE else None), problems
+    if peering_type != Kind.DIRECT:
+        return None, problems
+    if microsoft_network == NETWORK_ROUTE_SERVER:
+        if sku == SKU_BASIC_FREE:
+            problems["sku"] = "Exchange peering with route server requires SKU Premium Free."
+            return None, problems
+        return (ROUTE_SERVER if sku == SKU_PREMIUM_FREE else None), problems
+    if microsoft_network == NETWORK_VOICE:
+        if sku == SKU_BASIC_FREE:
+            problems["sku"] = "AS8075 (with Voice) requires SKU Premium Free."
+            return None, problems
+        return (VOICE if sku == SKU_PREMIUM_FREE else None), problems
+    if microsoft_network == NETWORK_AS8075:
+        if sku == SKU_PREMIUM_FREE:
+            if agreement_signed:
+                return DIRECT_PEERING_SERVICE, problems
+            problems["sku"] = (
+                "Premium Free is reserved for special applications (Peering Service, Voice, "
+                "exchange route server). Choose Basic Free; Premium Free with AS8075 needs a "
+                "signed Peering Service agreement."
+            )
+            return None, problems
+        return (DIRECT if sku == SKU_BASIC_FREE else None), problems
+    return None, problems
+
+
+def configuration_validate(*, basics: Basics | None, data: dict, errors: Errors):
+    """Configuration tab: Peering type, Microsoft network, SKU, Metro."""
+    peering_type = _str(data, "peering_type", 16)
+    network = _str(data, "microsoft_network", 64)
+    sku = _str(data, "sku", 16)
+    if peering_type not in Kind.values:
+        errors.add("configuration.peering_type", "Select Direct or Exchange.")
+    elif peering_type == Kind.DIRECT and network not in MICROSOFT_NETWORKS:
+        errors.add(
+            "configuration.microsoft_network",
+            "Select the Microsoft network: AS8075, AS8075 with exchange route server, or "
+            "AS8075 (with Voice). AS8069 is reserved and cannot be used.",
+        )
+    if sku not in SKU_TIERS:
+        errors.add("configuration.sku", "Select a SKU: Basic Free or Premium Free.")
+    metro = None
+    metro_text = _str(data, "metro", 64)
+    if not metro_text:
+        errors.add("configuration.metro", "Select the metro where you want to peer.")
+    else:
+        metro = PeeringLocation.objects.filter(name__iexact=metro_text).first()
+        if metro is None:
+            errors.add("configuration.metro", f"'{metro_text[:64]}' is not a peering location.")
+    if errors.section("configuration."):
+        return None
+    variant, problems = variant_for(
+        peering_type=peering_type,
+        microsoft_network=network,
+        sku=sku,
+        agreement_signed=bool(basics and basics.subscription.peering_service_agreement_signed),
+    )
+    for key, message in problems.items():
+        errors.add(f"configuration.{key}", message)
+    if variant is None:
+        if not problems:
+            errors.add("configuration.sku", "That combination is not offered.")
+        return None
+    if variant.is_exchange and not metro.exchanges.exists():
+        errors.add("configuration.metro", f"Microsoft has no exchange peering in {metro.name}.")
+        return None
+    if not variant.is_exchange and not _metro_supports(metro, variant.direct_peering_type):
+        errors.add(
+            "configuration.metro",
+            f"No facility in {metro.name} offers {variant.label.lower()}.",
+        )
+        return None
+    return Configuration(variant=variant, metro=metro)
+
+
+def _metro_supports(metro: PeeringLocation, direct_peering_type: str) -> bool:
+    # JSON containment lookups are not available on every database: check in Python.
+    return any(f.supports(direct_peering_type) for f in metro.direct_facilities.all())
+
+
+def facilities_for(configuration: Configuration):
+    """The places a connection of this configuration can be made: only the metro's, and only
+    those supporting the chosen type."""
+    if configuration.variant.is_exchange:
+        return list(configuration.metro.exchanges.all())
+    return [
+        f
+        for f in configuration.metro.direct_facilities.all()
+        if f.supports(configuration.variant.direct_peering_type)
+    ]
+
+
+def legacy_connections_for(*, peer_asn: PeerAsn, configuration: Configuration):
+    """Unconverted legacy peerings of this ASN in the metro, converted with the new resource."""
+    if not configuration.variant.is_exchange:
+        return []
+    return list(
+        LegacyPeering.objects.filter(
+            peer_asn=peer_asn.peer_asn,
+            peering_location=configuration.metro,
+            kind=Kind.EXCHANGE,
+            converted_to__isnull=True,
+        ).select_related("exchange")
+    )
+
+
+# --- Connections ------------------------------------------------------------------------------
+
+
+@dataclass
+class Connection:
+    """One connection row, cleaned, ready to save."""
+
+    direct_facility: DirectFacility | None = None
+    exchange: Exchange | None = None
+    session_address_provider: str = ""
+    bandwidth_mbps: int | None = None
+    use_for_peering_service: bool = False
+    session_prefix_v4: str = ""
+    session_prefix_v6: str = ""
+    peer_session_ipv4_address: str | None = None
+    microsoft_session_ipv4_address: str | None = None
+    peer_session_ipv6_address: str | None = None
+    microsoft_session_ipv6_address: str | None = None
+    max_prefixes_advertised_v4: int | None = None
+    max_prefixes_advertised_v6: int | None = None
+    addresses: list[str] = field(default_factory=list)
+
+    @property
+    def place_key(self) -> tuple[str, int]:
+        if self.exchange is not None:
+            return ("exchange", self.exchange.pk)
+        return ("facility", self.direct_facility.pk)
+
+
+def _bandwidth(text: str, key: str, errors: Errors) -> int | None:
+    value = _int_or_none(text.replace(",", "").replace("_", ""))
+    if value is None:
+        errors.add(key, "Select a bandwidth: 10 Gbps steps up to 100 Gbps.")
+        return None
+    if value % BANDWIDTH_STEP_MBPS or not BANDWIDTH_STEP_MBPS <= value <= BANDWIDTH_MAX_MBPS:
+        errors.add(
+            key, "Bandwidth must be 10, 20, … 100 Gbps (10000–100000 Mbps in steps of 10000)."
+        )
+        return None
+    return value
+
+
+def _max_prefixes(row: dict, family: int, key: str, errors: Errors) -> int | None:
+    field_name = f"max_prefixes_advertised_v{family}"
+    try:
+        return validate_max_prefixes(_str(row, field_name, 12), family=family)
+    except ValidationError as exc:
+        errors.add(key + field_name, exc)
+        return None
+
+
+def _session_family(
+    row: dict,
+    *,
+    family: int,
+    key: str,
+    errors: Errors,
+    allowed_lengths: tuple[int, ...] | None,
+    derive: bool,
+) -> tuple[str, str | None, str | None]:
+    """Session prefix plus (peer, Microsoft) addresses of one family, checked together."""
+    suffix = "v4" if family == 4 else "v6"
+    ip = "ipv4" if family == 4 else "ipv6"
+    prefix_key = f"session_prefix_{suffix}"
+    peer_key = f"peer_session_{ip}_address"
+    ms_key = f"microsoft_session_{ip}_address"
+    label = "IPv4" if family == 4 else "IPv6"
+    prefix_text = _str(row, prefix_key, 64)
+    peer_text = _str(row, peer_key, 64)
+    ms_text = _str(row, ms_key, 64)
+    if not prefix_text:
+        if peer_text or ms_text:
+            errors.add(key + prefix_key, f"Enter the session {label} prefix for these addresses.")
+        return "", None, None
+    try:
+        network = parse_prefix(prefix_text, family=family, label=f"session {label} prefix")
+    except ValidationError as exc:
+        errors.add(key + prefix_key, exc)
+        return "", None, None
+    if allowed_lengths and network.prefixlen not in allowed_lengths:
+        errors.add(
+            key + prefix_key,
+            f"A Direct session {label} prefix must be "
+            + " or ".join(f"/{n}" for n in allowed_lengths)
+            + f"; {network.with_prefixlen} is /{network.prefixlen}.",
+        )
+        return "", None, None
+    if derive:
+        peer_expected, ms_expected = session_addresses(network)
+        peer_text = peer_text or str(peer_expected)
+        ms_text = ms_text or str(ms_expected)
+    addresses: dict[str, str | None] = {peer_key: None, ms_key: None}
+    for field_key, text, who in ((peer_key, peer_text, "Peer"), (ms_key, ms_text, "Microsoft")):
+        if not text:
+            errors.add(key + field_key, f"Enter the {who} session {label} address.")
+            continue
+        try:
+            address = parse_address(text, family=family, label=f"{who} session {label} address")
+            check_host_address(address, network, label=f"{who} session {label} address")
+        except ValidationError as exc:
+            errors.add(key + field_key, exc)
+            continue
+        addresses[field_key] = str(address)
+    if derive and addresses[peer_key] and addresses[ms_key]:
+        expected = tuple(str(a) for a in session_addresses(network))
+        if (addresses[peer_key], addresses[ms_key]) != expected:
+            errors.add(
+                key + peer_key,
+                f"In {network.with_prefixlen} the first address ({expected[0]}) is the peer's "
+                f"and the next ({expected[1]}) is Microsoft's.",
+            )
+    if addresses[peer_key] and addresses[peer_key] == addresses[ms_key]:
+        errors.add(key + ms_key, "The Microsoft and peer session addresses must differ.")
+    return network.with_prefixlen, addresses[peer_key], addresses[ms_key]
+
+
+def connection_validate(
+    *,
+    configuration: Configuration,
+    subscription: Subscription,
+    row: dict,
+    index: int,
+    errors: Errors,
+) -> Connection | None:
+    """One Direct Peering Connection (or Exchange connection) row."""
+    key = f"connections.{index}."
+    before = len(errors)
+    variant = configuration.variant
+    conn = Connection()
+    place_text = _str(row, "facility", 20)
+    place_id = _int_or_none(place_text)
+    places = {p.pk: p for p in facilities_for(configuration)}
+    place = places.get(place_id) if place_id is not None else None
+    if place is None:
+        errors.add(
+            key + "facility",
+            f"Select a peering facility in {configuration.metro.name}"
+            + (
+                "."
+                if variant.is_exchange
+                else f" that offers {variant.direct_peering_type} connections."
+            ),
+        )
+
+    wants_ps = _bool(row, "use_for_peering_service")
+    if variant.is_exchange:
+        if wants_ps:
+            errors.add(
+                key + "use_for_peering_service",
+                "Exchange connections cannot be used for Peering Service; use a Direct peering.",
+            )
+        if isinstance(place, Exchange):
+            conn.exchange = place
+            _exchange_sessions(row, place, conn, key, errors)
+    else:
+        conn.direct_facility = place
+        typed = _str(row, "session_address_provider", 16)
+        fixed = variant.session_address_provider
+        provider = fixed or typed
+        if fixed and typed and typed != fixed:
+            errors.add(
+                key + "session_address_provider",
+                f"{variant.label} uses session address provider {fixed}.",
+            )
+        elif provider not in SessionAddressProvider.values:
+            errors.add(key + "session_address_provider", "Select Peer or Microsoft.")
+        conn.session_address_provider = provider
+        conn.bandwidth_mbps = _bandwidth(
+            _str(row, "bandwidth_mbps", 12) or "", key + "bandwidth_mbps", errors
+        )
+        if wants_ps and not subscription.peering_service_agreement_signed:
+            errors.add(
+                key + "use_for_peering_service",
+                "Use for Peering Service needs a signed Peering Service agreement with Microsoft "
+                "for this subscription.",
+            )
+        conn.use_for_peering_service = wants_ps or (
+            variant is DIRECT_PEERING_SERVICE and subscription.peering_service_agreement_signed
+        )
+        if provider == SessionAddressProvider.MICROSOFT:
+            for field_name in (
+                "session_prefix_v4",
+                "session_prefix_v6",
+                "peer_session_ipv4_address",
+                "peer_session_ipv6_address",
+                "microsoft_session_ipv4_address",
+                "microsoft_session_ipv6_address",
+            ):
+                if _str(row, field_name, 64):
+                    errors.add(
+                        key + field_name,
+                        "Leave session addresses empty: with session address provider "
+                        "Microsoft, Microsoft allocates them.",
+                    )
+            conn.max_prefixes_advertised_v4 = _max_prefixes(row, 4, key, errors)
+            if _str(row, "max_prefixes_advertised_v6", 12):
+                conn.max_prefixes_advertised_v6 = _max_prefixes(row, 6, key, errors)
+        elif provider == SessionAddressProvider.PEER:
+            point_to_point = variant.direct_peering_type != DirectPeeringType.IX_RS
+            if not _str(row, "session_prefix_v4", 64):
+                errors.add(key + "session_prefix_v4", "Enter the session IPv4 prefix.")
+            (
+                conn.session_prefix_v4,
+                conn.peer_session_ipv4_address,
+                conn.microsoft_session_ipv4_address,
+            ) = _session_family(
+                row,
+                family=4,
+                key=key,
+                errors=errors,
+                allowed_lengths=(30, 31) if point_to_point else None,
+                derive=point_to_point,
+            )
+            (
+                conn.session_prefix_v6,
+                conn.peer_session_ipv6_address,
+                conn.microsoft_session_ipv6_address,
+            ) = _session_family(
+                row,
+                family=6,
+                key=key,
+                errors=errors,
+                allowed_lengths=(126, 127) if point_to_point else None,
+                derive=point_to_point,
+            )
+            conn.max_prefixes_advertised_v4 = _max_prefixes(row, 4, key, errors)
+            if conn.session_prefix_v6 or _str(row, "max_prefixes_advertised_v6", 12):
+                conn.max_prefixes_advertised_v6 = _max_prefixes(row, 6, key, errors)
+
+    conn.addresses = [
+        a
+        for a in (
+            conn.peer_session_ipv4_address,
+            conn.microsoft_session_ipv4_address,
+            conn.peer_session_ipv6_address,
+            conn.microsoft_session_ipv6_address,
+        )
+        if a
+    ]
+    if len(errors) != before or place is None:
+        return None
+    return conn
+
+
+def _exchange_sessions(row: dict, exchange: Exchange, conn: Connection, key: str, errors: Errors):
+    """Exchange rows: the peer's addresses on the exchange LAN; Microsoft's come from the data."""
+    lan_v4 = ipaddress.ip_network(exchange.ipv4_prefix)
+    lan_v6 = ipaddress.ip_network(exchange.ipv6_prefix) if exchange.ipv6_prefix else None
+    v4_text = _str(row, "peer_session_ipv4_address", 64)
+    v6_text = _str(row, "peer_session_ipv6_address", 64)
+    if not v4_text and not v6_text:
+        errors.add(
+            key + "peer_session_ipv4_address",
+            f"Enter your IPv4 and/or IPv6 address on {exchange.name}'s peering LAN.",
+        )
+        return
+    if v4_text:
+        try:
+            address = parse_address(v4_text, family=4, label="IPv4 address")
+            check_host_address(
+                address, lan_v4, label="IPv4 address", prefix_label=f"{exchange.name}'s LAN"
+            )
+            if str(address) == exchange.microsoft_ipv4_address:
+                raise ValidationError(
+                    f"{address} is Microsoft's address on {exchange.name}; enter yours."
+                )
+        except ValidationError as exc:
+            errors.add(key + "peer_session_ipv4_address", exc)
+        else:
+            conn.session_prefix_v4 = lan_v4.with_prefixlen
+            conn.peer_session_ipv4_address = str(address)
+            conn.microsoft_session_ipv4_address = exchange.microsoft_ipv4_address
+            conn.max_prefixes_advertised_v4 = _max_prefixes(row, 4, key, errors)
+    if v6_text:
+        if lan_v6 is None:
+            errors.add(key + "peer_session_ipv6_address", f"{exchange.name} has no IPv6 LAN.")
+            return
+        try:
+            address = parse_address(v6_text, family=6, label="IPv6 address")
+            check_host_address(
+                address, lan_v6, label="IPv6 address", prefix_label=f"{exchange.name}'s LAN"
+            )
+            if exchange.microsoft_ipv6_address and address == ipaddress.ip_address(
+                exchange.microsoft_ipv6_address
+            ):
+                raise ValidationError(
+                    f"{address} is Microsoft's address on {exchange.name}; enter yours."
+                )
+        except ValidationError as exc:
+            errors.add(key + "peer_session_ipv6_address", exc)
+        else:
+            conn.session_prefix_v6 = lan_v6.with_prefixlen
+            conn.peer_session_ipv6_address = str(address)
+            conn.microsoft_session_ipv6_address = exchange.microsoft_ipv6_address
+            conn.max_prefixes_advertised_v6 = _max_prefixes(row, 6, key, errors)
+
+
+def _addresses_in_use(connections: list[Connection], *, exclude_peering: Peering | None = None):
+    """Addresses already used at the same facilities or exchanges by live connections."""
+    facility_ids = {c.direct_facility.pk for c in connections if c.direct_facility}
+    exchange_ids = {c.exchange.pk for c in connections if c.exchange}
+    if not facility_ids and not exchange_ids:
+        return {}
+    qs = PeeringConnection.objects.filter(
+        Q(direct_facility_id__in=facility_ids) | Q(exchange_id__in=exchange_ids)
+    ).exclude(connection_state=ConnectionState.PENDING_REMOVE)
+    if exclude_peering is not None:
+        qs = qs.exclude(peering=exclude_peering)
+    used: dict[tuple[str, int], set[str]] = {}
+    for row in qs.values(
+        "direct_facility_id",
+        "exchange_id",
+        "peer_session_ipv4_address",
+        "microsoft_session_ipv4_address",
+        "peer_session_ipv6_address",
+        "microsoft_session_ipv6_address",
+    ):
+        place = (
+            ("exchange", row["exchange_id"])
+            if row["exchange_id"]
+            else ("facility", row["direct_facility_id"])
+        )
+        bucket = used.setdefault(place, set())
+        for name in (
+            "peer_session_ipv4_address",
+            "microsoft_session_ipv4_address",
+            "peer_session_ipv6_address",
+            "microsoft_session_ipv6_address",
+        ):
+            if row[name]:
+                bucket.add(str(ipaddress.ip_address(row[name])))
+    for legacy in LegacyPeering.objects.filter(
+        exchange_id__in=exchange_ids, converted_to__isnull=True
+    ).values("exchange_id", "peer_session_ipv4_address", "peer_session_ipv6_address"):
+        bucket = used.setdefault(("exchange", legacy["exchange_id"]), set())
+        for name in ("peer_session_ipv4_address", "peer_session_ipv6_address"):
+            if legacy[name]:
+                bucket.add(str(ipaddress.ip_address(legacy[name])))
+    return used
+
+
+# Microsoft's own exchange address is shared by every exchange connection: not a clash.
+def _shared_addresses(conn: Connection) -> set[str]:
+    if conn.exchange is None:
+        return set()
+    return {
+        str(ipaddress.ip_address(a))
+        for a in (conn.exchange.microsoft_ipv4_address, conn.exchange.microsoft_ipv6_address)
+        if a
+    }
+
+
+def connections_check_addresses(connections: dict[int, Connection], errors: Errors) -> None:
+    """No address is used twice at the same facility or exchange: not among these rows, and not
+    by any live connection (or unconverted legacy peering) of anyone."""
+    used = _addresses_in_use(list(connections.values()))
+    seen: dict[tuple[str, int], dict[str, int]] = {}
+    for index, conn in connections.items():
+        shared = _shared_addresses(conn)
+        place_name = (conn.exchange or conn.direct_facility).name
+        for field_name in (
+            "peer_session_ipv4_address",
+            "microsoft_session_ipv4_address",
+            "peer_session_ipv6_address",
+            "microsoft_session_ipv6_address",
+        ):
+            value = getattr(conn, field_name)
+            if not value or value in shared:
+                continue
+            normal = str(ipaddress.ip_address(value))
+            if normal in used.get(conn.place_key, set()):
+                errors.add(
+                    f"connections.{index}.{field_name}",
+                    f"{value} is already used at {place_name} by another connection.",
+                )
+                continue
+            earlier = seen.setdefault(conn.place_key, {}).get(normal)
+            if earlier is not None:
+                errors.add(
+                    f"connections.{index}.{field_name}",
+                    f"{value} is already used at {place_name} by connection {earlier + 1} "
+                    "of this peering.",
+                )
+            else:
+                seen[conn.place_key][normal] = index
+
+
+# --- The whole request ------------------------------------------------------------------------
+
+
+@dataclass
+class ValidatedPeering:
+    basics: Basics
+    configuration: Configuration
+    connections: list[Connection]
+    legacy: list[LegacyPeering]
+
+
+def peering_validate(*, user, data: dict) -> tuple[ValidatedPeering | None, Errors]:
+    """Run every tab's checks on the draft (`basics`, `configuration`, `connections`)."""
+    errors = Errors()
+    data = data if isinstance(data, dict) else {}
+    basics_data = data.get("basics") if isinstance(data.get("basics"), dict) else {}
+    config_data = data.get("configuration") if isinstance(data.get("configuration"), dict) else {}
+    rows = data.get("connections") if isinstance(data.get("connections"), list) else []
+    basics = basics_validate(user=user, data=basics_data, errors=errors)
+    configuration = configuration_validate(basics=basics, data=config_data, errors=errors)
+    if configuration is None or basics is None:
+        if configuration is None and not rows:
+            errors.add("connections", "Add at least one peering connection.")
+        return None, errors
+    legacy = legacy_connections_for(peer_asn=basics.peer_asn, configuration=configuration)
+    if len(rows) > MAX_CONNECTIONS:
+        errors.add("connections", f"A peering can have at most {MAX_CONNECTIONS} connections.")
+        return None, errors
+    if not rows and not legacy:
+        errors.add("connections", "Add at least one peering connection.")
+    clean: dict[int, Connection] = {}
+    for index, row in enumerate(rows):
+        conn = connection_validate(
+            configuration=configuration,
+            subscription=basics.subscription,
+            row=row if isinstance(row, dict) else {},
+            index=index,
+            errors=errors,
+        )
+        if conn is not None:
+            clean[index] = conn
+    connections_check_addresses(clean, errors)
+    if errors:
+        return None, errors
+    return (
+        ValidatedPeering(
+            basics=basics,
+            configuration=configuration,
+            connections=[clean[i] for i in sorted(clean)],
+            legacy=legacy,
+        ),
+        errors,
+    )
+
+
+def peering_create(*, user, data: dict) -> Peering:
+    """Validate the whole request again and save the peering with its connections atomically.
+
+    New connections are PendingApproval with their sessions PendingAdd; legacy connections of
+    the same ASN in the metro are converted (Active, read-only). Raises ValidationError keyed
+    `<section>.<field>` when anything is wrong, and then writes nothing.
+    """
+    validated, errors = peering_validate(user=user, data=data)
+    if validated is None:
+        raise ValidationError(dict(errors))
+    basics, configuration = validated.basics, validated.configuration
+    variant = configuration.variant
+    try:
+        with transaction.atomic():
+            # Lock the places involved and re-check their addresses: two peers creating at
+            # once cannot both take the same address.
+            facility_ids = [
+                c.direct_facility.pk for c in validated.connections if c.direct_facility
+            ]
+            exchange_ids = [c.exchange.pk for c in validated.connections if c.exchange]
+            list(DirectFacility.objects.select_for_update().filter(pk__in=facility_ids))
+            list(Exchange.objects.select_for_update().filter(pk__in=exchange_ids))
+            recheck = Errors()
+            connections_check_addresses(dict(enumerate(validated.connections)), recheck)
+            if recheck:
+                raise ValidationError(dict(recheck))
+            group = basics.resource_group
+            if group is None:
+                group = ResourceGroup.objects.create(
+                    subscription=basics.subscription,
+                    name=basics.new_resource_group_name,
+                    region=basics.region,
+                )
+                activity_record(
+                    subscription=basics.subscription,
+                    user=user,
+                    operation="Microsoft.Resources/subscriptions/resourceGroups/write",
+                    operation_display="Create resource group",
+                    resource_id=group.resource_id,
+                    resource_group=group.name,
+                )
+            peering = Peering.objects.create(
+                subscription=basics.subscription,
+                resource_group=group,
+                name=basics.name,
+                region=basics.region,
+                kind=variant.kind,
+                sku_name=variant.sku_name,
+                peering_location=configuration.metro,
+                direct_peering_type=variant.direct_peering_type,
+                peer_asn=basics.peer_asn,
+                created_by=user,
+            )
+            PeeringConnection.objects.bulk_create(
+                [_new_connection(peering, c) for c in validated.connections]
+                + [_converted_legacy(peering, legacy) for legacy in validated.legacy]
+            )
+            if validated.legacy:
+                LegacyPeering.objects.filter(pk__in=[lp.pk for lp in validated.legacy]).update(
+                    converted_to=peering, converted_at=timezone.now()
+                )
+            activity_record(
+                subscription=basics.subscription,
+                user=user,
+                operation=OPERATION_WRITE,
+                operation_display="Create peering",
+                resource_id=peering.resource_id,
+                resource_group=group.name,
+                status=ActivityStatus.SUCCEEDED,
+                message=(
+                    f"{variant.label} in {configuration.metro.name} with "
+                    f"{len(validated.connections)} new connection(s)"
+                    + (
+                        f" and {len(validated.legacy)} converted legacy connection(s)."
+                        if validated.legacy
+                        else "."
+                    )
+                ),
+            )
+            link = reverse(
+                "peering:peering_detail",
+                args=[basics.subscription.pk, group.name, peering.name],
+            )
+            contacts = [c.email for c in basics.peer_asn.contacts.all() if c.email]
+            milestone(
+                subscription=basics.subscription,
+                title=f"Peering {peering.name} requested",
+                body=(
+                    f"{len(validated.connections)} connection(s) in {configuration.metro.name} are "
+                    "PendingApproval: Microsoft reviews the request next."
+                ),
+                link=link,
+                level=Notification.Level.INFO,
+                email_template="peering/email/peering_created.txt",
+                email_context={"peering": peering, "variant": variant, "link": link},
+                recipients=contacts,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"basics.name": [f"A peering named '{basics.name}' was just created; choose another."]}
+        ) from None
+    return peering
+
+
+def _new_connection(peering: Peering, c: Connection) -> PeeringConnection:
+    return PeeringConnection(
+        peering=peering,
+        direct_facility=c.direct_facility,
+        exchange=c.exchange,
+        session_address_provider=c.session_address_provider,
+        bandwidth_mbps=c.bandwidth_mbps,
+        use_for_peering_service=c.use_for_peering_service,
+        connection_state=ConnectionState.PENDING_APPROVAL,
+        session_prefix_v4=c.session_prefix_v4,
+        session_prefix_v6=c.session_prefix_v6,
+        peer_session_ipv4_address=c.peer_session_ipv4_address,
+        microsoft_session_ipv4_address=c.microsoft_session_ipv4_address,
+        peer_session_ipv6_address=c.peer_session_ipv6_address,
+        microsoft_session_ipv6_address=c.microsoft_session_ipv6_address,
+        # A session Microsoft allocates, or one the peer supplied, waits to be added.
+        session_state_v4=SessionState.PENDING_ADD,
+        session_state_v6=(
+            SessionState.PENDING_ADD
+            if c.session_prefix_v6 or c.peer_session_ipv6_address
+            else SessionState.NONE
+        ),
+        max_prefixes_advertised_v4=c.max_prefixes_advertised_v4,
+        max_prefixes_advertised_v6=c.max_prefixes_advertised_v6,
+    )
+
+
+def _converted_legacy(peering: Peering, legacy: LegacyPeering) -> PeeringConnection:
+    exchange = legacy.exchange
+    return PeeringConnection(
+        peering=peering,
+        exchange=exchange,
+        direct_facility=legacy.direct_facility,
+        is_legacy=True,
+        connection_state=ConnectionState.ACTIVE,
+        session_prefix_v4=exchange.ipv4_prefix if legacy.peer_session_ipv4_address else "",
+        session_prefix_v6=exchange.ipv6_prefix if legacy.peer_session_ipv6_address else "",
+        peer_session_ipv4_address=legacy.peer_session_ipv4_address,
+        microsoft_session_ipv4_address=(
+            legacy.microsoft_session_ipv4_address or exchange.microsoft_ipv4_address
+            if legacy.peer_session_ipv4_address
+            else None
+        ),
+        peer_session_ipv6_address=legacy.peer_session_ipv6_address,
+        microsoft_session_ipv6_address=(
+            legacy.microsoft_session_ipv6_address or exchange.microsoft_ipv6_address
+            if legacy.peer_session_ipv6_address
+            else None
+        ),
+        session_state_v4=(
+            SessionState.ESTABLISHED if legacy.peer_session_ipv4_address else SessionState.NONE
+        ),
+        session_state_v6=(
+            SessionState.ESTABLISHED if legacy.peer_session_ipv6_address else SessionState.NONE
+        ),
+        max_prefixes_advertised_v4=legacy.max_prefixes_advertised_v4,
+        max_prefixes_advertised_v6=legacy.max_prefixes_advertised_v6,
+        bandwidth_mbps=legacy.bandwidth_mbps,
+        provisioned_bandwidth_mbps=legacy.bandwidth_mbps or 0,
+    )
