@@ -1,18 +1,39 @@
 """Reads of the peering domain, scoped to the caller's subscriptions."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from peering.models import PeerAsn, PeerContact
+from peering.enums import ConnectionState
+from peering.models import PeerAsn, PeerContact, Peering, PeeringConnection
 from portal.models import Subscription
 from portal.selectors import subscription_for_user, subscriptions_for_user
 
 
-def peer_asns_for_user(*, user, subscription: Subscription | None = None) -> QuerySet[PeerAsn]:
-    """Peer ASNs in the user's subscriptions (optionally one), with contact and peering counts."""
+def peer_asns_for_user(
+    *,
+    user,
+    subscription: Subscription | None = None,
+    search: str = "",
+    validation_state: str = "",
+) -> QuerySet[PeerAsn]:
+    """Peer ASNs in the user's subscriptions (optionally one), with contact and peering counts.
+
+    `search` matches the name or peer name (substring) or the ASN (exact, "AS" prefix allowed);
+    `validation_state` keeps one state."""
     qs = PeerAsn.objects.filter(subscription__in=subscriptions_for_user(user=user))
     if subscription is not None:
         qs = qs.filter(subscription=subscription)
+    search = (search or "").strip()
+    if search:
+        match = Q(name__icontains=search) | Q(peer_name__icontains=search)
+        digits = search[2:] if search[:2].upper() == "AS" else search
+        if digits.isascii() and digits.isdigit() and len(digits) <= 10:
+            match |= Q(peer_asn=int(digits))
+        qs = qs.filter(match)
+    if validation_state:
+        qs = qs.filter(validation_state=validation_state)
     return (
         qs.select_related("subscription")
         .annotate(
@@ -37,3 +58,82 @@ def peer_asn_for_user(*, user, subscription_id: object, name: str, write: bool =
         raise Http404("No such Peer ASN.")
     peer_asn.subscription = subscription  # carries user_role for the template
     return peer_asn
+
+
+def peerings_for_user(
+    *,
+    user,
+    subscription: Subscription | None = None,
+    resource_group: str = "",
+    kind: str = "",
+) -> QuerySet[Peering]:
+    """Peerings in the user's subscriptions (optionally one subscription, one resource group by
+    name, one kind), with what the list needs joined and the connection count annotated."""
+    qs = Peering.objects.filter(subscription__in=subscriptions_for_user(user=user))
+    if subscription is not None:
+        qs = qs.filter(subscription=subscription)
+    if resource_group:
+        qs = qs.filter(resource_group__name__iexact=resource_group)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return (
+        qs.select_related("subscription", "resource_group", "peering_location", "peer_asn")
+        .annotate(connection_count=Count("connections", distinct=True))
+        .order_by("subscription__display_name", "resource_group__name", "name")
+    )
+
+
+def connection_state_summary(*, peering_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
+    """Per peering, (connection state, count) pairs, most frequent first (ties in lifecycle
+    order) — one aggregate query for any number of peerings."""
+    order = {value: index for index, value in enumerate(ConnectionState.values)}
+    rows = (
+        PeeringConnection.objects.filter(peering_id__in=list(peering_ids))
+        .values("peering_id", "connection_state")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    summary: dict[int, list[tuple[str, int]]] = {}
+    for row in rows:
+        summary.setdefault(row["peering_id"], []).append((row["connection_state"], row["count"]))
+    for states in summary.values():
+        states.sort(key=lambda item: (-item[1], order.get(item[0], len(order))))
+    return summary
+
+
+def peering_for_user(
+    *, user, subscription_id: object, resource_group: str, name: str, write: bool = False
+) -> Peering:
+    """One peering by subscription, resource group and name (404 outside the user's
+    subscriptions, or when the resource group does not hold it)."""
+    subscription = subscription_for_user(user=user, subscription_id=subscription_id, write=write)
+    peering = (
+        Peering.objects.filter(
+            subscription=subscription,
+            resource_group__name__iexact=resource_group,
+            name__iexact=name,
+        )
+        .select_related("resource_group", "region", "peering_location", "peer_asn", "created_by")
+        .prefetch_related(
+            Prefetch(
+                "connections",
+                queryset=PeeringConnection.objects.select_related(
+                    "direct_facility", "exchange"
+                ).order_by("id"),
+            )
+        )
+        .first()
+    )
+    if peering is None:
+        raise Http404("No such peering.")
+    peering.subscription = subscription  # carries user_role for the template
+    return peering
+
+
+def peerings_using_peer_asn(*, peer_asn: PeerAsn) -> QuerySet[Peering]:
+    """The peerings that use a Peer ASN (the caller already holds it through a selector)."""
+    return (
+        Peering.objects.filter(peer_asn=peer_asn)
+        .select_related("resource_group", "peering_location")
+        .order_by("resource_group__name", "name")
+    )
