@@ -92,7 +92,7 @@ def resource_group_create(
     """Create a resource group; names are unique per subscription, ignoring case."""
     ensure_can_write(user=user, subscription=subscription)
     errors: dict[str, list[str]] = {}
-    name = (name or "").strip()
+    name = str(name or "").strip()
     try:
         validate_arm_name(name)
     except ValidationError as exc:

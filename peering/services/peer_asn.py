@@ -49,6 +49,9 @@ def _clean_contacts(contacts: Iterable[Mapping[str, str]]) -> tuple[list[dict], 
     rows: list[dict] = []
     errors: dict[str, list[str]] = {}
     for index, raw in enumerate(contacts):
+        if not isinstance(raw, Mapping):
+            errors[f"contacts.{index}.email"] = ["Each contact needs a role, email and phone."]
+            continue
         role = str(raw.get("role") or "").strip()
         email = str(raw.get("email") or "").strip()
         phone = str(raw.get("phone") or "").strip()
@@ -61,6 +64,8 @@ def _clean_contacts(contacts: Iterable[Mapping[str, str]]) -> tuple[list[dict], 
             ]
         if not email:
             errors[f"{key}.email"] = ["Enter the contact's email address."]
+        elif len(email) > 254:
+            errors[f"{key}.email"] = ["An email address has at most 254 characters."]
         else:
             try:
                 validate_email(email)
@@ -99,8 +104,8 @@ def peer_asn_create(
     """Associate a peer ASN with a subscription. It starts Pending until an operator decides."""
     ensure_can_write(user=user, subscription=subscription)
     errors: dict[str, list[str]] = {}
-    name = (name or "").strip()
-    peer_name = (peer_name or "").strip()
+    name = str(name or "").strip()
+    peer_name = str(peer_name or "").strip()
     asn: int | None = None
 
     try:
@@ -169,21 +174,33 @@ def _peer_asn_link(peer_asn: PeerAsn) -> str:
     return reverse("peering:peer_asn_detail", args=[peer_asn.subscription_id, peer_asn.name])
 
 
-def _decide(*, peer_asn_id: int, operator, approve: bool, reason: str) -> PeerAsn:
+def _decide(*, seen: PeerAsn, operator, approve: bool, reason: str) -> PeerAsn:
+    """Approve or reject `seen`, the Peer ASN as the operator saw it.
+
+    The row is locked and its state compared with the one the operator saw: two operators
+    deciding at once (or one deciding from a stale page) get one decision and one refusal.
+    """
     if not (operator and operator.is_active and operator.is_staff):
         raise PermissionDenied("Only Microsoft operators can validate Peer ASNs.")
-    reason = (reason or "").strip()
+    reason = str(reason or "").strip()
     if not approve:
         if not reason:
             raise ValidationError({"reason": ["Give the reason; the peer sees it as the error."]})
         if len(reason) > 1000:
             raise ValidationError({"reason": ["Keep the reason under 1000 characters."]})
-        validate_plain_text(reason.replace("\n", " ").replace("\r", " ").replace("\t", " "))
+        try:
+            validate_plain_text(reason.replace("\n", " ").replace("\r", " ").replace("\t", " "))
+        except ValidationError as exc:
+            raise ValidationError({"reason": exc.messages}) from None
     with transaction.atomic():
-        # Lock the row: two operators deciding at once get one decision and one refusal.
         peer_asn = (
-            PeerAsn.objects.select_for_update().select_related("subscription").get(pk=peer_asn_id)
+            PeerAsn.objects.select_for_update().select_related("subscription").get(pk=seen.pk)
         )
+        if peer_asn.validation_state != seen.validation_state:
+            raise ValidationError(
+                f"{peer_asn.name} changed from {seen.validation_state} to "
+                f"{peer_asn.validation_state} since you loaded it; reload and decide again."
+            )
         allowed = (
             {ValidationState.NONE, ValidationState.PENDING, ValidationState.FAILED}
             if approve
@@ -236,17 +253,20 @@ def _decide(*, peer_asn_id: int, operator, approve: bool, reason: str) -> PeerAs
             email_context={"peer_asn": peer_asn, "reason": reason},
             recipients=recipients,
         )
+    # The caller's object now shows the decision it made.
+    for name in ("validation_state", "error_message", "decided_at", "decided_by"):
+        setattr(seen, name, getattr(peer_asn, name))
     return peer_asn
 
 
 def peer_asn_approve(*, peer_asn: PeerAsn, operator) -> PeerAsn:
     """Operator: mark the Peer ASN Approved; notify the subscription and email its contacts."""
-    return _decide(peer_asn_id=peer_asn.pk, operator=operator, approve=True, reason="")
+    return _decide(seen=peer_asn, operator=operator, approve=True, reason="")
 
 
 def peer_asn_reject(*, peer_asn: PeerAsn, operator, reason: str) -> PeerAsn:
     """Operator: mark the Peer ASN Failed with the reason as its error message."""
-    return _decide(peer_asn_id=peer_asn.pk, operator=operator, approve=False, reason=reason)
+    return _decide(seen=peer_asn, operator=operator, approve=False, reason=reason)
 
 
 def peer_asn_delete(*, user, peer_asn: PeerAsn) -> None:
