@@ -123,6 +123,12 @@ def parse_prefix(value: object, *, family: int, label: str = "prefix") -> IPNetw
 def parse_address(value: object, *, family: int, label: str = "address") -> IPAddress:
     """One IP address of the given family (no prefix length)."""
     text = _text(value, label)
+    if "%" in text:
+        # A zone id ("fe80::1%eth0") names an interface, not a session address; Python would
+        # treat "x%1" and "x" as different addresses and slip past the clash checks.
+        raise ValidationError(
+            f"'{text}' has a zone id (%…); enter the address alone.", code="zone_id"
+        )
     try:
         address = ipaddress.ip_address(text)
     except ValueError:

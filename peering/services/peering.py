@@ -733,10 +733,28 @@ def _addresses_in_use(connections: list[Connection], *, exclude_peering: Peering
             if row[name]:
                 bucket.add(str(ipaddress.ip_address(row[name])))
     for legacy in LegacyPeering.objects.filter(
-        exchange_id__in=exchange_ids, converted_to__isnull=True
-    ).values("exchange_id", "peer_session_ipv4_address", "peer_session_ipv6_address"):
-        bucket = used.setdefault(("exchange", legacy["exchange_id"]), set())
-        for name in ("peer_session_ipv4_address", "peer_session_ipv6_address"):
+        Q(direct_facility_id__in=facility_ids) | Q(exchange_id__in=exchange_ids),
+        converted_to__isnull=True,
+    ).values(
+        "direct_facility_id",
+        "exchange_id",
+        "peer_session_ipv4_address",
+        "peer_session_ipv6_address",
+        "microsoft_session_ipv4_address",
+        "microsoft_session_ipv6_address",
+    ):
+        place = (
+            ("exchange", legacy["exchange_id"])
+            if legacy["exchange_id"]
+            else ("facility", legacy["direct_facility_id"])
+        )
+        bucket = used.setdefault(place, set())
+        for name in (
+            "peer_session_ipv4_address",
+            "peer_session_ipv6_address",
+            "microsoft_session_ipv4_address",
+            "microsoft_session_ipv6_address",
+        ):
             if legacy[name]:
                 bucket.add(str(ipaddress.ip_address(legacy[name])))
     return used
@@ -941,6 +959,21 @@ def peering_create(*, user, data: dict) -> Peering:
                 recipients=contacts,
             )
     except IntegrityError:
+        # Lost a race on a unique name: say which one.
+        new_group = basics.new_resource_group_name
+        if (
+            new_group
+            and ResourceGroup.objects.filter(
+                subscription=basics.subscription, name__iexact=new_group
+            ).exists()
+        ):
+            raise ValidationError(
+                {
+                    "basics.new_resource_group": [
+                        f"A resource group named '{new_group}' was just created; select it."
+                    ]
+                }
+            ) from None
         raise ValidationError(
             {"basics.name": [f"A peering named '{basics.name}' was just created; choose another."]}
         ) from None
@@ -948,6 +981,7 @@ def peering_create(*, user, data: dict) -> Peering:
 
 
 def _new_connection(peering: Peering, c: Connection) -> PeeringConnection:
+    microsoft_allocates = c.session_address_provider == SessionAddressProvider.MICROSOFT
     return PeeringConnection(
         peering=peering,
         direct_facility=c.direct_facility,
@@ -962,11 +996,15 @@ def _new_connection(peering: Peering, c: Connection) -> PeeringConnection:
         microsoft_session_ipv4_address=c.microsoft_session_ipv4_address,
         peer_session_ipv6_address=c.peer_session_ipv6_address,
         microsoft_session_ipv6_address=c.microsoft_session_ipv6_address,
-        # A session Microsoft allocates, or one the peer supplied, waits to be added.
-        session_state_v4=SessionState.PENDING_ADD,
+        # A session the peer supplied, or one Microsoft will allocate, waits to be added.
+        session_state_v4=(
+            SessionState.PENDING_ADD
+            if c.peer_session_ipv4_address or microsoft_allocates
+            else SessionState.NONE
+        ),
         session_state_v6=(
             SessionState.PENDING_ADD
-            if c.session_prefix_v6 or c.peer_session_ipv6_address
+            if c.peer_session_ipv6_address or (microsoft_allocates and c.max_prefixes_advertised_v6)
             else SessionState.NONE
         ),
         max_prefixes_advertised_v4=c.max_prefixes_advertised_v4,
