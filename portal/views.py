@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from peering.models import PeerAsn, Peering
+from peering.selectors import peer_asns_for_user, peerings_for_user
 from portal import services
 from portal.forms import (
     TIMESPANS,
@@ -33,7 +33,6 @@ from portal.selectors import (
     resource_groups_for_user,
     role_assignments_for_user,
     subscription_for_user,
-    subscriptions_for_user,
     writable_subscriptions_for_user,
 )
 from portal.views_util import SESSION_SUBSCRIPTION_KEY, current_subscription, render_page
@@ -76,17 +75,8 @@ def _recent_resources(user) -> list[dict]:
     Two bounded queries (each capped at RECENT_RESOURCES), merged in Python, so Home costs the
     same however many resources a subscription holds.
     """
-    subscriptions = subscriptions_for_user(user=user)
-    peer_asns = (
-        PeerAsn.objects.filter(subscription__in=subscriptions)
-        .select_related("subscription")
-        .order_by("-created_at", "-id")[:RECENT_RESOURCES]
-    )
-    peerings = (
-        Peering.objects.filter(subscription__in=subscriptions)
-        .select_related("subscription", "resource_group")
-        .order_by("-created_at", "-id")[:RECENT_RESOURCES]
-    )
+    peer_asns = peer_asns_for_user(user=user).order_by("-created_at", "-id")[:RECENT_RESOURCES]
+    peerings = peerings_for_user(user=user).order_by("-created_at", "-id")[:RECENT_RESOURCES]
     rows = [
         {
             "name": item.name,
@@ -285,12 +275,9 @@ def resource_group_create(request: HttpRequest) -> HttpResponse:
 def resource_group_detail(request: HttpRequest, subscription_id, name: str) -> HttpResponse:
     """A resource group's Overview: Essentials and the resources (peerings) it contains."""
     group = resource_group_for_user(user=request.user, subscription_id=subscription_id, name=name)
-    # The group came through the selector, so its peerings are already inside the user's scope.
-    peerings = (
-        Peering.objects.filter(resource_group=group)
-        .select_related("region", "peering_location")
-        .order_by("name")
-    )
+    peerings = peerings_for_user(
+        user=request.user, subscription=group.subscription, resource_group=group.name
+    ).select_related("region")
     return render_page(
         request,
         "portal/resource_group_detail.html",

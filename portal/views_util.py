@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 
 from portal.models import Subscription
 from portal.selectors import subscriptions_for_user
@@ -21,7 +22,10 @@ def render_page(
     targets a fragment (sorting, filtering, paging). Boosted navigation gets the full page."""
     if getattr(request, "htmx", False) and not request.htmx.boosted:
         template = f"{template}#{partial}"
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    # The same URL answers a page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def current_subscription(request: HttpRequest) -> Subscription | None:

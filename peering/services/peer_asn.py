@@ -19,7 +19,9 @@ from portal.services import activity_record
 from portal.validators import validate_arm_name, validate_plain_text
 
 MAX_CONTACTS = 10
-PEER_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .,&'()/+\-]{0,99}")
+# Letters and digits of any script (Telefónica, Ростелеком), spaces and common punctuation.
+PEER_NAME_RE = re.compile(r"[^\W_][\w .,&'()/+\-]{0,99}")
+
 PHONE_RE = re.compile(r"\+?[0-9][0-9 ().\-]{4,30}")
 # Microsoft's peering policy: a 24x7 NOC reachable at a corporate domain, not a personal mailbox.
 PERSONAL_MAIL_DOMAINS = frozenset(
