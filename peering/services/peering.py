@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -281,6 +282,11 @@ class Configuration:
     variant: Variant
     metro: PeeringLocation
 
+    @cached_property
+    def places(self) -> dict[int, DirectFacility | Exchange]:
+        """The facilities (or exchanges) a connection may use, by id — read once per request."""
+        return {place.pk: place for place in facilities_for(self)}
+
 
 def variant_for(
     *, peering_type: str, microsoft_network: str, sku: str, agreement_signed: bool
@@ -532,8 +538,7 @@ def connection_validate(
     conn = Connection()
     place_text = _str(row, "facility", 20)
     place_id = _int_or_none(place_text)
-    places = {p.pk: p for p in facilities_for(configuration)}
-    place = places.get(place_id) if place_id is not None else None
+    place = configuration.places.get(place_id) if place_id is not None else None
     if place is None:
         errors.add(
             key + "facility",
