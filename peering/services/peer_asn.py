@@ -182,6 +182,7 @@ def _decide(*, seen: PeerAsn, operator, approve: bool, reason: str) -> PeerAsn:
     The row is locked and its state compared with the one the operator saw: two operators
     deciding at once (or one deciding from a stale page) get one decision and one refusal.
     """
+    seen_state = seen.validation_state
     if not (operator and operator.is_active and operator.is_staff):
         raise PermissionDenied("Only Microsoft operators can validate Peer ASNs.")
     reason = str(reason or "").strip()
@@ -198,9 +199,9 @@ def _decide(*, seen: PeerAsn, operator, approve: bool, reason: str) -> PeerAsn:
         peer_asn = (
             PeerAsn.objects.select_for_update().select_related("subscription").get(pk=seen.pk)
         )
-        if peer_asn.validation_state != seen.validation_state:
+        if peer_asn.validation_state != seen_state:
             raise ValidationError(
-                f"{peer_asn.name} changed from {seen.validation_state} to "
+                f"{peer_asn.name} changed from {seen_state} to "
                 f"{peer_asn.validation_state} since you loaded it; reload and decide again."
             )
         allowed = (
@@ -255,14 +256,14 @@ def _decide(*, seen: PeerAsn, operator, approve: bool, reason: str) -> PeerAsn:
             email_context={"peer_asn": peer_asn, "reason": reason},
             recipients=recipients,
         )
-    # The caller's object now shows the decision it made.
-    for name in ("validation_state", "error_message", "decided_at", "decided_by"):
-        setattr(seen, name, getattr(peer_asn, name))
     return peer_asn
 
 
 def peer_asn_approve(*, peer_asn: PeerAsn, operator) -> PeerAsn:
-    """Operator: mark the Peer ASN Approved; notify the subscription and email its contacts."""
+    """Operator: mark the Peer ASN Approved; notify the subscription and email its contacts.
+
+    `peer_asn` is the object as the operator saw it; if its state has changed since, the
+    decision is refused. Returns the updated Peer ASN (the argument is left as it was)."""
     return _decide(seen=peer_asn, operator=operator, approve=True, reason="")
 
 

@@ -639,6 +639,7 @@ def test_deciding_twice_is_refused(
     with django_capture_on_commit_callbacks(execute=True):
         decide(action, pending, operator)
     assert len(mailoutbox) == 1
+    pending.refresh_from_db()  # the operator reloads the page and tries again
     before = row_counts()
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -681,6 +682,7 @@ def test_deciding_from_a_stale_view_is_refused(
 @pytest.mark.django_db
 def test_failed_asn_can_be_approved_after_review(pending, operator):
     peer_asn_reject(peer_asn=pending, operator=operator, reason="Missing LOA")
+    pending.refresh_from_db()
     peer_asn_approve(peer_asn=pending, operator=operator)
     pending.refresh_from_db()
     assert pending.validation_state == ValidationState.APPROVED
@@ -690,6 +692,7 @@ def test_failed_asn_can_be_approved_after_review(pending, operator):
 @pytest.mark.django_db
 def test_unused_approved_asn_can_be_rejected(pending, operator):
     peer_asn_approve(peer_asn=pending, operator=operator)
+    pending.refresh_from_db()
     peer_asn_reject(peer_asn=pending, operator=operator, reason="Revoked")
     pending.refresh_from_db()
     assert pending.validation_state == ValidationState.FAILED
