@@ -1,6 +1,12 @@
 """Models of the Microsoft.Peering domain, split by role."""
 
 from peering.models.draft import PeeringDraft
+from peering.models.lifecycle import (
+    Actor,
+    ConnectionTransition,
+    DeprovisionRequest,
+    FacilityAddressPool,
+)
 from peering.models.peer_asn import PeerAsn, PeerContact
 from peering.models.peering import Peering, PeeringConnection
 from peering.models.reference import (
@@ -14,6 +20,10 @@ from peering.models.reference import (
 )
 
 __all__ = [
+    "Actor",
+    "ConnectionTransition",
+    "DeprovisionRequest",
+    "FacilityAddressPool",
     "DirectFacility",
     "Exchange",
     "LegacyPeering",

@@ -703,7 +703,7 @@ def _exchange_sessions(row: dict, exchange: Exchange, conn: Connection, key: str
             conn.max_prefixes_advertised_v6 = _max_prefixes(row, 6, key, errors)
 
 
-def _addresses_in_use(connections: list[Connection], *, exclude_peering: Peering | None = None):
+def _addresses_in_use(connections: list[Connection], *, exclude_pk: int | None = None):
     """Addresses already used at the same facilities or exchanges by live connections."""
     facility_ids = {c.direct_facility.pk for c in connections if c.direct_facility}
     exchange_ids = {c.exchange.pk for c in connections if c.exchange}
@@ -712,8 +712,8 @@ def _addresses_in_use(connections: list[Connection], *, exclude_peering: Peering
     qs = PeeringConnection.objects.filter(
         Q(direct_facility_id__in=facility_ids) | Q(exchange_id__in=exchange_ids)
     ).exclude(connection_state=ConnectionState.PENDING_REMOVE)
-    if exclude_peering is not None:
-        qs = qs.exclude(peering=exclude_peering)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
     used: dict[tuple[str, int], set[str]] = {}
     for row in qs.values(
         "direct_facility_id",
@@ -776,10 +776,13 @@ def _shared_addresses(conn: Connection) -> set[str]:
     }
 
 
-def connections_check_addresses(connections: dict[int, Connection], errors: Errors) -> None:
+def connections_check_addresses(
+    connections: dict[int, Connection], errors: Errors, *, exclude_pk: int | None = None
+) -> None:
     """No address is used twice at the same facility or exchange: not among these rows, and not
-    by any live connection (or unconverted legacy peering) of anyone."""
-    used = _addresses_in_use(list(connections.values()))
+    by any live connection (or unconverted legacy peering) of anyone — except the connection
+    `exclude_pk`, when these rows are its own new values."""
+    used = _addresses_in_use(list(connections.values()), exclude_pk=exclude_pk)
     seen: dict[tuple[str, int], dict[str, int]] = {}
     for index, conn in connections.items():
         shared = _shared_addresses(conn)
@@ -920,7 +923,7 @@ def peering_create(*, user, data: dict) -> Peering:
                 created_by=user,
             )
             PeeringConnection.objects.bulk_create(
-                [_new_connection(peering, c) for c in validated.connections]
+                [new_connection(peering, c) for c in validated.connections]
                 + [_converted_legacy(peering, legacy) for legacy in validated.legacy]
             )
             if validated.legacy:
@@ -985,7 +988,8 @@ def peering_create(*, user, data: dict) -> Peering:
     return peering
 
 
-def _new_connection(peering: Peering, c: Connection) -> PeeringConnection:
+def new_connection(peering: Peering, c: Connection) -> PeeringConnection:
+    """An unsaved PeeringConnection for a cleaned row: PendingApproval, sessions PendingAdd."""
     microsoft_allocates = c.session_address_provider == SessionAddressProvider.MICROSOFT
     return PeeringConnection(
         peering=peering,

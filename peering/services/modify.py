@@ -1,0 +1,390 @@
+"""Changing a peering after Create (product.md §3.5): add and delete connections, add a session,
+change max prefixes, upgrade bandwidth, request Use for Peering Service, edit tags.
+
+Connection rows are checked by the same code as the wizard (`connection_validate`,
+`connections_check_addresses`). Legacy-converted connections are read-only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from peering.enums import (
+    ConnectionState,
+    DirectPeeringType,
+    Kind,
+    ProvisioningState,
+    SessionAddressProvider,
+    SessionState,
+)
+from peering.models import Actor, Exchange, Peering, PeeringConnection
+from peering.services.lifecycle import REMOVAL_BLOCKED, connection_transition
+from peering.services.peering import (
+    BANDWIDTH_MAX_MBPS,
+    BANDWIDTH_STEP_MBPS,
+    VARIANTS,
+    Configuration,
+    Errors,
+    connection_validate,
+    connections_check_addresses,
+    new_connection,
+)
+from portal.models import ActivityStatus
+from portal.selectors import ensure_can_write
+from portal.services import activity_record
+
+OPERATION = "Microsoft.Peering/peerings/write"
+MAX_TAGS = 50
+TAG_KEY_FORBIDDEN = re.compile(r"[<>%&\\?/\x00-\x1f\x7f]")
+
+
+def configuration_of(peering: Peering) -> Configuration:
+    """The wizard's Configuration for an existing peering (its variant and metro)."""
+    for variant in VARIANTS.values():
+        if (
+            variant.kind == peering.kind
+            and variant.sku_name == peering.sku_name
+            and variant.direct_peering_type == (peering.direct_peering_type or "")
+        ):
+            return Configuration(variant=variant, metro=peering.peering_location)
+    raise ValidationError("This peering's kind and SKU cannot be changed in the portal.")
+
+
+def _log(*, user, peering: Peering, display: str, message: str) -> None:
+    activity_record(
+        subscription=peering.subscription,
+        user=user,
+        operation=OPERATION,
+        operation_display=display,
+        resource_id=peering.resource_id,
+        resource_group=peering.resource_group.name,
+        status=ActivityStatus.SUCCEEDED,
+        message=message,
+    )
+
+
+def _lock_peering(peering: Peering) -> Peering:
+    return (
+        Peering.objects.select_for_update()
+        .select_related("subscription", "resource_group", "peering_location", "peer_asn")
+        .get(pk=peering.pk)
+    )
+
+
+def _existing(peering: Peering) -> list[PeeringConnection]:
+    return list(peering.connections.select_related("direct_facility", "exchange"))
+
+
+def connection_add(*, user, peering: Peering, row: dict) -> PeeringConnection:
+    """Add a connection with the wizard's form and rules; it starts PendingApproval."""
+    ensure_can_write(user=user, subscription=peering.subscription)
+    with transaction.atomic():
+        locked = _lock_peering(peering)
+        if locked.provisioning_state != ProvisioningState.SUCCEEDED:
+            raise ValidationError("The peering is being removed; it cannot take new connections.")
+        configuration = configuration_of(locked)
+        errors = Errors()
+        index = len(_existing(locked))
+        clean = connection_validate(
+            configuration=configuration,
+            subscription=locked.subscription,
+            row=row if isinstance(row, dict) else {},
+            index=0,
+            errors=errors,
+        )
+        if clean is not None:
+            # Lock the place, then check its addresses against every live connection.
+            place = clean.exchange or clean.direct_facility
+            type(place).objects.select_for_update().filter(pk=place.pk).first()
+            connections_check_addresses({0: clean}, errors)
+        if errors:
+            raise ValidationError(
+                {key.replace("connections.0.", ""): value for key, value in errors.items()}
+            )
+        connection = new_connection(locked, clean)
+        connection.save()
+        _log(
+            user=user,
+            peering=locked,
+            display="Add connection",
+            message=f"Connection {index + 1} at {connection.facility_name} requested "
+            "(PendingApproval).",
+        )
+    return connection
+
+
+def _lock_connection(connection: PeeringConnection) -> PeeringConnection:
+    return (
+        PeeringConnection.objects.select_for_update()
+        .select_related(
+            "peering__subscription",
+            "peering__resource_group",
+            "peering__peering_location",
+            "peering__peer_asn",
+            "direct_facility",
+            "exchange",
+        )
+        .get(pk=connection.pk)
+    )
+
+
+def connection_delete(*, user, connection: PeeringConnection, confirm: str) -> None:
+    """Delete a connection; the user types the peering's resource ID to confirm."""
+    ensure_can_write(user=user, subscription=connection.peering.subscription)
+    with transaction.atomic():
+        locked = _lock_connection(connection)
+        peering = locked.peering
+        if str(confirm or "").strip().lower() != peering.resource_id.lower():
+            raise ValidationError(
+                {"confirm": ["Type the resource ID exactly as shown to confirm the deletion."]}
+            )
+        if locked.is_legacy:
+            raise ValidationError("Converted legacy connections cannot be changed in the portal.")
+        if peering.kind == Kind.DIRECT and peering.direct_peering_type == DirectPeeringType.EDGE:
+            raise ValidationError(
+                "Direct peering connections cannot be removed by the peer: request "
+                "deprovisioning, or ask Microsoft's peering team."
+            )
+        if locked.connection_state in REMOVAL_BLOCKED:
+            raise ValidationError(
+                f"The connection is {locked.connection_state}: it cannot be deleted while "
+                "Microsoft provisions it. Try again once provisioning has finished."
+            )
+        if peering.connections.exclude(pk=locked.pk).count() == 0:
+            raise ValidationError(
+                "This is the peering's last connection. Request deprovisioning to remove the "
+                "peering instead."
+            )
+        place, identifier = locked.facility_name, locked.connection_identifier
+        locked.delete()
+        activity_record(
+            subscription=peering.subscription,
+            user=user,
+            operation="Microsoft.Peering/peerings/connections/delete",
+            operation_display="Delete connection",
+            resource_id=peering.resource_id,
+            resource_group=peering.resource_group.name,
+            message=f"Connection {identifier} at {place} deleted.",
+        )
+
+
+def connection_update(*, user, connection: PeeringConnection, data: dict) -> PeeringConnection:
+    """On an Active connection: add an IPv4 or IPv6 session, change max prefixes, upgrade
+    bandwidth (Direct). Removing a session is not self-service."""
+    ensure_can_write(user=user, subscription=connection.peering.subscription)
+    data = data if isinstance(data, dict) else {}
+    with transaction.atomic():
+        locked = _lock_connection(connection)
+        peering = locked.peering
+        if locked.is_legacy:
+            raise ValidationError("Converted legacy connections cannot be changed in the portal.")
+        if locked.connection_state != ConnectionState.ACTIVE:
+            raise ValidationError(
+                f"Only Active connections can be edited; this one is {locked.connection_state}."
+            )
+        configuration = configuration_of(peering)
+        errors = Errors()
+        changes: list[str] = []
+        fields: set[str] = set()
+
+        # A session of a family the connection lacks: validated as a wizard row would be.
+        row = _row_of(locked)
+        for family in (4, 6):
+            ip = f"ipv{family}"
+            has = bool(getattr(locked, f"peer_session_{ip}_address"))
+            wanted = {
+                k: str(data.get(k) or "").strip()
+                for k in (
+                    f"session_prefix_v{family}",
+                    f"peer_session_{ip}_address",
+                    f"microsoft_session_{ip}_address",
+                )
+            }
+            if not any(wanted.values()):
+                continue
+            if has:
+                # Same values as now are not a change; different ones are refused.
+                current = {k: str(row.get(k) or "") for k in wanted}
+                if any(v and v != current[k] for k, v in wanted.items()):
+                    errors.add(
+                        f"peer_session_{ip}_address",
+                        f"The connection already has an IPv{family} session; changing or "
+                        "removing a session is not self-service.",
+                    )
+                continue
+            row.update(wanted)
+            if f"max_prefixes_advertised_v{family}" not in data:
+                row.setdefault(f"max_prefixes_advertised_v{family}", "")
+            changes.append(f"IPv{family} session added")
+        for family in (4, 6):
+            key = f"max_prefixes_advertised_v{family}"
+            if str(data.get(key) or "").strip():
+                row[key] = str(data[key]).strip()
+        clean = None
+        if not errors:
+            check = Errors()
+            clean = connection_validate(
+                configuration=configuration,
+                subscription=peering.subscription,
+                row=row,
+                index=0,
+                errors=check,
+            )
+            if clean is not None:
+                connections_check_addresses({0: clean}, check, exclude_pk=locked.pk)
+            for key, messages in check.items():
+                for message in messages:
+                    errors.add(key.replace("connections.0.", ""), message)
+        bandwidth = str(data.get("bandwidth_mbps") or "").strip()
+        if bandwidth and peering.kind == Kind.DIRECT:
+            value = int(bandwidth) if bandwidth.isascii() and bandwidth.isdigit() else None
+            current_bw = locked.bandwidth_mbps or 0
+            if value is None or value % BANDWIDTH_STEP_MBPS or value > BANDWIDTH_MAX_MBPS:
+                errors.add("bandwidth_mbps", "Choose 10, 20, … 100 Gbps.")
+            elif value < current_bw:
+                errors.add(
+                    "bandwidth_mbps",
+                    f"Bandwidth can only be upgraded (now {current_bw // 1000} Gbps); ask "
+                    "Microsoft's peering team to downgrade.",
+                )
+            elif value > current_bw:
+                locked.bandwidth_mbps = value
+                fields.add("bandwidth_mbps")
+                changes.append(f"bandwidth {current_bw // 1000} → {value // 1000} Gbps")
+        elif bandwidth:
+            errors.add("bandwidth_mbps", "Exchange connections have no bandwidth setting.")
+        if errors:
+            raise ValidationError(dict(errors))
+        for family in (4, 6):
+            ip = f"ipv{family}"
+            new_peer = getattr(clean, f"peer_session_{ip}_address")
+            if new_peer and not getattr(locked, f"peer_session_{ip}_address"):
+                for name in (
+                    f"session_prefix_v{family}",
+                    f"peer_session_{ip}_address",
+                    f"microsoft_session_{ip}_address",
+                ):
+                    setattr(locked, name, getattr(clean, name))
+                    fields.add(name)
+                setattr(locked, f"session_state_v{family}", SessionState.PENDING_ADD)
+                fields.add(f"session_state_v{family}")
+            key = f"max_prefixes_advertised_v{family}"
+            value = getattr(clean, key)
+            if value is not None and value != getattr(locked, key):
+                changes.append(f"max IPv{family} prefixes {getattr(locked, key)} → {value}")
+                setattr(locked, key, value)
+                fields.add(key)
+        if not fields:
+            raise ValidationError("Nothing changed.")
+        locked.save(update_fields=[*sorted(fields), "updated_at"])
+        _log(
+            user=user,
+            peering=peering,
+            display="Update connection",
+            message=f"Connection at {locked.facility_name}: {', '.join(changes)}.",
+        )
+    return locked
+
+
+def _row_of(connection: PeeringConnection) -> dict:
+    """The connection as a wizard row, so its values pass through the same checks."""
+    facility = connection.exchange or connection.direct_facility
+    row = {
+        "facility": str(facility.pk),
+        "session_address_provider": connection.session_address_provider,
+        "bandwidth_mbps": str(connection.bandwidth_mbps or ""),
+        "use_for_peering_service": connection.use_for_peering_service,
+    }
+    for name in (
+        "session_prefix_v4",
+        "session_prefix_v6",
+        "peer_session_ipv4_address",
+        "microsoft_session_ipv4_address",
+        "peer_session_ipv6_address",
+        "microsoft_session_ipv6_address",
+        "max_prefixes_advertised_v4",
+        "max_prefixes_advertised_v6",
+    ):
+        value = getattr(connection, name)
+        row[name] = "" if value is None else str(value)
+    if isinstance(facility, Exchange):
+        # Exchange rows carry only the peer's addresses; the LAN and Microsoft's come from data.
+        for name in ("session_prefix_v4", "session_prefix_v6"):
+            row[name] = ""
+        row["microsoft_session_ipv4_address"] = ""
+        row["microsoft_session_ipv6_address"] = ""
+    elif connection.session_address_provider == SessionAddressProvider.MICROSOFT:
+        for name in (
+            "session_prefix_v4",
+            "session_prefix_v6",
+            "peer_session_ipv4_address",
+            "microsoft_session_ipv4_address",
+            "peer_session_ipv6_address",
+            "microsoft_session_ipv6_address",
+        ):
+            row[name] = ""
+    return row
+
+
+def connection_request_peering_service(*, user, connection: PeeringConnection) -> PeeringConnection:
+    """Ask Microsoft to use an Active Direct connection for Peering Service
+    (TypeChangeRequested → operator approves → TypeChangeInProgress → Active)."""
+    ensure_can_write(user=user, subscription=connection.peering.subscription)
+    peering = connection.peering
+    if peering.kind != Kind.DIRECT:
+        raise ValidationError("Only Direct connections can be used for Peering Service.")
+    if connection.is_legacy:
+        raise ValidationError("Converted legacy connections cannot be changed in the portal.")
+    if connection.use_for_peering_service:
+        raise ValidationError("This connection is already used for Peering Service.")
+    if not peering.subscription.peering_service_agreement_signed:
+        raise ValidationError(
+            "Use for Peering Service needs a signed Peering Service agreement with Microsoft for "
+            "this subscription."
+        )
+    return connection_transition(
+        connection=connection,
+        to_state=ConnectionState.TYPE_CHANGE_REQUESTED,
+        user=user,
+        actor=Actor.PEER,
+        note="Use for Peering Service requested.",
+    )
+
+
+def peering_tags_update(*, user, peering: Peering, tags: object) -> Peering:
+    """Replace the peering's tags (ARM limits: 50 tags, key ≤ 512, value ≤ 256 characters)."""
+    ensure_can_write(user=user, subscription=peering.subscription)
+    if not isinstance(tags, dict):
+        raise ValidationError({"tags": ["Tags are name/value pairs."]})
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, str] = {}
+    if len(tags) > MAX_TAGS:
+        errors["tags"] = [f"A resource can have at most {MAX_TAGS} tags."]
+    for index, (key, value) in enumerate(tags.items()):
+        key, value = str(key).strip(), str(value if value is not None else "").strip()
+        if not key or len(key) > 512 or TAG_KEY_FORBIDDEN.search(key):
+            errors[f"tags.{index}.name"] = [
+                "A tag name has 1–512 characters and none of < > % & \\ ? / or control characters."
+            ]
+        elif key.lower() in {k.lower() for k in clean}:
+            errors[f"tags.{index}.name"] = [f"The tag name '{key}' is used twice."]
+        if len(value) > 256 or re.search(r"[\x00-\x1f\x7f]", value):
+            errors[f"tags.{index}.value"] = ["A tag value has at most 256 printable characters."]
+        clean[key] = value
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = _lock_peering(peering)
+        before = locked.tags
+        locked.tags = clean
+        locked.save(update_fields=["tags"])
+        _log(
+            user=user,
+            peering=locked,
+            display="Update tags",
+            message=f"Tags: {len(before)} → {len(clean)}.",
+        )
+    return locked
