@@ -43,9 +43,10 @@ demo: migrate
 # The database task worker sends the emails and runs background work; it stops with the server.
 run: demo
 	@echo "Serving Peering Portal on http://$(HOST):$(PORT)/ (operators: /admin/). Ctrl-C stops."
-	@DJANGO_DEBUG=1 $(PY) manage.py db_worker --queue-name default >var/worker.log 2>&1 & \
+	@export DJANGO_DEBUG=1 DJANGO_DEMO_MOTION=$${DJANGO_DEMO_MOTION:-1}; \
+	$(PY) manage.py db_worker --queue-name default >var/worker.log 2>&1 & \
 	worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: venv
 	DJANGO_DEBUG=1 $(PY) manage.py db_worker

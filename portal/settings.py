@@ -2,7 +2,7 @@
 
 Every knob a deployment needs is an environment variable (see README.md, "Production"):
 DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS, DATABASE_URL, DJANGO_HTTPS,
-DJANGO_EMAIL_BACKEND and EMAIL_*, DJANGO_TASKS_BACKEND.
+DJANGO_EMAIL_BACKEND and EMAIL_*, DJANGO_TASKS_BACKEND, DJANGO_DEMO_MOTION.
 """
 
 import os
@@ -244,3 +244,7 @@ LOGGING = {
 # The portal's own knobs.
 PORTAL_NAME = "Peering Portal"
 MICROSOFT_ASN = 8075
+# Demo motion: a background task plays the operator and moves new connections to Active with
+# Established sessions, one step every DJANGO_DEMO_MOTION_STEP_SECONDS. On for `make run`.
+DEMO_MOTION = env_bool("DJANGO_DEMO_MOTION", False)
+DEMO_MOTION_STEP_SECONDS = int(os.environ.get("DJANGO_DEMO_MOTION_STEP_SECONDS", "10"))
