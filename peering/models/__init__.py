@@ -9,6 +9,17 @@ from peering.models.lifecycle import (
 )
 from peering.models.peer_asn import PeerAsn, PeerContact
 from peering.models.peering import Peering, PeeringConnection
+from peering.models.peering_service import (
+    LearnedType,
+    PeeringService,
+    PeeringServicePrefix,
+    PrefixEvent,
+    PrefixKeyAttempt,
+    PrefixValidationState,
+    ReceivedRoute,
+    RegisteredAsn,
+    RegisteredPrefix,
+)
 from peering.models.reference import (
     DirectFacility,
     Exchange,
@@ -20,6 +31,15 @@ from peering.models.reference import (
 )
 
 __all__ = [
+    "LearnedType",
+    "PeeringService",
+    "PeeringServicePrefix",
+    "PrefixEvent",
+    "PrefixKeyAttempt",
+    "PrefixValidationState",
+    "ReceivedRoute",
+    "RegisteredAsn",
+    "RegisteredPrefix",
     "Actor",
     "ConnectionTransition",
     "DeprovisionRequest",

@@ -104,6 +104,13 @@ class PeeringServiceProvider(models.Model):
 
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=16, choices=ProviderKind.choices)
+    asn = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        verbose_name="ASN",
+        help_text="The provider's network. Its peerings' registered ASNs and prefixes are the "
+        "keys customers of this provider redeem.",
+    )
 
     class Meta:
         ordering = ["name"]

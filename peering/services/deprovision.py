@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from peering.enums import ConnectionState, ProvisioningState
-from peering.models import Actor, DeprovisionRequest, Peering, PeeringConnection
+from peering.models import Actor, DeprovisionRequest, Peering, PeeringConnection, RegisteredAsn
 from peering.services.lifecycle import REMOVAL_BLOCKED, connection_transition
 from peering.services.notifications import milestone
 from portal.models import ActivityStatus, Notification
@@ -26,16 +26,11 @@ OPERATION = "Microsoft.Peering/peerings/deprovision/action"
 
 
 def customers_using(peering: Peering) -> list[str]:
-    """Names of the customers whose registered ASNs on this peering are in use.
-
-    Registered ASNs arrive with the Peering Service issue; until a peering has any, nobody
-    depends on it.
-    """
-    registered = getattr(peering, "registered_asns", None)
-    if registered is None:
-        return []
+    """Customers whose Peering Service prefixes redeemed a key of this peering's registered
+    ASNs: removing the peering cuts them off."""
     return sorted(
-        {f"{r.name} (AS{r.asn})" for r in registered.all() if getattr(r, "is_in_use", False)}
+        f"{r.name} (AS{r.asn})"
+        for r in RegisteredAsn.objects.filter(peering=peering, prefixes__isnull=False).distinct()
     )
 
 

@@ -1,0 +1,65 @@
+"""Load the routes Microsoft receives on connections from a JSON-lines file.
+
+Each import replaces the named connection's previous set, records prefix events for the affected
+Peering Service prefixes and re-validates them. Format: docs/received-routes.md.
+"""
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from peering.models import PeeringConnection
+from peering.services.routes import received_routes_import_text, uuid_or_none
+
+
+class Command(BaseCommand):
+    help = "Import received routes (JSON lines) for one or more connections."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="JSON-lines file; '-' reads standard input.")
+        parser.add_argument(
+            "--connection",
+            help="Connection identifier (GUID) for every line that does not name one.",
+        )
+        parser.add_argument(
+            "--operator",
+            default="operator",
+            help="Username of the staff user the import is recorded as (default: operator).",
+        )
+
+    def handle(self, *args, **options):
+        operator = get_user_model().objects.filter(username=options["operator"]).first()
+        if operator is None or not operator.is_staff:
+            raise CommandError(f"No staff user named {options['operator']!r}.")
+        path = options["file"]
+        try:
+            text = self.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"Cannot read {path}: {exc}") from exc
+        connection = None
+        if options["connection"]:
+            guid = uuid_or_none(options["connection"])
+            connection = (
+                PeeringConnection.objects.filter(connection_identifier=guid).first()
+                if guid
+                else None
+            )
+            if connection is None:
+                raise CommandError(f"No connection with identifier {options['connection']}.")
+        try:
+            results = received_routes_import_text(
+                text=text, operator=operator, connection=connection
+            )
+        except (ValidationError, PermissionDenied, ValueError) as exc:
+            messages = getattr(exc, "messages", [str(exc)])
+            raise CommandError("Nothing imported:\n  " + "\n  ".join(messages)) from exc
+        for result in results:
+            self.stdout.write(
+                f"{result.connection.connection_identifier} ({result.connection.facility_name}): "
+                f"{result.routes} routes, {len(result.announced)} announced, "
+                f"{len(result.withdrawn)} withdrawn, {len(result.origin_changed)} origin "
+                f"changes, {result.events} prefix events, {result.revalidated} prefixes "
+                "re-validated."
+            )
