@@ -359,7 +359,7 @@ def prefix_validate(*, prefix_id: int) -> PeeringServicePrefix | None:
             subscription=service.subscription,
             title_name=f"{prefix.name} ({prefix.prefix})",
             link=reverse(
-                "peering:peering_service_detail",
+                "peering_services:detail",
                 args=[service.subscription_id, service.resource_group.name, service.name],
             ),
         )
