@@ -14,7 +14,7 @@ PYTHON_BOOT := $(shell for p in python3.12 python3.13 python3.14 python3 python;
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then \
 	command -v $$p; break; fi; done)
 
-.PHONY: help venv run test lint format migrate demo worker check-deploy chromium clean
+.PHONY: help venv run test bench lint format migrate demo worker check-deploy chromium clean
 
 help:
 	@echo "make run    — set up, load demo data, serve on http://$(HOST):$(PORT)"
@@ -62,6 +62,10 @@ chromium:
 
 test: venv chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Page timings with more rows, printed as ratios against the trivial /healthz view.
+bench: venv
+	BENCH_ROWS=$${BENCH_ROWS:-3000} $(PY) -m pytest -q -s tests/benchmarks $(PYTEST_ARGS)
 
 lint: venv
 	$(PY) -m ruff check .

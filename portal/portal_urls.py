@@ -21,4 +21,5 @@ urlpatterns = [
         name="resource_group_detail",
     ),
     path("activity-log/", views.activity_log, name="activity_log"),
+    path("healthz", views.healthz, name="healthz"),
 ]

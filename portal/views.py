@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from peering.selectors import peer_asns_for_user, peerings_for_user
@@ -315,3 +315,10 @@ def activity_log(request: HttpRequest) -> HttpResponse:
             "current_subscription": subscription,
         },
     )
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness probe: answers without touching the database. Benchmarks use it as the
+    trivial view every page's cost is compared with."""
+    return HttpResponse("ok", content_type="text/plain")
