@@ -11,6 +11,7 @@ admin.site.index_title = "Operations"
 urlpatterns = [
     path("", include("portal.portal_urls")),
     path("peerings/create/", include("peering.wizard_urls")),
+    path("", include("peering.registered_urls")),
     path("", include("peering.urls")),
     path(
         "accounts/login/",

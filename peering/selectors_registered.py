@@ -1,0 +1,158 @@
+"""Reads of a peering's Registered ASNs, Registered prefixes and Received routes.
+
+Every function takes a peering already held through `peering_for_user` (404 for another
+tenant), so nothing here widens what the caller may see. Customer prefixes that redeemed a key
+belong to the customers' subscriptions: only their number, and the number of subscriptions they
+are in, is read here — never their names.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet, Value
+from django.db.models.functions import Concat
+from django.http import Http404
+
+from peering.models import Peering, ReceivedRoute, RegisteredAsn, RegisteredPrefix
+
+# --- Registered ASNs ---------------------------------------------------------------------------
+
+
+def registered_asns_of(*, peering: Peering) -> QuerySet[RegisteredAsn]:
+    """The peering's registered ASNs with who created each and how many customer prefixes (in
+    how many subscriptions) redeemed its key — one query for any number of rows."""
+    return (
+        RegisteredAsn.objects.filter(peering=peering)
+        .select_related("created_by")
+        .annotate(
+            used_by_prefixes=Count("prefixes", distinct=True),
+            used_by_subscriptions=Count("prefixes__peering_service__subscription", distinct=True),
+        )
+        .order_by("name", "pk")
+    )
+
+
+def registered_asn_of(*, peering: Peering, name: str) -> RegisteredAsn:
+    """One registered ASN of the peering by name (case-insensitive); 404 when absent."""
+    registered = registered_asns_of(peering=peering).filter(name__iexact=name).first()
+    if registered is None:
+        raise Http404("No such registered ASN.")
+    registered.peering = peering  # the tenancy-checked object, with user_role
+    return registered
+
+
+# --- Registered prefixes -----------------------------------------------------------------------
+
+
+def registered_prefixes_of(*, peering: Peering) -> QuerySet[RegisteredPrefix]:
+    """The peering's registered prefixes with who created each and how many customer prefixes
+    (in how many subscriptions) redeemed its key — one query."""
+    return (
+        RegisteredPrefix.objects.filter(peering=peering)
+        .select_related("created_by")
+        .annotate(
+            used_by_prefixes=Count("customer_prefixes", distinct=True),
+            used_by_subscriptions=Count(
+                "customer_prefixes__peering_service__subscription", distinct=True
+            ),
+        )
+        .order_by("name", "pk")
+    )
+
+
+def registered_prefix_of(*, peering: Peering, name: str) -> RegisteredPrefix:
+    """One registered prefix of the peering by name (case-insensitive); 404 when absent."""
+    registered = registered_prefixes_of(peering=peering).filter(name__iexact=name).first()
+    if registered is None:
+        raise Http404("No such registered prefix.")
+    registered.peering = peering
+    return registered
+
+
+# --- Received routes ---------------------------------------------------------------------------
+
+PREFIX_CONTAINS = "contains"
+PREFIX_EXACT = "exact"
+_ASN_TOKEN = re.compile(r"^(?:AS)?(\d{1,10})$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RouteFilters:
+    """What the Received routes blade filters by; empty values do not filter."""
+
+    prefix: str = ""
+    prefix_match: str = PREFIX_CONTAINS
+    as_path: str = ""
+    connection_id: int | None = None
+    origin_as_validation_state: str = ""
+    rpki_validation_state: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(
+            self.prefix
+            or self.as_path
+            or self.connection_id
+            or self.origin_as_validation_state
+            or self.rpki_validation_state
+        )
+
+
+def _canonical_prefix(text: str) -> str:
+    """`10.0.0.0/8` for a parseable prefix (host bits cleared), else the text unchanged."""
+    try:
+        return ipaddress.ip_network(text, strict=False).with_prefixlen
+    except ValueError:
+        return text
+
+
+def _as_path_tokens(text: str) -> list[str] | None:
+    """The ASNs of a typed AS path ("59999 AS150000") or None when it is not only ASNs."""
+    parts = text.replace(",", " ").split()
+    tokens = []
+    for part in parts:
+        match = _ASN_TOKEN.match(part)
+        if match is None:
+            return None
+        tokens.append(str(int(match.group(1))))
+    return tokens or None
+
+
+def received_routes_of(
+    *, peering: Peering, filters: RouteFilters | None = None
+) -> QuerySet[ReceivedRoute]:
+    """Routes Microsoft receives on the peering's connections, filtered.
+
+    Prefix: "contains" is a substring match, "exact" compares the canonical prefix. AS path:
+    a run of whole ASNs in the path ("59999 150000" matches "64500 59999 150000" but "5999"
+    matches nothing), or a substring when the text is not a list of ASNs. The connection is
+    read with the route (one query per page, whatever the number of rows)."""
+    filters = filters or RouteFilters()
+    qs = ReceivedRoute.objects.filter(connection__peering=peering)
+    prefix = filters.prefix.strip()
+    if prefix:
+        if filters.prefix_match == PREFIX_EXACT:
+            qs = qs.filter(prefix=_canonical_prefix(prefix))
+        else:
+            qs = qs.filter(prefix__contains=prefix)
+    as_path = filters.as_path.strip()
+    if as_path:
+        tokens = _as_path_tokens(as_path)
+        if tokens:
+            qs = qs.annotate(_padded_path=Concat(Value(" "), "as_path", Value(" "))).filter(
+                _padded_path__contains=f" {' '.join(tokens)} "
+            )
+        else:
+            qs = qs.filter(as_path__icontains=as_path)
+    if filters.connection_id:
+        qs = qs.filter(connection_id=filters.connection_id)
+    if filters.origin_as_validation_state:
+        qs = qs.filter(origin_as_validation_state__iexact=filters.origin_as_validation_state)
+    if filters.rpki_validation_state:
+        qs = qs.filter(rpki_validation_state__iexact=filters.rpki_validation_state)
+    return qs.select_related("connection__direct_facility", "connection__exchange").order_by(
+        "prefix", "connection_id", "id"
+    )

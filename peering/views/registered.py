@@ -1,0 +1,406 @@
+"""A peering's Settings blades for Peering Service (product.md §3.7, §3.8, §3.11):
+Registered ASNs (route-server peerings), Registered prefixes (Direct Peering Service peerings)
+and Received routes.
+
+Thin views: `peering_for_user` reads the peering with the tenancy check (404 for another
+tenant; 403 for a Reader asking to write), `peering.selectors_registered` reads the rows, and
+the services in `peering.services.peering_service` decide every write; their messages go back
+next to the fields they name with what was typed. Prefix keys are shown to everyone with a role
+on the provider's subscription (Readers too); only Owners and Contributors get write controls.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from peering.forms_registered import (
+    ReceivedRouteFilterForm,
+    RegisteredAsnForm,
+    RegisteredPrefixForm,
+    apply_service_errors,
+)
+from peering.models import Peering, RegisteredAsn, RegisteredPrefix
+from peering.selectors import peering_for_user
+from peering.selectors_registered import (
+    received_routes_of,
+    registered_asn_of,
+    registered_asns_of,
+    registered_prefix_of,
+    registered_prefixes_of,
+)
+from peering.services.peering_service import (
+    registered_asn_add,
+    registered_asn_delete,
+    registered_asn_rotate_key,
+    registered_asn_unavailable_reason,
+    registered_prefix_add,
+    registered_prefix_delete,
+    registered_prefix_revalidate,
+    registered_prefix_unavailable_reason,
+)
+from peering.views.common import paginate
+from portal.models import WRITE_ROLES
+from portal.views_util import render_page
+
+BLADES = {
+    "asns": ("Registered ASNs", "registered:asn_list"),
+    "prefixes": ("Registered prefixes", "registered:prefix_list"),
+    "routes": ("Received routes", "registered:routes"),
+}
+ROUTES_RESULTS = "routes-results"
+
+
+# --- shared helpers -------------------------------------------------------------------------------
+
+
+def _peering(request: HttpRequest, subscription_id, resource_group: str, name: str, *, write=False):
+    """The peering (404 for another tenant); with write=True a Reader gets 403."""
+    return peering_for_user(
+        user=request.user,
+        subscription_id=subscription_id,
+        resource_group=resource_group,
+        name=name,
+        write=write,
+    )
+
+
+def _args(peering: Peering) -> list:
+    return [peering.subscription_id, peering.resource_group.name, peering.name]
+
+
+def _url(peering: Peering, url_name: str, *extra) -> str:
+    return reverse(url_name, args=[*_args(peering), *extra])
+
+
+def _asn_urls(peering: Peering, registered: RegisteredAsn) -> None:
+    registered.rotate_url = _url(peering, "registered:asn_rotate", registered.name)
+    registered.delete_url = _url(peering, "registered:asn_delete", registered.name)
+
+
+def _prefix_urls(peering: Peering, registered: RegisteredPrefix) -> None:
+    registered.detail_url = _url(peering, "registered:prefix_detail", registered.name)
+    registered.revalidate_url = _url(peering, "registered:prefix_revalidate", registered.name)
+    registered.delete_url = _url(peering, "registered:prefix_delete", registered.name)
+
+
+def _context(peering: Peering, blade: str, *crumbs: tuple[str, str | None]) -> dict:
+    """What every page here shows: the breadcrumbs Home › Peerings › <peering> › <blade> [›
+    …], the blade's URLs and whether to offer writes."""
+    label, url_name = BLADES[blade]
+    blade_url = _url(peering, url_name)
+    trail = [(label, blade_url if crumbs else None), *crumbs]
+    return {
+        "active_nav": "peerings",
+        "peering": peering,
+        "blade": blade,
+        "blade_label": label,
+        "blade_url": blade_url,
+        "page_label": trail[-1][0],
+        "crumbs": trail,
+        "overview_url": _url(peering, "peering:peering_detail"),
+        "can_write": getattr(peering.subscription, "user_role", None) in WRITE_ROLES,
+    }
+
+
+def _render(
+    request: HttpRequest,
+    template: str,
+    context: dict,
+    *,
+    fragments: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The full page; for htmx the blade pane, or the fragment its HX-Target names."""
+    partial = "pane"
+    htmx = getattr(request, "htmx", None)
+    if htmx and fragments and htmx.target in fragments:
+        partial = fragments[htmx.target]
+    return render_page(request, template, context, partial=partial, status=status)
+
+
+def _cancelled(request: HttpRequest) -> bool:
+    return request.method == "POST" and "cancel" in request.POST
+
+
+def _used_by(registered) -> str:
+    count = registered.used_by_prefixes
+    if not count:
+        return "no customer prefixes"
+    subs = registered.used_by_subscriptions
+    return (
+        f"{count} customer prefix{'es' if count != 1 else ''} in "
+        f"{subs} subscription{'s' if subs != 1 else ''}"
+    )
+
+
+# --- Registered ASNs ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def asn_list(request: HttpRequest, subscription_id, resource_group: str, name: str):
+    """Registered ASNs: Name, ASN, Prefix key (copy), Created, Used by; + Add registered ASN
+    (disabled with the reason until a connection is Active); Rotate key and Delete per row."""
+    peering = _peering(request, subscription_id, resource_group, name)
+    rows = list(registered_asns_of(peering=peering))
+    for row in rows:
+        _asn_urls(peering, row)
+    context = _context(peering, "asns")
+    context.update(
+        rows=rows,
+        add_reason=registered_asn_unavailable_reason(peering),
+        add_url=_url(peering, "registered:asn_add"),
+    )
+    return _render(request, "peering/registered/asn_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def asn_add(request: HttpRequest, subscription_id, resource_group: str, name: str):
+    """Register an ASN: Name (the customer) and ASN. Saved with a new prefix key."""
+    peering = _peering(request, subscription_id, resource_group, name, write=True)
+    context = _context(peering, "asns", ("Add registered ASN", None))
+    if _cancelled(request):
+        return redirect(context["blade_url"])
+    reason = registered_asn_unavailable_reason(peering)
+    status = 200
+    if request.method == "POST":
+        form = RegisteredAsnForm(request.POST)
+        if form.is_valid():
+            try:
+                registered = registered_asn_add(
+                    user=request.user,
+                    peering=peering,
+                    name=form.cleaned_data["name"],
+                    asn=form.cleaned_data["asn"],
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    f"Registered ASN {registered.name} (AS{registered.asn}) added. Give its "
+                    "prefix key to the customer: they enter it when they add prefixes to "
+                    "their Peering Service.",
+                )
+                return redirect(f"{context['blade_url']}?added={registered.name}")
+        status = 400
+    else:
+        form = RegisteredAsnForm()
+    context.update(form=form, add_reason=reason, action_url=_url(peering, "registered:asn_add"))
+    return _render(request, "peering/registered/asn_add.html", context, status=status)
+
+
+def _asn_confirm(request, subscription_id, resource_group, name, asn_name, *, action: str):
+    peering = _peering(request, subscription_id, resource_group, name, write=True)
+    registered = registered_asn_of(peering=peering, name=asn_name)
+    _asn_urls(peering, registered)
+    label = "Rotate key" if action == "rotate" else "Delete"
+    context = _context(peering, "asns", (registered.name, None), (label, None))
+    if _cancelled(request):
+        return redirect(context["blade_url"])
+    error = ""
+    if request.method == "POST":
+        try:
+            if action == "rotate":
+                registered_asn_rotate_key(user=request.user, registered=registered)
+                messages.success(
+                    request,
+                    f"A new prefix key was issued for {registered.name} (AS{registered.asn}). "
+                    "The old key no longer works: give the customer the new one.",
+                )
+            else:
+                registered_asn_delete(user=request.user, registered=registered)
+                messages.success(
+                    request,
+                    f"Registered ASN {registered.name} (AS{registered.asn}) was deleted.",
+                )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        except RegisteredAsn.DoesNotExist:
+            error = "This registered ASN no longer exists."
+        else:
+            return redirect(context["blade_url"])
+    context.update(
+        registered=registered,
+        used_by=_used_by(registered),
+        error=error,
+        action=action,
+        action_url=registered.rotate_url if action == "rotate" else registered.delete_url,
+    )
+    return _render(
+        request, "peering/registered/asn_confirm.html", context, status=400 if error else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def asn_rotate(request: HttpRequest, subscription_id, resource_group: str, name: str, asn_name):
+    """Rotate key: the confirmation page (GET), then a new prefix key (POST). The old key stops
+    working at once; customers' prefixes fail validation until they use the new one."""
+    return _asn_confirm(request, subscription_id, resource_group, name, asn_name, action="rotate")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def asn_delete(request: HttpRequest, subscription_id, resource_group: str, name: str, asn_name):
+    """Delete a registered ASN: confirmation (GET), then delete (POST)."""
+    return _asn_confirm(request, subscription_id, resource_group, name, asn_name, action="delete")
+
+
+# --- Registered prefixes --------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def prefix_list(request: HttpRequest, subscription_id, resource_group: str, name: str):
+    """Registered prefixes: Name, Prefix, Validation state and message, Prefix key (copy);
+    + Add registered prefix (disabled with the reason); Re-validate and Delete per row."""
+    peering = _peering(request, subscription_id, resource_group, name)
+    rows = list(registered_prefixes_of(peering=peering))
+    for row in rows:
+        _prefix_urls(peering, row)
+    context = _context(peering, "prefixes")
+    context.update(
+        rows=rows,
+        add_reason=registered_prefix_unavailable_reason(peering),
+        add_url=_url(peering, "registered:prefix_add"),
+    )
+    return _render(request, "peering/registered/prefix_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def prefix_add(request: HttpRequest, subscription_id, resource_group: str, name: str):
+    """Add registered prefix: Name and IPv4 prefix; queued for validation (Pending)."""
+    peering = _peering(request, subscription_id, resource_group, name, write=True)
+    context = _context(peering, "prefixes", ("Add registered prefix", None))
+    if _cancelled(request):
+        return redirect(context["blade_url"])
+    reason = registered_prefix_unavailable_reason(peering)
+    status = 200
+    if request.method == "POST":
+        form = RegisteredPrefixForm(request.POST)
+        if form.is_valid():
+            try:
+                registered = registered_prefix_add(
+                    user=request.user,
+                    peering=peering,
+                    name=form.cleaned_data["name"],
+                    prefix=form.cleaned_data["prefix"],
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    f"Registered prefix {registered.name} ({registered.prefix}) added. It is "
+                    "validated in the background; its prefix key is on its page.",
+                )
+                return redirect(_url(peering, "registered:prefix_detail", registered.name))
+        status = 400
+    else:
+        form = RegisteredPrefixForm()
+    context.update(form=form, add_reason=reason, action_url=_url(peering, "registered:prefix_add"))
+    return _render(request, "peering/registered/prefix_add.html", context, status=status)
+
+
+@login_required
+@require_GET
+def prefix_detail(
+    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
+):
+    """One registered prefix: its prefix key (copy), validation state and message."""
+    peering = _peering(request, subscription_id, resource_group, name)
+    registered = registered_prefix_of(peering=peering, name=prefix_name)
+    _prefix_urls(peering, registered)
+    context = _context(peering, "prefixes", (registered.name, None))
+    context.update(registered=registered, used_by=_used_by(registered))
+    return _render(request, "peering/registered/prefix_detail.html", context)
+
+
+@login_required
+@require_POST
+def prefix_revalidate(
+    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
+):
+    """Re-validate: queue validation again (Pending until it has run)."""
+    peering = _peering(request, subscription_id, resource_group, name, write=True)
+    registered = registered_prefix_of(peering=peering, name=prefix_name)
+    registered_prefix_revalidate(user=request.user, registered=registered)
+    messages.success(
+        request, f"Validation of {registered.name} ({registered.prefix}) was queued again."
+    )
+    if request.POST.get("return") == "list":
+        return redirect(_url(peering, "registered:prefix_list"))
+    return redirect(_url(peering, "registered:prefix_detail", registered.name))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def prefix_delete(
+    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
+):
+    """Delete a registered prefix: confirmation (GET), then delete (POST)."""
+    peering = _peering(request, subscription_id, resource_group, name, write=True)
+    registered = registered_prefix_of(peering=peering, name=prefix_name)
+    _prefix_urls(peering, registered)
+    context = _context(peering, "prefixes", (registered.name, registered.detail_url))
+    context["crumbs"].append(("Delete", None))
+    context["page_label"] = "Delete"
+    if _cancelled(request):
+        return redirect(context["blade_url"])
+    error = ""
+    if request.method == "POST":
+        try:
+            registered_prefix_delete(user=request.user, registered=registered)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request, f"Registered prefix {registered.name} ({registered.prefix}) was deleted."
+            )
+            return redirect(context["blade_url"])
+    context.update(registered=registered, used_by=_used_by(registered), error=error)
+    return _render(
+        request,
+        "peering/registered/prefix_delete.html",
+        context,
+        status=400 if error else 200,
+    )
+
+
+# --- Received routes ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def routes(request: HttpRequest, subscription_id, resource_group: str, name: str):
+    """Received routes: the routes Microsoft receives on the peering's connections, filtered by
+    prefix (contains or exact), AS path, connection and validation states, 50 a page. htmx
+    replaces only the results; the query count does not grow with the rows."""
+    peering = _peering(request, subscription_id, resource_group, name)
+    connections = list(peering.connections.all())
+    form = ReceivedRouteFilterForm(request.GET or None, connections=connections)
+    filters = form.filters()
+    page = paginate(request, received_routes_of(peering=peering, filters=filters))
+    context = _context(peering, "routes")
+    context.update(
+        form=form,
+        page=page,
+        filtered=filters.active,
+        connections=connections,
+        results_id=ROUTES_RESULTS,
+    )
+    return _render(
+        request,
+        "peering/registered/routes.html",
+        context,
+        fragments={ROUTES_RESULTS: "results"},
+    )
