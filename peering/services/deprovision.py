@@ -70,7 +70,7 @@ def deprovision_request(
     reason = _text(reason, "reason", required=True, label="reason for removing the peering")
     with transaction.atomic():
         locked = (
-            Peering.objects.select_for_update()
+            Peering.objects.select_for_update(of=("self",))
             .select_related("subscription", "resource_group", "peer_asn")
             .get(pk=peering.pk)
         )
@@ -136,12 +136,14 @@ def _decide(*, operator, request: DeprovisionRequest, expected: str) -> Deprovis
     if not (operator and operator.is_active and operator.is_staff):
         raise PermissionDenied("Only Microsoft operators handle deprovisioning requests.")
     locked = (
-        DeprovisionRequest.objects.select_for_update()
+        DeprovisionRequest.objects.select_for_update(of=("self",))
         .select_related("peering__subscription", "peering__resource_group", "peering__peer_asn")
         .get(pk=request.pk)
     )
     if locked.state != expected:
         raise ValidationError(f"This request is {locked.state}; it cannot be changed that way.")
+    if locked.peering_id is None:
+        raise ValidationError("The peering of this request no longer exists.")
     return locked
 
 
@@ -151,7 +153,7 @@ def deprovision_accept(*, operator, request: DeprovisionRequest) -> DeprovisionR
         locked = _decide(
             operator=operator, request=request, expected=DeprovisionRequest.State.REQUESTED
         )
-        peering = Peering.objects.select_for_update().get(pk=locked.peering_id)
+        peering = Peering.objects.select_for_update(of=("self",)).get(pk=locked.peering_id)
         for connection in peering.connections.order_by("id"):
             if connection.connection_state in REMOVAL_BLOCKED:
                 raise ValidationError(
@@ -232,7 +234,7 @@ def deprovision_complete(*, operator, request: DeprovisionRequest) -> Deprovisio
             operator=operator, request=request, expected=DeprovisionRequest.State.ACCEPTED
         )
         peering = (
-            Peering.objects.select_for_update()
+            Peering.objects.select_for_update(of=("self",))
             .select_related("subscription", "resource_group", "peer_asn")
             .get(pk=locked.peering_id)
         )

@@ -222,7 +222,7 @@ def connection_transition(
         raise ValidationError({"to_state": [f"'{to_state[:40]}' is not a connection state."]})
     with transaction.atomic():
         locked = (
-            PeeringConnection.objects.select_for_update()
+            PeeringConnection.objects.select_for_update(of=("self",))
             .select_related(
                 "peering__subscription",
                 "peering__resource_group",
@@ -344,7 +344,7 @@ def session_state_set(
     field = f"session_state_v{family}"
     with transaction.atomic():
         locked = (
-            PeeringConnection.objects.select_for_update()
+            PeeringConnection.objects.select_for_update(of=("self",))
             .select_related("peering__subscription", "peering__resource_group")
             .get(pk=connection.pk)
         )
@@ -414,7 +414,7 @@ def connection_allocate_addresses(
         raise PermissionDenied("Only Microsoft operators allocate session addresses.")
     with transaction.atomic():
         locked = (
-            PeeringConnection.objects.select_for_update()
+            PeeringConnection.objects.select_for_update(of=("self",))
             .select_related("peering__subscription", "peering__resource_group", "direct_facility")
             .get(pk=connection.pk)
         )
@@ -428,7 +428,9 @@ def connection_allocate_addresses(
         facility = locked.direct_facility
         # Serialise allocations at this facility: two operators never hand out one subnet.
         pool = (
-            FacilityAddressPool.objects.select_for_update().filter(direct_facility=facility).first()
+            FacilityAddressPool.objects.select_for_update(of=("self",))
+            .filter(direct_facility=facility)
+            .first()
         )
         used = _used_at_facility(facility.pk, exclude_pk=locked.pk)
         errors: dict[str, list[str]] = {}

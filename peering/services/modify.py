@@ -68,7 +68,7 @@ def _log(*, user, peering: Peering, display: str, message: str) -> None:
 
 def _lock_peering(peering: Peering) -> Peering:
     return (
-        Peering.objects.select_for_update()
+        Peering.objects.select_for_update(of=("self",))
         .select_related("subscription", "resource_group", "peering_location", "peer_asn")
         .get(pk=peering.pk)
     )
@@ -98,7 +98,7 @@ def connection_add(*, user, peering: Peering, row: dict) -> PeeringConnection:
         if clean is not None:
             # Lock the place, then check its addresses against every live connection.
             place = clean.exchange or clean.direct_facility
-            type(place).objects.select_for_update().filter(pk=place.pk).first()
+            type(place).objects.select_for_update(of=("self",)).filter(pk=place.pk).first()
             connections_check_addresses({0: clean}, errors)
         if errors:
             raise ValidationError(
@@ -118,7 +118,7 @@ def connection_add(*, user, peering: Peering, row: dict) -> PeeringConnection:
 
 def _lock_connection(connection: PeeringConnection) -> PeeringConnection:
     return (
-        PeeringConnection.objects.select_for_update()
+        PeeringConnection.objects.select_for_update(of=("self",))
         .select_related(
             "peering__subscription",
             "peering__resource_group",

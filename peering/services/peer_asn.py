@@ -197,7 +197,9 @@ def _decide(*, seen: PeerAsn, operator, approve: bool, reason: str) -> PeerAsn:
             raise ValidationError({"reason": exc.messages}) from None
     with transaction.atomic():
         peer_asn = (
-            PeerAsn.objects.select_for_update().select_related("subscription").get(pk=seen.pk)
+            PeerAsn.objects.select_for_update(of=("self",))
+            .select_related("subscription")
+            .get(pk=seen.pk)
         )
         if peer_asn.validation_state != seen_state:
             raise ValidationError(
@@ -276,7 +278,7 @@ def peer_asn_delete(*, user, peer_asn: PeerAsn) -> None:
     """Remove a Peer ASN association; refused while any peering uses it."""
     ensure_can_write(user=user, subscription=peer_asn.subscription)
     with transaction.atomic():
-        locked = PeerAsn.objects.select_for_update().get(pk=peer_asn.pk)
+        locked = PeerAsn.objects.select_for_update(of=("self",)).get(pk=peer_asn.pk)
         names = list(locked.peerings.order_by("name").values_list("name", flat=True)[:5])
         if names:
             raise ValidationError(

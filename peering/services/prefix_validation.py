@@ -333,7 +333,7 @@ def prefix_validate(*, prefix_id: int) -> PeeringServicePrefix | None:
     """Validate one customer prefix now (the background task calls this)."""
     with transaction.atomic():
         prefix = (
-            PeeringServicePrefix.objects.select_for_update()
+            PeeringServicePrefix.objects.select_for_update(of=("self",))
             .select_related(
                 "peering_service__provider",
                 "peering_service__subscription",
@@ -371,7 +371,7 @@ def registered_prefix_validate(*, registered_prefix_id: int) -> RegisteredPrefix
     peering, with the community, a clean AS path and the provider as origin."""
     with transaction.atomic():
         registered = (
-            RegisteredPrefix.objects.select_for_update()
+            RegisteredPrefix.objects.select_for_update(of=("self",))
             .select_related("peering__subscription", "peering__resource_group", "peering__peer_asn")
             .filter(pk=registered_prefix_id)
             .first()

@@ -157,7 +157,7 @@ def received_routes_import(
     now = timezone.now()
     with transaction.atomic():
         locked = (
-            PeeringConnection.objects.select_for_update()
+            PeeringConnection.objects.select_for_update(of=("self",))
             .select_related("peering__subscription", "peering__resource_group", "peering__peer_asn")
             .select_related("peering__peering_location")
             .get(pk=connection.pk)

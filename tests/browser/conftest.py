@@ -60,7 +60,7 @@ def sign_in(page, demo):
 @pytest.fixture
 def sign_out(page, demo):
     def _sign_out():
-        page.locator("summary", has_text="").last.click()
+        page.locator(".user-menu summary").click()
         page.get_by_role("button", name="Sign out").click()
         page.wait_for_url("**/accounts/login/**")
 

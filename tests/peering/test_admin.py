@@ -16,9 +16,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from peering.enums import ContactRole, ValidationState
+from peering.enums import ConnectionState, ContactRole, ValidationState
 from peering.management.commands.load_reference_data import exchange_problems
-from peering.models import LegacyPeering, PeeringDraft
+from peering.models import (
+    Actor,
+    ConnectionTransition,
+    DeprovisionRequest,
+    FacilityAddressPool,
+    LegacyPeering,
+    PeeringDraft,
+)
 from peering.services.peer_asn import OPERATION_VALIDATE
 from portal.models import ActivityLog, ActivityStatus, Notification, Role
 from tests import factories
@@ -79,6 +86,26 @@ def world(subscription, owner, reader, region):
         peer_session_ipv4_address="198.32.134.10",
     )
     PeeringDraft.objects.create(user=owner, data={"basics": {"name": "draft"}})
+    FacilityAddressPool.objects.create(
+        direct_facility=connection.direct_facility,
+        ipv4_pool="203.0.113.0/24",
+        ipv6_pool="2001:db8:8075::/64",
+    )
+    ConnectionTransition.objects.create(
+        connection=connection,
+        from_state=ConnectionState.NONE,
+        to_state=ConnectionState.PENDING_APPROVAL,
+        actor=Actor.PEER,
+        user=owner,
+    )
+    DeprovisionRequest.objects.create(
+        peering=connection.peering,
+        subscription=subscription,
+        peering_name=connection.peering.name,
+        resource_id=connection.peering.resource_id,
+        reason="We are leaving this metro.",
+        requested_by=owner,
+    )
     DBTaskResult.objects.create(
         args_kwargs={"args": [], "kwargs": {}},
         task_path="peering.tasks.send_email",
