@@ -1,13 +1,22 @@
 """Reads of the peering domain, scoped to the caller's subscriptions."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from peering.enums import ConnectionState
-from peering.models import PeerAsn, PeerContact, Peering, PeeringConnection
-from portal.models import Subscription
+from peering.models import (
+    Actor,
+    ConnectionTransition,
+    DeprovisionRequest,
+    PeerAsn,
+    PeerContact,
+    Peering,
+    PeeringConnection,
+)
+from portal.models import ActivityLog, Subscription
 from portal.selectors import subscription_for_user, subscriptions_for_user
 
 
@@ -137,3 +146,122 @@ def peerings_using_peer_asn(*, peer_asn: PeerAsn) -> QuerySet[Peering]:
         .select_related("resource_group", "peering_location")
         .order_by("resource_group__name", "name")
     )
+
+
+# --- the peering's blades (Overview, Connections, Activity log, Deprovision) -------------------
+
+PEERING_SORTS = {
+    "name": ("name",),
+    "resource_group": ("resource_group__name",),
+    "kind": ("kind",),
+    "metro": ("peering_location__name",),
+    "created": ("created_at",),
+}
+
+
+def peering_list_for_user(
+    *,
+    user,
+    subscription: Subscription | None = None,
+    resource_group: str = "",
+    kind: str = "",
+    direct_peering_type: str = "",
+    connection_state: str = "",
+    sort: str = "",
+) -> QuerySet[Peering]:
+    """The peering list: `peerings_for_user` plus the direct peering type, "any connection in
+    this state" (an EXISTS, so rows are never duplicated) and a sort column (`-` for
+    descending) from PEERING_SORTS."""
+    qs = peerings_for_user(
+        user=user, subscription=subscription, resource_group=resource_group, kind=kind
+    )
+    if direct_peering_type:
+        qs = qs.filter(direct_peering_type=direct_peering_type)
+    if connection_state:
+        qs = qs.filter(
+            Exists(
+                PeeringConnection.objects.filter(
+                    peering_id=OuterRef("pk"), connection_state=connection_state
+                )
+            )
+        )
+    column = PEERING_SORTS.get(sort.lstrip("-"))
+    if column:
+        prefix = "-" if sort.startswith("-") else ""
+        qs = qs.order_by(*(f"{prefix}{name}" for name in column), "name", "pk")
+    return qs
+
+
+def connection_of(*, peering: Peering, connection_identifier: object) -> PeeringConnection:
+    """One connection of a peering held through `peering_for_user`, by its connection
+    identifier (read from the prefetched connections: no query). 404 when it is not there."""
+    wanted = str(connection_identifier).lower()
+    for connection in peering.connections.all():
+        if str(connection.connection_identifier) == wanted:
+            connection.peering = peering  # the tenancy-checked object, with user_role
+            return connection
+    raise Http404("No such connection.")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a connection's timeline: when, from → to, who, and the note."""
+
+    when: object
+    from_state: str
+    to_state: str
+    who: str
+    actor: str
+    note: str
+
+
+def _who(transition: ConnectionTransition) -> str:
+    if transition.actor == Actor.OPERATOR:
+        return "Microsoft"
+    if transition.actor == Actor.PEER:
+        user = transition.user
+        if user is None:
+            return "Peer"
+        return user.get_full_name() or user.get_username()
+    return Actor(transition.actor).label if transition.actor in Actor.values else "Automation"
+
+
+def connection_timeline(*, connection: PeeringConnection) -> list[TimelineEntry]:
+    """The connection's state changes, oldest first, with who made each (one query)."""
+    transitions = ConnectionTransition.objects.filter(connection=connection).select_related("user")
+    return [
+        TimelineEntry(
+            when=t.created_at,
+            from_state=t.from_state,
+            to_state=t.to_state,
+            who=_who(t),
+            actor=t.actor,
+            note=t.note,
+        )
+        for t in transitions.order_by("created_at", "id")
+    ]
+
+
+def peering_activity(*, peering: Peering) -> QuerySet[ActivityLog]:
+    """Activity log entries of the peering's subscription about the peering (its resource id,
+    or a child of it), newest first."""
+    resource_id = peering.resource_id
+    return ActivityLog.objects.filter(
+        Q(resource_id__iexact=resource_id) | Q(resource_id__istartswith=f"{resource_id}/"),
+        subscription_id=peering.subscription_id,
+    ).order_by("-timestamp", "-id")
+
+
+def deprovision_requests_of(*, peering: Peering) -> list[DeprovisionRequest]:
+    """The peering's deprovisioning requests, newest first, with who asked and who decided."""
+    return list(
+        DeprovisionRequest.objects.filter(peering=peering)
+        .select_related("requested_by", "decided_by")
+        .order_by("-requested_at", "-id")
+    )
+
+
+def open_deprovision_request(requests: Iterable[DeprovisionRequest]) -> DeprovisionRequest | None:
+    """The one Requested or Accepted request among `requests`, if any."""
+    open_states = {DeprovisionRequest.State.REQUESTED, DeprovisionRequest.State.ACCEPTED}
+    return next((r for r in requests if r.state in open_states), None)

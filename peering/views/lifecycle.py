@@ -1,0 +1,473 @@
+"""A peering's blades after Create (product.md §3.4–3.6): ASN information, Connections (grid,
+detail pane with the timeline, Add / Edit / Delete connection, Use for Peering Service), Tags,
+Activity log and Deprovision.
+
+Thin views: the selectors read with the tenancy check (404 for another tenant), the services in
+`peering.services.modify` / `deprovision` decide every write (403 for a Reader), and their
+messages go back next to the fields they name. Every page works as plain HTML forms; htmx only
+swaps fragments in place.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from peering.enums import ConnectionState, Kind, SessionAddressProvider
+from peering.forms_lifecycle import (
+    DeleteConnectionForm,
+    DeprovisionForm,
+    EditConnectionForm,
+    TagGrid,
+    apply_errors,
+    errors_of,
+)
+from peering.forms_wizard import ConnectionForm, form_with_errors, values_from
+from peering.models import Actor, PeerContact, Peering, PeeringConnection
+from peering.selectors import (
+    connection_of,
+    connection_timeline,
+    deprovision_requests_of,
+    open_deprovision_request,
+    peering_activity,
+)
+from peering.services.deprovision import customers_using, deprovision_request
+from peering.services.lifecycle import NEXT_STEPS, REMOVAL_BLOCKED
+from peering.services.modify import (
+    configuration_of,
+    connection_add,
+    connection_delete,
+    connection_request_peering_service,
+    connection_update,
+    peering_tags_update,
+)
+from peering.services.peering import DIRECT, DIRECT_PEERING_SERVICE, ROUTE_SERVER, VOICE
+from peering.views.common import paginate
+from peering.views.peerings import (
+    blade_context,
+    blade_url,
+    connection_url,
+    get_peering,
+    render_blade,
+)
+
+CONNECTIONS_TEMPLATE = "peering/peering/connections.html"
+CONNECTION_FIELDS = tuple(ConnectionForm.base_fields)
+LEGACY_NOTE = "read-only (converted legacy connection)"
+
+
+# --- ASN information ----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def peering_asn(
+    request: HttpRequest, subscription_id, resource_group: str, name: str
+) -> HttpResponse:
+    """ASN information: what was submitted with the Peer ASN, and its validation state."""
+    peering = get_peering(request, subscription_id, resource_group, name)
+    prefetch_related_objects(
+        [peering.peer_asn], Prefetch("contacts", queryset=PeerContact.objects.order_by("id"))
+    )
+    context = blade_context(request, peering, "asn")
+    context["peer_asn"] = peering.peer_asn
+    return render_blade(request, "peering/peering/asn.html", context)
+
+
+# --- Connections --------------------------------------------------------------------------------
+
+
+def _next_step(connection: PeeringConnection) -> dict | None:
+    step = NEXT_STEPS.get(connection.connection_state)
+    if step is None:
+        return None
+    who = {Actor.PEER: "You", Actor.OPERATOR: "Microsoft"}.get(step.actor, "")
+    return {"who": who, "action": step.action, "wait": step.usual_wait, "actor": step.actor}
+
+
+def _peering_service_reason(peering: Peering, connection: PeeringConnection) -> str:
+    """Why "Use for Peering Service" cannot be requested now (empty when it can). Shown on a
+    disabled button; the service still decides when the request is sent."""
+    if peering.kind == Kind.EXCHANGE:
+        return "Exchange connections cannot be used for Peering Service; use a Direct peering."
+    if connection.use_for_peering_service:
+        return "This connection is already used for Peering Service."
+    if not peering.subscription.peering_service_agreement_signed:
+        return "Needs a signed Peering Service agreement with Microsoft for this subscription."
+    if connection.connection_state == ConnectionState.TYPE_CHANGE_REQUESTED:
+        return "Requested: Microsoft reviews the request."
+    if connection.connection_state != ConnectionState.ACTIVE:
+        return f"Available once the connection is Active (it is {connection.connection_state})."
+    return ""
+
+
+def _connections_context(request, peering: Peering, selected: PeeringConnection | None) -> dict:
+    connections = list(peering.connections.all())
+    for connection in connections:
+        connection.url = connection_url(peering, connection)
+    context = blade_context(request, peering, "connections")
+    context.update(
+        connections=connections,
+        selected=selected,
+        add_url=blade_url(peering, "peering:peering_connection_add"),
+    )
+    if selected is not None:
+        modifiable = context["can_write"] and not selected.is_legacy
+        context.update(
+            timeline=connection_timeline(connection=selected),
+            next_step=_next_step(selected),
+            modifiable=modifiable,
+            edit_url=connection_url(peering, selected, "peering:peering_connection_edit"),
+            delete_url=connection_url(peering, selected, "peering:peering_connection_delete"),
+            peering_service_url=connection_url(
+                peering, selected, "peering:peering_connection_peering_service"
+            ),
+            edit_reason=""
+            if selected.connection_state == ConnectionState.ACTIVE
+            else f"Edit connection is available once the connection is Active "
+            f"(it is {selected.connection_state}).",
+            peering_service_reason=_peering_service_reason(peering, selected),
+            legacy_note=LEGACY_NOTE,
+        )
+    return context
+
+
+@login_required
+@require_GET
+def peering_connections(
+    request: HttpRequest, subscription_id, resource_group: str, name: str
+) -> HttpResponse:
+    """Connections: the grid of every connection with its states; a row opens its detail."""
+    peering = get_peering(request, subscription_id, resource_group, name)
+    context = _connections_context(request, peering, None)
+    return render_blade(request, CONNECTIONS_TEMPLATE, context)
+
+
+@login_required
+@require_GET
+def peering_connection(
+    request: HttpRequest, subscription_id, resource_group: str, name: str, connection_id
+) -> HttpResponse:
+    """One connection below the grid: Configuration, IPv4 address, IPv6 address and the
+    timeline ending with who acts next. htmx loads only the detail pane."""
+    peering = get_peering(request, subscription_id, resource_group, name)
+    connection = connection_of(peering=peering, connection_identifier=connection_id)
+    context = _connections_context(request, peering, connection)
+    return render_blade(
+        request, CONNECTIONS_TEMPLATE, context, fragments={"connection-detail": "detail_swap"}
+    )
+
+
+def _fixed_provider_reason(variant) -> str:
+    if variant is ROUTE_SERVER:
+        return (
+            "Set to Peer: with the exchange route server the session prefix is the exchange's "
+            "LAN, which the exchange supplies."
+        )
+    if variant is VOICE:
+        return "Set to Microsoft: for Voice, Microsoft allocates the session addresses."
+    return ""
+
+
+def _add_form(peering: Peering, configuration, values: dict, errors: dict | None):
+    variant = configuration.variant
+    return form_with_errors(
+        ConnectionForm,
+        values,
+        errors,
+        "",
+        places=list(configuration.places.values()),
+        exchange=variant.is_exchange,
+        fixed_provider=variant.session_address_provider,
+        fixed_provider_reason=_fixed_provider_reason(variant),
+        agreement_signed=peering.subscription.peering_service_agreement_signed,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def peering_connection_add(
+    request: HttpRequest, subscription_id, resource_group: str, name: str
+) -> HttpResponse:
+    """+ Add connections: the wizard's connection form for this peering's configuration; the
+    new connection starts PendingApproval."""
+    peering = get_peering(request, subscription_id, resource_group, name, write=True)
+    context = blade_context(request, peering, "connections")
+    connections_url = context["connections_url"]
+    if request.method == "POST" and "cancel" in request.POST:
+        return redirect(connections_url)
+    try:
+        configuration = configuration_of(peering)
+    except ValidationError as exc:
+        context.update(refusal=" ".join(exc.messages))
+        return render_blade(request, "peering/peering/connection_add.html", context)
+    variant = configuration.variant
+    errors = None
+    if request.method == "POST":
+        values = values_from(request.POST, CONNECTION_FIELDS)
+        try:
+            connection = connection_add(user=request.user, peering=peering, row=values)
+        except ValidationError as exc:
+            errors = errors_of(exc)
+        else:
+            messages.success(
+                request,
+                f"Connection at {connection.facility_name} requested: it is PendingApproval "
+                "while Microsoft's peering team reviews it.",
+            )
+            return redirect(connection_url(peering, connection))
+    else:
+        values = {}
+        places = list(configuration.places.values())
+        if len(places) == 1:
+            values["facility"] = str(places[0].pk)
+        if not variant.is_exchange:
+            values["bandwidth_mbps"] = "10000"
+            values["session_address_provider"] = (
+                variant.session_address_provider or SessionAddressProvider.PEER
+            )
+    form = _add_form(peering, configuration, values, errors)
+    context.update(
+        form=form,
+        has_errors=bool(errors),
+        variant=variant,
+        metro=configuration.metro,
+        is_exchange=variant.is_exchange,
+        exchanges=list(configuration.places.values()) if variant.is_exchange else [],
+        microsoft_allocates=variant.session_address_provider == SessionAddressProvider.MICROSOFT,
+        derived=variant in (DIRECT, DIRECT_PEERING_SERVICE),
+        route_server=variant is ROUTE_SERVER,
+        action_url=blade_url(peering, "peering:peering_connection_add"),
+        title="Exchange Peering Connection" if variant.is_exchange else "Direct Peering Connection",
+    )
+    return render_blade(
+        request,
+        "peering/peering/connection_add.html",
+        context,
+    )
+
+
+def _connection_for_write(request, subscription_id, resource_group, name, connection_id):
+    peering = get_peering(request, subscription_id, resource_group, name, write=True)
+    return peering, connection_of(peering=peering, connection_identifier=connection_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def peering_connection_edit(
+    request: HttpRequest, subscription_id, resource_group: str, name: str, connection_id
+) -> HttpResponse:
+    """Edit connection (Active only): add an IPv4 or IPv6 session, change max prefixes,
+    upgrade bandwidth (Direct)."""
+    peering, connection = _connection_for_write(
+        request, subscription_id, resource_group, name, connection_id
+    )
+    detail_url = connection_url(peering, connection)
+    if request.method == "POST" and "cancel" in request.POST:
+        return redirect(detail_url)
+    context = blade_context(request, peering, "connections")
+    context.update(connection=connection, detail_url=detail_url, legacy_note=LEGACY_NOTE)
+    if request.method == "POST":
+        form = EditConnectionForm(request.POST, connection=connection)
+        form.is_valid()
+        try:
+            connection_update(
+                user=request.user, connection=connection, data=form.data_for_service()
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Connection at {connection.facility_name} updated.")
+            return redirect(detail_url)
+    else:
+        form = EditConnectionForm(connection=connection)
+    context.update(
+        form=form,
+        editable=not connection.is_legacy and connection.connection_state == ConnectionState.ACTIVE,
+        action_url=connection_url(peering, connection, "peering:peering_connection_edit"),
+    )
+    return render_blade(request, "peering/peering/connection_edit.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def peering_connection_delete(
+    request: HttpRequest, subscription_id, resource_group: str, name: str, connection_id
+) -> HttpResponse:
+    """Confirm delete: the user types the peering's resource ID, shown on the page."""
+    peering, connection = _connection_for_write(
+        request, subscription_id, resource_group, name, connection_id
+    )
+    detail_url = connection_url(peering, connection)
+    if request.method == "POST" and "cancel" in request.POST:
+        return redirect(detail_url)
+    context = blade_context(request, peering, "connections")
+    if request.method == "POST":
+        form = DeleteConnectionForm(request.POST)
+        form.is_valid()
+        try:
+            connection_delete(
+                user=request.user,
+                connection=connection,
+                confirm=form.cleaned_data.get("confirm", ""),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Connection {connection.connection_identifier} at {connection.facility_name} "
+                "was deleted.",
+            )
+            return redirect(context["connections_url"])
+    else:
+        form = DeleteConnectionForm()
+    context.update(
+        connection=connection,
+        detail_url=detail_url,
+        form=form,
+        legacy_note=LEGACY_NOTE,
+        removal_blocked=connection.connection_state in REMOVAL_BLOCKED,
+        action_url=connection_url(peering, connection, "peering:peering_connection_delete"),
+    )
+    return render_blade(request, "peering/peering/connection_delete.html", context)
+
+
+@login_required
+@require_POST
+def peering_connection_peering_service(
+    request: HttpRequest, subscription_id, resource_group: str, name: str, connection_id
+) -> HttpResponse:
+    """Use for Peering Service: a request Microsoft approves (TypeChangeRequested →
+    TypeChangeInProgress → Active)."""
+    peering, connection = _connection_for_write(
+        request, subscription_id, resource_group, name, connection_id
+    )
+    try:
+        connection_request_peering_service(user=request.user, connection=connection)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            "Use for Peering Service requested: the connection is TypeChangeRequested until "
+            "Microsoft reviews it.",
+        )
+    return redirect(connection_url(peering, connection))
+
+
+# --- Tags ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def peering_tags(
+    request: HttpRequest, subscription_id, resource_group: str, name: str
+) -> HttpResponse:
+    """Tags: name/value rows. "+ Add tag" and "Delete" work without JavaScript (submit
+    buttons that keep every typed value); Save replaces the tags through the service."""
+    write = request.method == "POST"
+    peering = get_peering(request, subscription_id, resource_group, name, write=write)
+    context = blade_context(request, peering, "tags")
+    url = blade_url(peering, "peering:peering_tags")
+    context["action_url"] = url
+    if request.method == "GET":
+        grid = TagGrid.from_tags(peering.tags if isinstance(peering.tags, dict) else {})
+    else:
+        add = "add_tag" in request.POST
+        remove = request.POST.get("remove_tag")
+        grid = TagGrid.from_post(request.POST, add=add, remove=remove)
+        if not add and remove is None:
+            tags, used = grid.tags()
+            if not grid.has_errors:
+                try:
+                    peering_tags_update(user=request.user, peering=peering, tags=tags)
+                except ValidationError as exc:
+                    grid.apply(exc, used)
+                else:
+                    messages.success(request, "Tags saved.")
+                    return redirect(url)
+    context["grid"] = grid
+    return render_blade(
+        request,
+        "peering/peering/tags.html",
+        context,
+        fragments={"tag-grid": "tag_grid"},
+    )
+
+
+# --- Activity log -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def peering_activity_log(
+    request: HttpRequest, subscription_id, resource_group: str, name: str
+) -> HttpResponse:
+    """Activity log: the subscription's entries about this peering, newest first, paged."""
+    peering = get_peering(request, subscription_id, resource_group, name)
+    context = blade_context(request, peering, "activity")
+    context["page"] = paginate(request, peering_activity(peering=peering))
+    return render_blade(
+        request,
+        "peering/peering/activity.html",
+        context,
+        fragments={"activity-results": "results"},
+    )
+
+
+# --- Deprovision --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def peering_deprovision(
+    request: HttpRequest, subscription_id, resource_group: str, name: str
+) -> HttpResponse:
+    """Deprovision: how it works, what blocks it now, the customers it cuts off, the request
+    form (writers) and the history of requests."""
+    write = request.method == "POST"
+    peering = get_peering(request, subscription_id, resource_group, name, write=write)
+    context = blade_context(request, peering, "deprovision")
+    url = blade_url(peering, "peering:peering_deprovision")
+    customers = customers_using(peering)
+    if request.method == "POST":
+        form = DeprovisionForm(request.POST, customers=customers)
+        form.is_valid()
+        try:
+            deprovision_request(
+                user=request.user,
+                peering=peering,
+                reason=form.cleaned_data.get("reason", ""),
+                confirm_customers=bool(form.cleaned_data.get("confirm_customers")),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                "Deprovisioning requested. Microsoft's peering team reviews the request; you "
+                "are notified when it is accepted.",
+            )
+            return redirect(url)
+    else:
+        form = DeprovisionForm(customers=customers)
+    requests = deprovision_requests_of(peering=peering)
+    connections = list(peering.connections.all())
+    for connection in connections:
+        connection.url = connection_url(peering, connection)
+    context.update(
+        form=form,
+        customers=customers,
+        requests=requests,
+        open_request=open_deprovision_request(requests),
+        blocking=[c for c in connections if c.connection_state in REMOVAL_BLOCKED],
+        blocked_states=[state for state in ConnectionState.values if state in REMOVAL_BLOCKED],
+        action_url=url,
+    )
+    return render_blade(request, "peering/peering/deprovision.html", context)
