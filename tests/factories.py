@@ -1,7 +1,11 @@
 """factory-boy factories, one per model."""
 
+import uuid
+from dataclasses import dataclass
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from peering import models as pm
 from peering.enums import (
@@ -204,3 +208,259 @@ class PeeringConnectionFactory(factory.django.DjangoModelFactory):
     peer_session_ipv4_address = "192.0.2.10"
     microsoft_session_ipv4_address = "192.0.2.20"
     max_prefixes_advertised_v4 = 1000
+
+
+class ConnectionTransitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.ConnectionTransition
+
+    connection = factory.SubFactory(PeeringConnectionFactory)
+    from_state = ConnectionState.PENDING_APPROVAL
+    to_state = ConnectionState.APPROVED
+    actor = pm.Actor.OPERATOR
+    user = factory.SubFactory(UserFactory, is_staff=True)
+    note = ""
+
+
+class DeprovisionRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.DeprovisionRequest
+
+    peering = factory.SubFactory(PeeringFactory)
+    subscription = factory.SelfAttribute("peering.subscription")
+    peering_name = factory.LazyAttribute(lambda o: o.peering.name)
+    resource_id = factory.LazyAttribute(lambda o: o.peering.resource_id)
+    reason = "We are leaving this metro."
+    requested_by = factory.SubFactory(UserFactory)
+
+
+class FacilityAddressPoolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.FacilityAddressPool
+
+    direct_facility = factory.SubFactory(DirectFacilityFactory)
+    ipv4_pool = "203.0.113.0/24"
+    ipv6_pool = "2001:db8:8075::/64"
+
+
+class LegacyPeeringFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.LegacyPeering
+
+    peer_asn = factory.Sequence(lambda n: 200000 + n)
+    peering_location = factory.SubFactory(PeeringLocationFactory)
+    kind = Kind.EXCHANGE
+    exchange = factory.SubFactory(
+        ExchangeFactory, location=factory.SelfAttribute("..peering_location")
+    )
+    peer_session_ipv4_address = factory.Sequence(lambda n: f"198.32.134.{10 + n % 100}")
+    max_prefixes_advertised_v4 = 1000
+
+
+class PeeringDraftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.PeeringDraft
+
+    user = factory.SubFactory(UserFactory)
+    data = factory.LazyFunction(
+        lambda: {"basics": {"name": "peering-draft"}, "configuration": {}, "connections": []}
+    )
+
+
+# --- Peering Service ----------------------------------------------------------------------------
+
+
+class RegisteredAsnFactory(factory.django.DjangoModelFactory):
+    """A customer ASN registered on a route-server (IxRs) peering."""
+
+    class Meta:
+        model = pm.RegisteredAsn
+
+    peering = factory.SubFactory(PeeringFactory)
+    name = factory.Sequence(lambda n: f"customer-{n}")
+    asn = factory.Sequence(lambda n: 150000 + n)  # public 4-byte ASNs
+
+
+class RegisteredPrefixFactory(factory.django.DjangoModelFactory):
+    """A prefix registered on a Direct Premium Free (Edge) Peering Service peering."""
+
+    class Meta:
+        model = pm.RegisteredPrefix
+
+    peering = factory.SubFactory(PeeringFactory, direct_peering_type="Edge")
+    name = factory.Sequence(lambda n: f"registered-prefix-{n}")
+    prefix = factory.Sequence(lambda n: f"45.{100 + n // 256 % 100}.{n % 256}.0/24")
+
+
+class PeeringServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.PeeringService
+
+    subscription = factory.SubFactory(SubscriptionFactory)
+    resource_group = factory.SubFactory(
+        ResourceGroupFactory, subscription=factory.SelfAttribute("..subscription")
+    )
+    name = factory.Sequence(lambda n: f"peering-service-{n}")
+    region = factory.SelfAttribute("resource_group.region")
+    location = factory.SubFactory(PeeringServiceLocationFactory)
+    provider = factory.SubFactory(PeeringServiceProviderFactory)
+    primary_location = "Seattle"
+    backup_location = ""
+
+
+class PeeringServicePrefixFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.PeeringServicePrefix
+
+    peering_service = factory.SubFactory(PeeringServiceFactory)
+    name = factory.Sequence(lambda n: f"prefix-{n}")
+    prefix = factory.Sequence(lambda n: f"45.{200 + n // 256 % 50}.{n % 256}.0/24")
+    prefix_key = factory.LazyFunction(lambda: str(uuid.uuid4()))
+
+
+class PrefixEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.PrefixEvent
+
+    prefix = factory.SubFactory(PeeringServicePrefixFactory)
+    event_type = "PrefixAnnouncementEvent"
+    event_level = pm.PrefixEvent.Level.INFORMATION
+    summary = factory.LazyAttribute(lambda o: f"{o.prefix.prefix} announced")
+    timestamp = factory.LazyFunction(timezone.now)
+
+
+class ReceivedRouteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.ReceivedRoute
+
+    connection = factory.SubFactory(PeeringConnectionFactory)
+    prefix = "45.60.10.0/24"
+    next_hop = factory.LazyAttribute(
+        lambda o: o.connection.peer_session_ipv4_address or "192.0.2.10"
+    )
+    as_path = "59999 150000"
+    origin_as = factory.LazyAttribute(lambda o: int(o.as_path.split()[-1]))
+    communities = factory.LazyFunction(lambda: ["8075:8007"])
+    received_at = factory.LazyFunction(timezone.now)
+
+
+class PrefixKeyAttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.PrefixKeyAttempt
+
+    user = factory.SubFactory(UserFactory)
+
+
+# --- A provider with its peerings, connections and routes (Peering Service tests) ------------
+
+PROVIDER_ASN = 59999
+CUSTOMER_ASN = 150001
+CUSTOMER_PREFIX = "45.60.10.0/24"
+
+
+@dataclass
+class ProviderWorld:
+    """A route-server provider: two Active connections in the primary metro, one in the backup
+    metro, a registered customer ASN and (optionally) the customer's prefix received on every
+    connection with a clean path and the 8075:8007 community."""
+
+    provider: pm.PeeringServiceProvider
+    subscription: portal_models.Subscription
+    peer_asn: pm.PeerAsn
+    peering: pm.Peering
+    backup_peering: pm.Peering
+    primary_connections: list
+    backup_connections: list
+    registered: pm.RegisteredAsn
+
+    @property
+    def connections(self) -> list:
+        return self.primary_connections + self.backup_connections
+
+    def announce(self, prefix: str = CUSTOMER_PREFIX, connections=None, **route) -> list:
+        """Routes for `prefix` on the given connections (default: all of them)."""
+        origin = route.pop("origin_as", self.registered.asn)
+        route.setdefault("as_path", f"{self.peer_asn.peer_asn} {origin}")
+        return [
+            ReceivedRouteFactory(
+                connection=connection,
+                prefix=prefix,
+                next_hop=connection.peer_session_ipv4_address,
+                origin_as=origin,
+                **route,
+            )
+            for connection in (self.connections if connections is None else connections)
+        ]
+
+
+def provider_world(
+    *,
+    subscription=None,
+    name: str = "Contoso IX",
+    provider_asn: int = PROVIDER_ASN,
+    customer_asn: int = CUSTOMER_ASN,
+    primary: str = "Seattle",
+    backup: str = "Ashburn",
+    direct_peering_type: str = "IxRs",
+    announce: bool = True,
+) -> ProviderWorld:
+    subscription = subscription or SubscriptionFactory(display_name=name)
+    provider = PeeringServiceProviderFactory(
+        name=name,
+        asn=provider_asn,
+        kind=pm.PeeringServiceProvider.ProviderKind.EXCHANGE
+        if direct_peering_type == "IxRs"
+        else pm.PeeringServiceProvider.ProviderKind.ISP,
+    )
+    for metro in (primary, backup):
+        PeeringServiceProviderLocationFactory(provider=provider, name=metro)
+    peer_asn = PeerAsnFactory(
+        subscription=subscription,
+        peer_asn=provider_asn,
+        peer_name=name,
+        validation_state=ValidationState.APPROVED,
+    )
+    group = ResourceGroupFactory(subscription=subscription)
+    peerings, connections = [], []
+    # Peer addresses per metro: unique across worlds so tests can name them.
+    base = {primary: 10, backup: 50}
+    for metro, count in ((primary, 2), (backup, 1)):
+        location = PeeringLocationFactory(name=metro)
+        peering = PeeringFactory(
+            subscription=subscription,
+            resource_group=group,
+            name=f"{name.lower().replace(' ', '-')}-{metro.lower()}",
+            peer_asn=peer_asn,
+            peering_location=location,
+            direct_peering_type=direct_peering_type,
+        )
+        facility = DirectFacilityFactory(location=location)
+        third = provider_asn % 200
+        rows = [
+            PeeringConnectionFactory(
+                peering=peering,
+                direct_facility=facility,
+                connection_state=ConnectionState.ACTIVE,
+                use_for_peering_service=True,
+                session_prefix_v4=f"206.81.{third}.0/24",
+                peer_session_ipv4_address=f"206.81.{third}.{base[metro] + i}",
+                microsoft_session_ipv4_address=f"206.81.{third}.{base[metro] + 100 + i}",
+            )
+            for i in range(count)
+        ]
+        peerings.append(peering)
+        connections.append(rows)
+    registered = RegisteredAsnFactory(peering=peerings[0], name="fabrikam", asn=customer_asn)
+    world = ProviderWorld(
+        provider=provider,
+        subscription=subscription,
+        peer_asn=peer_asn,
+        peering=peerings[0],
+        backup_peering=peerings[1],
+        primary_connections=connections[0],
+        backup_connections=connections[1],
+        registered=registered,
+    )
+    if announce:
+        world.announce()
+    return world

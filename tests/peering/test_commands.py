@@ -10,17 +10,29 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from peering.enums import ValidationState
+from peering.enums import ConnectionState, SessionState, ValidationState
 from peering.management.commands.load_reference_data import DEFAULT_DIR
-from peering.management.commands.seed_demo import DEMO_PASSWORD, demo_subscription_id
+from peering.management.commands.seed_demo import (
+    CONTOSO_IX_ASN,
+    DEMO_PASSWORD,
+    FABRIKAM_ASN,
+    FABRIKAM_PREFIX,
+    demo_subscription_id,
+)
 from peering.models import (
+    ConnectionTransition,
     DirectFacility,
     Exchange,
     PeerAsn,
+    Peering,
+    PeeringConnection,
     PeeringLocation,
+    PeeringService,
     PeeringServiceLocation,
     PeeringServiceProvider,
     PeeringServiceProviderLocation,
+    ReceivedRoute,
+    RegisteredAsn,
 )
 from portal.models import (
     ActivityLog,
@@ -224,6 +236,12 @@ SEED_MODELS = (
     PeerAsn,
     ActivityLog,
     Notification,
+    Peering,
+    PeeringConnection,
+    ConnectionTransition,
+    RegisteredAsn,
+    ReceivedRoute,
+    PeeringService,
 )
 
 
@@ -289,6 +307,9 @@ def test_seed_demo_twice_changes_nothing(
 ):
     before = counts(SEED_MODELS)
     users = list(get_user_model().objects.order_by("pk").values())
+    registered = list(RegisteredAsn.objects.values())
+    routes = list(ReceivedRoute.objects.order_by("pk").values())
+    connections = list(PeeringConnection.objects.order_by("pk").values())
     mails = len(mailoutbox)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -296,6 +317,9 @@ def test_seed_demo_twice_changes_nothing(
 
     assert counts(SEED_MODELS) == before
     assert list(get_user_model().objects.order_by("pk").values()) == users
+    assert list(RegisteredAsn.objects.values()) == registered
+    assert list(ReceivedRoute.objects.order_by("pk").values()) == routes
+    assert list(PeeringConnection.objects.order_by("pk").values()) == connections
     assert len(mailoutbox) == mails
     assert "Created" not in output and "Approved Peer ASN" not in output
     assert "peering-demo" in output  # the logins table again
@@ -323,3 +347,123 @@ def test_seed_demo_leaves_an_operator_decision_alone(seeded):
     run("seed_demo")
     asn.refresh_from_db()
     assert asn.validation_state == ValidationState.FAILED
+
+
+# --- seed_demo: the Peering Service story -------------------------------------------------
+
+
+def test_seed_demo_makes_contoso_ix_a_peering_service_provider(seeded):
+    provider = PeeringServiceProvider.objects.get(name="Contoso IX")
+    assert provider.kind == PeeringServiceProvider.ProviderKind.EXCHANGE
+    assert provider.asn == CONTOSO_IX_ASN
+    assert PeerAsn.objects.get(name="contoso-ix-asn").peer_asn == CONTOSO_IX_ASN
+    assert "Seattle" in set(provider.peering_locations.values_list("name", flat=True))
+    # The reference file is left alone: the demo provider exists only in the database.
+    service = json.loads((DEFAULT_DIR / "peering-service.json").read_text())
+    assert "Contoso IX" not in {p["name"] for p in service["providers"]}
+
+
+def test_seed_demo_route_server_peering_is_active(seeded):
+    contoso = Subscription.objects.get(id=demo_subscription_id("Contoso IX"))
+    peering = Peering.objects.get(subscription=contoso, name="contoso-ix-seattle")
+    assert (peering.kind, peering.sku_name, peering.direct_peering_type) == (
+        "Direct",
+        "Premium_Direct_Free",
+        "IxRs",
+    )
+    assert peering.peering_location.name == "Seattle"
+    assert peering.created_by.username == "exchange"
+    assert peering.resource_group.name == "contoso-ix-peering"
+    connections = list(peering.connections.order_by("id"))
+    assert len(connections) == 2
+    assert len({c.peer_session_ipv4_address for c in connections}) == 2
+    for connection in connections:
+        assert connection.direct_facility.name == "Westin Building Exchange"
+        assert connection.connection_state == ConnectionState.ACTIVE
+        assert connection.session_state_v4 == SessionState.ESTABLISHED
+        assert connection.use_for_peering_service is True
+        assert connection.session_address_provider == "Peer"
+        # Moved by the operator through the state machine, one recorded step at a time.
+        steps = list(connection.transitions.order_by("id").values_list("to_state", "user"))
+        assert [to for to, _ in steps][-1] == ConnectionState.ACTIVE
+        assert len(steps) == 5
+        operator = get_user_model().objects.get(username="operator")
+        assert {user for _, user in steps} == {operator.pk}
+
+
+def test_seed_demo_registers_fabrikam_and_loads_its_routes(seeded):
+    registered = RegisteredAsn.objects.get(asn=FABRIKAM_ASN)
+    assert registered.name == "fabrikam"
+    assert registered.peering.name == "contoso-ix-seattle"
+    assert registered.created_by.username == "exchange"
+    assert registered.prefix_key.version == 4
+    routes = ReceivedRoute.objects.filter(connection__peering=registered.peering)
+    assert routes.count() == 2
+    assert {r.connection_id for r in routes} == set(
+        registered.peering.connections.values_list("id", flat=True)
+    )
+    for route in routes:
+        assert route.prefix == FABRIKAM_PREFIX
+        assert route.origin_as == FABRIKAM_ASN
+        assert route.as_path == f"{CONTOSO_IX_ASN} {FABRIKAM_ASN}"
+        assert "8075:8007" in route.communities
+        assert route.next_hop == route.connection.peer_session_ipv4_address
+    # The customer creates its own Peering Service in the demo.
+    assert not PeeringService.objects.exists()
+    # Where to find the key is printed, the key itself never.
+    assert "Registered ASNs" in seeded
+    assert str(registered.prefix_key) not in seeded
+    assert str(registered.prefix_key).upper() not in seeded
+    assert ActivityLog.objects.filter(operation_display="Add registered ASN").count() == 1
+    assert ActivityLog.objects.filter(operation_display="Import received routes").count() == 2
+
+
+def test_seed_demo_story_lets_the_customer_verify_a_prefix(
+    seeded, django_capture_on_commit_callbacks
+):
+    """The demo's last step, through the services: Fabrikam redeems the key."""
+    from peering.services.peering_service import peering_service_create
+
+    customer = get_user_model().objects.get(username="customer")
+    fabrikam = Subscription.objects.get(id=demo_subscription_id("Fabrikam"))
+    key = str(RegisteredAsn.objects.get(asn=FABRIKAM_ASN).prefix_key)
+    with django_capture_on_commit_callbacks(execute=True):
+        service = peering_service_create(
+            user=customer,
+            subscription=fabrikam,
+            resource_group=ResourceGroup.objects.get(subscription=fabrikam),
+            name="fabrikam-peering-service",
+            location=PeeringServiceLocation.objects.get(state="Washington"),
+            provider=PeeringServiceProvider.objects.get(name="Contoso IX"),
+            primary_location="Seattle",
+            backup_location="",
+            prefixes=[{"name": "fabrikam-web", "prefix": FABRIKAM_PREFIX, "prefix_key": key}],
+        )
+    prefix = service.prefixes.get()
+    assert prefix.validation_state == "Verified", prefix.error_message
+    assert prefix.learned_type == "ViaServiceProvider"
+
+
+def test_seed_demo_leaves_an_operator_moved_connection_alone(seeded):
+    connection = PeeringConnection.objects.filter(peering__name="contoso-ix-seattle").first()
+    PeeringConnection.objects.filter(pk=connection.pk).update(
+        connection_state=ConnectionState.EXTERNAL_BLOCKER, error_message="Demo blocker."
+    )
+    output = run("seed_demo")
+    connection.refresh_from_db()
+    assert connection.connection_state == ConnectionState.EXTERNAL_BLOCKER
+    assert "Moved" not in output
+
+
+def test_seed_demo_completes_a_half_provisioned_connection(
+    seeded, django_capture_on_commit_callbacks
+):
+    connection = PeeringConnection.objects.filter(peering__name="contoso-ix-seattle").first()
+    PeeringConnection.objects.filter(pk=connection.pk).update(
+        connection_state=ConnectionState.PROVISIONING_STARTED
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        output = run("seed_demo")
+    connection.refresh_from_db()
+    assert connection.connection_state == ConnectionState.ACTIVE
+    assert "to Active" in output

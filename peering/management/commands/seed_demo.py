@@ -13,7 +13,15 @@ run changes nothing):
 - a resource group per subscription, created with `resource_group_create`;
 - an Approved Peer ASN for each exchange provider, associated with `peer_asn_create` by its owner
   and approved with `peer_asn_approve` by the operator (the contacts get the approval email);
-- Contoso IX's signed Peering Service agreement.
+- Contoso IX's signed Peering Service agreement;
+- the Peering Service story: Contoso IX as a Peering Service provider (an exchange with a route
+  server, AS59999, in Seattle and Ashburn); its route-server peering `contoso-ix-seattle`, created
+  with `peering_create` by `exchange` with two connections at the Westin Building Exchange, moved
+  to Active with Established IPv4 sessions by the operator (`connection_transition`,
+  `session_state_set`); Fabrikam's ASN registered on it (`registered_asn_add`), and the routes
+  Microsoft receives for Fabrikam's prefix on both connections (`received_routes_import`).
+  Fabrikam's own Peering Service is not created: the customer does that in the demo, with the
+  prefix key shown on the peering's Registered ASNs.
 """
 
 import uuid
@@ -24,10 +32,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
-from peering.enums import ContactRole, ValidationState
-from peering.models import PeerAsn
+from peering.enums import ConnectionState, ContactRole, SessionState, ValidationState
+from peering.models import (
+    DirectFacility,
+    PeerAsn,
+    Peering,
+    PeeringServiceProvider,
+    PeeringServiceProviderLocation,
+    RegisteredAsn,
+)
 from peering.services import peer_asn_approve, peer_asn_create
+from peering.services.lifecycle import connection_transition, session_state_set
+from peering.services.peering import NETWORK_ROUTE_SERVER, SKU_PREMIUM_FREE, peering_create
+from peering.services.peering_service import registered_asn_add
+from peering.services.routes import parse_route, received_routes_import
 from portal.models import AzureRegion, ResourceGroup, Role, RoleAssignment, Subscription
 from portal.services import resource_group_create
 
@@ -151,9 +171,40 @@ PEER_ASNS = (
 )
 
 
+# --- The Peering Service story ------------------------------------------------------------------
+
+CONTOSO_IX_ASN = 59999  # Contoso IX's Peer ASN above: the provider's network
+PROVIDER_LOCATIONS = ("Seattle", "Ashburn")
+PEERING_NAME = "contoso-ix-seattle"
+PEERING_METRO = "Seattle"
+PEERING_FACILITY = "Westin Building Exchange"
+# Contoso IX's route-server LAN in Seattle: one route server (peer) address and one Microsoft
+# router address per connection, all inside the session prefix.
+SESSION_PREFIX = "206.81.80.0/22"
+CONNECTIONS = (
+    {"peer": "206.81.80.40", "microsoft": "206.81.80.113"},
+    {"peer": "206.81.80.41", "microsoft": "206.81.80.114"},
+)
+# Fabrikam, the exchange's customer: a public ASN and a public prefix (documentation ASNs and
+# ranges such as 192.0.2.0/24 are refused by validation).
+FABRIKAM_ASN = 62713
+FABRIKAM_REGISTERED_NAME = "fabrikam"
+FABRIKAM_PREFIX = "45.60.10.0/24"
+# The operator's happy path from a new connection to Active.
+TO_ACTIVE = (
+    ConnectionState.PENDING_APPROVAL,
+    ConnectionState.APPROVED,
+    ConnectionState.PROVISIONING_STARTED,
+    ConnectionState.PROVISIONING_COMPLETED,
+    ConnectionState.VALIDATING,
+    ConnectionState.ACTIVE,
+)
+
+
 class Command(BaseCommand):
     help = (
-        "Create the demo users, subscriptions, resource groups and Approved Peer ASNs "
+        "Create the demo users, subscriptions, resource groups, Approved Peer ASNs and the "
+        "Peering Service story (Contoso IX's route-server peering, a registered ASN, routes) "
         f"(password '{DEMO_PASSWORD}'). Idempotent: running it again changes nothing."
     )
 
@@ -173,6 +224,10 @@ class Command(BaseCommand):
                 self._roles(users, subscriptions)
                 self._resource_groups(users, subscriptions)
                 self._peer_asns(users, subscriptions)
+                self._peering_service_provider()
+                peering = self._route_server_peering(users, subscriptions)
+                self._registered_asn(users, peering)
+                self._received_routes(users, peering)
         except (ValidationError, PermissionDenied) as exc:
             messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
             raise CommandError(f"The demo data was refused: {' '.join(messages)}") from exc
@@ -284,6 +339,138 @@ class Command(BaseCommand):
                 # An operator rejected it on purpose while demonstrating: leave that decision.
                 self._say(f"Peer ASN {spec.name} is {peer_asn.validation_state}; left as it is.")
 
+    def _peering_service_provider(self) -> PeeringServiceProvider:
+        """Contoso IX as a Peering Service provider (demo only: not in the reference data)."""
+        provider = PeeringServiceProvider.objects.filter(name__iexact=CONTOSO_IX).first()
+        if provider is None:
+            provider = PeeringServiceProvider.objects.create(
+                name=CONTOSO_IX,
+                kind=PeeringServiceProvider.ProviderKind.EXCHANGE,
+                asn=CONTOSO_IX_ASN,
+            )
+            self._say(f"Created Peering Service provider {CONTOSO_IX} (AS{CONTOSO_IX_ASN}).")
+        elif provider.asn != CONTOSO_IX_ASN:
+            provider.asn = CONTOSO_IX_ASN
+            provider.save(update_fields=["asn"])
+            self._say(f"Set the ASN of Peering Service provider {CONTOSO_IX} to {CONTOSO_IX_ASN}.")
+        for name in PROVIDER_LOCATIONS:
+            _, created = PeeringServiceProviderLocation.objects.get_or_create(
+                provider=provider, name=name
+            )
+            if created:
+                self._say(f"Added peering location {name} to provider {CONTOSO_IX}.")
+        return provider
+
+    def _route_server_peering(self, users: dict, subscriptions: dict) -> Peering:
+        """Contoso IX's route-server peering in Seattle, Active with Established sessions."""
+        subscription = subscriptions[CONTOSO_IX]
+        peering = Peering.objects.filter(
+            subscription=subscription, name__iexact=PEERING_NAME
+        ).first()
+        created = peering is None
+        if created:
+            facility = DirectFacility.objects.filter(
+                location__name=PEERING_METRO, name=PEERING_FACILITY
+            ).first()
+            if facility is None:
+                raise CommandError(
+                    f"{PEERING_FACILITY} ({PEERING_METRO}) is missing from the reference data."
+                )
+            peering = peering_create(
+                user=users["exchange"],
+                data={
+                    "basics": {
+                        "subscription": str(subscription.pk),
+                        "resource_group": "contoso-ix-peering",
+                        "name": PEERING_NAME,
+                        "peer_asn": "contoso-ix-asn",
+                    },
+                    "configuration": {
+                        "peering_type": "Direct",
+                        "microsoft_network": NETWORK_ROUTE_SERVER,
+                        "sku": SKU_PREMIUM_FREE,
+                        "metro": PEERING_METRO,
+                    },
+                    "connections": [
+                        {
+                            "facility": str(facility.pk),
+                            "bandwidth_mbps": "10000",
+                            "session_prefix_v4": SESSION_PREFIX,
+                            "peer_session_ipv4_address": row["peer"],
+                            "microsoft_session_ipv4_address": row["microsoft"],
+                            "max_prefixes_advertised_v4": "20000",
+                            "use_for_peering_service": True,
+                        }
+                        for row in CONNECTIONS
+                    ],
+                },
+            )
+            self._say(
+                f"Created route-server peering {PEERING_NAME} in {PEERING_METRO} "
+                f"({len(CONNECTIONS)} connections) as exchange."
+            )
+        operator = users["operator"]
+        for connection in peering.connections.order_by("id"):
+            state = connection.connection_state
+            if state == ConnectionState.ACTIVE or state not in TO_ACTIVE:
+                # Active already, or an operator moved it elsewhere while demonstrating.
+                continue
+            for to_state in TO_ACTIVE[TO_ACTIVE.index(state) + 1 :]:
+                connection = connection_transition(
+                    connection=connection, to_state=to_state, user=operator
+                )
+            if connection.peer_session_ipv4_address:
+                connection = session_state_set(
+                    connection=connection,
+                    family=4,
+                    state=SessionState.ESTABLISHED,
+                    operator=operator,
+                )
+            self._say(
+                f"Moved the connection {connection.peer_session_ipv4_address} of {PEERING_NAME} "
+                "to Active (IPv4 session Established) as operator."
+            )
+        return peering
+
+    def _registered_asn(self, users: dict, peering: Peering) -> None:
+        if RegisteredAsn.objects.filter(asn=FABRIKAM_ASN).exists():
+            return  # registered once across all peerings
+        if peering.registered_asns.filter(name__iexact=FABRIKAM_REGISTERED_NAME).exists():
+            return  # the demo re-registered Fabrikam under another ASN: leave it
+        registered_asn_add(
+            user=users["exchange"],
+            peering=peering,
+            name=FABRIKAM_REGISTERED_NAME,
+            asn=FABRIKAM_ASN,
+        )
+        self._say(f"Registered Fabrikam's AS{FABRIKAM_ASN} on {PEERING_NAME} as exchange.")
+
+    def _received_routes(self, users: dict, peering: Peering) -> None:
+        """Fabrikam's prefix, received from the route server on every connection."""
+        now = timezone.now()
+        for connection in peering.connections.order_by("id"):
+            if connection.received_routes.exists():
+                continue  # loaded before (or by an operator): an import replaces, so leave it
+            route = parse_route(
+                {
+                    "prefix": FABRIKAM_PREFIX,
+                    "next_hop": connection.peer_session_ipv4_address,
+                    "as_path": f"{CONTOSO_IX_ASN} {FABRIKAM_ASN}",
+                    "communities": ["8075:8007"],
+                    "rpki_validation_state": "Valid",
+                    "trust_anchor": "Arin",
+                },
+                line=1,
+                now=now,
+            )
+            received_routes_import(
+                connection=connection, routes=[route], operator=users["operator"]
+            )
+            self._say(
+                f"Loaded the received route {FABRIKAM_PREFIX} on "
+                f"{connection.peer_session_ipv4_address} ({PEERING_NAME})."
+            )
+
     def _print_logins(self, subscriptions: dict) -> None:
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo ready. Sign in with:"))
@@ -299,4 +486,14 @@ class Command(BaseCommand):
             self.stdout.write(f"  Subscription {name}: {subscription.id}")
         self.stdout.write(
             "  (Passwords are set when a user is created; --reset-passwords sets them again.)"
+        )
+        self.stdout.write("")
+        self.stdout.write("Peering Service demo:")
+        self.stdout.write(
+            f"  1. Sign in as exchange: the prefix key of {FABRIKAM} (AS{FABRIKAM_ASN}) is on "
+            f"{CONTOSO_IX}'s peering {PEERING_NAME} → Registered ASNs."
+        )
+        self.stdout.write(
+            f"  2. Sign in as customer: Peering Services → Create, provider {CONTOSO_IX}, "
+            f"primary {PEERING_METRO}, backup None, prefix {FABRIKAM_PREFIX} with that key."
         )
