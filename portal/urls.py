@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("portal.portal_urls")),
     path("peerings/create/", include("peering.wizard_urls")),
     path("", include("peering.registered_urls")),
+    path("", include("peering.peering_service_urls")),
     path("", include("peering.urls")),
     path(
         "accounts/login/",

@@ -1,0 +1,386 @@
+"""Forms of the Peering Service blades. They parse and re-display input; the services decide.
+
+"Create a peering service connection" is one HTML form whose tabs are views of the same values:
+the current tab's fields are inputs, every other tab's are hidden inputs, so moving between tabs
+(a plain POST) keeps everything typed. The checks' outcome travels with the form as a signed
+blob (`CheckResult`): each error is shown next to its field for as long as the field still holds
+the value it was given for, on whatever tab the user opens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django import forms
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict, ErrorList
+from django.http import QueryDict
+
+from peering.forms import PortalFormMixin
+from peering.services.peering_service import MAX_PREFIXES_PER_REQUEST
+from peering.services.prefix_validation import parse_public_ipv4
+from portal.validators import validate_arm_name
+
+TABS = (
+    ("basics", "Basics"),
+    ("configuration", "Configuration"),
+    ("prefixes", "Prefixes"),
+    ("review", "Review + create"),
+)
+TAB_KEYS = tuple(key for key, _ in TABS)
+TAB_LABELS = dict(TABS)
+BASICS_FIELDS = ("subscription", "resource_group", "new_resource_group", "name", "region")
+CONFIGURATION_FIELDS = ("country", "state", "provider", "primary_location", "backup_location")
+MAIN_FIELDS = BASICS_FIELDS + CONFIGURATION_FIELDS
+REFRESHING_FIELDS = {
+    "basics": ("subscription", "resource_group", "new_resource_group"),
+    "configuration": ("country", "provider"),
+}
+PREFIX_FIELDS = ("name", "prefix", "prefix_key")
+# Row indices come from the client: three digits at most.
+MAX_ROW_INDEX = 999
+MAX_VALUE_LENGTH = 100
+CHECK_SALT = "peering-service-create-check"
+
+# Where a service error key lands on the form (the service says `location`, the form asks for
+# the state/province that completes it).
+SERVICE_TO_FORM = {"location": "state"}
+
+
+def _clean_text(value: object) -> str:
+    return str(value or "").strip()[:MAX_VALUE_LENGTH]
+
+
+def values_from(data: QueryDict) -> dict[str, str]:
+    """The main fields' values as typed (trimmed and bounded)."""
+    return {field: _clean_text(data.get(field, "")) for field in MAIN_FIELDS}
+
+
+def row_indices(data: QueryDict) -> list[int]:
+    """The prefix row indices the client sent, in order, de-duplicated; at most as many rows as
+    the service takes at once."""
+    seen: list[int] = []
+    for raw in data.getlist("prefix_index")[:MAX_PREFIXES_PER_REQUEST]:
+        raw = raw.strip()
+        if raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_ROW_INDEX)):
+            index = int(raw)
+            if index not in seen:
+                seen.append(index)
+    return seen
+
+
+def rows_from(data: QueryDict) -> list[tuple[int, dict[str, str]]]:
+    """The prefix rows as typed: (client index, {name, prefix, prefix_key})."""
+    return [
+        (index, {f: _clean_text(data.get(f"prefix-{index}-{f}", "")) for f in PREFIX_FIELDS})
+        for index in row_indices(data)
+    ]
+
+
+def row_is_blank(row: dict[str, str]) -> bool:
+    return not any(row.get(field) for field in PREFIX_FIELDS)
+
+
+def tab_of(key: str) -> str:
+    """The tab that holds the field an error is about."""
+    if key in BASICS_FIELDS:
+        return "basics"
+    if key in CONFIGURATION_FIELDS:
+        return "configuration"
+    if key == "prefixes" or key.startswith("prefix-"):
+        return "prefixes"
+    return "review"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def value_for(key: str, values: dict[str, str], rows: list[tuple[int, dict[str, str]]]) -> str:
+    """What an error's field holds now; an error is shown while this stays the same."""
+    if key == "state":
+        return f"{values.get('country', '')}\0{values.get('state', '')}"
+    if key in values:
+        return values[key]
+    if key.startswith("prefix-"):
+        _, index, field = key.split("-", 2)
+        row = dict(rows).get(int(index)) if index.isdigit() else None
+        return row.get(field, "") if row else "\0removed"
+    if key == "prefixes":
+        return "\0".join(f"{i}:{r['name']}:{r['prefix']}" for i, r in rows)
+    return "\0".join(values.get(field, "") for field in MAIN_FIELDS)
+
+
+class CheckResult:
+    """The errors of the last check, each with a digest of the value it was about. Travels in
+    a signed hidden field; the digests (not the values) keep typed keys out of it."""
+
+    def __init__(self, errors: dict[str, list[str]] | None = None, digests=None, checked=False):
+        self.errors = dict(errors or {})
+        self.digests = dict(digests or {})
+        self.checked = checked
+
+    @classmethod
+    def of(cls, errors: dict[str, list[str]], values, rows) -> CheckResult:
+        digests = {key: _digest(value_for(key, values, rows)) for key in errors}
+        return cls(errors, digests, checked=True)
+
+    @classmethod
+    def load(cls, token: str) -> CheckResult:
+        if not token:
+            return cls()
+        try:
+            data = signing.loads(token, salt=CHECK_SALT, max_age=24 * 3600)
+        except signing.BadSignature:
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        return cls(data.get("e") or {}, data.get("d") or {}, checked=True)
+
+    def dump(self) -> str:
+        if not self.checked:
+            return ""
+        return signing.dumps({"e": self.errors, "d": self.digests}, salt=CHECK_SALT)
+
+    def current(self, values, rows) -> dict[str, list[str]]:
+        """The errors whose field still holds the value they were given for."""
+        return {
+            key: messages
+            for key, messages in self.errors.items()
+            if self.digests.get(key) == _digest(value_for(key, values, rows))
+        }
+
+
+def service_errors(exc: ValidationError, rows: list[tuple[int, dict]]) -> dict[str, list[str]]:
+    """The service's error dict keyed by form field: `prefixes.<position>.<field>` becomes the
+    row's `prefix-<index>-<field>`; anything without a field goes to `__all__`."""
+    if not hasattr(exc, "error_dict"):
+        return {"__all__": list(exc.messages)}
+    result: dict[str, list[str]] = {}
+    for key, errors in exc.message_dict.items():
+        target = SERVICE_TO_FORM.get(key, key)
+        if key.startswith("prefixes."):
+            _, position, field = (key.split(".", 2) + ["", ""])[:3]
+            if position.isdigit() and int(position) < len(rows) and field in PREFIX_FIELDS:
+                target = f"prefix-{rows[int(position)][0]}-{field}"
+            else:
+                target = "prefixes"
+        elif target not in MAIN_FIELDS and target != "prefixes":
+            target = "__all__"
+        result.setdefault(target, []).extend(errors)
+    return result
+
+
+def prefix_row_errors(rows: list[tuple[int, dict[str, str]]]) -> dict[str, list[str]]:
+    """What can be said about prefix rows before Create without judging keys: the name, the
+    prefix's format, a key present. The key itself is matched (and wrong keys counted) only by
+    the service on Create."""
+    errors: dict[str, list[str]] = {}
+    names: set[str] = set()
+    filled = [(index, row) for index, row in rows if not row_is_blank(row)]
+    if len(filled) > MAX_PREFIXES_PER_REQUEST:
+        errors["prefixes"] = [f"Add at most {MAX_PREFIXES_PER_REQUEST} prefixes at once."]
+    for index, row in filled:
+        try:
+            validate_arm_name(row["name"])
+        except ValidationError as exc:
+            errors[f"prefix-{index}-name"] = exc.messages
+        else:
+            if row["name"].lower() in names:
+                errors[f"prefix-{index}-name"] = [
+                    f"A prefix named '{row['name']}' already exists here."
+                ]
+        names.add(row["name"].lower())
+        network, problem = parse_public_ipv4(row["prefix"])
+        if network is None:
+            errors[f"prefix-{index}-prefix"] = [problem]
+        if not row["prefix_key"]:
+            errors[f"prefix-{index}-prefix_key"] = ["Enter the prefix key your provider gave you."]
+    return errors
+
+
+def _show_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
+    """Put errors on an unbound form for display, marking the fields invalid."""
+    form._errors = ErrorDict()
+    for name, messages in errors.items():
+        if name in form.fields:
+            form._errors[name] = ErrorList(messages)
+            widget = form.fields[name].widget
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+            widget.attrs["aria-invalid"] = "true"
+
+
+class PeeringServiceForm(PortalFormMixin, forms.Form):
+    """Basics and Configuration of "Create a peering service connection". Never bound: it shows
+    the values the view holds, with the choices that fit them, and the errors of the last check.
+    """
+
+    subscription = forms.ChoiceField(
+        label="Subscription",
+        help_text="Only subscriptions where you are Owner or Contributor are listed.",
+    )
+    resource_group = forms.ChoiceField(label="Resource group", required=False)
+    new_resource_group = forms.CharField(
+        label="Create new resource group",
+        required=False,
+        max_length=63,
+        help_text="Type a name to create a new resource group instead of selecting one.",
+    )
+    name = forms.CharField(
+        label="Name",
+        max_length=63,
+        help_text="The Peering Service's name: letters, digits, _ . - (up to 63).",
+    )
+    region = forms.ChoiceField(label="Region", required=False)
+    country = forms.ChoiceField(label="Country")
+    state = forms.ChoiceField(label="State/Province")
+    provider = forms.ChoiceField(label="Provider")
+    primary_location = forms.ChoiceField(
+        label="Provider primary peering location",
+        help_text="The provider's peering location closest to you.",
+    )
+    backup_location = forms.ChoiceField(
+        label="Provider backup peering location",
+        required=False,
+        help_text=(
+            "The next closest location, used only if the primary location fails. None: "
+            "failover goes over the internet, without geo-redundancy."
+        ),
+    )
+
+    def __init__(
+        self,
+        *,
+        values: dict[str, str],
+        subscriptions,
+        resource_groups,
+        regions,
+        countries,
+        states,
+        providers,
+        provider_locations,
+        errors: dict[str, list[str]] | None = None,
+        focus: str = "",
+    ):
+        super().__init__(initial=values)
+        self.fields["subscription"].choices = [
+            (str(sub.pk), sub.display_name) for sub in subscriptions
+        ]
+        self.fields["resource_group"].choices = [("", "Select a resource group")] + [
+            (group.name, group.name) for group in resource_groups
+        ]
+        self.fields["region"].choices = [("", "Select a region")] + [
+            (region.name, region.display_name) for region in regions
+        ]
+        self.fields["country"].choices = [("", "Select a country")] + [
+            (country, country) for country in countries
+        ]
+        self.fields["state"].choices = [
+            ("", "Select a state/province" if states else "Select a country first")
+        ] + [(state, state) for state in states]
+        self.fields["provider"].choices = [("", "Select a provider")] + [
+            (str(provider.pk), provider.name) for provider in providers
+        ]
+        pick = "Select a location" if provider_locations else "Select a provider first"
+        self.fields["primary_location"].choices = [("", pick)] + [
+            (name, name) for name in provider_locations
+        ]
+        self.fields["backup_location"].choices = [("", "None")] + [
+            (name, name) for name in provider_locations
+        ]
+        self.fields["new_resource_group"].widget.attrs["autocomplete"] = "off"
+        self.fields["name"].widget.attrs["autocomplete"] = "off"
+        _show_errors(self, errors or {})
+        if focus in self.fields:
+            self.fields[focus].widget.attrs["autofocus"] = True
+
+    def refresh_on_change(self, *, url: str, tab: str) -> None:
+        """With htmx, a change of a field others depend on re-renders the tab (the subscription's
+        resource groups, the group's region, the country's states, the provider's locations);
+        without JavaScript the tab's "Update" button does the same."""
+        for name in REFRESHING_FIELDS.get(tab, ()):
+            self.fields[name].widget.attrs.update(
+                {"hx-post": url, "hx-trigger": "change", "hx-vals": json.dumps({"goto": tab})}
+            )
+
+
+class PrefixRowForm(PortalFormMixin, forms.Form):
+    """One prefix row: Name, Prefix and the Prefix key from the provider. The key is a normal
+    text field (it is no secret from its owner) that browsers are asked not to remember."""
+
+    name = forms.CharField(label="Name", required=False, max_length=63)
+    prefix = forms.CharField(
+        label="Prefix",
+        required=False,
+        max_length=43,
+        widget=forms.TextInput(attrs={"placeholder": "a.b.c.d/len", "spellcheck": "false"}),
+    )
+    prefix_key = forms.CharField(
+        label="Prefix key",
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "00000000-0000-0000-0000-000000000000",
+            }
+        ),
+    )
+
+    def __init__(self, *, index: int, values: dict[str, str], errors=None, focus: str = ""):
+        super().__init__(prefix=f"prefix-{index}", initial=values)
+        self.index = index
+        row_errors = {
+            field: messages
+            for field in PREFIX_FIELDS
+            if (messages := (errors or {}).get(f"prefix-{index}-{field}"))
+        }
+        _show_errors(self, row_errors)
+        for field in PREFIX_FIELDS:
+            if focus == f"prefix-{index}-{field}":
+                self.fields[field].widget.attrs["autofocus"] = True
+
+
+class PrefixAddForm(PortalFormMixin, forms.Form):
+    """ "+ Add prefix" on the Prefixes blade. Bound to the POST; the service decides."""
+
+    name = forms.CharField(label="Name", required=False, max_length=63)
+    prefix = forms.CharField(
+        label="Prefix",
+        required=False,
+        max_length=43,
+        help_text="A public IPv4 prefix in CIDR notation (a.b.c.d/len).",
+        widget=forms.TextInput(attrs={"spellcheck": "false"}),
+    )
+    prefix_key = forms.CharField(
+        label="Prefix key",
+        required=False,
+        max_length=64,
+        help_text="The key your provider gave you for this prefix or your ASN.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def apply_service_errors(self, exc: ValidationError) -> None:
+        """`prefixes.0.<field>` lands on the field; anything else above the form."""
+        if not hasattr(exc, "error_dict"):
+            for message in exc.messages:
+                self.add_error(None, message)
+            return
+        for key, messages in exc.message_dict.items():
+            field = key.rsplit(".", 1)[-1] if key.startswith("prefixes.") else None
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+
+
+class DeleteConfirmForm(forms.Form):
+    """Type "yes" to delete the whole Peering Service (the service checks it)."""
+
+    confirm = forms.CharField(
+        label='Type "yes" to confirm',
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "form-control"}),
+    )

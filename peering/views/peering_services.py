@@ -1,0 +1,683 @@
+"""Peering Service blades (the customer's side): the list, "Create a peering service
+connection", the Overview, the Prefixes blade with each prefix's events, and Delete.
+
+Every form is a plain POST that works without JavaScript; htmx swaps the changed part in place.
+Reads go through `peering.selectors_peering_service` (404 outside the user's subscriptions,
+403 for a Reader's write); every rule is the service's (`peering.services.peering_service`).
+Typed prefix keys are form data only: the views that receive them hide their POST from error
+reports and are never cached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from peering.forms_peering_service import (
+    BASICS_FIELDS,
+    CONFIGURATION_FIELDS,
+    MAIN_FIELDS,
+    MAX_ROW_INDEX,
+    PREFIX_FIELDS,
+    TAB_KEYS,
+    TAB_LABELS,
+    TABS,
+    CheckResult,
+    DeleteConfirmForm,
+    PeeringServiceForm,
+    PrefixAddForm,
+    PrefixRowForm,
+    prefix_row_errors,
+    row_is_blank,
+    rows_from,
+    service_errors,
+    tab_of,
+    values_from,
+)
+from peering.models import PeeringService, PeeringServicePrefix, PrefixValidationState
+from peering.selectors_peering_service import (
+    azure_region,
+    azure_regions,
+    peering_service_for_user,
+    peering_services_for_user,
+    prefix_events,
+    prefix_of,
+    prefix_state_summary,
+    prefixes_of,
+    provider_location_names,
+    resource_group_in,
+    service_countries,
+    service_location,
+    service_provider,
+    service_providers,
+    service_states,
+    session_availability,
+    state_counts,
+)
+from peering.services.peering_service import MAX_PREFIXES_PER_REQUEST
+from peering.services.peering_service import peering_service_create as service_create
+from peering.services.peering_service import peering_service_delete as service_delete
+from peering.services.peering_service import peering_service_prefix_add as service_prefix_add
+from peering.services.peering_service import (
+    peering_service_prefix_delete as service_prefix_delete,
+)
+from peering.services.peering_service import (
+    peering_service_prefix_revalidate as service_prefix_revalidate,
+)
+from peering.views.common import paginate
+from portal.models import WRITE_ROLES
+from portal.selectors import (
+    resource_groups_for_user,
+    subscriptions_for_user,
+    writable_subscriptions_for_user,
+)
+from portal.views_util import current_subscription, render_page
+
+ACTIVE_NAV = "peering_services"
+NO_WRITE_ROLE = (
+    "Creating a Peering Service needs the Owner or Contributor role on a subscription; your "
+    "roles only allow reading."
+)
+READ_ONLY_SUBSCRIPTION = "Your role on this subscription (Reader) does not allow changes."
+PENDING_NOTE = "Its state is Pending until the background validation has run."
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
+
+
+def _htmx_target(request: HttpRequest) -> str:
+    return (request.htmx.target or "") if _is_htmx(request) else ""
+
+
+def _client_redirect(request: HttpRequest, url: str) -> HttpResponse:
+    """A redirect that htmx follows as a full navigation (plain requests get a 302)."""
+    if _is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _service_args(service: PeeringService) -> list:
+    return [service.subscription_id, service.resource_group.name, service.name]
+
+
+def _service_url(service: PeeringService, view: str = "detail") -> str:
+    return reverse(f"peering_services:{view}", args=_service_args(service))
+
+
+def _prefix_url(prefix: PeeringServicePrefix, view: str = "prefix_detail") -> str:
+    return reverse(
+        f"peering_services:{view}", args=[*_service_args(prefix.peering_service), prefix.name]
+    )
+
+
+def _can_write(service: PeeringService) -> bool:
+    return getattr(service.subscription, "user_role", None) in WRITE_ROLES
+
+
+def mask_key(key: str) -> str:
+    """A prefix key as the portal shows it: only its last four characters."""
+    key = str(key or "")
+    return f"••••••••{key[-4:]}" if len(key) > 4 else "••••"
+
+
+# --- List ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def peering_service_list(request: HttpRequest) -> HttpResponse:
+    """Peering Services of the user's subscriptions (the switcher's one if chosen), with the
+    prefix count per validation state from the same query."""
+    subscription = current_subscription(request)
+    services = peering_services_for_user(user=request.user, subscription=subscription)
+    page = paginate(request, services)
+    context = {
+        "active_nav": ACTIVE_NAV,
+        "page": page,
+        "rows": [(service, state_counts(service)) for service in page],
+        "subscription": subscription,
+        "can_create": writable_subscriptions_for_user(user=request.user).exists(),
+    }
+    return render_page(request, "peering/peering_service/list.html", context, partial="results")
+
+
+# --- Create a peering service connection ---------------------------------------------------
+
+
+@dataclass
+class _Chosen:
+    """The objects the create form's values name (None where a value names nothing)."""
+
+    subscription: object
+    resource_group: object
+    new_resource_group: str
+    region: object
+    location: object
+    provider: object
+
+
+def _writable(request: HttpRequest) -> list:
+    subscriptions = list(
+        writable_subscriptions_for_user(user=request.user).order_by("display_name", "pk")
+    )
+    if not subscriptions:
+        raise PermissionDenied(NO_WRITE_ROLE)
+    return subscriptions
+
+
+def _choose(values: dict[str, str], subscriptions: list) -> _Chosen:
+    wanted = values["subscription"].lower()
+    subscription = next((s for s in subscriptions if str(s.pk) == wanted), None)
+    new_group = values["new_resource_group"]
+    group = None
+    if subscription is not None and not new_group:
+        group = resource_group_in(subscription=subscription, name=values["resource_group"])
+    return _Chosen(
+        subscription=subscription,
+        resource_group=group,
+        new_resource_group=new_group,
+        region=azure_region(values["region"]) if group is None else None,
+        location=service_location(country=values["country"], state=values["state"]),
+        provider=service_provider(values["provider"]),
+    )
+
+
+def _refuse_read_only(request: HttpRequest, values: dict[str, str], subscriptions) -> None:
+    """A readable but not writable subscription is a 403; one the user cannot see stays a field
+    error, so its existence is never revealed."""
+    raw = values["subscription"]
+    if not raw or any(str(s.pk) == raw.lower() for s in subscriptions):
+        return
+    try:
+        readable = subscriptions_for_user(user=request.user).filter(pk=raw).exists()
+    except ValidationError:  # not a UUID
+        readable = False
+    if readable:
+        raise PermissionDenied(READ_ONLY_SUBSCRIPTION)
+
+
+def _call_create(request, chosen: _Chosen, values, prefixes) -> PeeringService:
+    return service_create(
+        user=request.user,
+        subscription=chosen.subscription,
+        resource_group=chosen.resource_group,
+        new_resource_group=chosen.new_resource_group,
+        region=chosen.region,
+        name=values["name"],
+        location=chosen.location,
+        provider=chosen.provider,
+        primary_location=values["primary_location"],
+        backup_location=values["backup_location"],
+        prefixes=prefixes,
+    )
+
+
+class _DryRun(Exception):
+    """Raised inside the review's transaction so that nothing it wrote is kept."""
+
+
+def _review_errors(request, chosen: _Chosen, values, rows) -> dict[str, list[str]]:
+    """Review + create: the service judges Basics and Configuration in a transaction that is
+    rolled back; the prefix rows get the checks that need no key (keys are matched, and wrong
+    ones counted, only when Create is selected)."""
+    errors = prefix_row_errors(rows)
+    if chosen.subscription is None:
+        errors["subscription"] = [
+            "Select one of your subscriptions where you are Owner or Contributor."
+        ]
+        return errors
+    try:
+        with transaction.atomic():
+            _call_create(request, chosen, values, prefixes=[])
+            raise _DryRun
+    except _DryRun:
+        pass
+    except ValidationError as exc:
+        errors.update(service_errors(exc, []))
+    return errors
+
+
+def _create_errors(request, chosen: _Chosen, values, rows):
+    """Create: (service, {}) or (None, errors keyed by form field)."""
+    local = prefix_row_errors(rows)
+    if chosen.subscription is None:
+        local["subscription"] = [
+            "Select one of your subscriptions where you are Owner or Contributor."
+        ]
+        return None, local
+    try:
+        service = _call_create(request, chosen, values, prefixes=[row for _, row in rows])
+    except ValidationError as exc:
+        return None, {**local, **service_errors(exc, rows)}
+    return service, {}
+
+
+def _error_label(key: str, form: PeeringServiceForm, rows) -> str:
+    if key in form.fields:
+        return str(form.fields[key].label)
+    if key.startswith("prefix-"):
+        _, index, field = key.split("-", 2)
+        position = next((n for n, (i, _) in enumerate(rows) if str(i) == index), 0)
+        label = PrefixRowForm.base_fields[field].label if field in PREFIX_FIELDS else field
+        return f"Prefix row {position + 1}: {label}"
+    if key == "prefixes":
+        return "Prefixes"
+    return ""
+
+
+def _error_order(key: str) -> tuple[int, int]:
+    """Errors listed tab by tab, each tab's in the order of its fields."""
+    position = MAIN_FIELDS.index(key) if key in MAIN_FIELDS else 0
+    return TAB_KEYS.index(tab_of(key)), position
+
+
+def _render_create(
+    request: HttpRequest,
+    *,
+    subscriptions: list,
+    tab: str,
+    values: dict[str, str],
+    rows: list[tuple[int, dict[str, str]]],
+    check: CheckResult,
+    focus: str = "",
+    create_failed: bool = False,
+) -> HttpResponse:
+    chosen = _choose(values, subscriptions)
+    errors = check.current(values, rows)
+    groups = (
+        list(resource_groups_for_user(user=request.user, subscription=chosen.subscription))
+        if chosen.subscription is not None
+        else []
+    )
+    form = PeeringServiceForm(
+        values=values,
+        subscriptions=subscriptions,
+        resource_groups=groups,
+        regions=azure_regions(),
+        countries=service_countries(),
+        states=service_states(values["country"]),
+        providers=service_providers(),
+        provider_locations=provider_location_names(chosen.provider),
+        errors=errors,
+        focus=focus,
+    )
+    form.refresh_on_change(url=reverse("peering_services:create"), tab=tab)
+    row_forms = [
+        PrefixRowForm(index=index, values=row, errors=errors, focus=focus) for index, row in rows
+    ]
+    # Every value of the other tabs travels as a hidden input.
+    hidden: list[tuple[str, str]] = []
+    visible = {"basics": BASICS_FIELDS, "configuration": CONFIGURATION_FIELDS}.get(tab, ())
+    for field in MAIN_FIELDS:
+        if field not in visible:
+            hidden.append((field, values[field]))
+    if tab != "prefixes":
+        for index, row in rows:
+            hidden.append(("prefix_index", str(index)))
+            hidden.extend((f"prefix-{index}-{field}", row[field]) for field in PREFIX_FIELDS)
+    summary = [
+        {
+            "tab": tab_of(key),
+            "tab_label": TAB_LABELS[tab_of(key)],
+            "label": _error_label(key, form, rows),
+            "messages": messages_,
+            "goto": f"{tab_of(key)}:{key}",
+        }
+        for key, messages_ in sorted(errors.items(), key=lambda item: _error_order(item[0]))
+    ]
+    tabs_with_errors = {item["tab"] for item in summary}
+    position = TAB_KEYS.index(tab)
+    context = {
+        "active_nav": ACTIVE_NAV,
+        "tab": tab,
+        "tabs": [
+            {"key": key, "label": label, "has_errors": key in tabs_with_errors}
+            for key, label in TABS
+        ],
+        "prev_tab": TAB_KEYS[position - 1] if position else "",
+        "next_tab": TAB_KEYS[position + 1] if position + 1 < len(TAB_KEYS) else "",
+        "next_label": TAB_LABELS.get(TAB_KEYS[min(position + 1, len(TAB_KEYS) - 1)]),
+        "form": form,
+        "row_forms": row_forms,
+        "max_prefixes": MAX_PREFIXES_PER_REQUEST,
+        "hidden": hidden,
+        "check_token": check.dump(),
+        "errors": errors,
+        "error_summary": summary,
+        "tab_has_errors": tab in tabs_with_errors,
+        "checked": check.checked,
+        "validation_passed": check.checked and not errors,
+        "create_failed": create_failed,
+        "chosen": chosen,
+        "fixed_group": chosen.resource_group,
+        "review_rows": [
+            {**row, "masked_key": mask_key(row["prefix_key"])}
+            for _, row in rows
+            if not row_is_blank(row)
+        ],
+        "location_text": f"{values['state']}, {values['country']}"
+        if values["state"] and values["country"]
+        else "",
+    }
+    return render_page(request, "peering/peering_service/create.html", context)
+
+
+@login_required
+@never_cache
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def peering_service_create(request: HttpRequest) -> HttpResponse:
+    """Create a peering service connection: Basics → Configuration → Prefixes → Review + create.
+
+    Tabs are buttons of one form; moving re-displays every value. Review + create asks the
+    service (in a rolled-back transaction) and lists each error with a button to its field;
+    Create calls the service for real. Changing the subscription, resource group, country or
+    provider re-renders the tab (htmx on change; the "Update" button without JavaScript).
+    """
+    subscriptions = _writable(request)
+    if request.method == "GET":
+        current = current_subscription(request)
+        initial = current if current is not None and current in subscriptions else subscriptions[0]
+        values = dict.fromkeys(MAIN_FIELDS, "")
+        values["subscription"] = str(initial.pk)
+        rows = [(0, dict.fromkeys(PREFIX_FIELDS, ""))]
+        return _render_create(
+            request,
+            subscriptions=subscriptions,
+            tab="basics",
+            values=values,
+            rows=rows,
+            check=CheckResult(),
+        )
+
+    data = request.POST
+    values = values_from(data)
+    rows = rows_from(data)
+    _refuse_read_only(request, values, subscriptions)
+    check = CheckResult.load(data.get("check", ""))
+    tab = data.get("tab", "basics")
+    tab = tab if tab in TAB_KEYS else "basics"
+    goto = data.get("goto", "")
+    focus = ""
+
+    if "add_prefix" in data:
+        tab = "prefixes"
+        if len(rows) < MAX_PREFIXES_PER_REQUEST:
+            index = min(max((i for i, _ in rows), default=-1) + 1, MAX_ROW_INDEX)
+            if all(i != index for i, _ in rows):
+                rows.append((index, dict.fromkeys(PREFIX_FIELDS, "")))
+                focus = f"prefix-{index}-name"
+    elif "remove_prefix" in data:
+        tab = "prefixes"
+        removed = data.get("remove_prefix", "").strip()
+        rows = [(i, row) for i, row in rows if str(i) != removed]
+        if not rows:
+            rows = [(0, dict.fromkeys(PREFIX_FIELDS, ""))]
+    elif goto == "create":
+        chosen = _choose(values, subscriptions)
+        service, errors = _create_errors(request, chosen, values, rows)
+        if service is not None:
+            messages.success(
+                request,
+                f"Peering Service {service.name} was created. Its prefixes are validated in "
+                "the background: see Prefixes.",
+            )
+            return _client_redirect(request, _service_url(service))
+        check = CheckResult.of(errors, values, rows)
+        return _render_create(
+            request,
+            subscriptions=subscriptions,
+            tab="review",
+            values=values,
+            rows=rows,
+            check=check,
+            create_failed=True,
+        )
+    elif goto:
+        wanted, _, focus = goto.partition(":")
+        tab = wanted if wanted in TAB_KEYS else tab
+        if tab == "review":
+            chosen = _choose(values, subscriptions)
+            check = CheckResult.of(_review_errors(request, chosen, values, rows), values, rows)
+    return _render_create(
+        request,
+        subscriptions=subscriptions,
+        tab=tab,
+        values=values,
+        rows=rows,
+        check=check,
+        focus=focus,
+    )
+
+
+# --- Overview -----------------------------------------------------------------------------
+
+
+def _menu(service: PeeringService) -> list[dict]:
+    return [
+        {"key": "overview", "label": "Overview", "url": _service_url(service)},
+        {"key": "prefixes", "label": "Prefixes", "url": _service_url(service, "prefixes")},
+    ]
+
+
+def _blade_context(service: PeeringService, blade: str, label: str) -> dict:
+    return {
+        "active_nav": ACTIVE_NAV,
+        "service": service,
+        "blade": blade,
+        "blade_label": label,
+        "menu": _menu(service),
+        "overview_url": _service_url(service),
+        "prefixes_url": _service_url(service, "prefixes"),
+        "can_write": _can_write(service),
+    }
+
+
+@login_required
+@require_GET
+def peering_service_detail(
+    request: HttpRequest, subscription_id, resource_group: str, name: str
+) -> HttpResponse:
+    """Overview: Essentials with the session availability at the provider's primary and backup
+    peering locations, and the prefixes per validation state."""
+    service = peering_service_for_user(
+        user=request.user, subscription_id=subscription_id, resource_group=resource_group, name=name
+    )
+    primary, backup = session_availability(service=service)
+    context = _blade_context(service, "overview", "Overview")
+    context.update(
+        primary_availability=primary,
+        backup_availability=backup,
+        prefix_states=prefix_state_summary(service=service),
+    )
+    return render_page(request, "peering/peering_service/overview.html", context)
+
+
+# --- Prefixes blade ------------------------------------------------------------------------
+
+
+def _render_prefixes(
+    request: HttpRequest,
+    service: PeeringService,
+    *,
+    add_form: PrefixAddForm | None = None,
+    add_open: bool = False,
+    notice: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    prefixes = list(prefixes_of(service=service))
+    for prefix in prefixes:
+        prefix.peering_service = service
+    context = _blade_context(service, "prefixes", "Prefixes")
+    context.update(
+        prefixes=prefixes,
+        any_pending=any(p.validation_state == PrefixValidationState.PENDING for p in prefixes),
+        add_form=add_form or PrefixAddForm(),
+        add_open=add_open,
+        notice=notice,
+    )
+    partial = {"ps-prefix-table": "prefix_table", "ps-prefixes": "prefixes_section"}.get(
+        _htmx_target(request), "main"
+    )
+    return render_page(
+        request, "peering/peering_service/prefixes.html", context, partial=partial, status=status
+    )
+
+
+@login_required
+@require_GET
+def peering_service_prefixes(
+    request: HttpRequest, subscription_id, resource_group: str, name: str
+) -> HttpResponse:
+    """Prefixes: each prefix's validation state with the message, learned type and when it was
+    last validated; Re-validate and Delete per prefix; "+ Add prefix" for writers."""
+    service = peering_service_for_user(
+        user=request.user, subscription_id=subscription_id, resource_group=resource_group, name=name
+    )
+    return _render_prefixes(request, service)
+
+
+@login_required
+@never_cache
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def peering_service_prefix_add(
+    request: HttpRequest, subscription_id, resource_group: str, name: str
+) -> HttpResponse:
+    """+ Add prefix: Name, Prefix, Prefix key. GET opens the form on the Prefixes blade."""
+    service = peering_service_for_user(
+        user=request.user,
+        subscription_id=subscription_id,
+        resource_group=resource_group,
+        name=name,
+        write=True,
+    )
+    if request.method == "GET":
+        return _render_prefixes(request, service, add_open=True)
+    form = PrefixAddForm(request.POST)
+    if form.is_valid():
+        row = {field: form.cleaned_data[field] for field in PREFIX_FIELDS}
+        try:
+            created = service_prefix_add(user=request.user, service=service, rows=[row])
+        except ValidationError as exc:
+            form.apply_service_errors(exc)
+        else:
+            text = ", ".join(f"{p.name} ({p.prefix})" for p in created)
+            notice = f"Prefix {text} was added. {PENDING_NOTE}"
+            if _is_htmx(request):
+                return _render_prefixes(request, service, notice=notice)
+            messages.success(request, notice)
+            return redirect(_service_url(service, "prefixes"))
+    return _render_prefixes(request, service, add_form=form, add_open=True)
+
+
+def _prefix_for(request, subscription_id, resource_group, name, prefix_name, *, write=False):
+    service = peering_service_for_user(
+        user=request.user,
+        subscription_id=subscription_id,
+        resource_group=resource_group,
+        name=name,
+        write=write,
+    )
+    return prefix_of(service=service, name=prefix_name)
+
+
+@login_required
+@require_GET
+def peering_service_prefix_detail(
+    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
+) -> HttpResponse:
+    """One prefix: its state and message, learned type, and its events newest first."""
+    prefix = _prefix_for(request, subscription_id, resource_group, name, prefix_name)
+    service = prefix.peering_service
+    context = _blade_context(service, "prefixes", prefix.name)
+    context.update(
+        prefix=prefix,
+        masked_key=mask_key(prefix.prefix_key),
+        events=list(prefix_events(prefix=prefix)),
+    )
+    return render_page(request, "peering/peering_service/prefix_detail.html", context)
+
+
+@login_required
+@require_POST
+def peering_service_prefix_revalidate(
+    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
+) -> HttpResponse:
+    """Re-validate: the prefix is Pending again until the background validation has run."""
+    prefix = _prefix_for(request, subscription_id, resource_group, name, prefix_name, write=True)
+    service_prefix_revalidate(user=request.user, prefix=prefix)
+    notice = f"Re-validation of {prefix.name} ({prefix.prefix}) was queued. {PENDING_NOTE}"
+    if _is_htmx(request):
+        return _render_prefixes(request, prefix.peering_service, notice=notice)
+    messages.success(request, notice)
+    if request.POST.get("next") == "prefix":
+        return redirect(_prefix_url(prefix))
+    return redirect(_service_url(prefix.peering_service, "prefixes"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def peering_service_prefix_delete(
+    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
+) -> HttpResponse:
+    """Delete a prefix: GET asks to confirm, POST deletes (prefixes cannot be edited: delete
+    and add again)."""
+    prefix = _prefix_for(request, subscription_id, resource_group, name, prefix_name, write=True)
+    service = prefix.peering_service
+    if request.method == "GET":
+        context = _blade_context(service, "prefixes", f"Delete {prefix.name}")
+        context["prefix"] = prefix
+        return render_page(request, "peering/peering_service/prefix_delete.html", context)
+    label = f"{prefix.name} ({prefix.prefix})"
+    service_prefix_delete(user=request.user, prefix=prefix)
+    notice = f"Prefix {label} was deleted."
+    if _is_htmx(request):
+        return _render_prefixes(request, service, notice=notice)
+    messages.success(request, notice)
+    return redirect(_service_url(service, "prefixes"))
+
+
+# --- Delete the Peering Service ------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def peering_service_delete(
+    request: HttpRequest, subscription_id, resource_group: str, name: str
+) -> HttpResponse:
+    """Delete the Peering Service and its prefixes once the user has typed "yes"."""
+    service = peering_service_for_user(
+        user=request.user,
+        subscription_id=subscription_id,
+        resource_group=resource_group,
+        name=name,
+        write=True,
+    )
+    form = DeleteConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service_delete(user=request.user, service=service, confirm=form.cleaned_data["confirm"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, f"Peering Service {service.name} was deleted.")
+            return _client_redirect(request, reverse("peering_services:list"))
+    context = _blade_context(service, "overview", "Delete")
+    context.update(form=form, prefix_count=service.prefixes.count())
+    return render_page(request, "peering/peering_service/delete.html", context)
