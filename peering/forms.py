@@ -109,7 +109,7 @@ class PeerAsnForm(PortalFormMixin, forms.Form):
     peer_asn = forms.CharField(
         label="Peer ASN",
         max_length=12,
-        help_text="Your network's public ASN, e.g. 64500 or AS64500.",
+        help_text="Your network's public ASN, e.g. 37100 or AS37100.",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 

@@ -46,7 +46,7 @@ def non_public_asn_reason(asn: int) -> str | None:
 def validate_public_asn(value: object) -> int:
     """Return the ASN as an int if it is a public ASN; raise ValidationError otherwise."""
     if isinstance(value, bool):
-        raise ValidationError("Enter the ASN as a whole number, e.g. 64500.", code="invalid")
+        raise ValidationError("Enter the ASN as a whole number, e.g. 37100.", code="invalid")
     if isinstance(value, str):
         text = value.strip()
         if text[:2].upper() == "AS":

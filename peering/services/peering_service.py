@@ -310,11 +310,13 @@ def registered_prefix_delete(*, user, registered: RegisteredPrefix) -> None:
 # --- The customer's Peering Service ----------------------------------------------------------
 
 
-def _key_throttled(user) -> bool:
+def _wrong_keys_in_window(user) -> int:
     since = timezone.now() - WRONG_KEY_WINDOW
-    return PrefixKeyAttempt.objects.filter(user=user, created_at__gte=since).count() >= (
-        WRONG_KEY_LIMIT
-    )
+    return PrefixKeyAttempt.objects.filter(user=user, created_at__gte=since).count()
+
+
+def _key_throttled(user) -> bool:
+    return _wrong_keys_in_window(user) >= WRONG_KEY_LIMIT
 
 
 def _clean_prefix_rows(
@@ -330,8 +332,10 @@ def _clean_prefix_rows(
     rows = list(rows or [])
     if len(rows) > MAX_PREFIXES_PER_REQUEST:
         return [], {"prefixes": [f"Add at most {MAX_PREFIXES_PER_REQUEST} prefixes at once."]}, 0
-    throttled = _key_throttled(user)
+    earlier_wrong = _wrong_keys_in_window(user)
     for index, row in enumerate(rows):
+        # Each row counts: the wrong keys of this request throttle its later rows too.
+        throttled = earlier_wrong + wrong_keys >= WRONG_KEY_LIMIT
         if not isinstance(row, dict):
             errors[f"prefixes.{index}.prefix"] = ["Each prefix needs a name, prefix and key."]
             continue
@@ -368,7 +372,9 @@ def _clean_prefix_rows(
 
 
 def _count_wrong_keys(*, user, subscription: Subscription, count: int) -> None:
-    """Record wrong keys outside the failing request's transaction, and log the throttle."""
+    """Record wrong keys and log the throttle. They are written in the caller's transaction,
+    so a caller must not roll it back after a refusal (the portal's views and the API don't
+    wrap services in a transaction)."""
     if not count:
         return
     PrefixKeyAttempt.objects.bulk_create(PrefixKeyAttempt(user=user) for _ in range(count))

@@ -41,7 +41,7 @@ SERVICE_TYPES = (DirectPeeringType.IX_RS, DirectPeeringType.EDGE, DirectPeeringT
 
 MSG_FORMAT = (
     "The prefix is invalid: only IPv4 prefixes in CIDR notation without host bits are supported "
-    "(e.g. 203.0.113.0/24). Delete it and add it again with a valid IPv4 prefix."
+    "(e.g. 45.60.10.0/24). Delete it and add it again with a valid IPv4 prefix."
 )
 MSG_PRIVATE = (
     "The prefix {prefix} is in a private or reserved range; Peering Service takes public "
@@ -84,6 +84,33 @@ class Outcome:
     registered_prefix: RegisteredPrefix | None = None
 
 
+# IANA special-purpose and non-unicast IPv4 space (RFC 6890 and successors). A Peering Service
+# prefix may not overlap any of them — checking only a prefix's two ends would let 0.0.0.0/0 in.
+NON_PUBLIC_IPV4 = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.31.196.0/24",
+        "192.52.193.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "192.175.48.0/24",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+    )
+)
+
+
 def parse_public_ipv4(text: str) -> tuple[ipaddress.IPv4Network | None, str | None]:
     """(network, None) for a valid public IPv4 prefix, or (None, message)."""
     text = str(text or "").strip()
@@ -93,7 +120,7 @@ def parse_public_ipv4(text: str) -> tuple[ipaddress.IPv4Network | None, str | No
         return None, MSG_FORMAT
     if network.version != 4 or "/" not in text:
         return None, MSG_FORMAT
-    if not network.is_global or network.is_multicast:
+    if any(network.overlaps(reserved) for reserved in NON_PUBLIC_IPV4):
         return None, MSG_PRIVATE.format(prefix=network.with_prefixlen)
     return network, None
 
@@ -178,9 +205,11 @@ def prefix_evaluate(
         covering = ipaddress.ip_network(registered_prefix.prefix)
         if not network.subnet_of(covering):
             return Outcome(V.INVALID, LearnedType.NONE, MSG_KEY.format(provider=provider.name))
+    # Only prefixes that hold their place (Verified, or Verified with a warning) block others:
+    # a copy someone else typed, which failed, must not knock out the owner's prefix.
     for other in (
         PeeringServicePrefix.objects.exclude(pk=exclude_prefix_id)
-        .exclude(validation_state=V.INVALID)
+        .filter(validation_state__in=(V.VERIFIED, V.WARNING))
         .values_list("prefix", flat=True)
     ):
         try:

@@ -273,10 +273,13 @@ def received_routes_import_text(*, text: str, operator, connection=None) -> list
     results = []
     targets: dict[str, PeeringConnection] = {}
     if connection is not None:
-        routes = [route for group in groups.values() for route in group]
-        return [received_routes_import(connection=connection, routes=routes, operator=operator)]
+        # The given connection takes the lines that name none (an empty file withdraws all).
+        groups.setdefault("", [])
+        targets[""] = connection
     unknown = []
     for identifier in groups:
+        if identifier in targets:
+            continue
         guid = uuid_or_none(identifier)
         target = (
             PeeringConnection.objects.filter(connection_identifier=guid).first() if guid else None

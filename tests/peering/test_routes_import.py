@@ -424,11 +424,6 @@ def test_import_text_for_one_connection(world, operator):
     assert first.received_routes.count() == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: with --connection, lines that name another connection are imported into the "
-    "given one (docs: --connection is for lines that do not name one)",
-)
 def test_lines_naming_another_connection_are_not_moved_by_connection_option(world, operator):
     first, second = world.primary_connections
     text = line(connection=str(second.connection_identifier))
@@ -468,28 +463,11 @@ def test_command_with_connection_option(world, operator, tmp_path):
     assert events(world.prefix) == [("PrefixBackupRouteAnnouncementEvent", INFO)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="BUG: the command reads self.stdin, which BaseCommand does not have, so "
-    "`import_received_routes -` crashes with AttributeError",
-)
 def test_command_reads_standard_input(world, operator, monkeypatch):
     first = world.primary_connections[0]
     monkeypatch.setattr("sys.stdin", StringIO(line(connection=str(first.connection_identifier))))
     output = run("-")
     assert "1 routes" in output
-    assert first.received_routes.count() == 1
-
-
-def test_command_reads_standard_input_when_given_one(world, operator):
-    """Until the bug above is fixed: a command object given a stdin reads it."""
-    from peering.management.commands.import_received_routes import Command
-
-    first = world.primary_connections[0]
-    command = Command(stdout=StringIO(), stderr=StringIO())
-    command.stdin = StringIO(line(connection=str(first.connection_identifier)))
-    call_command(command, "-")
     assert first.received_routes.count() == 1
 
 

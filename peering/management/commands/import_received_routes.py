@@ -4,6 +4,7 @@ Each import replaces the named connection's previous set, records prefix events 
 Peering Service prefixes and re-validates them. Format: docs/received-routes.md.
 """
 
+import sys
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -35,7 +36,7 @@ class Command(BaseCommand):
             raise CommandError(f"No staff user named {options['operator']!r}.")
         path = options["file"]
         try:
-            text = self.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+            text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Cannot read {path}: {exc}") from exc
         connection = None
