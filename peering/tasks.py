@@ -17,3 +17,12 @@ def send_email(*, subject: str, body: str, recipients: list[str]) -> int:
         recipient_list=recipients,
         fail_silently=False,
     )
+
+
+@task()
+def demo_advance(*, connection_id: int, expected_state: str) -> str:
+    """Demo motion: move one connection a step towards Active, then schedule the next step
+    (peering.services.demo_motion). Stops silently if a person acted or DEMO_MOTION is off."""
+    from peering.services.demo_motion import demo_step  # the services import this module
+
+    return demo_step(connection_id=connection_id, expected_state=expected_state)

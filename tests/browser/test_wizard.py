@@ -61,7 +61,7 @@ def add_route_server_connection(page: Page) -> None:
 def test_route_server_peering_from_basics_to_resource(sign_in, demo):
     page = sign_in("exchange")
     start_wizard(page, demo.url)
-    fill_basics(page, "contoso-ix-seattle")
+    fill_basics(page, "contoso-ix-rs-seattle")
     page.get_by_role("button", name="Next: Configuration >").click()
     expect(page).to_have_url(f"{demo.url}/peerings/create/configuration/")
     expect(page.get_by_role("tab", name="Configuration")).to_have_attribute("aria-selected", "true")
@@ -87,13 +87,13 @@ def test_route_server_peering_from_basics_to_resource(sign_in, demo):
     page.get_by_role("button", name="Review + create", exact=True).click()
     expect(page.get_by_test_id("validation-passed")).to_have_text("Validation passed")
     expect(page).to_have_url(f"{demo.url}/peerings/create/review/")
-    expect(page.locator("#wizard-panel")).to_contain_text("contoso-ix-seattle")
+    expect(page.locator("#wizard-panel")).to_contain_text("contoso-ix-rs-seattle")
     expect(page.locator("#wizard-panel")).to_contain_text(NETWORK_ROUTE_SERVER)
     expect(page.locator("#wizard-panel")).to_contain_text("206.81.80.10")
     page.get_by_role("button", name="Create", exact=True).click()
 
     expect(page.get_by_role("heading", name="Your deployment is complete")).to_be_visible()
-    peering = Peering.objects.get(name="contoso-ix-seattle")
+    peering = Peering.objects.get(name="contoso-ix-rs-seattle")
     expect(page.get_by_test_id("resource-id")).to_have_text(peering.resource_id)
     connections = page.get_by_test_id("deployment-connections")
     expect(connections).to_contain_text("PendingApproval")
@@ -101,9 +101,9 @@ def test_route_server_peering_from_basics_to_resource(sign_in, demo):
     expect(connections).to_contain_text(str(peering.connections.get().connection_identifier))
     page.get_by_role("link", name="Go to resource").click()
     expect(page).to_have_url(
-        re.compile(r"/providers/Microsoft\.Peering/peerings/contoso-ix-seattle/$")
+        re.compile(r"/providers/Microsoft\.Peering/peerings/contoso-ix-rs-seattle/$")
     )
-    expect(page.get_by_role("heading", name="contoso-ix-seattle")).to_be_visible()
+    expect(page.get_by_role("heading", name="contoso-ix-rs-seattle")).to_be_visible()
 
     # The draft is gone: a new wizard starts empty.
     start_wizard(page, demo.url)
