@@ -27,7 +27,8 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import ActionLocation
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db import DataError, transaction
+from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -59,9 +60,17 @@ from peering.models import (
     PeeringConnection,
     PeeringDraft,
     PeeringLocation,
+    PeeringService,
     PeeringServiceLocation,
+    PeeringServicePrefix,
     PeeringServiceProvider,
     PeeringServiceProviderLocation,
+    PrefixEvent,
+    PrefixKeyAttempt,
+    PrefixValidationState,
+    ReceivedRoute,
+    RegisteredAsn,
+    RegisteredPrefix,
 )
 from peering.services import peer_asn_approve, peer_asn_reject
 from peering.services.deprovision import (
@@ -77,6 +86,11 @@ from peering.services.lifecycle import (
     connection_allocate_addresses,
     connection_transition,
     session_state_set,
+)
+from peering.services.routes import parse_jsonl, received_routes_import
+from peering.validation_tasks import (
+    enqueue_prefix_validation,
+    enqueue_registered_prefix_validation,
 )
 from peering.validators import (
     check_host_address,
@@ -241,12 +255,33 @@ class PeeringServiceProviderLocationInline(admin.TabularInline):
     extra = 0
 
 
+class PeeringServiceProviderForm(forms.ModelForm):
+    class Meta:
+        model = PeeringServiceProvider
+        fields = ["name", "kind", "asn"]
+
+    def clean_asn(self):
+        value = self.cleaned_data["asn"]
+        return None if value is None else validate_public_asn(value)
+
+
 @admin.register(PeeringServiceProvider)
 class PeeringServiceProviderAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind"]
+    """A Peering Service partner: its ASN ties it to its peerings (whose registered ASNs and
+    prefixes are the keys its customers redeem) and its locations are offered to customers."""
+
+    form = PeeringServiceProviderForm
+    list_display = ["name", "kind", "asn", "locations"]
     list_filter = ["kind"]
-    search_fields = ["name", "peering_locations__name"]
+    search_fields = ["name", "=asn", "peering_locations__name"]
     inlines = [PeeringServiceProviderLocationInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("peering_locations")
+
+    @admin.display(description="Peering locations")
+    def locations(self, obj):
+        return ", ".join(location.name for location in obj.peering_locations.all()) or "—"
 
 
 @admin.register(PeeringServiceProviderLocation)
@@ -962,6 +997,76 @@ class AllocateForm(forms.Form):
         return cleaned
 
 
+MAX_ROUTES_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class ReceivedRoutesForm(forms.Form):
+    """The routes Microsoft receives on one connection: a JSON-lines file, or pasted lines."""
+
+    file = forms.FileField(
+        label="Routes file",
+        required=False,
+        allow_empty_file=True,  # an empty file withdraws every route of the connection
+        help_text=(
+            "JSON lines (UTF-8), one route per line, at most 20 MB; see docs/received-routes.md. "
+            "An empty file withdraws every route of the connection."
+        ),
+    )
+    text = forms.CharField(
+        label="Or paste the routes",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 100, "spellcheck": "false"}),
+        help_text=(
+            'For a few routes, e.g. {"prefix": "45.60.10.0/24", "next_hop": "206.81.80.40", '
+            '"as_path": "59999 65010", "communities": ["8075:8007"]}. Larger sets: upload a file.'
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            return None
+        if upload.size > MAX_ROUTES_UPLOAD_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; at most "
+                f"{MAX_ROUTES_UPLOAD_BYTES // 1024 // 1024} MB can be uploaded."
+            )
+        data = upload.read()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise ValidationError(
+                f"Line {line}: the file is not UTF-8 text (byte {exc.start + 1} cannot be read)."
+            ) from None
+        if "\x00" in text:
+            raise ValidationError("The file is not text: it holds NUL characters.")
+        return text
+
+    def clean_text(self):
+        text = self.cleaned_data.get("text", "")
+        if "\x00" in text:
+            raise ValidationError("The routes hold NUL characters.")
+        return text
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        from_file, pasted = cleaned.get("file"), cleaned.get("text", "")
+        if from_file is not None and pasted.strip():
+            raise ValidationError("Upload a file or paste routes, not both.")
+        if from_file is None and not pasted.strip():
+            raise ValidationError(
+                "Choose a file, or paste the routes. (To withdraw every route of the "
+                "connection, upload an empty file.)"
+            )
+        cleaned["routes_field"] = "file" if from_file is not None else "text"
+        cleaned["routes_text"] = from_file if from_file is not None else pasted
+        return cleaned
+
+
 class IntermediatePageMixin:
     """Intermediate pages of actions (a reason, a note, a choice): re-post the selection to the
     same action, from the changelist or from the change form."""
@@ -1217,6 +1322,13 @@ class PeeringConnectionAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
                 ]
             },
         ),
+        (
+            "Received routes",
+            {
+                "description": "Replace them with the “Upload received routes…” action above.",
+                "fields": ["received_routes_summary"],
+            },
+        ),
         ("History", {"fields": ["created_at", "updated_at"]}),
     ]
     actions = [
@@ -1225,6 +1337,7 @@ class PeeringConnectionAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
         "set_ipv6_established",
         "set_session_state",
         "allocate_addresses",
+        "upload_received_routes",
     ]
 
     QUEUE_TITLES = {
@@ -1619,6 +1732,117 @@ class PeeringConnectionAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
             submit_label="Allocate",
         )
 
+    # --- received routes ---
+
+    @admin.display(description="Received routes")
+    def received_routes_summary(self, obj):
+        summary = obj.received_routes.aggregate(count=Count("pk"), last=Max("received_at"))
+        if not summary["count"]:
+            return "None loaded."
+        url = reverse("admin:peering_receivedroute_changelist")
+        return format_html(
+            '<a href="{}?connection__id__exact={}">{}</a>, last received {}',
+            url,
+            obj.pk,
+            _plural(summary["count"], "route"),
+            date_format(timezone.localtime(summary["last"]), "DATETIME_FORMAT"),
+        )
+
+    @admin.action(
+        permissions=["operate"],
+        description="Upload received routes…",
+        description_plural="Upload received routes (one selected connection)…",
+        location=BOTH_LOCATIONS,
+    )
+    def upload_received_routes(self, request, queryset):
+        """Replace one connection's received routes with an uploaded JSON-lines file (or pasted
+        lines), through `peering.services.routes`: nothing is imported if any line is wrong."""
+        connections = self._selected_connections(queryset)
+        if len(connections) != 1:
+            self.message_user(
+                request,
+                "Upload received routes for one connection at a time: "
+                f"{_plural(len(connections), 'connection')} were selected.",
+                messages.WARNING,
+            )
+            return None
+        connection = connections[0]
+        label = _connection_label(connection)
+        form = ReceivedRoutesForm(
+            request.POST if "post" in request.POST else None,
+            request.FILES if "post" in request.POST else None,
+        )
+        if form.is_valid():
+            field = form.cleaned_data["routes_field"]
+            try:
+                result = self._import_routes(
+                    connection, form.cleaned_data["routes_text"], request.user
+                )
+            except PermissionDenied as exc:
+                self.message_user(
+                    request,
+                    f"{label}: no routes were imported: {_refusal_text(exc)}",
+                    messages.ERROR,
+                )
+                return None
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(field, message)
+            except DataError:
+                form.add_error(
+                    field, "The routes hold text the database cannot store; nothing was imported."
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"{label}: imported {_plural(result.routes, 'route')}: "
+                    f"{len(result.announced)} announced, {len(result.withdrawn)} withdrawn, "
+                    f"{_plural(len(result.origin_changed), 'origin change')}; "
+                    f"{_plural(result.events, 'prefix event')} recorded, "
+                    f"{result.revalidated} Peering Service "
+                    f"prefix{'' if result.revalidated == 1 else 'es'} queued for validation "
+                    "again.",
+                    messages.SUCCESS,
+                )
+                return None
+        current = connection.received_routes.count()
+        return self._action_page(
+            request,
+            action_name="upload_received_routes",
+            title="Upload received routes",
+            intro=(
+                "The routes Microsoft receives on this connection are replaced by these: "
+                "JSON lines, one route per line (docs/received-routes.md). A line may name "
+                "this connection's identifier or none; nothing is imported if any line is "
+                "wrong. Announcements, withdrawals and origin changes of Peering Service "
+                "prefixes are recorded as prefix events and those prefixes validated again."
+            ),
+            columns=["Connection", "Identifier", "Connection state", "Received routes now"],
+            rows=[
+                (
+                    connection.pk,
+                    "",
+                    [label, connection.connection_identifier, connection.connection_state, current],
+                )
+            ],
+            form=form,
+            submit_label="Upload and replace the routes",
+        )
+
+    @staticmethod
+    def _import_routes(connection, text: str, operator):
+        """Parse, check every line names this connection (or none), then import the set."""
+        groups = parse_jsonl(text)
+        own = {"", str(connection.connection_identifier).lower()}
+        others = sorted(identifier for identifier in groups if identifier not in own)
+        if others:
+            raise ValidationError(
+                f"Lines name other connections ({', '.join(o[:40] for o in others[:5])}): "
+                "upload those routes on their own connection, or leave `connection` out."
+            )
+        routes = [route for routes in groups.values() for route in routes]
+        return received_routes_import(connection=connection, routes=routes, operator=operator)
+
     @staticmethod
     def _pool_text(connection) -> str:
         facility = connection.direct_facility
@@ -1859,3 +2083,467 @@ class FacilityAddressPoolAdmin(admin.ModelAdmin):
     search_fields = ["direct_facility__name", "ipv4_pool", "ipv6_pool"]
     list_select_related = ["direct_facility__location"]
     autocomplete_fields = ["direct_facility"]
+
+
+# --- Peering Service ------------------------------------------------------------------------
+#
+# Registered ASNs and prefixes, Peering Services and their prefixes are tenant resources written
+# by `peering.services.peering_service`; operators look at them and may queue a prefix's
+# validation again. A customer's prefix key is never shown (only its last four characters, on
+# the prefix's page); a registered ASN's or prefix's key is shown on its own page only.
+
+
+def _key_hint(key: str) -> str:
+    key = str(key or "")
+    if len(key) < 12:
+        return "(hidden)" if key else "—"
+    return f"…{key[-4:]}"
+
+
+def _queue_validation(model, ids: list[int], enqueue) -> None:
+    """Pending, then validate once committed (as the tenants' Re-validate does)."""
+    with transaction.atomic():
+        model.objects.filter(pk__in=ids).update(validation_state=PrefixValidationState.PENDING)
+        enqueue(ids)
+
+
+class RevalidateMixin:
+    """A "Re-validate" action for staff holding the model's change permission."""
+
+    def has_revalidate_permission(self, request, obj=None):
+        opts = self.opts
+        return request.user.is_staff and request.user.has_perm(
+            f"{opts.app_label}.change_{opts.model_name}"
+        )
+
+    def _revalidate(self, request, queryset, enqueue, noun: str):
+        rows = list(queryset.order_by("pk"))
+        _queue_validation(self.model, [row.pk for row in rows], enqueue)
+        names = ", ".join(str(row) for row in rows[:20]) + (" …" if len(rows) > 20 else "")
+        self.message_user(
+            request,
+            f"Queued validation of {len(rows)} {noun}{'' if len(rows) == 1 else 'es'}: {names}. "
+            "Each is Pending until the check has run.",
+            messages.SUCCESS,
+        )
+
+
+class RegisteredAsnOfPeeringInline(PeerContactInline):
+    model = RegisteredAsn
+    fields = ["name", "asn", "created_at", "key_rotated_at"]
+    readonly_fields = fields
+    show_change_link = True
+    verbose_name = "registered ASN"
+    verbose_name_plural = "registered ASNs"
+
+
+class RegisteredPrefixOfPeeringInline(PeerContactInline):
+    model = RegisteredPrefix
+    fields = ["name", "prefix", "validation_state", "validated_at"]
+    readonly_fields = fields
+    show_change_link = True
+    verbose_name = "registered prefix"
+    verbose_name_plural = "registered prefixes"
+
+
+PeeringAdmin.inlines = [
+    *PeeringAdmin.inlines,
+    RegisteredAsnOfPeeringInline,
+    RegisteredPrefixOfPeeringInline,
+]
+
+
+class PeeringLinkMixin:
+    @admin.display(description="Peering", ordering="peering__name")
+    def peering_link(self, obj):
+        url = reverse("admin:peering_peering_change", args=[obj.peering_id])
+        return format_html('<a href="{}">{}</a>', url, obj.peering.name)
+
+    @admin.display(description="Subscription", ordering="peering__subscription__display_name")
+    def subscription(self, obj):
+        return obj.peering.subscription.display_name
+
+    @admin.display(description="Resource ID")
+    def resource_id(self, obj):
+        return obj.resource_id
+
+
+@admin.register(RegisteredAsn)
+class RegisteredAsnAdmin(PeeringLinkMixin, ReadOnlyModelAdmin):
+    """Customer ASNs registered by route-server providers (`registered_asn_add`); read-only."""
+
+    list_display = [
+        "name",
+        "asn",
+        "peering_link",
+        "subscription",
+        "customer_prefixes",
+        "created_at",
+    ]
+    list_filter = ["created_at", ("key_rotated_at", admin.EmptyFieldListFilter)]
+    search_fields = [
+        "name",
+        "=asn",
+        "peering__name",
+        "peering__subscription__display_name",
+        "=peering__peer_asn__peer_asn",
+    ]
+    list_select_related = ["peering__subscription"]
+    date_hierarchy = "created_at"
+    fields = [
+        "name",
+        "asn",
+        "peering",
+        "subscription",
+        "resource_id",
+        "prefix_key",
+        "key_rotated_at",
+        "customer_prefixes",
+        "created_at",
+        "created_by",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(customer_prefix_count=Count("prefixes"))
+
+    @admin.display(description="Customer prefixes", ordering="customer_prefix_count")
+    def customer_prefixes(self, obj):
+        count = obj.customer_prefix_count
+        if not count:
+            return "0"
+        url = reverse("admin:peering_peeringserviceprefix_changelist")
+        return format_html('<a href="{}?registered_asn__id__exact={}">{}</a>', url, obj.pk, count)
+
+
+@admin.register(RegisteredPrefix)
+class RegisteredPrefixAdmin(RevalidateMixin, PeeringLinkMixin, ReadOnlyModelAdmin):
+    """Prefixes registered by ISP partners (`registered_prefix_add`); read-only except for
+    queueing validation again."""
+
+    list_display = [
+        "name",
+        "prefix",
+        "peering_link",
+        "subscription",
+        "validation_state",
+        "validated_at",
+        "created_at",
+    ]
+    list_filter = ["validation_state", "validated_at", "created_at"]
+    search_fields = ["name", "prefix", "peering__name", "peering__subscription__display_name"]
+    list_select_related = ["peering__subscription"]
+    date_hierarchy = "created_at"
+    fieldsets = [
+        (None, {"fields": ["name", "prefix", "peering", "subscription", "resource_id"]}),
+        ("Prefix key", {"fields": ["prefix_key"]}),
+        (
+            "Validation",
+            {
+                "description": "Queue the checks again with the “Re-validate” action above.",
+                "fields": ["validation_state", "error_message", "validated_at"],
+            },
+        ),
+        ("History", {"fields": ["created_at", "created_by"]}),
+    ]
+    actions = ["revalidate"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for _, options in self.fieldsets for f in options["fields"]]
+
+    @admin.action(
+        permissions=["revalidate"],
+        description="Re-validate",
+        description_plural="Re-validate selected registered prefixes",
+        location=BOTH_LOCATIONS,
+    )
+    def revalidate(self, request, queryset):
+        self._revalidate(
+            request, queryset, enqueue_registered_prefix_validation, "registered prefix"
+        )
+
+
+class PeeringServicePrefixInline(admin.TabularInline):
+    """A Peering Service's prefixes, without their keys."""
+
+    model = PeeringServicePrefix
+    extra = 0
+    fields = ["name", "prefix", "validation_state", "learned_type", "validated_at"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PeeringService)
+class PeeringServiceAdmin(ReadOnlyModelAdmin):
+    """Customers' Peering Services (`peering_service_create`); read-only."""
+
+    list_display = [
+        "name",
+        "subscription",
+        "resource_group",
+        "provider",
+        "location",
+        "primary_location",
+        "backup_location",
+        "prefix_count",
+        "created_at",
+    ]
+    list_filter = ["provider", "primary_location", "provisioning_state", "created_at"]
+    search_fields = [
+        "name",
+        "subscription__display_name",
+        "resource_group__name",
+        "provider__name",
+        "primary_location",
+        "backup_location",
+    ]
+    list_select_related = ["subscription", "resource_group", "provider", "location"]
+    date_hierarchy = "created_at"
+    fields = [
+        "name",
+        "resource_id",
+        "subscription",
+        "resource_group",
+        "region",
+        "location",
+        "provider",
+        "primary_location",
+        "backup_location",
+        "tags",
+        "provisioning_state",
+        "created_at",
+        "created_by",
+    ]
+    readonly_fields = fields
+    inlines = [PeeringServicePrefixInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(prefix_total=Count("prefixes"))
+
+    @admin.display(description="Prefixes", ordering="prefix_total")
+    def prefix_count(self, obj):
+        return obj.prefix_total
+
+    @admin.display(description="Resource ID")
+    def resource_id(self, obj):
+        return obj.resource_id
+
+
+@admin.register(PeeringServicePrefix)
+class PeeringServicePrefixAdmin(RevalidateMixin, ReadOnlyModelAdmin):
+    """Customers' prefixes (`peering_service_prefix_add`); read-only except for queueing the
+    validation again. The prefix key is the customer's secret: never listed, never searched,
+    only its last four characters on the prefix's page."""
+
+    list_display = [
+        "name",
+        "prefix",
+        "peering_service",
+        "subscription",
+        "provider",
+        "validation_state",
+        "learned_type",
+        "validated_at",
+    ]
+    list_filter = [
+        "validation_state",
+        "learned_type",
+        "peering_service__provider",
+        "validated_at",
+    ]
+    search_fields = [
+        "name",
+        "prefix",
+        "peering_service__name",
+        "peering_service__subscription__display_name",
+    ]
+    list_select_related = ["peering_service__subscription", "peering_service__provider"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "prefix",
+                    "peering_service",
+                    "subscription",
+                    "provider",
+                    "resource_id",
+                    "prefix_key_hint",
+                ]
+            },
+        ),
+        (
+            "Validation",
+            {
+                "description": "Queue the checks again with the “Re-validate” action above.",
+                "fields": [
+                    "validation_state",
+                    "learned_type",
+                    "error_message",
+                    "validated_at",
+                    "registered_asn",
+                    "registered_prefix",
+                    "events",
+                ],
+            },
+        ),
+        ("History", {"fields": ["created_at", "created_by"]}),
+    ]
+    actions = ["revalidate"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for _, options in self.fieldsets for f in options["fields"]]
+
+    @admin.display(
+        description="Subscription", ordering="peering_service__subscription__display_name"
+    )
+    def subscription(self, obj):
+        return obj.peering_service.subscription.display_name
+
+    @admin.display(description="Provider", ordering="peering_service__provider__name")
+    def provider(self, obj):
+        return obj.peering_service.provider.name
+
+    @admin.display(description="Resource ID")
+    def resource_id(self, obj):
+        return obj.resource_id
+
+    @admin.display(description="Prefix key")
+    def prefix_key_hint(self, obj):
+        return _key_hint(obj.prefix_key)
+
+    @admin.display(description="Prefix events")
+    def events(self, obj):
+        count = obj.events.count()
+        if not count:
+            return "None."
+        url = reverse("admin:peering_prefixevent_changelist")
+        return format_html(
+            '<a href="{}?prefix__id__exact={}">{}</a>', url, obj.pk, _plural(count, "event")
+        )
+
+    @admin.action(
+        permissions=["revalidate"],
+        description="Re-validate",
+        description_plural="Re-validate selected Peering Service prefixes",
+        location=BOTH_LOCATIONS,
+    )
+    def revalidate(self, request, queryset):
+        self._revalidate(request, queryset, enqueue_prefix_validation, "Peering Service prefix")
+
+
+@admin.register(PrefixEvent)
+class PrefixEventAdmin(ReadOnlyModelAdmin):
+    """What happened to Peering Service prefixes' routes, derived from route imports."""
+
+    list_display = [
+        "timestamp",
+        "prefix",
+        "peering_service",
+        "event_type",
+        "event_level",
+        "summary",
+    ]
+    list_filter = ["event_level", "event_type", "timestamp"]
+    search_fields = [
+        "summary",
+        "prefix__prefix",
+        "prefix__name",
+        "prefix__peering_service__name",
+    ]
+    list_select_related = ["prefix__peering_service"]
+    date_hierarchy = "timestamp"
+    fields = [
+        "timestamp",
+        "prefix",
+        "event_type",
+        "event_level",
+        "summary",
+        "description",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Peering Service", ordering="prefix__peering_service__name")
+    def peering_service(self, obj):
+        return obj.prefix.peering_service.name
+
+
+@admin.register(ReceivedRoute)
+class ReceivedRouteAdmin(ReadOnlyModelAdmin):
+    """Routes Microsoft receives, as loaded with “Upload received routes…” on a connection or
+    `manage.py import_received_routes`."""
+
+    list_display = [
+        "prefix",
+        "next_hop",
+        "as_path",
+        "origin_as",
+        "rpki_validation_state",
+        "origin_as_validation_state",
+        "connection",
+        "peering",
+        "received_at",
+    ]
+    list_filter = [
+        "rpki_validation_state",
+        "origin_as_validation_state",
+        "connection__peering__peering_location",
+    ]
+    search_fields = [
+        "prefix",
+        "as_path",
+        "=origin_as",
+        "connection__peering__name",
+        "=connection__connection_identifier",
+    ]
+    list_select_related = [
+        "connection__peering",
+        "connection__direct_facility",
+        "connection__exchange",
+    ]
+    date_hierarchy = "received_at"
+    fields = [
+        "connection",
+        "peering",
+        "prefix",
+        "next_hop",
+        "as_path",
+        "origin_as",
+        "communities",
+        "origin_as_validation_state",
+        "rpki_validation_state",
+        "trust_anchor",
+        "received_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Peering", ordering="connection__peering__name")
+    def peering(self, obj):
+        return obj.connection.peering.name
+
+
+@admin.register(PrefixKeyAttempt)
+class PrefixKeyAttemptAdmin(ReadOnlyModelAdmin):
+    """Wrong prefix keys typed by users; deleting a user's attempts lifts their throttle."""
+
+    list_display = ["user", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    fields = ["user", "created_at"]
+    readonly_fields = fields
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting the attempts (e.g. with “Delete selected”) lifts the throttle.
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)

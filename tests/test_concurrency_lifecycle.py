@@ -268,12 +268,6 @@ def _pause_after(target: str, monkeypatch, barrier: threading.Barrier) -> None:
     monkeypatch.setattr(module, name, checked_then_wait)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: connection_update checks a new session's addresses without locking the "
-    "facility, so it races connection_add (which does lock it): both keep the address",
-)
 def test_adding_a_session_and_a_connection_with_the_same_address_at_once(
     subscription, other_subscription, metro, facility, monkeypatch
 ):
@@ -327,12 +321,6 @@ def test_adding_a_session_and_a_connection_with_the_same_address_at_once(
     assert holders.count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: connection_allocate_addresses locks only the facility's address pool; at a "
-    "facility without a pool two operators typing the same prefix both get it",
-)
 def test_two_operators_type_the_same_prefix_at_once(
     subscription, operator, metro, facility, monkeypatch
 ):
@@ -349,7 +337,7 @@ def test_two_operators_type_the_same_prefix_at_once(
         )
         for _ in range(2)
     ]
-    _pause_after("peering.services.lifecycle._used_at_facility", monkeypatch, threading.Barrier(2))
+    _pause_after("peering.services.lifecycle.addresses_used_at", monkeypatch, threading.Barrier(2))
 
     results = run_together(
         lambda: connection_allocate_addresses(

@@ -23,6 +23,7 @@ from peering.models import (
     FacilityAddressPool,
     PeeringConnection,
 )
+from peering.services.addresses import addresses_used_at, lock_places
 from peering.services.notifications import milestone
 from peering.validators import parse_prefix
 from portal.models import ActivityStatus, Notification
@@ -73,15 +74,28 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     # Approve (in progress) or reject (back to Active, with the reason).
     S.TYPE_CHANGE_REQUESTED: {S.TYPE_CHANGE_IN_PROGRESS: OP, S.ACTIVE: OP, S.PENDING_REMOVE: OP},
     S.TYPE_CHANGE_IN_PROGRESS: {S.ACTIVE: OP},
+    # Resumes where it was blocked, or one step further (see `blocker_exits`).
     S.EXTERNAL_BLOCKER: {
+        S.PENDING_APPROVAL: OP,
         S.APPROVED: OP,
         S.PROVISIONING_STARTED: OP,
+        S.PROVISIONING_COMPLETED: OP,
         S.VALIDATING: OP,
         S.ACTIVE: OP,
         S.PENDING_REMOVE: OP,
     },
     S.PENDING_REMOVE: {},
 }
+
+# The provisioning path, in order: a blocked connection resumes on it, never skipping ahead.
+MAIN_PATH = (
+    S.PENDING_APPROVAL,
+    S.APPROVED,
+    S.PROVISIONING_STARTED,
+    S.PROVISIONING_COMPLETED,
+    S.VALIDATING,
+    S.ACTIVE,
+)
 
 # Moving into these needs a note: it becomes the connection's error message.
 NEEDS_NOTE = frozenset({S.PROVISIONING_FAILED, S.EXTERNAL_BLOCKER})
@@ -157,6 +171,27 @@ MILESTONES: dict[str, tuple[str, str]] = {
     S.TYPE_CHANGE_IN_PROGRESS: ("type change approved", Notification.Level.INFO),
     S.PENDING_REMOVE: ("being removed", Notification.Level.WARNING),
 }
+
+
+def blocker_exits(connection: PeeringConnection) -> set[str]:
+    """Where an ExternalBlocker connection may go: back to the state it was blocked in, one
+    step further along the provisioning path, or PendingRemove."""
+    entered = (
+        ConnectionTransition.objects.filter(connection=connection, to_state=S.EXTERNAL_BLOCKER)
+        .order_by("-created_at", "-id")
+        .values_list("from_state", flat=True)
+        .first()
+    )
+    if entered is None:
+        # Blocked before the portal kept a history (loaded data): the table alone decides.
+        return set(TRANSITIONS[S.EXTERNAL_BLOCKER])
+    exits = {S.PENDING_REMOVE}
+    if entered in MAIN_PATH:
+        index = MAIN_PATH.index(entered)
+        exits.update(MAIN_PATH[index : index + 2])
+    else:
+        exits.add(entered)
+    return exits
 
 
 def allowed_transitions(state: str, *, actor: str | None = None) -> list[str]:
@@ -240,6 +275,9 @@ def connection_transition(
                 "reload and try again."
             )
         allowed = TRANSITIONS.get(current, {})
+        if current == S.EXTERNAL_BLOCKER:
+            exits = blocker_exits(locked)
+            allowed = {state: who for state, who in allowed.items() if state in exits}
         if to_state not in allowed:
             options = ", ".join(allowed) or "none: it is being removed"
             raise ValidationError(
@@ -267,7 +305,13 @@ def connection_transition(
         elif locked.error_message and to_state != S.PENDING_REMOVE:
             locked.error_message = ""
             fields.append("error_message")
-        if to_state == S.ACTIVE and current == S.VALIDATING and locked.bandwidth_mbps:
+        # Provisioning (validated, or unblocked) makes the ordered bandwidth the provisioned
+        # one; ending a type change does not provision a pending upgrade.
+        if (
+            to_state == S.ACTIVE
+            and current in (S.VALIDATING, S.EXTERNAL_BLOCKER)
+            and locked.bandwidth_mbps
+        ):
             locked.provisioned_bandwidth_mbps = locked.bandwidth_mbps
             fields.append("provisioned_bandwidth_mbps")
         if to_state == S.TYPE_CHANGE_IN_PROGRESS:
@@ -375,23 +419,6 @@ def session_state_set(
 # --- Microsoft-provided session addresses -----------------------------------------------------
 
 
-def _used_at_facility(facility_id: int, *, exclude_pk: int) -> set[str]:
-    used: set[str] = set()
-    rows = (
-        PeeringConnection.objects.filter(direct_facility_id=facility_id)
-        .exclude(pk=exclude_pk)
-        .values_list(
-            "peer_session_ipv4_address",
-            "microsoft_session_ipv4_address",
-            "peer_session_ipv6_address",
-            "microsoft_session_ipv6_address",
-        )
-    )
-    for row in rows:
-        used.update(str(ipaddress.ip_address(a)) for a in row if a)
-    return used
-
-
 def _next_free(pool_text: str, new_prefix: int, used: set[str]):
     pool = ipaddress.ip_network(pool_text)
     for subnet in pool.subnets(new_prefix=new_prefix):
@@ -426,13 +453,13 @@ def connection_allocate_addresses(
         if locked.connection_state == S.PENDING_REMOVE:
             raise ValidationError("The connection is being removed.")
         facility = locked.direct_facility
-        # Serialise allocations at this facility: two operators never hand out one subnet.
-        pool = (
-            FacilityAddressPool.objects.select_for_update(of=("self",))
-            .filter(direct_facility=facility)
-            .first()
+        # Lock the facility, as every write of addresses there does: two operators (or an
+        # operator and a peer adding a connection) never take one address.
+        lock_places(facility_ids=[facility.pk])
+        pool = FacilityAddressPool.objects.filter(direct_facility=facility).first()
+        used = addresses_used_at(facility_ids={facility.pk}, exclude_pk=locked.pk).get(
+            ("facility", facility.pk), set()
         )
-        used = _used_at_facility(facility.pk, exclude_pk=locked.pk)
         errors: dict[str, list[str]] = {}
         chosen = {}
         for family, typed, length, pool_field in (

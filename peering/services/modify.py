@@ -7,6 +7,7 @@ Connection rows are checked by the same code as the wizard (`connection_validate
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from django.core.exceptions import ValidationError
@@ -21,10 +22,12 @@ from peering.enums import (
     SessionState,
 )
 from peering.models import Actor, Exchange, Peering, PeeringConnection
+from peering.services.addresses import lock_places
 from peering.services.lifecycle import REMOVAL_BLOCKED, connection_transition
 from peering.services.peering import (
     BANDWIDTH_MAX_MBPS,
     BANDWIDTH_STEP_MBPS,
+    MAX_CONNECTIONS,
     VARIANTS,
     Configuration,
     Errors,
@@ -88,6 +91,10 @@ def connection_add(*, user, peering: Peering, row: dict) -> PeeringConnection:
         configuration = configuration_of(locked)
         errors = Errors()
         index = len(_existing(locked))
+        if index >= MAX_CONNECTIONS:
+            raise ValidationError(
+                f"A peering can have at most {MAX_CONNECTIONS} connections; this one has {index}."
+            )
         clean = connection_validate(
             configuration=configuration,
             subscription=locked.subscription,
@@ -97,8 +104,10 @@ def connection_add(*, user, peering: Peering, row: dict) -> PeeringConnection:
         )
         if clean is not None:
             # Lock the place, then check its addresses against every live connection.
-            place = clean.exchange or clean.direct_facility
-            type(place).objects.select_for_update(of=("self",)).filter(pk=place.pk).first()
+            lock_places(
+                facility_ids=[clean.direct_facility.pk] if clean.direct_facility else [],
+                exchange_ids=[clean.exchange.pk] if clean.exchange else [],
+            )
             connections_check_addresses({0: clean}, errors)
         if errors:
             raise ValidationError(
@@ -206,9 +215,9 @@ def connection_update(*, user, connection: PeeringConnection, data: dict) -> Pee
             if not any(wanted.values()):
                 continue
             if has:
-                # Same values as now are not a change; different ones are refused.
-                current = {k: str(row.get(k) or "") for k in wanted}
-                if any(v and v != current[k] for k, v in wanted.items()):
+                # The values it has now are not a change (an API client sends the whole
+                # connection back); different ones are refused.
+                if any(v and not _same(v, getattr(locked, k)) for k, v in wanted.items()):
                     errors.add(
                         f"peer_session_{ip}_address",
                         f"The connection already has an IPv{family} session; changing or "
@@ -234,6 +243,11 @@ def connection_update(*, user, connection: PeeringConnection, data: dict) -> Pee
                 errors=check,
             )
             if clean is not None:
+                place = locked.exchange or locked.direct_facility
+                lock_places(
+                    facility_ids=[place.pk] if locked.direct_facility else [],
+                    exchange_ids=[place.pk] if locked.exchange else [],
+                )
                 connections_check_addresses({0: clean}, check, exclude_pk=locked.pk)
             for key, messages in check.items():
                 for message in messages:
@@ -287,6 +301,18 @@ def connection_update(*, user, connection: PeeringConnection, data: dict) -> Pee
             message=f"Connection at {locked.facility_name}: {', '.join(changes)}.",
         )
     return locked
+
+
+def _same(typed: str, current: object) -> bool:
+    """Whether a typed address or prefix equals the stored one (in any notation)."""
+    if current in (None, ""):
+        return False
+    try:
+        if "/" in typed:
+            return ipaddress.ip_network(typed, strict=False) == ipaddress.ip_network(current)
+        return ipaddress.ip_address(typed) == ipaddress.ip_address(current)
+    except ValueError:
+        return False
 
 
 def _row_of(connection: PeeringConnection) -> dict:

@@ -14,7 +14,6 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -36,6 +35,7 @@ from peering.models import (
     PeeringConnection,
     PeeringLocation,
 )
+from peering.services.addresses import addresses_used_at, lock_places
 from peering.services.notifications import milestone
 from peering.validators import (
     check_host_address,
@@ -703,68 +703,6 @@ def _exchange_sessions(row: dict, exchange: Exchange, conn: Connection, key: str
             conn.max_prefixes_advertised_v6 = _max_prefixes(row, 6, key, errors)
 
 
-def _addresses_in_use(connections: list[Connection], *, exclude_pk: int | None = None):
-    """Addresses already used at the same facilities or exchanges by live connections."""
-    facility_ids = {c.direct_facility.pk for c in connections if c.direct_facility}
-    exchange_ids = {c.exchange.pk for c in connections if c.exchange}
-    if not facility_ids and not exchange_ids:
-        return {}
-    qs = PeeringConnection.objects.filter(
-        Q(direct_facility_id__in=facility_ids) | Q(exchange_id__in=exchange_ids)
-    ).exclude(connection_state=ConnectionState.PENDING_REMOVE)
-    if exclude_pk is not None:
-        qs = qs.exclude(pk=exclude_pk)
-    used: dict[tuple[str, int], set[str]] = {}
-    for row in qs.values(
-        "direct_facility_id",
-        "exchange_id",
-        "peer_session_ipv4_address",
-        "microsoft_session_ipv4_address",
-        "peer_session_ipv6_address",
-        "microsoft_session_ipv6_address",
-    ):
-        place = (
-            ("exchange", row["exchange_id"])
-            if row["exchange_id"]
-            else ("facility", row["direct_facility_id"])
-        )
-        bucket = used.setdefault(place, set())
-        for name in (
-            "peer_session_ipv4_address",
-            "microsoft_session_ipv4_address",
-            "peer_session_ipv6_address",
-            "microsoft_session_ipv6_address",
-        ):
-            if row[name]:
-                bucket.add(str(ipaddress.ip_address(row[name])))
-    for legacy in LegacyPeering.objects.filter(
-        Q(direct_facility_id__in=facility_ids) | Q(exchange_id__in=exchange_ids),
-        converted_to__isnull=True,
-    ).values(
-        "direct_facility_id",
-        "exchange_id",
-        "peer_session_ipv4_address",
-        "peer_session_ipv6_address",
-        "microsoft_session_ipv4_address",
-        "microsoft_session_ipv6_address",
-    ):
-        place = (
-            ("exchange", legacy["exchange_id"])
-            if legacy["exchange_id"]
-            else ("facility", legacy["direct_facility_id"])
-        )
-        bucket = used.setdefault(place, set())
-        for name in (
-            "peer_session_ipv4_address",
-            "peer_session_ipv6_address",
-            "microsoft_session_ipv4_address",
-            "microsoft_session_ipv6_address",
-        ):
-            if legacy[name]:
-                bucket.add(str(ipaddress.ip_address(legacy[name])))
-    return used
-
-
 # Microsoft's own exchange address is shared by every exchange connection: not a clash.
 def _shared_addresses(conn: Connection) -> set[str]:
     if conn.exchange is None:
@@ -782,7 +720,12 @@ def connections_check_addresses(
     """No address is used twice at the same facility or exchange: not among these rows, and not
     by any live connection (or unconverted legacy peering) of anyone — except the connection
     `exclude_pk`, when these rows are its own new values."""
-    used = _addresses_in_use(list(connections.values()), exclude_pk=exclude_pk)
+    values = list(connections.values())
+    used = addresses_used_at(
+        facility_ids={c.direct_facility.pk for c in values if c.direct_facility},
+        exchange_ids={c.exchange.pk for c in values if c.exchange},
+        exclude_pk=exclude_pk,
+    )
     seen: dict[tuple[str, int], dict[str, int]] = {}
     for index, conn in connections.items():
         shared = _shared_addresses(conn)
@@ -889,8 +832,7 @@ def peering_create(*, user, data: dict) -> Peering:
                 c.direct_facility.pk for c in validated.connections if c.direct_facility
             ]
             exchange_ids = [c.exchange.pk for c in validated.connections if c.exchange]
-            list(DirectFacility.objects.select_for_update().filter(pk__in=facility_ids))
-            list(Exchange.objects.select_for_update().filter(pk__in=exchange_ids))
+            lock_places(facility_ids=facility_ids, exchange_ids=exchange_ids)
             recheck = Errors()
             connections_check_addresses(dict(enumerate(validated.connections)), recheck)
             if recheck:

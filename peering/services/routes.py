@@ -104,7 +104,10 @@ def parse_route(raw: object, *, line: int, now: datetime) -> dict:
         if value not in STATES:
             raise ValidationError(f"{where}: {key} must be one of {', '.join(sorted(STATES))}.")
         cleaned[key] = value
-    cleaned["trust_anchor"] = str(raw.get("trust_anchor", ""))[:32]
+    trust_anchor = str(raw.get("trust_anchor", ""))
+    if len(trust_anchor) > 32 or re.search(r"[\x00-\x1f\x7f]", trust_anchor):
+        raise ValidationError(f"{where}: trust_anchor must be up to 32 printable characters.")
+    cleaned["trust_anchor"] = trust_anchor
     return cleaned
 
 
@@ -273,8 +276,10 @@ def received_routes_import_text(*, text: str, operator, connection=None) -> list
     results = []
     targets: dict[str, PeeringConnection] = {}
     if connection is not None:
-        # The given connection takes the lines that name none (an empty file withdraws all).
-        groups.setdefault("", [])
+        # The given connection takes the lines that name none or name it (an empty file
+        # withdraws all); lines naming other connections go to those.
+        own = str(connection.connection_identifier).lower()
+        groups[""] = groups.get("", []) + groups.pop(own, [])
         targets[""] = connection
     unknown = []
     for identifier in groups:

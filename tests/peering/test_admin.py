@@ -76,8 +76,24 @@ def world(subscription, owner, reader, region):
     )
     exchange = factories.ExchangeFactory(location=connection.peering.peering_location)
     factories.PeerContactFactory(peer_asn=connection.peering.peer_asn)
-    factories.PeeringServiceProviderLocationFactory()
-    factories.PeeringServiceLocationFactory(azure_region=region)
+    provider_location = factories.PeeringServiceProviderLocationFactory()
+    provider_location.provider.asn = connection.peering.peer_asn.peer_asn
+    provider_location.provider.save()
+    customer_location = factories.PeeringServiceLocationFactory(azure_region=region)
+    registered_asn = factories.RegisteredAsnFactory(peering=connection.peering)
+    factories.RegisteredPrefixFactory(peering=connection.peering)
+    service = factories.PeeringServiceFactory(
+        subscription=subscription,
+        location=customer_location,
+        provider=provider_location.provider,
+        primary_location=connection.peering.peering_location.name,
+    )
+    prefix = factories.PeeringServicePrefixFactory(
+        peering_service=service, registered_asn=registered_asn
+    )
+    factories.PrefixEventFactory(prefix=prefix)
+    factories.ReceivedRouteFactory(connection=connection, prefix=prefix.prefix)
+    factories.PrefixKeyAttemptFactory(user=owner)
     LegacyPeering.objects.create(
         peer_asn=59999,
         peering_location=exchange.location,

@@ -494,11 +494,6 @@ def test_type_change_request_rejected_keeps_the_provisioned_bandwidth(world):
     assert moved.provisioned_bandwidth_mbps == 20000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Active reached from ExternalBlocker (e.g. Validating → ExternalBlocker → "
-    "Active) leaves provisioned_bandwidth_mbps at 0",
-)
 def test_active_after_a_blocker_records_the_provisioned_bandwidth(world):
     connection = make_connection(world, S.VALIDATING, bandwidth_mbps=30000)
     blocked = connection_transition(
@@ -961,11 +956,6 @@ def test_the_same_prefix_at_another_facility_is_fine(world, pool):
     assert allocated.peer_session_ipv4_address == "198.51.100.0"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: allocation ignores unconverted legacy peerings at the facility "
-    "(connections_check_addresses counts them, _used_at_facility does not)",
-)
 def test_allocation_skips_addresses_of_unconverted_legacy_peerings(world, pool):
     factories.LegacyPeeringFactory(
         peering_location=world.metro,
@@ -1084,3 +1074,32 @@ def test_operator_queue_is_oldest_change_first(world):
     # A move puts the connection at the back of the queue.
     connection_transition(connection=first, to_state=S.PENDING_REMOVE, user=world.operator)
     assert [c.pk for c in operator_queue()] == [second.pk, first.pk]
+
+
+@pytest.mark.parametrize(
+    ("blocked_in", "to_state", "allowed"),
+    [
+        (S.PENDING_APPROVAL, S.PENDING_APPROVAL, True),
+        (S.PENDING_APPROVAL, S.APPROVED, True),
+        (S.PENDING_APPROVAL, S.ACTIVE, False),
+        (S.APPROVED, S.VALIDATING, False),
+        (S.VALIDATING, S.ACTIVE, True),
+        (S.VALIDATING, S.PENDING_REMOVE, True),
+        (S.ACTIVE, S.ACTIVE, True),
+    ],
+)
+def test_a_blocked_connection_resumes_where_it_was_never_skipping_ahead(
+    world, blocked_in, to_state, allowed
+):
+    connection = make_connection(world, blocked_in)
+    blocked = connection_transition(
+        connection=connection, to_state=S.EXTERNAL_BLOCKER, user=world.operator, note="Waiting."
+    )
+    if allowed:
+        moved = connection_transition(connection=blocked, to_state=to_state, user=world.operator)
+        assert moved.connection_state == to_state
+    else:
+        with pytest.raises(ValidationError):
+            connection_transition(connection=blocked, to_state=to_state, user=world.operator)
+        blocked.refresh_from_db()
+        assert blocked.connection_state == S.EXTERNAL_BLOCKER

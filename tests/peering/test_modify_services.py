@@ -503,11 +503,6 @@ def test_add_to_a_peering_the_portal_cannot_model_is_refused(world, unchanged):
         connection_add(user=world.owner, peering=world.edge, row=edge_row(world))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=f"BUG: connection_add has no limit; the wizard refuses more than {MAX_CONNECTIONS} "
-    "connections",
-)
 def test_add_beyond_the_wizards_connection_limit_is_refused(world):
     for n in range(1, MAX_CONNECTIONS):  # the fixture's connection is the first
         factories.PeeringConnectionFactory(
@@ -899,12 +894,6 @@ def test_own_addresses_do_not_clash(world):
     assert updated.max_prefixes_advertised_v4 == 77
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: echoing the current session of a Microsoft-provided or Exchange connection is "
-    "taken as a change (_row_of blanks those fields), so an API client sending the whole "
-    "connection back cannot change max prefixes",
-)
 @pytest.mark.parametrize("kind", ["microsoft_provided", "exchange"])
 def test_echoing_the_current_session_is_not_a_change(world, kind):
     if kind == "exchange":
