@@ -23,6 +23,7 @@ from peering.enums import (
 )
 from peering.models import Actor, Exchange, Peering, PeeringConnection
 from peering.services.addresses import lock_places
+from peering.services.demo_motion import demo_motion_start_connection
 from peering.services.lifecycle import REMOVAL_BLOCKED, connection_transition
 from peering.services.peering import (
     BANDWIDTH_MAX_MBPS,
@@ -115,6 +116,7 @@ def connection_add(*, user, peering: Peering, row: dict) -> PeeringConnection:
             )
         connection = new_connection(locked, clean)
         connection.save()
+        demo_motion_start_connection(connection)
         _log(
             user=user,
             peering=locked,

@@ -36,6 +36,7 @@ from peering.models import (
     PeeringLocation,
 )
 from peering.services.addresses import addresses_used_at, lock_places
+from peering.services.demo_motion import demo_motion_start
 from peering.services.notifications import milestone
 from peering.validators import (
     check_host_address,
@@ -872,6 +873,8 @@ def peering_create(*, user, data: dict) -> Peering:
                 LegacyPeering.objects.filter(pk__in=[lp.pk for lp in validated.legacy]).update(
                     converted_to=peering, converted_at=timezone.now()
                 )
+            # With DEMO_MOTION on (make run), a worker plays the operator after commit.
+            demo_motion_start(peering)
             activity_record(
                 subscription=basics.subscription,
                 user=user,

@@ -133,8 +133,7 @@ def test_a_new_peering_walks_to_active(
         ],
     }
     with django_capture_on_commit_callbacks(execute=True):
-        peering = peering_create(user=owner, data=data)
-        assert demo_motion_start(peering) == 1
+        peering = peering_create(user=owner, data=data)  # schedules demo motion itself
 
     connection = peering.connections.get()
     assert connection.connection_state == S.ACTIVE
