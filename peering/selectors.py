@@ -265,3 +265,20 @@ def open_deprovision_request(requests: Iterable[DeprovisionRequest]) -> Deprovis
     """The one Requested or Accepted request among `requests`, if any."""
     open_states = {DeprovisionRequest.State.REQUESTED, DeprovisionRequest.State.ACCEPTED}
     return next((r for r in requests if r.state in open_states), None)
+
+
+def recent_resources_for_user(*, user, limit: int) -> tuple[list[PeerAsn], list[Peering]]:
+    """The newest Peer ASNs and peerings across the user's subscriptions (Home): two bounded
+    queries with no aggregates, so Home costs the same however many resources there are."""
+    subscriptions = subscriptions_for_user(user=user)
+    peer_asns = (
+        PeerAsn.objects.filter(subscription__in=subscriptions)
+        .select_related("subscription")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    peerings = (
+        Peering.objects.filter(subscription__in=subscriptions)
+        .select_related("subscription", "resource_group")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return list(peer_asns), list(peerings)

@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from peering.selectors import peer_asns_for_user, peerings_for_user
+from peering.selectors import peerings_for_user, recent_resources_for_user
 from portal import services
 from portal.forms import (
     TIMESPANS,
@@ -75,8 +75,7 @@ def _recent_resources(user) -> list[dict]:
     Two bounded queries (each capped at RECENT_RESOURCES), merged in Python, so Home costs the
     same however many resources a subscription holds.
     """
-    peer_asns = peer_asns_for_user(user=user).order_by("-created_at", "-id")[:RECENT_RESOURCES]
-    peerings = peerings_for_user(user=user).order_by("-created_at", "-id")[:RECENT_RESOURCES]
+    peer_asns, peerings = recent_resources_for_user(user=user, limit=RECENT_RESOURCES)
     rows = [
         {
             "name": item.name,

@@ -25,8 +25,9 @@ pytestmark = pytest.mark.benchmark
 ROWS = int(os.environ.get("BENCH_ROWS", "400"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "7"))
 PAGES = ["/", "/peer-asns/", "/peerings/", "/resource-groups/", "/activity-log/"]
-# With 8× the rows a page may cost at most this much more (timing noise on a shared machine).
-MAX_GROWTH = 2.0
+# With ~7× the rows a page may cost at most this much more: a page that grows with the rows
+# grows ~7×; the margin absorbs timing noise on a shared 2-core machine.
+MAX_GROWTH = 3.0
 # And never more than this many times the trivial view.
 MAX_RATIO = 2000
 
