@@ -9,10 +9,14 @@ import os
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# The live server shares this process and, in CI, a busy 2-core machine: give assertions
+# more than Playwright's default 5 s before calling a page wrong.
+expect.set_options(timeout=15_000)
 DEMO_PASSWORD = "peering-demo"
 
 

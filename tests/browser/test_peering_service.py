@@ -103,6 +103,15 @@ def _announce(peering: Peering, registered: RegisteredAsn, prefix: str) -> None:
         )
 
 
+def _refresh(page: Page):
+    """A dependent-field change posts the form and re-renders the tab: wait for that answer
+    (on a loaded CI machine it can take longer than an assertion's default wait)."""
+    return page.expect_response(
+        lambda r: "/peering-services/create/" in r.url and r.request.method == "POST",
+        timeout=20_000,
+    )
+
+
 def test_customer_creates_a_peering_service_and_sees_its_prefixes_validated(
     page: Page, demo, sign_in
 ):
@@ -117,17 +126,20 @@ def test_customer_creates_a_peering_service_and_sees_its_prefixes_validated(
     expect(page.get_by_role("tab", name="Basics")).to_have_attribute("aria-selected", "true")
 
     # Basics: an existing group fixes the region (htmx re-renders the tab).
-    page.get_by_label(field("Resource group")).select_option("fabrikam-network")
+    with _refresh(page):
+        page.get_by_label(field("Resource group")).select_option("fabrikam-network")
     expect(page.locator("#ps-region-fixed")).to_have_value(re.compile("East US"))
     page.get_by_label(field("Name")).fill("fabrikam-peering-service")
     page.get_by_test_id("next").click()
 
     # Configuration: the provider's locations appear once it is chosen.
     expect(page.get_by_role("tab", name="Configuration")).to_have_attribute("aria-selected", "true")
-    page.get_by_label(field("Country")).select_option("United States")
+    with _refresh(page):
+        page.get_by_label(field("Country")).select_option("United States")
     expect(page.get_by_label(field("State/Province"))).to_contain_text("Washington")
     page.get_by_label(field("State/Province")).select_option("Washington")
-    page.get_by_label(field("Provider")).select_option(label=PROVIDER)
+    with _refresh(page):
+        page.get_by_label(field("Provider")).select_option(label=PROVIDER)
     primary = page.get_by_label(field("Provider primary peering location"))
     expect(primary).to_contain_text(metro)
     primary.select_option(metro)
