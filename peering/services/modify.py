@@ -142,6 +142,60 @@ def _lock_connection(connection: PeeringConnection) -> PeeringConnection:
     )
 
 
+LEGACY_READ_ONLY = "Converted legacy connections cannot be changed in the portal."
+
+
+def connection_delete_refusal(
+    connection: PeeringConnection, *, other_connections: int | None = None
+) -> str:
+    """Why the peer cannot delete this connection now ('' when it can). The portal shows it on
+    the disabled control; `connection_delete` refuses with it. A caller that has the peering's
+    connections at hand passes how many others there are, saving a query."""
+    peering = connection.peering
+    if connection.is_legacy:
+        return LEGACY_READ_ONLY
+    if peering.kind == Kind.DIRECT and peering.direct_peering_type == DirectPeeringType.EDGE:
+        return (
+            "Direct peering connections cannot be removed by the peer: request "
+            "deprovisioning, or ask Microsoft's peering team."
+        )
+    if connection.connection_state in REMOVAL_BLOCKED:
+        return (
+            f"The connection is {connection.connection_state}: it cannot be deleted while "
+            "Microsoft changes it. Try again once that has finished."
+        )
+    if other_connections is None:
+        other_connections = peering.connections.exclude(pk=connection.pk).count()
+    if not other_connections:
+        return (
+            "This is the peering's last connection. Request deprovisioning to remove the "
+            "peering instead."
+        )
+    return ""
+
+
+def peering_service_request_refusal(connection: PeeringConnection) -> str:
+    """Why Use for Peering Service cannot be requested for this connection now ('' when it
+    can). Shown on the disabled control; `connection_request_peering_service` refuses with it."""
+    peering = connection.peering
+    if peering.kind != Kind.DIRECT:
+        return "Exchange connections cannot be used for Peering Service; use a Direct peering."
+    if connection.is_legacy:
+        return LEGACY_READ_ONLY
+    if connection.use_for_peering_service:
+        return "This connection is already used for Peering Service."
+    if not peering.subscription.peering_service_agreement_signed:
+        return (
+            "Use for Peering Service needs a signed Peering Service agreement with Microsoft for "
+            "this subscription."
+        )
+    if connection.connection_state == ConnectionState.TYPE_CHANGE_REQUESTED:
+        return "Requested: Microsoft reviews the request."
+    if connection.connection_state != ConnectionState.ACTIVE:
+        return f"Available once the connection is Active (it is {connection.connection_state})."
+    return ""
+
+
 def connection_delete(*, user, connection: PeeringConnection, confirm: str) -> None:
     """Delete a connection; the user types the peering's resource ID to confirm."""
     ensure_can_write(user=user, subscription=connection.peering.subscription)
@@ -152,23 +206,9 @@ def connection_delete(*, user, connection: PeeringConnection, confirm: str) -> N
             raise ValidationError(
                 {"confirm": ["Type the resource ID exactly as shown to confirm the deletion."]}
             )
-        if locked.is_legacy:
-            raise ValidationError("Converted legacy connections cannot be changed in the portal.")
-        if peering.kind == Kind.DIRECT and peering.direct_peering_type == DirectPeeringType.EDGE:
-            raise ValidationError(
-                "Direct peering connections cannot be removed by the peer: request "
-                "deprovisioning, or ask Microsoft's peering team."
-            )
-        if locked.connection_state in REMOVAL_BLOCKED:
-            raise ValidationError(
-                f"The connection is {locked.connection_state}: it cannot be deleted while "
-                "Microsoft provisions it. Try again once provisioning has finished."
-            )
-        if peering.connections.exclude(pk=locked.pk).count() == 0:
-            raise ValidationError(
-                "This is the peering's last connection. Request deprovisioning to remove the "
-                "peering instead."
-            )
+        refusal = connection_delete_refusal(locked)
+        if refusal:
+            raise ValidationError(refusal)
         place, identifier = locked.facility_name, locked.connection_identifier
         locked.delete()
         activity_record(
@@ -191,7 +231,7 @@ def connection_update(*, user, connection: PeeringConnection, data: dict) -> Pee
         locked = _lock_connection(connection)
         peering = locked.peering
         if locked.is_legacy:
-            raise ValidationError("Converted legacy connections cannot be changed in the portal.")
+            raise ValidationError(LEGACY_READ_ONLY)
         if locked.connection_state != ConnectionState.ACTIVE:
             raise ValidationError(
                 f"Only Active connections can be edited; this one is {locked.connection_state}."
@@ -361,18 +401,9 @@ def connection_request_peering_service(*, user, connection: PeeringConnection) -
     """Ask Microsoft to use an Active Direct connection for Peering Service
     (TypeChangeRequested → operator approves → TypeChangeInProgress → Active)."""
     ensure_can_write(user=user, subscription=connection.peering.subscription)
-    peering = connection.peering
-    if peering.kind != Kind.DIRECT:
-        raise ValidationError("Only Direct connections can be used for Peering Service.")
-    if connection.is_legacy:
-        raise ValidationError("Converted legacy connections cannot be changed in the portal.")
-    if connection.use_for_peering_service:
-        raise ValidationError("This connection is already used for Peering Service.")
-    if not peering.subscription.peering_service_agreement_signed:
-        raise ValidationError(
-            "Use for Peering Service needs a signed Peering Service agreement with Microsoft for "
-            "this subscription."
-        )
+    refusal = peering_service_request_refusal(connection)
+    if refusal:
+        raise ValidationError(refusal)
     return connection_transition(
         connection=connection,
         to_state=ConnectionState.TYPE_CHANGE_REQUESTED,

@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from peering.enums import ConnectionState, Kind, SessionAddressProvider
+from peering.enums import ConnectionState, SessionAddressProvider
 from peering.forms_lifecycle import (
     DeleteConnectionForm,
     DeprovisionForm,
@@ -42,8 +42,10 @@ from peering.services.modify import (
     configuration_of,
     connection_add,
     connection_delete,
+    connection_delete_refusal,
     connection_request_peering_service,
     connection_update,
+    peering_service_request_refusal,
     peering_tags_update,
 )
 from peering.services.peering import DIRECT, DIRECT_PEERING_SERVICE, ROUTE_SERVER, VOICE
@@ -90,22 +92,6 @@ def _next_step(connection: PeeringConnection) -> dict | None:
     return {"who": who, "action": step.action, "wait": step.usual_wait, "actor": step.actor}
 
 
-def _peering_service_reason(peering: Peering, connection: PeeringConnection) -> str:
-    """Why "Use for Peering Service" cannot be requested now (empty when it can). Shown on a
-    disabled button; the service still decides when the request is sent."""
-    if peering.kind == Kind.EXCHANGE:
-        return "Exchange connections cannot be used for Peering Service; use a Direct peering."
-    if connection.use_for_peering_service:
-        return "This connection is already used for Peering Service."
-    if not peering.subscription.peering_service_agreement_signed:
-        return "Needs a signed Peering Service agreement with Microsoft for this subscription."
-    if connection.connection_state == ConnectionState.TYPE_CHANGE_REQUESTED:
-        return "Requested: Microsoft reviews the request."
-    if connection.connection_state != ConnectionState.ACTIVE:
-        return f"Available once the connection is Active (it is {connection.connection_state})."
-    return ""
-
-
 def _connections_context(request, peering: Peering, selected: PeeringConnection | None) -> dict:
     connections = list(peering.connections.all())
     for connection in connections:
@@ -131,7 +117,10 @@ def _connections_context(request, peering: Peering, selected: PeeringConnection 
             if selected.connection_state == ConnectionState.ACTIVE
             else f"Edit connection is available once the connection is Active "
             f"(it is {selected.connection_state}).",
-            peering_service_reason=_peering_service_reason(peering, selected),
+            peering_service_reason=peering_service_request_refusal(selected),
+            delete_reason=connection_delete_refusal(
+                selected, other_connections=len(connections) - 1
+            ),
             legacy_note=LEGACY_NOTE,
         )
     return context

@@ -190,7 +190,7 @@ def test_reader_gets_403_on_every_write(client, reader, peering, active, second)
 
 
 @pytest.mark.django_db
-def test_owner_sees_write_controls(client, owner, peering, active):
+def test_owner_sees_write_controls(client, owner, peering, active, second):
     client.force_login(owner)
     page = html(client.get(conn_url("peering_connection", active)))
     for testid in ("add-connections", "edit-connection", "delete-connection"):
@@ -319,7 +319,7 @@ def test_htmx_row_click_returns_the_detail_pane_and_the_grid_out_of_band(
 def test_peering_service_disabled_with_the_reason(client, owner, peering, active):
     client.force_login(owner)
     page = html(client.get(conn_url("peering_connection", active)))
-    assert "Needs a signed Peering Service agreement" in page
+    assert "needs a signed Peering Service agreement" in page
     assert 'data-testid="use-for-peering-service" disabled' in page
     # A forged request is refused by the service and shown as a message, never a 500.
     response = client.post(conn_url("peering_connection_peering_service", active), follow=True)

@@ -1045,7 +1045,7 @@ def test_request_peering_service_needs_the_agreement(world, unchanged):
 
 def test_request_peering_service_direct_only(world, unchanged):
     sign_agreement(world.subscription)
-    with unchanged(), pytest.raises(ValidationError, match="Only Direct"):
+    with unchanged(), pytest.raises(ValidationError, match="Exchange connections cannot be used"):
         connection_request_peering_service(user=world.owner, connection=world.ix_conn)
 
 
@@ -1054,7 +1054,12 @@ def test_request_peering_service_active_only(world, unchanged, state):
     sign_agreement(world.subscription)
     PeeringConnection.objects.filter(pk=world.edge_conn.pk).update(connection_state=state)
     world.edge_conn.refresh_from_db()
-    with unchanged(), pytest.raises(ValidationError, match=f"cannot go from {state}"):
+    expected = (
+        "Requested: Microsoft reviews the request"
+        if state == "TypeChangeRequested"
+        else f"once the connection is Active \\(it is {state}\\)"
+    )
+    with unchanged(), pytest.raises(ValidationError, match=expected):
         connection_request_peering_service(user=world.owner, connection=world.edge_conn)
 
 
