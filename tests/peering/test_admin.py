@@ -283,7 +283,7 @@ def test_approve_refused_by_the_service_permission_check(
     client.force_login(factories.UserFactory(username="op2", is_staff=True, is_superuser=True))
     refusal = PermissionDenied("Only Microsoft operators can validate Peer ASNs.")
     with (
-        mock.patch("peering.admin.peer_asn_approve", side_effect=refusal),
+        mock.patch("peering.admin.peer_asns.peer_asn_approve", side_effect=refusal),
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = action(client, "approve_selected", pending)

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from peering.admin import MOVES, MOVES_BY_NAME
+from peering.admin.connections import MOVES, MOVES_BY_NAME
 from peering.enums import ConnectionState as S
 from peering.enums import ContactRole, Kind, SessionAddressProvider, SessionState
 from peering.models import (
@@ -229,7 +229,7 @@ def test_many_selected_successes_counted_and_refusals_named(
 
 def test_service_permission_refusal_is_an_error_message(admin_client, conn):
     refusal = PermissionDenied("Only Microsoft operators can make this change.")
-    with mock.patch("peering.admin.connection_transition", side_effect=refusal):
+    with mock.patch("peering.admin.connections.connection_transition", side_effect=refusal):
         response = act(admin_client, "approve", conn)
     assert response.status_code == 302
     [(level, text)] = messages_of(response)

@@ -245,7 +245,7 @@ def test_upload_form_errors(admin_client, world, data, message):
 
 def test_upload_size_is_limited(admin_client, world):
     connection = world.primary_connections[0]
-    with mock.patch("peering.admin.MAX_ROUTES_UPLOAD_BYTES", 100):
+    with mock.patch("peering.admin.connections.MAX_ROUTES_UPLOAD_BYTES", 100):
         response = upload(
             admin_client, connection, file=routes_file(route_line(), route_line("45.60.11.0/24"))
         )
@@ -279,7 +279,7 @@ def test_a_database_refusal_is_an_error_on_the_page(admin_client, world):
     from django.db import DataError
 
     connection = world.primary_connections[0]
-    with mock.patch("peering.admin.received_routes_import", side_effect=DataError("NUL")):
+    with mock.patch("peering.admin.connections.received_routes_import", side_effect=DataError("NUL")):
         response = upload(admin_client, connection, text=route_line())
     assert response.status_code == 200
     assert "the database cannot store" in response.text
@@ -499,6 +499,6 @@ def test_non_staff_cannot_upload(client, owner, world):
 
 
 def _label(connection) -> str:
-    from peering.admin import _connection_label
+    from peering.admin.common import _connection_label
 
     return _connection_label(connection)

@@ -1,0 +1,105 @@
+"""Shared pieces of the operators' admin: read-only admins, intermediate action pages,
+messages for refusals."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from peering.models import (
+    PeeringConnection,
+)
+
+BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+
+
+def _refusal_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc) or "Permission denied."
+
+
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _connection_label(connection: PeeringConnection) -> str:
+    """How a connection is named in messages: peering, place and the start of its identifier
+    (a Direct peering usually has two connections at one facility)."""
+    return (
+        f"{connection.peering.name} at {connection.facility_name} "
+        f"({str(connection.connection_identifier)[:8]})"
+    )
+
+
+def _level(exc: Exception) -> int:
+    return messages.WARNING if isinstance(exc, ValidationError) else messages.ERROR
+
+
+def _field_errors(exc: Exception, field: str) -> list[str] | None:
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        return exc.message_dict.get(field)
+    return None
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+class IntermediatePageMixin:
+    """Intermediate pages of actions (a reason, a note, a choice): re-post the selection to the
+    same action, from the changelist or from the change form."""
+
+    action_template = "admin/peering/action_form.html"
+
+    def _action_page(
+        self,
+        request,
+        *,
+        action_name: str,
+        title: str,
+        intro: str,
+        columns: list[str],
+        rows: list[tuple[object, str, list[object]]],
+        form: forms.Form,
+        submit_label: str,
+    ):
+        """`rows` are (pk, seen state or "", cells)."""
+        on_change_form = f"{ActionLocation.CHANGE_FORM.value}-action" in request.POST
+        opts = self.opts
+        if on_change_form and len(rows) == 1:
+            cancel_url = reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change", args=[rows[0][0]]
+            )
+        else:
+            cancel_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "subtitle": None,
+            "opts": opts,
+            "intro": intro,
+            "columns": columns,
+            "rows": rows,
+            "form": form,
+            "action_name": action_name,
+            "action_field_name": (
+                f"{ActionLocation.CHANGE_FORM.value}-action" if on_change_form else "action"
+            ),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "submit_label": submit_label,
+            "cancel_url": cancel_url,
+            "media": self.media + form.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.action_template, context, status=200)

@@ -1,0 +1,1136 @@
+"""Peerings and the provisioning console: the queue of connections awaiting Microsoft, one
+action per operator move of the transition table, session states, address allocation and
+received-route upload."""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import ActionLocation
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
+from django.db.models import Count, Max, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+
+from peering.admin.common import (
+    BOTH_LOCATIONS,
+    IntermediatePageMixin,
+    ReadOnlyModelAdmin,
+    _connection_label,
+    _field_errors,
+    _level,
+    _plural,
+    _refusal_text,
+)
+from peering.enums import (
+    ConnectionState,
+    SessionAddressProvider,
+    SessionState,
+)
+from peering.models import (
+    Actor,
+    ConnectionTransition,
+    Peering,
+    PeeringConnection,
+    PeeringLocation,
+)
+from peering.services.lifecycle import (
+    MILESTONES,
+    NEXT_STEPS,
+    allowed_transitions,
+    awaiting_operator_states,
+    connection_allocate_addresses,
+    connection_transition,
+    session_state_set,
+)
+from peering.services.routes import parse_jsonl, received_routes_import
+
+# --- Peerings and connections --------------------------------------------------------------
+
+
+class PeeringConnectionInline(admin.TabularInline):
+    model = PeeringConnection
+    extra = 0
+    fields = [
+        "facility",
+        "connection_state",
+        "session_address_provider",
+        "bandwidth_mbps",
+        "peer_session_ipv4_address",
+        "microsoft_session_ipv4_address",
+        "session_state_v4",
+        "session_state_v6",
+        "use_for_peering_service",
+    ]
+    readonly_fields = fields
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("direct_facility", "exchange")
+
+    @admin.display(description="Facility")
+    def facility(self, obj):
+        return obj.facility_name
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Peering)
+class PeeringAdmin(ReadOnlyModelAdmin):
+    """Created by the Create a Peering wizard/API; lifecycle moves through `peering.services`."""
+
+    list_display = [
+        "name",
+        "kind",
+        "sku_name",
+        "peering_location",
+        "peer_asn",
+        "subscription",
+        "provisioning_state",
+        "created_at",
+    ]
+    list_filter = ["kind", "sku_name", "direct_peering_type", "provisioning_state"]
+    search_fields = [
+        "name",
+        "subscription__display_name",
+        "resource_group__name",
+        "peer_asn__name",
+        "=peer_asn__peer_asn",
+        "peering_location__name",
+    ]
+    list_select_related = ["subscription", "resource_group", "peering_location", "peer_asn"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "name",
+        "resource_id",
+        "subscription",
+        "resource_group",
+        "region",
+        "kind",
+        "sku_name",
+        "peering_location",
+        "direct_peering_type",
+        "peer_asn",
+        "tags",
+        "provisioning_state",
+        "created_at",
+        "created_by",
+    ]
+    fields = readonly_fields
+    inlines = [PeeringConnectionInline]
+
+    @admin.display(description="Resource ID")
+    def resource_id(self, obj):
+        return obj.resource_id
+
+
+# --- Connection lifecycle: the operators' queue and their moves -------------------------------
+
+
+@dataclass(frozen=True)
+class Move:
+    """One operator action: the connection state it moves to, and how it asks for a note."""
+
+    name: str
+    to_state: str
+    description: str
+    note: str = ""  # "" (no page), "required" or "optional": a page with a note field
+    only_from: frozenset = frozenset()  # the admin offers it only from these states (if any)
+    never_from: frozenset = frozenset()  # ... and never from these (another action fits)
+    note_help: str = ""
+
+    @property
+    def is_type_change_reject(self) -> bool:
+        return self.name == "reject_type_change"
+
+    def offered_from(self, state: str) -> bool:
+        if self.only_from and state not in self.only_from:
+            return False
+        if state in self.never_from:
+            return False
+        return self.to_state in allowed_transitions(state, actor=Actor.OPERATOR)
+
+    def refusal(self, state: str) -> str | None:
+        """The admin's own refusal for moves that share a target state with another action."""
+        if self.only_from and state not in self.only_from:
+            return f"it is {state}: there is no type change request to decide."
+        if state in self.never_from:
+            return (
+                f"it is {state}: decide the type change with “Approve type change” or "
+                "“Reject type change…”."
+            )
+        return None
+
+
+S = ConnectionState
+MOVES: list[Move] = [
+    Move("register", S.PENDING_APPROVAL, "Register request (PendingApproval)"),
+    Move("approve", S.APPROVED, "Approve"),
+    Move("start_provisioning", S.PROVISIONING_STARTED, "Start provisioning"),
+    Move("complete_provisioning", S.PROVISIONING_COMPLETED, "Complete provisioning"),
+    Move("start_validation", S.VALIDATING, "Start validation"),
+    Move("activate", S.ACTIVE, "Activate", never_from=frozenset({S.TYPE_CHANGE_REQUESTED})),
+    Move(
+        "mark_provisioning_failed",
+        S.PROVISIONING_FAILED,
+        "Mark provisioning failed…",
+        note="required",
+        note_help=(
+            "Becomes the connection's error message in the portal and is emailed to the Peer "
+            "ASN's contacts, e.g. “No BGP session came up on 192.0.2.1; check the cross-connect.”"
+        ),
+    ),
+    Move(
+        "mark_external_blocker",
+        S.EXTERNAL_BLOCKER,
+        "Mark external blocker…",
+        note="required",
+        note_help=(
+            "What blocks progress outside Microsoft; the peer sees it as the error message, "
+            "e.g. “The LOA for the cross-connect has expired; send a new one.”"
+        ),
+    ),
+    Move("approve_type_change", S.TYPE_CHANGE_IN_PROGRESS, "Approve type change"),
+    Move(
+        "reject_type_change",
+        S.ACTIVE,
+        "Reject type change…",
+        note="required",
+        only_from=frozenset({S.TYPE_CHANGE_REQUESTED}),
+        note_help=(
+            "Why the request is refused; the connection goes back to Active and the peer is "
+            "told, e.g. “No Peering Service agreement is signed for this subscription.”"
+        ),
+    ),
+    Move(
+        "mark_pending_remove",
+        S.PENDING_REMOVE,
+        "Remove connection (PendingRemove)…",
+        note="optional",
+        note_help="Optional: why Microsoft removes the connection; the peer sees it.",
+    ),
+]
+MOVES_BY_NAME = {move.name: move for move in MOVES}
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label="Note", widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), max_length=2000
+    )
+
+    def __init__(self, *args, required: bool = True, help_text: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].required = required
+        self.fields["note"].help_text = help_text
+
+
+SESSION_CHOICES = [("", "Leave unchanged"), *SessionState.choices]
+
+
+class SessionStateForm(forms.Form):
+    state_v4 = forms.ChoiceField(
+        label="IPv4 session state", choices=SESSION_CHOICES, required=False
+    )
+    state_v6 = forms.ChoiceField(
+        label="IPv6 session state", choices=SESSION_CHOICES, required=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("state_v4") or cleaned.get("state_v6")):
+            raise ValidationError("Choose a state for the IPv4 session, the IPv6 session or both.")
+        return cleaned
+
+
+class AllocateForm(forms.Form):
+    POOL, TYPED = "pool", "typed"
+    source = forms.ChoiceField(
+        label="Addresses",
+        choices=[
+            (POOL, "Next free /31 and /127 from the facility's pool"),
+            (TYPED, "The prefixes typed below"),
+        ],
+        initial=POOL,
+        widget=forms.RadioSelect,
+    )
+    session_prefix_v4 = forms.CharField(
+        label="Session IPv4 prefix",
+        required=False,
+        max_length=18,
+        help_text="A /31 (or /30), e.g. 203.0.113.8/31. The first address is the peer's.",
+    )
+    session_prefix_v6 = forms.CharField(
+        label="Session IPv6 prefix",
+        required=False,
+        max_length=43,
+        help_text=(
+            "A /127 (or /126), e.g. 2001:db8:8075::8/127. Left empty, IPv6 comes from the pool "
+            "if the facility has an IPv6 pool."
+        ),
+    )
+
+    def __init__(self, *args, count: int = 1, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count = count
+
+    def clean(self):
+        cleaned = super().clean()
+        typed = [f for f in ("session_prefix_v4", "session_prefix_v6") if cleaned.get(f)]
+        if cleaned.get("source") == self.POOL:
+            for field in typed:
+                self.add_error(field, "Clear this prefix, or choose “The prefixes typed below”.")
+        elif cleaned.get("source") == self.TYPED:
+            if not typed:
+                self.add_error("session_prefix_v4", "Type the session prefix to allocate.")
+            if self.count > 1:
+                raise ValidationError(
+                    "Typed prefixes are for one connection at a time: select one connection, "
+                    "or allocate from the pool."
+                )
+        return cleaned
+
+
+MAX_ROUTES_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class ReceivedRoutesForm(forms.Form):
+    """The routes Microsoft receives on one connection: a JSON-lines file, or pasted lines."""
+
+    file = forms.FileField(
+        label="Routes file",
+        required=False,
+        allow_empty_file=True,  # an empty file withdraws every route of the connection
+        help_text=(
+            "JSON lines (UTF-8), one route per line, at most 20 MB; see docs/received-routes.md. "
+            "An empty file withdraws every route of the connection."
+        ),
+    )
+    text = forms.CharField(
+        label="Or paste the routes",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 100, "spellcheck": "false"}),
+        help_text=(
+            'For a few routes, e.g. {"prefix": "45.60.10.0/24", "next_hop": "206.81.80.40", '
+            '"as_path": "59999 65010", "communities": ["8075:8007"]}. Larger sets: upload a file.'
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            return None
+        if upload.size > MAX_ROUTES_UPLOAD_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; at most "
+                f"{MAX_ROUTES_UPLOAD_BYTES // 1024 // 1024} MB can be uploaded."
+            )
+        data = upload.read()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise ValidationError(
+                f"Line {line}: the file is not UTF-8 text (byte {exc.start + 1} cannot be read)."
+            ) from None
+        if "\x00" in text:
+            raise ValidationError("The file is not text: it holds NUL characters.")
+        return text
+
+    def clean_text(self):
+        text = self.cleaned_data.get("text", "")
+        if "\x00" in text:
+            raise ValidationError("The routes hold NUL characters.")
+        return text
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        from_file, pasted = cleaned.get("file"), cleaned.get("text", "")
+        if from_file is not None and pasted.strip():
+            raise ValidationError("Upload a file or paste routes, not both.")
+        if from_file is None and not pasted.strip():
+            raise ValidationError(
+                "Choose a file, or paste the routes. (To withdraw every route of the "
+                "connection, upload an empty file.)"
+            )
+        cleaned["routes_field"] = "file" if from_file is not None else "text"
+        cleaned["routes_text"] = from_file if from_file is not None else pasted
+        return cleaned
+
+
+class WaitingOnFilter(admin.SimpleListFilter):
+    """Who acts next. Without a choice the changelist is the operators' queue; an explicit
+    selection of rows is never narrowed by that default (the operator picked those rows)."""
+
+    title = "waiting on"
+    parameter_name = "waiting_on"
+    DEFAULT = "microsoft"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("microsoft", "Microsoft (the operators' queue)"),
+            ("peer", "The peer"),
+            ("nobody", "Nobody (Active)"),
+            ("all", "All connections"),
+        ]
+
+    def value(self):
+        value = super().value()
+        if value is not None:
+            return value
+        post = self.request.POST
+        if (
+            self.request.method == "POST"
+            and post.getlist(helpers.ACTION_CHECKBOX_NAME)
+            and post.get("select_across") != "1"
+        ):
+            return "all"
+        return self.DEFAULT
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "microsoft":
+            return queryset.filter(connection_state__in=awaiting_operator_states())
+        if value == "peer":
+            states = [s for s, step in NEXT_STEPS.items() if step.actor == Actor.PEER]
+            return queryset.filter(connection_state__in=states)
+        if value == "nobody":
+            states = [s for s, step in NEXT_STEPS.items() if step.actor is None]
+            return queryset.filter(connection_state__in=states)
+        return queryset
+
+    def choices(self, changelist):
+        # No "All" entry of its own: "All connections" is a choice, the default is the queue.
+        choices = super().choices(changelist)
+        next(choices)
+        yield from choices
+
+
+class MetroFilter(admin.SimpleListFilter):
+    title = "metro"
+    parameter_name = "metro"
+
+    def lookups(self, request, model_admin):
+        return list(PeeringLocation.objects.order_by("name").values_list("pk", "name"))
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not str(value).isdigit():
+            return queryset.none()
+        return queryset.filter(
+            Q(direct_facility__location_id=value) | Q(exchange__location_id=value)
+        )
+
+
+class ConnectionTransitionInline(admin.TabularInline):
+    """The connection's timeline: every state change, who made it, and the note."""
+
+    model = ConnectionTransition
+    extra = 0
+    fields = ["created_at", "from_state", "to_state", "actor", "user", "note"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+    verbose_name = "state change"
+    verbose_name_plural = "timeline"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _transition_action(move: Move):
+    def action(modeladmin, request, queryset):
+        return modeladmin.run_move(request, queryset, move)
+
+    action.__name__ = move.name
+    plural = move.description.removesuffix("…")
+    return admin.action(
+        permissions=["operate"],
+        description=move.description,
+        description_plural=f"{plural} (selected connections){'…' if move.note else ''}",
+        location=BOTH_LOCATIONS,
+    )(action)
+
+
+@admin.register(PeeringConnection)
+class PeeringConnectionAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
+    """The operators' queue (connections waiting on Microsoft, oldest first) and their moves.
+
+    Every field is read-only: the connection changes only through the actions, which call
+    `connection_transition`, `session_state_set` and `connection_allocate_addresses` (the
+    services lock the row, check the move against the state table, record the timeline and
+    the Activity log and notify the peer).
+    """
+
+    list_display = [
+        "place",
+        "peering_link",
+        "subscription",
+        "connection_state",
+        "ipv4_session",
+        "ipv6_session",
+        "addresses_by",
+        "waiting_since",
+        "next_step",
+    ]
+    list_display_links = ["place"]
+    list_filter = [
+        WaitingOnFilter,
+        "connection_state",
+        "peering__kind",
+        MetroFilter,
+        "session_address_provider",
+        "use_for_peering_service",
+    ]
+    search_fields = [
+        "=connection_identifier",
+        "microsoft_tracking_id",
+        "peering__name",
+        "peering__subscription__display_name",
+        "peer_session_ipv4_address",
+        "peer_session_ipv6_address",
+    ]
+    list_select_related = [
+        "peering__subscription",
+        "direct_facility__location",
+        "exchange__location",
+    ]
+    ordering = ["updated_at", "id"]
+    inlines = [ConnectionTransitionInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "peering",
+                    "connection_identifier",
+                    "microsoft_tracking_id",
+                    "direct_facility",
+                    "exchange",
+                    "session_address_provider",
+                    "bandwidth_mbps",
+                    "provisioned_bandwidth_mbps",
+                    "use_for_peering_service",
+                    "is_legacy",
+                ]
+            },
+        ),
+        (
+            "State",
+            {
+                "description": (
+                    "Move the connection with the actions above; the peer's contacts are "
+                    "emailed at each milestone."
+                ),
+                "fields": [
+                    "connection_state",
+                    "error_message",
+                    "next_step_detail",
+                    "microsoft_moves",
+                ],
+            },
+        ),
+        (
+            "IPv4 session",
+            {
+                "fields": [
+                    "session_prefix_v4",
+                    "peer_session_ipv4_address",
+                    "microsoft_session_ipv4_address",
+                    "session_state_v4",
+                    "max_prefixes_advertised_v4",
+                ]
+            },
+        ),
+        (
+            "IPv6 session",
+            {
+                "fields": [
+                    "session_prefix_v6",
+                    "peer_session_ipv6_address",
+                    "microsoft_session_ipv6_address",
+                    "session_state_v6",
+                    "max_prefixes_advertised_v6",
+                ]
+            },
+        ),
+        (
+            "Received routes",
+            {
+                "description": "Replace them with the “Upload received routes…” action above.",
+                "fields": ["received_routes_summary"],
+            },
+        ),
+        ("History", {"fields": ["created_at", "updated_at"]}),
+    ]
+    actions = [
+        *(_transition_action(move) for move in MOVES),
+        "set_ipv4_established",
+        "set_ipv6_established",
+        "set_session_state",
+        "allocate_addresses",
+        "upload_received_routes",
+    ]
+
+    QUEUE_TITLES = {
+        "microsoft": "Connections awaiting Microsoft (oldest first)",
+        "peer": "Connections awaiting the peer",
+        "nobody": "Active connections",
+        "all": "All connections",
+    }
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for _, options in self.fieldsets for f in options["fields"]]
+
+    def changelist_view(self, request, extra_context=None):
+        waiting = request.GET.get(WaitingOnFilter.parameter_name, WaitingOnFilter.DEFAULT)
+        title = self.QUEUE_TITLES.get(waiting, "Peering connections")
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
+    def has_operate_permission(self, request, obj=None):
+        """Who may move connections: staff holding the model's change permission."""
+        return request.user.is_staff and request.user.has_perm("peering.change_peeringconnection")
+
+    def get_action_choices(
+        self, request, default_choices=None, action_location=ActionLocation.CHANGE_LIST
+    ):
+        """On a connection's page, offer only the moves its current state allows. (A POST keeps
+        every choice: the service decides, and says why if the state has changed.)"""
+        choices = super().get_action_choices(
+            request, default_choices=default_choices, action_location=action_location
+        )
+        if action_location != ActionLocation.CHANGE_FORM or request.method != "GET":
+            return choices
+        object_id = str((request.resolver_match.kwargs or {}).get("object_id", ""))
+        if not object_id.isdigit():
+            return choices
+        row = (
+            PeeringConnection.objects.filter(pk=int(object_id))
+            .values_list("connection_state", "session_address_provider")
+            .first()
+        )
+        if row is None:
+            return choices
+        state, provider = row
+        hidden = {move.name for move in MOVES if not move.offered_from(state)}
+        if provider != SessionAddressProvider.MICROSOFT or state == S.PENDING_REMOVE:
+            hidden.add("allocate_addresses")
+        return [choice for choice in choices if choice[0] not in hidden]
+
+    # --- list columns ---
+
+    @admin.display(description="Facility / exchange")
+    def place(self, obj):
+        place = obj.direct_facility or obj.exchange
+        if place is None:
+            return "—"
+        return f"{place.name} ({place.location.name})"
+
+    @admin.display(description="Peering", ordering="peering__name")
+    def peering_link(self, obj):
+        url = reverse("admin:peering_peering_change", args=[obj.peering_id])
+        return format_html('<a href="{}">{}</a>', url, obj.peering.name)
+
+    @admin.display(description="Subscription", ordering="peering__subscription__display_name")
+    def subscription(self, obj):
+        return obj.peering.subscription.display_name
+
+    @admin.display(description="IPv4 session", ordering="session_state_v4")
+    def ipv4_session(self, obj):
+        return obj.session_state_v4
+
+    @admin.display(description="IPv6 session", ordering="session_state_v6")
+    def ipv6_session(self, obj):
+        return obj.session_state_v6
+
+    @admin.display(description="Addresses by", ordering="session_address_provider")
+    def addresses_by(self, obj):
+        return obj.session_address_provider or "—"
+
+    @admin.display(description="Waiting since", ordering="updated_at")
+    def waiting_since(self, obj):
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time>',
+            obj.updated_at.isoformat(),
+            date_format(timezone.localtime(obj.updated_at), "DATETIME_FORMAT"),
+            naturaltime(obj.updated_at),
+        )
+
+    @admin.display(description="Next step")
+    def next_step(self, obj):
+        step = NEXT_STEPS.get(obj.connection_state)
+        if step is None or step.actor is None:
+            return "—"
+        # Short in the list (the full step is the tooltip and on the connection's page).
+        wait = f", usually {step.usual_wait}" if step.usual_wait else ""
+        return format_html(
+            '<span title="{}">{}{}</span>', step.action, Actor(step.actor).label, wait
+        )
+
+    @admin.display(description="Next step")
+    def next_step_detail(self, obj):
+        step = NEXT_STEPS.get(obj.connection_state)
+        if step is None or step.actor is None:
+            return "Nobody: traffic flows."
+        wait = f" (usually {step.usual_wait})" if step.usual_wait else ""
+        return f"{Actor(step.actor).label}: {step.action}{wait}"
+
+    @admin.display(description="Microsoft's possible moves")
+    def microsoft_moves(self, obj):
+        names = [move.description for move in MOVES if move.offered_from(obj.connection_state)]
+        return ", ".join(names) or "None: the peer acts next, or the connection is being removed."
+
+    # --- state moves ---
+
+    def _apply_seen_states(self, request, connections) -> None:
+        """On a confirmation page's POST, compare with the states the operator saw there."""
+        for connection in connections:
+            seen = request.POST.get(f"seen-{connection.pk}")
+            if seen in ConnectionState.values:
+                connection.connection_state = seen
+
+    def run_move(self, request, queryset, move: Move):
+        connections = list(
+            queryset.select_related("peering", "direct_facility", "exchange").order_by("pk")
+        )
+        form = None
+        note = ""
+        if move.note:
+            form = NoteForm(
+                request.POST if "post" in request.POST else None,
+                required=move.note == "required",
+                help_text=move.note_help,
+            )
+            if not form.is_valid():
+                return self._move_page(request, connections, move, form)
+            note = form.cleaned_data["note"]
+            self._apply_seen_states(request, connections)
+        moved = []
+        for connection in connections:
+            label = _connection_label(connection)
+            refusal = move.refusal(connection.connection_state)
+            if refusal:
+                self.message_user(
+                    request,
+                    f"{label} was not moved to {move.to_state}: {refusal}",
+                    messages.WARNING,
+                )
+                continue
+            try:
+                connection_transition(
+                    connection=connection,
+                    to_state=move.to_state,
+                    user=request.user,
+                    actor=Actor.OPERATOR,
+                    note=note,
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                note_errors = _field_errors(exc, "note")
+                if note_errors and form is not None and not moved:
+                    # The note itself was refused (the same for every connection): ask again.
+                    for message in note_errors:
+                        form.add_error("note", message)
+                    return self._move_page(request, connections, move, form)
+                self.message_user(
+                    request,
+                    f"{label} was not moved to {move.to_state}: {_refusal_text(exc)}",
+                    _level(exc),
+                )
+            else:
+                moved.append(label)
+        if moved:
+            told = " The peer's contacts will be emailed." if move.to_state in MILESTONES else ""
+            self.message_user(
+                request,
+                f"Moved {_plural(len(moved), 'connection')} to {move.to_state}: "
+                f"{', '.join(moved)}.{told}",
+                messages.SUCCESS,
+            )
+        return None
+
+    def _move_page(self, request, connections, move: Move, form):
+        if move.is_type_change_reject:
+            intro = (
+                "The type change requests of the selected connections will be rejected: they go "
+                "back to Active, and the note is shown to the peer and emailed to its contacts."
+            )
+        else:
+            intro = (
+                f"The selected connections will move to {move.to_state}. The note is recorded "
+                "in each connection's timeline and the Activity log, and the peer is told."
+            )
+        return self._action_page(
+            request,
+            action_name=move.name,
+            title=move.description.removesuffix("…"),
+            intro=intro,
+            columns=["Connection", "Subscription", "Connection state", "Allowed"],
+            rows=[
+                (
+                    c.pk,
+                    c.connection_state,
+                    [
+                        _connection_label(c),
+                        c.peering.subscription.display_name,
+                        c.connection_state,
+                        "yes"
+                        if move.offered_from(c.connection_state)
+                        else f"no: {move.refusal(c.connection_state) or 'not from this state'}",
+                    ],
+                )
+                for c in connections
+            ],
+            form=form,
+            submit_label=f"{move.description.removesuffix('…')} "
+            f"({_plural(len(connections), 'connection')})",
+        )
+
+    # --- session states ---
+
+    def _set_sessions(self, request, connections, states: dict[int, str]) -> None:
+        done = []
+        for connection in connections:
+            label = _connection_label(connection)
+            for family, state in states.items():
+                try:
+                    session_state_set(
+                        connection=connection, family=family, state=state, operator=request.user
+                    )
+                except (ValidationError, PermissionDenied) as exc:
+                    self.message_user(
+                        request,
+                        f"{label}: the IPv{family} session was not set to {state}: "
+                        f"{_refusal_text(exc)}",
+                        _level(exc),
+                    )
+                else:
+                    done.append(f"{label} IPv{family} {state}")
+        if done:
+            self.message_user(request, f"Session states set: {'; '.join(done)}.", messages.SUCCESS)
+
+    def _selected_connections(self, queryset):
+        return list(
+            queryset.select_related(
+                "peering__subscription", "direct_facility__address_pool", "exchange"
+            ).order_by("pk")
+        )
+
+    @admin.action(
+        permissions=["operate"],
+        description="Set IPv4 session Established",
+        description_plural="Set IPv4 session Established (selected connections)",
+        location=BOTH_LOCATIONS,
+    )
+    def set_ipv4_established(self, request, queryset):
+        self._set_sessions(request, self._selected_connections(queryset), {4: "Established"})
+
+    @admin.action(
+        permissions=["operate"],
+        description="Set IPv6 session Established",
+        description_plural="Set IPv6 session Established (selected connections)",
+        location=BOTH_LOCATIONS,
+    )
+    def set_ipv6_established(self, request, queryset):
+        self._set_sessions(request, self._selected_connections(queryset), {6: "Established"})
+
+    @admin.action(
+        permissions=["operate"],
+        description="Set session states…",
+        description_plural="Set session states (selected connections)…",
+        location=BOTH_LOCATIONS,
+    )
+    def set_session_state(self, request, queryset):
+        connections = self._selected_connections(queryset)
+        form = SessionStateForm(request.POST if "post" in request.POST else None)
+        if form.is_valid():
+            states = {
+                family: form.cleaned_data[f"state_v{family}"]
+                for family in (4, 6)
+                if form.cleaned_data[f"state_v{family}"]
+            }
+            self._set_sessions(request, connections, states)
+            return None
+        return self._action_page(
+            request,
+            action_name="set_session_state",
+            title="Set BGP session states",
+            intro="Record the BGP state of each address family's session, as seen on "
+            "Microsoft's routers. The peer sees it in the Connections grid.",
+            columns=["Connection", "Connection state", "IPv4 session", "IPv6 session"],
+            rows=[
+                (
+                    c.pk,
+                    "",
+                    [
+                        _connection_label(c),
+                        c.connection_state,
+                        c.session_state_v4 if c.session_prefix_v4 else "— (no IPv4 session)",
+                        c.session_state_v6 if c.session_prefix_v6 else "— (no IPv6 session)",
+                    ],
+                )
+                for c in connections
+            ],
+            form=form,
+            submit_label="Set session states",
+        )
+
+    # --- session addresses ---
+
+    @admin.action(
+        permissions=["operate"],
+        description="Allocate session addresses…",
+        description_plural="Allocate session addresses (selected connections)…",
+        location=BOTH_LOCATIONS,
+    )
+    def allocate_addresses(self, request, queryset):
+        connections = self._selected_connections(queryset)
+        form = AllocateForm(
+            request.POST if "post" in request.POST else None, count=len(connections)
+        )
+        if form.is_valid():
+            typed = form.cleaned_data["source"] == AllocateForm.TYPED
+            prefixes = {
+                field: form.cleaned_data[field] if typed else ""
+                for field in ("session_prefix_v4", "session_prefix_v6")
+            }
+            done, failures = [], []
+            for connection in connections:
+                try:
+                    allocated = connection_allocate_addresses(
+                        connection=connection, operator=request.user, **prefixes
+                    )
+                except (ValidationError, PermissionDenied) as exc:
+                    failures.append((connection, exc))
+                else:
+                    done.append(allocated)
+            if done or not failures:
+                for connection, exc in failures:
+                    self.message_user(
+                        request,
+                        f"{_connection_label(connection)}: no addresses allocated: "
+                        f"{_refusal_text(exc)}",
+                        _level(exc),
+                    )
+                if done:
+                    summary = "; ".join(
+                        f"{_connection_label(c)}: "
+                        + ", ".join(p for p in (c.session_prefix_v4, c.session_prefix_v6) if p)
+                        for c in done
+                    )
+                    self.message_user(
+                        request,
+                        f"Allocated session addresses for {_plural(len(done), 'connection')}: "
+                        f"{summary}. The peer's contacts will be emailed.",
+                        messages.SUCCESS,
+                    )
+                return None
+            # Nothing was allocated: show why next to the fields.
+            many = len(connections) > 1
+            for connection, exc in failures:
+                prefix = f"{_connection_label(connection)}: " if many else ""
+                if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+                    for field, errors in exc.message_dict.items():
+                        target = field if field in form.fields else None
+                        for message in errors:
+                            form.add_error(target, prefix + message)
+                else:
+                    form.add_error(None, prefix + _refusal_text(exc))
+        return self._action_page(
+            request,
+            action_name="allocate_addresses",
+            title="Allocate session addresses",
+            intro=(
+                "For connections whose session address provider is Microsoft: give each its "
+                "session subnets. The first address of a subnet is the peer's, the next "
+                "Microsoft's. The peer's contacts are emailed the addresses."
+            ),
+            columns=["Connection", "Provider", "State", "IPv4 prefix", "IPv6 prefix", "Pool"],
+            rows=[
+                (
+                    c.pk,
+                    "",
+                    [
+                        _connection_label(c),
+                        c.session_address_provider or "—",
+                        c.connection_state,
+                        c.session_prefix_v4 or "—",
+                        c.session_prefix_v6 or "—",
+                        self._pool_text(c),
+                    ],
+                )
+                for c in connections
+            ],
+            form=form,
+            submit_label="Allocate",
+        )
+
+    # --- received routes ---
+
+    @admin.display(description="Received routes")
+    def received_routes_summary(self, obj):
+        summary = obj.received_routes.aggregate(count=Count("pk"), last=Max("received_at"))
+        if not summary["count"]:
+            return "None loaded."
+        url = reverse("admin:peering_receivedroute_changelist")
+        return format_html(
+            '<a href="{}?connection__id__exact={}">{}</a>, last received {}',
+            url,
+            obj.pk,
+            _plural(summary["count"], "route"),
+            date_format(timezone.localtime(summary["last"]), "DATETIME_FORMAT"),
+        )
+
+    @admin.action(
+        permissions=["operate"],
+        description="Upload received routes…",
+        description_plural="Upload received routes (one selected connection)…",
+        location=BOTH_LOCATIONS,
+    )
+    def upload_received_routes(self, request, queryset):
+        """Replace one connection's received routes with an uploaded JSON-lines file (or pasted
+        lines), through `peering.services.routes`: nothing is imported if any line is wrong."""
+        connections = self._selected_connections(queryset)
+        if len(connections) != 1:
+            self.message_user(
+                request,
+                "Upload received routes for one connection at a time: "
+                f"{_plural(len(connections), 'connection')} were selected.",
+                messages.WARNING,
+            )
+            return None
+        connection = connections[0]
+        label = _connection_label(connection)
+        form = ReceivedRoutesForm(
+            request.POST if "post" in request.POST else None,
+            request.FILES if "post" in request.POST else None,
+        )
+        if form.is_valid():
+            field = form.cleaned_data["routes_field"]
+            try:
+                result = self._import_routes(
+                    connection, form.cleaned_data["routes_text"], request.user
+                )
+            except PermissionDenied as exc:
+                self.message_user(
+                    request,
+                    f"{label}: no routes were imported: {_refusal_text(exc)}",
+                    messages.ERROR,
+                )
+                return None
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(field, message)
+            except DataError:
+                form.add_error(
+                    field, "The routes hold text the database cannot store; nothing was imported."
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"{label}: imported {_plural(result.routes, 'route')}: "
+                    f"{len(result.announced)} announced, {len(result.withdrawn)} withdrawn, "
+                    f"{_plural(len(result.origin_changed), 'origin change')}; "
+                    f"{_plural(result.events, 'prefix event')} recorded, "
+                    f"{result.revalidated} Peering Service "
+                    f"prefix{'' if result.revalidated == 1 else 'es'} queued for validation "
+                    "again.",
+                    messages.SUCCESS,
+                )
+                return None
+        current = connection.received_routes.count()
+        return self._action_page(
+            request,
+            action_name="upload_received_routes",
+            title="Upload received routes",
+            intro=(
+                "The routes Microsoft receives on this connection are replaced by these: "
+                "JSON lines, one route per line (docs/received-routes.md). A line may name "
+                "this connection's identifier or none; nothing is imported if any line is "
+                "wrong. Announcements, withdrawals and origin changes of Peering Service "
+                "prefixes are recorded as prefix events and those prefixes validated again."
+            ),
+            columns=["Connection", "Identifier", "Connection state", "Received routes now"],
+            rows=[
+                (
+                    connection.pk,
+                    "",
+                    [label, connection.connection_identifier, connection.connection_state, current],
+                )
+            ],
+            form=form,
+            submit_label="Upload and replace the routes",
+        )
+
+    @staticmethod
+    def _import_routes(connection, text: str, operator):
+        """Parse, check every line names this connection (or none), then import the set."""
+        groups = parse_jsonl(text)
+        own = {"", str(connection.connection_identifier).lower()}
+        others = sorted(identifier for identifier in groups if identifier not in own)
+        if others:
+            raise ValidationError(
+                f"Lines name other connections ({', '.join(o[:40] for o in others[:5])}): "
+                "upload those routes on their own connection, or leave `connection` out."
+            )
+        routes = [route for routes in groups.values() for route in routes]
+        return received_routes_import(connection=connection, routes=routes, operator=operator)
+
+    @staticmethod
+    def _pool_text(connection) -> str:
+        facility = connection.direct_facility
+        if facility is None:
+            return "— (exchange)"
+        pool = getattr(facility, "address_pool", None)
+        if pool is None:
+            return f"{facility.name} has no pool"
+        return ", ".join(p for p in (pool.ipv4_pool, pool.ipv6_pool) if p)
+
+
+@admin.register(ConnectionTransition)
+class ConnectionTransitionAdmin(ReadOnlyModelAdmin):
+    """Every connection state change: the audit trail behind each connection's timeline."""
+
+    list_display = ["created_at", "connection", "from_state", "to_state", "actor", "user", "note"]
+    list_filter = ["to_state", "from_state", "actor"]
+    search_fields = ["connection__peering__name", "note", "user__username", "=connection__pk"]
+    list_select_related = [
+        "connection__peering",
+        "connection__direct_facility",
+        "connection__exchange",
+        "user",
+    ]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "connection",
+        "from_state",
+        "to_state",
+        "actor",
+        "user",
+        "note",
+        "created_at",
+    ]
+    fields = readonly_fields

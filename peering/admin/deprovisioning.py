@@ -1,0 +1,217 @@
+"""Deprovisioning requests: Accept, Decline with a reason, Complete."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Case, IntegerField, Value, When
+
+from peering.admin.common import (
+    BOTH_LOCATIONS,
+    IntermediatePageMixin,
+    ReadOnlyModelAdmin,
+    _field_errors,
+    _level,
+    _plural,
+    _refusal_text,
+)
+from peering.models import (
+    DeprovisionRequest,
+)
+from peering.services.deprovision import (
+    deprovision_accept,
+    deprovision_complete,
+    deprovision_decline,
+)
+
+# --- Deprovisioning -------------------------------------------------------------------------
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        max_length=2000,
+        help_text=(
+            "Shown to the peer and emailed to the Peer ASN's contacts, e.g. “Customers still "
+            "use this peering's registered ASNs; move them first.”"
+        ),
+    )
+
+
+@admin.register(DeprovisionRequest)
+class DeprovisionRequestAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
+    """Peers' requests to remove a peering; decided only through the actions, which call
+    `deprovision_accept` / `deprovision_decline` / `deprovision_complete`."""
+
+    list_display = [
+        "peering_name",
+        "subscription",
+        "state",
+        "requested_by",
+        "requested_at",
+        "reason_short",
+        "customers_confirmed",
+    ]
+    list_filter = ["state", "requested_at"]
+    search_fields = ["peering_name", "resource_id", "subscription__display_name", "reason"]
+    list_select_related = ["subscription", "requested_by"]
+    date_hierarchy = "requested_at"
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "peering_name",
+                    "peering",
+                    "resource_id",
+                    "subscription",
+                    "reason",
+                    "customers_confirmed",
+                    "requested_by",
+                    "requested_at",
+                ]
+            },
+        ),
+        (
+            "Decision",
+            {
+                "description": "Decide with the Accept / Decline… / Complete actions above.",
+                "fields": ["state", "decided_by", "decided_at", "decline_reason", "completed_at"],
+            },
+        ),
+    ]
+    actions = ["accept_selected", "decline_selected", "complete_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for _, options in self.fieldsets for f in options["fields"]]
+
+    def get_ordering(self, request):
+        open_first = Case(
+            When(state=DeprovisionRequest.State.REQUESTED, then=Value(0)),
+            When(state=DeprovisionRequest.State.ACCEPTED, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+        return [open_first.asc(), "requested_at", "pk"]
+
+    def has_decide_permission(self, request, obj=None):
+        return request.user.is_staff and request.user.has_perm("peering.change_deprovisionrequest")
+
+    @admin.display(description="Reason")
+    def reason_short(self, obj):
+        return obj.reason if len(obj.reason) <= 80 else obj.reason[:79] + "…"
+
+    def _decide_each(self, request, queryset, service, *, verb: str, done_text: str, **kwargs):
+        decided = []
+        for deprovision in queryset.order_by("pk"):
+            try:
+                service(operator=request.user, request=deprovision, **kwargs)
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(
+                    request,
+                    f"The request for {deprovision.peering_name} was not {verb}: "
+                    f"{_refusal_text(exc)}",
+                    _level(exc),
+                )
+            except ObjectDoesNotExist:
+                self.message_user(
+                    request,
+                    f"The request for {deprovision.peering_name} was not {verb}: its peering "
+                    "no longer exists.",
+                    messages.ERROR,
+                )
+            else:
+                decided.append(deprovision.peering_name)
+        if decided:
+            self.message_user(
+                request,
+                f"{verb.capitalize()} {_plural(len(decided), 'deprovisioning request')}: "
+                f"{', '.join(decided)}. {done_text}",
+                messages.SUCCESS,
+            )
+
+    @admin.action(
+        permissions=["decide"],
+        description="Accept",
+        description_plural="Accept selected deprovisioning requests",
+        location=BOTH_LOCATIONS,
+    )
+    def accept_selected(self, request, queryset):
+        self._decide_each(
+            request,
+            queryset,
+            deprovision_accept,
+            verb="accepted",
+            done_text="Their connections are PendingRemove.",
+        )
+
+    @admin.action(
+        permissions=["decide"],
+        description="Complete (remove the peering)",
+        description_plural="Complete selected deprovisioning requests (remove the peerings)",
+        location=BOTH_LOCATIONS,
+    )
+    def complete_selected(self, request, queryset):
+        self._decide_each(
+            request,
+            queryset,
+            deprovision_complete,
+            verb="completed",
+            done_text="The peerings were removed; the peers are told.",
+        )
+
+    @admin.action(
+        permissions=["decide"],
+        description="Decline…",
+        description_plural="Decline selected deprovisioning requests…",
+        location=BOTH_LOCATIONS,
+    )
+    def decline_selected(self, request, queryset):
+        requests = list(queryset.select_related("subscription").order_by("pk"))
+        form = DeclineForm(request.POST if "post" in request.POST else None)
+        if form.is_valid():
+            declined = []
+            for deprovision in requests:
+                try:
+                    deprovision_decline(
+                        operator=request.user,
+                        request=deprovision,
+                        reason=form.cleaned_data["reason"],
+                    )
+                except (ValidationError, PermissionDenied) as exc:
+                    reason_errors = _field_errors(exc, "reason")
+                    if reason_errors and not declined:
+                        for message in reason_errors:
+                            form.add_error("reason", message)
+                        break
+                    self.message_user(
+                        request,
+                        f"The request for {deprovision.peering_name} was not declined: "
+                        f"{_refusal_text(exc)}",
+                        _level(exc),
+                    )
+                else:
+                    declined.append(deprovision.peering_name)
+            else:
+                if declined:
+                    self.message_user(
+                        request,
+                        f"Declined {_plural(len(declined), 'deprovisioning request')}: "
+                        f"{', '.join(declined)}. The peers are told the reason.",
+                        messages.SUCCESS,
+                    )
+                return None
+        return self._action_page(
+            request,
+            action_name="decline_selected",
+            title="Decline deprovisioning",
+            intro="The selected requests will be declined; the peering stays. The reason is "
+            "shown to the peer and emailed to the Peer ASN's contacts.",
+            columns=["Peering", "Subscription", "State", "Reason given by the peer"],
+            rows=[
+                (r.pk, "", [r.peering_name, r.subscription.display_name, r.state, r.reason])
+                for r in requests
+            ],
+            form=form,
+            submit_label=f"Decline ({_plural(len(requests), 'request')})",
+        )

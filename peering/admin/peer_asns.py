@@ -1,0 +1,270 @@
+"""Peer ASNs: read-only, validated only through the Approve and Reject actions."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, IntegerField, Value, When
+from django.template.response import TemplateResponse
+
+from peering.admin.common import (
+    BOTH_LOCATIONS,
+    _refusal_text,
+)
+from peering.enums import (
+    ValidationState,
+)
+from peering.models import (
+    PeerAsn,
+    PeerContact,
+    Peering,
+)
+from peering.services import peer_asn_approve, peer_asn_reject
+
+# --- Peer ASNs -----------------------------------------------------------------------------
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        help_text=(
+            "Shown to the peer as the Peer ASN's error message and emailed to its contacts, "
+            "e.g. “AS59999 is registered to another organisation in PeeringDB.”"
+        ),
+    )
+
+
+class PeerContactInline(admin.TabularInline):
+    """Contacts are given by the peer and checked by `peer_asn_create`; shown read-only."""
+
+    model = PeerContact
+    extra = 0
+    fields = ["role", "email", "phone"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PeeringOfPeerAsnInline(PeerContactInline):
+    model = Peering
+    fields = ["name", "kind", "peering_location", "resource_group"]
+    readonly_fields = fields
+    show_change_link = True
+    verbose_name = "peering using this ASN"
+    verbose_name_plural = "peerings using this ASN"
+
+
+@admin.register(PeerAsn)
+class PeerAsnAdmin(admin.ModelAdmin):
+    """Peer ASNs awaiting Microsoft's validation; decided only through the actions.
+
+    Every field is read-only (the change permission is off): the validation state and error
+    message move only through `peer_asn_approve` / `peer_asn_reject`, and the rest was checked by
+    `peer_asn_create` when the peer associated the ASN.
+    """
+
+    list_display = [
+        "name",
+        "peer_asn",
+        "peer_name",
+        "subscription",
+        "validation_state",
+        "created_at",
+    ]
+    list_display_links = ["name"]
+    list_filter = ["validation_state", "created_at"]
+    search_fields = [
+        "name",
+        "=peer_asn",
+        "peer_name",
+        "subscription__display_name",
+        "contacts__email",
+    ]
+    list_select_related = ["subscription"]
+    date_hierarchy = "created_at"
+    fieldsets = [
+        (None, {"fields": ["name", "peer_asn", "peer_name", "subscription", "resource_id"]}),
+        (
+            "Validation",
+            {
+                "description": (
+                    "Change the validation state with the Approve / Reject actions; "
+                    "the peer's contacts are emailed the outcome."
+                ),
+                "fields": ["validation_state", "error_message", "decided_at", "decided_by"],
+            },
+        ),
+        ("History", {"fields": ["created_at", "created_by"]}),
+    ]
+    readonly_fields = [
+        "name",
+        "peer_asn",
+        "peer_name",
+        "subscription",
+        "resource_id",
+        "validation_state",
+        "error_message",
+        "decided_at",
+        "decided_by",
+        "created_at",
+        "created_by",
+    ]
+    inlines = [PeerContactInline, PeeringOfPeerAsnInline]
+    actions = ["approve_selected", "reject_selected"]
+
+    def get_ordering(self, request):
+        # The work queue: Pending first, oldest first.
+        pending_first = Case(
+            When(validation_state=ValidationState.PENDING, then=Value(0)),
+            When(validation_state=ValidationState.NONE, then=Value(1)),
+            When(validation_state=ValidationState.FAILED, then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        )
+        return [pending_first.asc(), "created_at", "pk"]
+
+    def has_add_permission(self, request, obj=None):
+        # Peers associate their ASN in the portal or the API (`peer_asn_create` checks it).
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The peer deletes its association (`peer_asn_delete`); operators reject instead.
+        return False
+
+    def has_validate_permission(self, request, obj=None):
+        """Who may approve or reject: staff holding the model's change permission."""
+        return request.user.is_staff and request.user.has_perm("peering.change_peerasn")
+
+    @admin.action(
+        permissions=["validate"],
+        description="Approve this Peer ASN",
+        description_plural="Approve selected Peer ASNs",
+        location=BOTH_LOCATIONS,
+    )
+    def approve_selected(self, request, queryset):
+        approved = []
+        for peer_asn in queryset.order_by("pk"):
+            try:
+                peer_asn_approve(peer_asn=peer_asn, operator=request.user)
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(
+                    request,
+                    f"{peer_asn.name} (AS{peer_asn.peer_asn}) was not approved: "
+                    f"{_refusal_text(exc)}",
+                    messages.WARNING if isinstance(exc, ValidationError) else messages.ERROR,
+                )
+            else:
+                approved.append(f"{peer_asn.name} (AS{peer_asn.peer_asn})")
+        if approved:
+            self.message_user(
+                request,
+                f"Approved {len(approved)} Peer ASN{'s' if len(approved) != 1 else ''}: "
+                f"{', '.join(approved)}. The contacts will be emailed.",
+                messages.SUCCESS,
+            )
+
+    @admin.action(
+        permissions=["validate"],
+        description="Reject this Peer ASN…",
+        description_plural="Reject selected Peer ASNs…",
+        location=BOTH_LOCATIONS,
+    )
+    def reject_selected(self, request, queryset):
+        """Ask for the reason on an intermediate page, then reject each selected ASN."""
+        queryset = queryset.order_by("pk")
+        form = RejectForm(request.POST if "post" in request.POST else None)
+        if form.is_valid():
+            rejected = []
+            for peer_asn in queryset:
+                try:
+                    peer_asn_reject(
+                        peer_asn=peer_asn,
+                        operator=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+                except (ValidationError, PermissionDenied) as exc:
+                    reason_errors = (
+                        exc.message_dict.get("reason")
+                        if isinstance(exc, ValidationError) and hasattr(exc, "error_dict")
+                        else None
+                    )
+                    if reason_errors and not rejected:
+                        # The reason itself was refused (same for every ASN): nothing was
+                        # rejected yet, so ask again with the service's message on the field.
+                        for message in reason_errors:
+                            form.add_error("reason", message)
+                        break
+                    self.message_user(
+                        request,
+                        f"{peer_asn.name} (AS{peer_asn.peer_asn}) was not rejected: "
+                        f"{_refusal_text(exc)}",
+                        messages.WARNING if isinstance(exc, ValidationError) else messages.ERROR,
+                    )
+                else:
+                    rejected.append(f"{peer_asn.name} (AS{peer_asn.peer_asn})")
+            else:
+                if rejected:
+                    self.message_user(
+                        request,
+                        f"Rejected {len(rejected)} Peer ASN{'s' if len(rejected) != 1 else ''}: "
+                        f"{', '.join(rejected)}. The contacts will be emailed the reason.",
+                        messages.SUCCESS,
+                    )
+                return None
+        return self._reject_page(request, queryset, form)
+
+    def _reject_page(self, request, queryset, form):
+        on_change_form = f"{ActionLocation.CHANGE_FORM.value}-action" in request.POST
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reject Peer ASNs",
+            "subtitle": None,
+            "opts": self.opts,
+            "queryset": queryset.select_related("subscription"),
+            "form": form,
+            "action_name": "reject_selected",
+            "action_field_name": (
+                f"{ActionLocation.CHANGE_FORM.value}-action" if on_change_form else "action"
+            ),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/peering/peerasn/reject_selected.html", context, status=200
+        )
+
+    @admin.display(description="Resource ID")
+    def resource_id(self, obj):
+        return obj.resource_id
+
+
+@admin.register(PeerContact)
+class PeerContactAdmin(admin.ModelAdmin):
+    """Read-only: contacts are given by the peer and checked by the Peer ASN service."""
+
+    list_display = ["email", "role", "phone", "peer_asn"]
+    list_filter = ["role"]
+    search_fields = ["email", "phone", "peer_asn__name", "=peer_asn__peer_asn"]
+    list_select_related = ["peer_asn"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

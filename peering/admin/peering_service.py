@@ -1,0 +1,493 @@
+"""Peering Service data: registered ASNs and prefixes, Peering Services and their prefixes
+(keys never listed), prefix events, received routes and wrong-key attempts."""
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
+
+from peering.admin.common import (
+    BOTH_LOCATIONS,
+    ReadOnlyModelAdmin,
+    _plural,
+)
+from peering.admin.connections import PeeringAdmin
+from peering.admin.peer_asns import PeerContactInline
+from peering.models import (
+    PeeringService,
+    PeeringServicePrefix,
+    PrefixEvent,
+    PrefixKeyAttempt,
+    PrefixValidationState,
+    ReceivedRoute,
+    RegisteredAsn,
+    RegisteredPrefix,
+)
+from peering.validation_tasks import (
+    enqueue_prefix_validation,
+    enqueue_registered_prefix_validation,
+)
+
+# --- Peering Service ------------------------------------------------------------------------
+#
+# Registered ASNs and prefixes, Peering Services and their prefixes are tenant resources written
+# by `peering.services.peering_service`; operators look at them and may queue a prefix's
+# validation again. A customer's prefix key is never shown (only its last four characters, on
+# the prefix's page); a registered ASN's or prefix's key is shown on its own page only.
+
+
+def _key_hint(key: str) -> str:
+    key = str(key or "")
+    if len(key) < 12:
+        return "(hidden)" if key else "—"
+    return f"…{key[-4:]}"
+
+
+def _queue_validation(model, ids: list[int], enqueue) -> None:
+    """Pending, then validate once committed (as the tenants' Re-validate does)."""
+    with transaction.atomic():
+        model.objects.filter(pk__in=ids).update(validation_state=PrefixValidationState.PENDING)
+        enqueue(ids)
+
+
+class RevalidateMixin:
+    """A "Re-validate" action for staff holding the model's change permission."""
+
+    def has_revalidate_permission(self, request, obj=None):
+        opts = self.opts
+        return request.user.is_staff and request.user.has_perm(
+            f"{opts.app_label}.change_{opts.model_name}"
+        )
+
+    def _revalidate(self, request, queryset, enqueue, noun: str):
+        rows = list(queryset.order_by("pk"))
+        _queue_validation(self.model, [row.pk for row in rows], enqueue)
+        names = ", ".join(str(row) for row in rows[:20]) + (" …" if len(rows) > 20 else "")
+        self.message_user(
+            request,
+            f"Queued validation of {len(rows)} {noun}{'' if len(rows) == 1 else 'es'}: {names}. "
+            "Each is Pending until the check has run.",
+            messages.SUCCESS,
+        )
+
+
+class RegisteredAsnOfPeeringInline(PeerContactInline):
+    model = RegisteredAsn
+    fields = ["name", "asn", "created_at", "key_rotated_at"]
+    readonly_fields = fields
+    show_change_link = True
+    verbose_name = "registered ASN"
+    verbose_name_plural = "registered ASNs"
+
+
+class RegisteredPrefixOfPeeringInline(PeerContactInline):
+    model = RegisteredPrefix
+    fields = ["name", "prefix", "validation_state", "validated_at"]
+    readonly_fields = fields
+    show_change_link = True
+    verbose_name = "registered prefix"
+    verbose_name_plural = "registered prefixes"
+
+
+PeeringAdmin.inlines = [
+    *PeeringAdmin.inlines,
+    RegisteredAsnOfPeeringInline,
+    RegisteredPrefixOfPeeringInline,
+]
+
+
+class PeeringLinkMixin:
+    @admin.display(description="Peering", ordering="peering__name")
+    def peering_link(self, obj):
+        url = reverse("admin:peering_peering_change", args=[obj.peering_id])
+        return format_html('<a href="{}">{}</a>', url, obj.peering.name)
+
+    @admin.display(description="Subscription", ordering="peering__subscription__display_name")
+    def subscription(self, obj):
+        return obj.peering.subscription.display_name
+
+    @admin.display(description="Resource ID")
+    def resource_id(self, obj):
+        return obj.resource_id
+
+
+@admin.register(RegisteredAsn)
+class RegisteredAsnAdmin(PeeringLinkMixin, ReadOnlyModelAdmin):
+    """Customer ASNs registered by route-server providers (`registered_asn_add`); read-only."""
+
+    list_display = [
+        "name",
+        "asn",
+        "peering_link",
+        "subscription",
+        "customer_prefixes",
+        "created_at",
+    ]
+    list_filter = ["created_at", ("key_rotated_at", admin.EmptyFieldListFilter)]
+    search_fields = [
+        "name",
+        "=asn",
+        "peering__name",
+        "peering__subscription__display_name",
+        "=peering__peer_asn__peer_asn",
+    ]
+    list_select_related = ["peering__subscription"]
+    date_hierarchy = "created_at"
+    fields = [
+        "name",
+        "asn",
+        "peering",
+        "subscription",
+        "resource_id",
+        "prefix_key",
+        "key_rotated_at",
+        "customer_prefixes",
+        "created_at",
+        "created_by",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(customer_prefix_count=Count("prefixes"))
+
+    @admin.display(description="Customer prefixes", ordering="customer_prefix_count")
+    def customer_prefixes(self, obj):
+        count = obj.customer_prefix_count
+        if not count:
+            return "0"
+        url = reverse("admin:peering_peeringserviceprefix_changelist")
+        return format_html('<a href="{}?registered_asn__id__exact={}">{}</a>', url, obj.pk, count)
+
+
+@admin.register(RegisteredPrefix)
+class RegisteredPrefixAdmin(RevalidateMixin, PeeringLinkMixin, ReadOnlyModelAdmin):
+    """Prefixes registered by ISP partners (`registered_prefix_add`); read-only except for
+    queueing validation again."""
+
+    list_display = [
+        "name",
+        "prefix",
+        "peering_link",
+        "subscription",
+        "validation_state",
+        "validated_at",
+        "created_at",
+    ]
+    list_filter = ["validation_state", "validated_at", "created_at"]
+    search_fields = ["name", "prefix", "peering__name", "peering__subscription__display_name"]
+    list_select_related = ["peering__subscription"]
+    date_hierarchy = "created_at"
+    fieldsets = [
+        (None, {"fields": ["name", "prefix", "peering", "subscription", "resource_id"]}),
+        ("Prefix key", {"fields": ["prefix_key"]}),
+        (
+            "Validation",
+            {
+                "description": "Queue the checks again with the “Re-validate” action above.",
+                "fields": ["validation_state", "error_message", "validated_at"],
+            },
+        ),
+        ("History", {"fields": ["created_at", "created_by"]}),
+    ]
+    actions = ["revalidate"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for _, options in self.fieldsets for f in options["fields"]]
+
+    @admin.action(
+        permissions=["revalidate"],
+        description="Re-validate",
+        description_plural="Re-validate selected registered prefixes",
+        location=BOTH_LOCATIONS,
+    )
+    def revalidate(self, request, queryset):
+        self._revalidate(
+            request, queryset, enqueue_registered_prefix_validation, "registered prefix"
+        )
+
+
+class PeeringServicePrefixInline(admin.TabularInline):
+    """A Peering Service's prefixes, without their keys."""
+
+    model = PeeringServicePrefix
+    extra = 0
+    fields = ["name", "prefix", "validation_state", "learned_type", "validated_at"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PeeringService)
+class PeeringServiceAdmin(ReadOnlyModelAdmin):
+    """Customers' Peering Services (`peering_service_create`); read-only."""
+
+    list_display = [
+        "name",
+        "subscription",
+        "resource_group",
+        "provider",
+        "location",
+        "primary_location",
+        "backup_location",
+        "prefix_count",
+        "created_at",
+    ]
+    list_filter = ["provider", "primary_location", "provisioning_state", "created_at"]
+    search_fields = [
+        "name",
+        "subscription__display_name",
+        "resource_group__name",
+        "provider__name",
+        "primary_location",
+        "backup_location",
+    ]
+    list_select_related = ["subscription", "resource_group", "provider", "location"]
+    date_hierarchy = "created_at"
+    fields = [
+        "name",
+        "resource_id",
+        "subscription",
+        "resource_group",
+        "region",
+        "location",
+        "provider",
+        "primary_location",
+        "backup_location",
+        "tags",
+        "provisioning_state",
+        "created_at",
+        "created_by",
+    ]
+    readonly_fields = fields
+    inlines = [PeeringServicePrefixInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(prefix_total=Count("prefixes"))
+
+    @admin.display(description="Prefixes", ordering="prefix_total")
+    def prefix_count(self, obj):
+        return obj.prefix_total
+
+    @admin.display(description="Resource ID")
+    def resource_id(self, obj):
+        return obj.resource_id
+
+
+@admin.register(PeeringServicePrefix)
+class PeeringServicePrefixAdmin(RevalidateMixin, ReadOnlyModelAdmin):
+    """Customers' prefixes (`peering_service_prefix_add`); read-only except for queueing the
+    validation again. The prefix key is the customer's secret: never listed, never searched,
+    only its last four characters on the prefix's page."""
+
+    list_display = [
+        "name",
+        "prefix",
+        "peering_service",
+        "subscription",
+        "provider",
+        "validation_state",
+        "learned_type",
+        "validated_at",
+    ]
+    list_filter = [
+        "validation_state",
+        "learned_type",
+        "peering_service__provider",
+        "validated_at",
+    ]
+    search_fields = [
+        "name",
+        "prefix",
+        "peering_service__name",
+        "peering_service__subscription__display_name",
+    ]
+    list_select_related = ["peering_service__subscription", "peering_service__provider"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "prefix",
+                    "peering_service",
+                    "subscription",
+                    "provider",
+                    "resource_id",
+                    "prefix_key_hint",
+                ]
+            },
+        ),
+        (
+            "Validation",
+            {
+                "description": "Queue the checks again with the “Re-validate” action above.",
+                "fields": [
+                    "validation_state",
+                    "learned_type",
+                    "error_message",
+                    "validated_at",
+                    "registered_asn",
+                    "registered_prefix",
+                    "events",
+                ],
+            },
+        ),
+        ("History", {"fields": ["created_at", "created_by"]}),
+    ]
+    actions = ["revalidate"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for _, options in self.fieldsets for f in options["fields"]]
+
+    @admin.display(
+        description="Subscription", ordering="peering_service__subscription__display_name"
+    )
+    def subscription(self, obj):
+        return obj.peering_service.subscription.display_name
+
+    @admin.display(description="Provider", ordering="peering_service__provider__name")
+    def provider(self, obj):
+        return obj.peering_service.provider.name
+
+    @admin.display(description="Resource ID")
+    def resource_id(self, obj):
+        return obj.resource_id
+
+    @admin.display(description="Prefix key")
+    def prefix_key_hint(self, obj):
+        return _key_hint(obj.prefix_key)
+
+    @admin.display(description="Prefix events")
+    def events(self, obj):
+        count = obj.events.count()
+        if not count:
+            return "None."
+        url = reverse("admin:peering_prefixevent_changelist")
+        return format_html(
+            '<a href="{}?prefix__id__exact={}">{}</a>', url, obj.pk, _plural(count, "event")
+        )
+
+    @admin.action(
+        permissions=["revalidate"],
+        description="Re-validate",
+        description_plural="Re-validate selected Peering Service prefixes",
+        location=BOTH_LOCATIONS,
+    )
+    def revalidate(self, request, queryset):
+        self._revalidate(request, queryset, enqueue_prefix_validation, "Peering Service prefix")
+
+
+@admin.register(PrefixEvent)
+class PrefixEventAdmin(ReadOnlyModelAdmin):
+    """What happened to Peering Service prefixes' routes, derived from route imports."""
+
+    list_display = [
+        "timestamp",
+        "prefix",
+        "peering_service",
+        "event_type",
+        "event_level",
+        "summary",
+    ]
+    list_filter = ["event_level", "event_type", "timestamp"]
+    search_fields = [
+        "summary",
+        "prefix__prefix",
+        "prefix__name",
+        "prefix__peering_service__name",
+    ]
+    list_select_related = ["prefix__peering_service"]
+    date_hierarchy = "timestamp"
+    fields = [
+        "timestamp",
+        "prefix",
+        "event_type",
+        "event_level",
+        "summary",
+        "description",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Peering Service", ordering="prefix__peering_service__name")
+    def peering_service(self, obj):
+        return obj.prefix.peering_service.name
+
+
+@admin.register(ReceivedRoute)
+class ReceivedRouteAdmin(ReadOnlyModelAdmin):
+    """Routes Microsoft receives, as loaded with “Upload received routes…” on a connection or
+    `manage.py import_received_routes`."""
+
+    list_display = [
+        "prefix",
+        "next_hop",
+        "as_path",
+        "origin_as",
+        "rpki_validation_state",
+        "origin_as_validation_state",
+        "connection",
+        "peering",
+        "received_at",
+    ]
+    list_filter = [
+        "rpki_validation_state",
+        "origin_as_validation_state",
+        "connection__peering__peering_location",
+    ]
+    search_fields = [
+        "prefix",
+        "as_path",
+        "=origin_as",
+        "connection__peering__name",
+        "=connection__connection_identifier",
+    ]
+    list_select_related = [
+        "connection__peering",
+        "connection__direct_facility",
+        "connection__exchange",
+    ]
+    date_hierarchy = "received_at"
+    fields = [
+        "connection",
+        "peering",
+        "prefix",
+        "next_hop",
+        "as_path",
+        "origin_as",
+        "communities",
+        "origin_as_validation_state",
+        "rpki_validation_state",
+        "trust_anchor",
+        "received_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Peering", ordering="connection__peering__name")
+    def peering(self, obj):
+        return obj.connection.peering.name
+
+
+@admin.register(PrefixKeyAttempt)
+class PrefixKeyAttemptAdmin(ReadOnlyModelAdmin):
+    """Wrong prefix keys typed by users; deleting a user's attempts lifts their throttle."""
+
+    list_display = ["user", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    fields = ["user", "created_at"]
+    readonly_fields = fields
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting the attempts (e.g. with “Delete selected”) lifts the throttle.
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
