@@ -279,7 +279,9 @@ def test_a_database_refusal_is_an_error_on_the_page(admin_client, world):
     from django.db import DataError
 
     connection = world.primary_connections[0]
-    with mock.patch("peering.admin.connections.received_routes_import", side_effect=DataError("NUL")):
+    with mock.patch(
+        "peering.admin.connections.received_routes_import", side_effect=DataError("NUL")
+    ):
         response = upload(admin_client, connection, text=route_line())
     assert response.status_code == 200
     assert "the database cannot store" in response.text
