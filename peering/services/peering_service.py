@@ -110,6 +110,20 @@ def _peering_link(peering: Peering) -> str:
 # --- Registered ASNs --------------------------------------------------------------------------
 
 
+def _registered_asn_milestone(peering: Peering, registered, *, event, title, body, level):
+    """Tell the provider's tenant and its Peer ASN contacts (the key itself is never emailed)."""
+    milestone(
+        subscription=peering.subscription,
+        title=title,
+        body=body,
+        link=_peering_link(peering),
+        level=level,
+        email_template="peering/email/registered_asn.txt",
+        email_context={"peering": peering, "registered": registered, "event": event},
+        recipients=[c.email for c in peering.peer_asn.contacts.all() if c.email],
+    )
+
+
 def registered_asn_add(*, user, peering: Peering, name: str, asn: object) -> RegisteredAsn:
     """Register a customer ASN on a route-server peering; it gets a new prefix key."""
     ensure_can_write(user=user, subscription=peering.subscription)
@@ -142,15 +156,13 @@ def registered_asn_add(*, user, peering: Peering, name: str, asn: object) -> Reg
                 resource_id=registered.resource_id,
                 message=f"AS{number} registered as {name}; a prefix key was issued.",
             )
-            milestone(
-                subscription=peering.subscription,
+            _registered_asn_milestone(
+                peering,
+                registered,
+                event="added",
                 title=f"Registered ASN {name} (AS{number}) added to {peering.name}",
                 body="Give its prefix key to the customer; it redeems it in its Peering Service.",
-                link=_peering_link(peering),
                 level=Notification.Level.SUCCESS,
-                email_template="peering/email/registered_asn.txt",
-                email_context={"peering": peering, "registered": registered, "event": "added"},
-                recipients=[c.email for c in peering.peer_asn.contacts.all() if c.email],
             )
     except IntegrityError:
         # Another request registered the same ASN (or name) between the check and the insert.
@@ -184,15 +196,13 @@ def registered_asn_rotate_key(*, user, registered: RegisteredAsn) -> RegisteredA
             resource_id=locked.resource_id,
             message=f"New prefix key for AS{locked.asn}; {len(affected)} prefix(es) re-validated.",
         )
-        milestone(
-            subscription=peering.subscription,
+        _registered_asn_milestone(
+            peering,
+            locked,
+            event="rotated",
             title=f"Prefix key of {locked.name} (AS{locked.asn}) rotated",
             body="The old key no longer works. Give the customer the new key.",
-            link=_peering_link(peering),
             level=Notification.Level.WARNING,
-            email_template="peering/email/registered_asn.txt",
-            email_context={"peering": peering, "registered": locked, "event": "rotated"},
-            recipients=[c.email for c in peering.peer_asn.contacts.all() if c.email],
         )
         enqueue_prefix_validation(affected)
     return locked
@@ -215,19 +225,13 @@ def registered_asn_delete(*, user, registered: RegisteredAsn) -> None:
             resource_id=resource_id,
             message=f"AS{asn} removed; {len(affected)} prefix(es) re-validated.",
         )
-        milestone(
-            subscription=peering.subscription,
+        _registered_asn_milestone(
+            peering,
+            {"name": name, "asn": asn},
+            event="removed",
             title=f"Registered ASN {name} (AS{asn}) removed from {peering.name}",
             body=f"{len(affected)} customer prefix(es) used its key.",
-            link=_peering_link(peering),
             level=Notification.Level.WARNING,
-            email_template="peering/email/registered_asn.txt",
-            email_context={
-                "peering": peering,
-                "registered": {"name": name, "asn": asn},
-                "event": "removed",
-            },
-            recipients=[c.email for c in peering.peer_asn.contacts.all() if c.email],
         )
         enqueue_prefix_validation(affected)
 
