@@ -23,3 +23,22 @@ def validate_plain_text(value: str) -> None:
     """Refuse control characters in free text fields (names of companies, people)."""
     if CONTROL_CHARS_RE.search(value or ""):
         raise ValidationError("Control characters are not allowed.", code="control_characters")
+
+
+def clean_message(
+    value: object, *, field: str, max_length: int, missing: str, too_long: str
+) -> str:
+    """Free text one person writes to another (a reason, a note): stripped, at most
+    `max_length` characters, line breaks and tabs allowed, no other control characters.
+    `missing` is the message when it is empty ('' makes it optional). Errors are keyed by
+    `field`, so callers show them next to it."""
+    text = str(value or "").strip()
+    if missing and not text:
+        raise ValidationError({field: [missing]})
+    if len(text) > max_length:
+        raise ValidationError({field: [too_long]})
+    try:
+        validate_plain_text(text.replace("\n", " ").replace("\r", " ").replace("\t", " "))
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+    return text

@@ -20,7 +20,7 @@ from peering.services.notifications import milestone
 from portal.models import ActivityStatus, Notification
 from portal.selectors import ensure_can_write
 from portal.services import activity_record
-from portal.validators import validate_plain_text
+from portal.validators import clean_message
 
 OPERATION = "Microsoft.Peering/peerings/deprovision/action"
 
@@ -38,21 +38,18 @@ def _blocking(peering: Peering) -> list[PeeringConnection]:
     return [c for c in peering.connections.all() if c.connection_state in REMOVAL_BLOCKED]
 
 
-def _text(value: object, key: str, *, required: bool, label: str) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise ValidationError({key: [f"Give the {label}."]})
-    if len(text) > 2000:
-        raise ValidationError({key: ["Keep it under 2000 characters."]})
-    try:
-        validate_plain_text(text.replace("\n", " ").replace("\r", " ").replace("\t", " "))
-    except ValidationError as exc:
-        raise ValidationError({key: exc.messages}) from None
-    return text
+def _text(value: object, key: str, *, label: str) -> str:
+    return clean_message(
+        value,
+        field=key,
+        max_length=2000,
+        missing=f"Give the {label}.",
+        too_long="Keep it under 2000 characters.",
+    )
 
 
 def _contacts(peering: Peering) -> list[str]:
-    return [c.email for c in peering.peer_asn.contacts.all() if c.email]
+    return peering.peer_asn.contact_emails
 
 
 def _link(peering: Peering) -> str:
@@ -67,7 +64,7 @@ def deprovision_request(
 ) -> DeprovisionRequest:
     """Peer: ask Microsoft to remove the peering."""
     ensure_can_write(user=user, subscription=peering.subscription)
-    reason = _text(reason, "reason", required=True, label="reason for removing the peering")
+    reason = _text(reason, "reason", label="reason for removing the peering")
     with transaction.atomic():
         locked = (
             Peering.objects.select_for_update(of=("self",))
@@ -190,7 +187,7 @@ def deprovision_decline(
     *, operator, request: DeprovisionRequest, reason: str
 ) -> DeprovisionRequest:
     """Operator: decline with a reason the peer sees."""
-    reason = _text(reason, "reason", required=True, label="reason for declining")
+    reason = _text(reason, "reason", label="reason for declining")
     with transaction.atomic():
         locked = _decide(
             operator=operator, request=request, expected=DeprovisionRequest.State.REQUESTED

@@ -29,7 +29,7 @@ from peering.validators import parse_prefix
 from portal.models import ActivityStatus, Notification
 from portal.selectors import ensure_can_write
 from portal.services import activity_record
-from portal.validators import validate_plain_text
+from portal.validators import clean_message
 
 OP, PEER = Actor.OPERATOR, Actor.PEER
 
@@ -215,18 +215,15 @@ def _check_actor(*, user, actor: str, connection: PeeringConnection) -> None:
 
 
 def _clean_note(note: str, *, required: bool, to_state: str) -> str:
-    note = str(note or "").strip()
-    if required and not note:
-        raise ValidationError(
-            {"note": [f"Say what went wrong: the peer sees it as the {to_state} message."]}
-        )
-    if len(note) > 2000:
-        raise ValidationError({"note": ["Keep the note under 2000 characters."]})
-    try:
-        validate_plain_text(note.replace("\n", " ").replace("\r", " ").replace("\t", " "))
-    except ValidationError as exc:
-        raise ValidationError({"note": exc.messages}) from None
-    return note
+    return clean_message(
+        note,
+        field="note",
+        max_length=2000,
+        missing=(
+            f"Say what went wrong: the peer sees it as the {to_state} message." if required else ""
+        ),
+        too_long="Keep the note under 2000 characters.",
+    )
 
 
 def connection_link(connection: PeeringConnection) -> str:
@@ -371,7 +368,7 @@ def _record(
             "next_step": step,
             "link": link,
         },
-        recipients=[c.email for c in peering.peer_asn.contacts.all() if c.email],
+        recipients=peering.peer_asn.contact_emails,
     )
 
 
@@ -535,7 +532,7 @@ def connection_allocate_addresses(
             level=Notification.Level.INFO,
             email_template="peering/email/addresses_allocated.txt",
             email_context={"peering": peering, "connection": locked, "summary": summary},
-            recipients=[c.email for c in peering.peer_asn.contacts.all() if c.email],
+            recipients=peering.peer_asn.contact_emails,
         )
     return locked
 

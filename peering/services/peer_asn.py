@@ -16,7 +16,7 @@ from peering.validators import validate_public_asn
 from portal.models import ActivityStatus, Notification, Subscription
 from portal.selectors import ensure_can_write
 from portal.services import activity_record
-from portal.validators import validate_arm_name, validate_plain_text
+from portal.validators import clean_message, validate_arm_name, validate_plain_text
 
 MAX_CONTACTS = 10
 # Letters and digits of any script (Telefónica, Ростелеком), spaces and common punctuation.
@@ -187,14 +187,13 @@ def _decide(*, seen: PeerAsn, operator, approve: bool, reason: str) -> PeerAsn:
         raise PermissionDenied("Only Microsoft operators can validate Peer ASNs.")
     reason = str(reason or "").strip()
     if not approve:
-        if not reason:
-            raise ValidationError({"reason": ["Give the reason; the peer sees it as the error."]})
-        if len(reason) > 1000:
-            raise ValidationError({"reason": ["Keep the reason under 1000 characters."]})
-        try:
-            validate_plain_text(reason.replace("\n", " ").replace("\r", " ").replace("\t", " "))
-        except ValidationError as exc:
-            raise ValidationError({"reason": exc.messages}) from None
+        reason = clean_message(
+            reason,
+            field="reason",
+            max_length=1000,
+            missing="Give the reason; the peer sees it as the error.",
+            too_long="Keep the reason under 1000 characters.",
+        )
     with transaction.atomic():
         peer_asn = (
             PeerAsn.objects.select_for_update(of=("self",))
@@ -239,7 +238,7 @@ def _decide(*, seen: PeerAsn, operator, approve: bool, reason: str) -> PeerAsn:
                 + ("" if approve else f" Reason: {reason}")
             ),
         )
-        recipients = [c.email for c in peer_asn.contacts.all() if c.email]
+        recipients = peer_asn.contact_emails
         milestone(
             subscription=peer_asn.subscription,
             title=f"Peer ASN {peer_asn.name} (AS{peer_asn.peer_asn}) {outcome}",
