@@ -63,6 +63,11 @@ class PeerAsn(models.Model):
         )
 
     @property
+    def contact_emails(self) -> list[str]:
+        """The addresses Microsoft writes to about this ASN and its peerings."""
+        return [c.email for c in self.contacts.all() if c.email]
+
+    @property
     def is_approved(self) -> bool:
         return self.validation_state == ValidationState.APPROVED
 

@@ -897,7 +897,7 @@ def peering_create(*, user, data: dict) -> Peering:
                 "peering:peering_detail",
                 args=[basics.subscription.pk, group.name, peering.name],
             )
-            contacts = [c.email for c in basics.peer_asn.contacts.all() if c.email]
+            contacts = basics.peer_asn.contact_emails
             milestone(
                 subscription=basics.subscription,
                 title=f"Peering {peering.name} requested",

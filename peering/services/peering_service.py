@@ -120,7 +120,7 @@ def _registered_asn_milestone(peering: Peering, registered, *, event, title, bod
         level=level,
         email_template="peering/email/registered_asn.txt",
         email_context={"peering": peering, "registered": registered, "event": event},
-        recipients=[c.email for c in peering.peer_asn.contacts.all() if c.email],
+        recipients=peering.peer_asn.contact_emails,
     )
 
 
