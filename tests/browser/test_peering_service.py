@@ -2,6 +2,7 @@
 (Verified) and one it does not (Failed, "Prefix not received from the provider…")."""
 
 import re
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -103,13 +104,21 @@ def _announce(peering: Peering, registered: RegisteredAsn, prefix: str) -> None:
         )
 
 
-def _refresh(page: Page):
-    """A dependent-field change posts the form and re-renders the tab: wait for that answer
-    (on a loaded CI machine it can take longer than an assertion's default wait)."""
-    return page.expect_response(
-        lambda r: "/peering-services/create/" in r.url and r.request.method == "POST",
-        timeout=20_000,
+@contextmanager
+def _swap(page: Page):
+    """Do something that makes htmx post the form and swap the tab, and wait until htmx has
+    settled the new content: until then its selects are not wired yet, and a change made in
+    that instant (only a robot is that fast) would send nothing."""
+    page.evaluate(
+        """() => {
+            window.__settled = false;
+            document.body.addEventListener(
+                "htmx:afterSettle", () => { window.__settled = true; }, { once: true }
+            );
+        }"""
     )
+    yield
+    page.wait_for_function("() => window.__settled === true", timeout=20_000)
 
 
 def test_customer_creates_a_peering_service_and_sees_its_prefixes_validated(
@@ -126,25 +135,27 @@ def test_customer_creates_a_peering_service_and_sees_its_prefixes_validated(
     expect(page.get_by_role("tab", name="Basics")).to_have_attribute("aria-selected", "true")
 
     # Basics: an existing group fixes the region (htmx re-renders the tab).
-    with _refresh(page):
+    with _swap(page):
         page.get_by_label(field("Resource group")).select_option("fabrikam-network")
     expect(page.locator("#ps-region-fixed")).to_have_value(re.compile("East US"))
     page.get_by_label(field("Name")).fill("fabrikam-peering-service")
-    page.get_by_test_id("next").click()
+    with _swap(page):
+        page.get_by_test_id("next").click()
 
     # Configuration: the provider's locations appear once it is chosen.
     expect(page.get_by_role("tab", name="Configuration")).to_have_attribute("aria-selected", "true")
-    with _refresh(page):
+    with _swap(page):
         page.get_by_label(field("Country")).select_option("United States")
     expect(page.get_by_label(field("State/Province"))).to_contain_text("Washington")
     page.get_by_label(field("State/Province")).select_option("Washington")
-    with _refresh(page):
+    with _swap(page):
         page.get_by_label(field("Provider")).select_option(label=PROVIDER)
     primary = page.get_by_label(field("Provider primary peering location"))
     expect(primary).to_contain_text(metro)
     primary.select_option(metro)
     expect(page.get_by_test_id("backup-none-note")).to_contain_text("over the internet")
-    page.get_by_test_id("next").click()
+    with _swap(page):
+        page.get_by_test_id("next").click()
 
     # Prefixes: one the provider announces, one it does not.
     expect(page.get_by_role("tab", name="Prefixes")).to_have_attribute("aria-selected", "true")
