@@ -6,3 +6,12 @@ class PeeringConfig(AppConfig):
 
     name = "peering"
     verbose_name = "Microsoft.Peering"
+
+    def ready(self):
+        # Demo motion hears about new connections through a signal, so the create path does not
+        # import it (it is a demo aid, not part of the domain).
+        from peering import demo_motion, signals
+
+        signals.connections_requested.connect(
+            demo_motion.on_connections_requested, dispatch_uid="demo_motion"
+        )

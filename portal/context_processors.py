@@ -6,8 +6,11 @@ from django.utils.functional import SimpleLazyObject
 
 def shell(request):
     """Lazy values, so pages that do not show the shell (admin, login) pay no queries."""
-    from portal.selectors import subscriptions_for_user, unread_notification_count
-    from portal.views_util import current_subscription
+    from portal.selectors import (
+        current_subscription,
+        subscriptions_for_user,
+        unread_notification_count,
+    )
 
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

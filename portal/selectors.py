@@ -143,3 +143,14 @@ def notifications_for_user(*, user: User) -> QuerySet[Notification]:
 
 def unread_notification_count(*, user: User) -> int:
     return notifications_for_user(user=user).filter(read_at__isnull=True).count()
+
+
+SESSION_SUBSCRIPTION_KEY = "current_subscription_id"
+
+
+def current_subscription(request) -> Subscription | None:
+    """The subscription chosen in the top-bar switcher, if the user still holds a role on it."""
+    sub_id = request.session.get(SESSION_SUBSCRIPTION_KEY)
+    if not sub_id:
+        return None
+    return subscriptions_for_user(user=request.user).filter(pk=sub_id).first()

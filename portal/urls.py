@@ -4,15 +4,31 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from portal import views
+
+# The portal shell (namespace `portal`). Resource groups keep the ARM path shape
+# (/subscriptions/<id>/resourceGroups/<name>/), like every resource of the peering app.
+portal_patterns = [
+    path("", views.home, name="home"),
+    path("switch-subscription/", views.switch_subscription, name="switch_subscription"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("resource-groups/", views.resource_group_list, name="resource_group_list"),
+    path("resource-groups/create/", views.resource_group_create, name="resource_group_create"),
+    path(
+        "subscriptions/<uuid:subscription_id>/resourceGroups/<str:name>/",
+        views.resource_group_detail,
+        name="resource_group_detail",
+    ),
+    path("activity-log/", views.activity_log, name="activity_log"),
+    path("healthz", views.healthz, name="healthz"),
+]
+
 admin.site.site_header = "Peering Portal — Microsoft operators"
 admin.site.site_title = "Peering operators"
 admin.site.index_title = "Operations"
 
 urlpatterns = [
-    path("", include("portal.portal_urls")),
-    path("peerings/create/", include("peering.wizard_urls")),
-    path("", include("peering.registered_urls")),
-    path("", include("peering.peering_service_urls")),
+    path("", include((portal_patterns, "portal"))),
     path("", include("peering.urls")),
     path(
         "accounts/login/",

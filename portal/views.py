@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from peering.selectors import peerings_for_user, recent_resources_for_user
+from peering.selectors.peerings import peerings_for_user, recent_resources_for_user
 from portal import services
 from portal.forms import (
     TIMESPANS,
@@ -26,8 +26,11 @@ from portal.forms import (
     ResourceGroupCreateForm,
     ResourceGroupFilterForm,
 )
+from portal.htmx import render_page
 from portal.selectors import (
+    SESSION_SUBSCRIPTION_KEY,
     activity_for_user,
+    current_subscription,
     notifications_for_user,
     resource_group_for_user,
     resource_groups_for_user,
@@ -35,7 +38,6 @@ from portal.selectors import (
     subscription_for_user,
     writable_subscriptions_for_user,
 )
-from portal.views_util import SESSION_SUBSCRIPTION_KEY, current_subscription, render_page
 
 RESOURCE_GROUPS_PER_PAGE = 50
 ACTIVITY_PER_PAGE = 50

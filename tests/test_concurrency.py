@@ -13,7 +13,7 @@ from django.db import connection, transaction
 
 from peering.enums import ValidationState
 from peering.models import PeerAsn, PeerContact
-from peering.services import peer_asn_approve, peer_asn_create, peer_asn_reject
+from peering.services.peer_asns import peer_asn_approve, peer_asn_create, peer_asn_reject
 from portal.models import ActivityLog, ResourceGroup
 from portal.services import resource_group_create
 from tests import factories
@@ -89,7 +89,7 @@ def _create_peer_asn(user, subscription, name: str, asn: int) -> Callable[[], Pe
 def test_same_peer_asn_name_at_once(owner, subscription, monkeypatch, forced):
     if forced:
         monkeypatch.setattr(
-            "peering.services.peer_asn.transaction", _AtomicAfterBarrier(threading.Barrier(2))
+            "peering.services.peer_asns.transaction", _AtomicAfterBarrier(threading.Barrier(2))
         )
     results = run_together(
         _create_peer_asn(owner, subscription, "contoso-asn", 13335),
@@ -109,7 +109,7 @@ def test_same_peer_asn_name_at_once(owner, subscription, monkeypatch, forced):
 def test_same_asn_twice_at_once(owner, subscription, monkeypatch, forced):
     if forced:
         monkeypatch.setattr(
-            "peering.services.peer_asn.transaction", _AtomicAfterBarrier(threading.Barrier(2))
+            "peering.services.peer_asns.transaction", _AtomicAfterBarrier(threading.Barrier(2))
         )
     results = run_together(
         _create_peer_asn(owner, subscription, "first", 13335),

@@ -16,13 +16,13 @@ from django.db import connection
 from peering.enums import ConnectionState as S
 from peering.enums import Kind, SkuName
 from peering.models import ConnectionTransition, DeprovisionRequest, PeeringConnection
+from peering.services.connections import connection_add, connection_update
 from peering.services.deprovision import (
     deprovision_accept,
     deprovision_decline,
     deprovision_request,
 )
 from peering.services.lifecycle import connection_allocate_addresses, connection_transition
-from peering.services.modify import connection_add, connection_update
 from portal.models import ActivityLog, Role
 from tests import factories
 from tests.test_concurrency import _AtomicAfterBarrier, run_together, split
@@ -134,7 +134,7 @@ def test_two_peers_take_the_same_address_at_once(
         )
     if forced:
         monkeypatch.setattr(
-            "peering.services.modify.transaction", _AtomicAfterBarrier(threading.Barrier(2))
+            "peering.services.connections.transaction", _AtomicAfterBarrier(threading.Barrier(2))
         )
     row = {
         "facility": str(facility.pk),
@@ -289,7 +289,9 @@ def test_adding_a_session_and_a_connection_with_the_same_address_at_once(
         microsoft_session_ipv4_address="192.0.2.9",
     )
     _pause_after(
-        "peering.services.modify.connections_check_addresses", monkeypatch, threading.Barrier(2)
+        "peering.services.connections.connections_check_addresses",
+        monkeypatch,
+        threading.Barrier(2),
     )
     alice = _peer(subscription, "alice")
     bob = _peer(other_subscription, "bob")

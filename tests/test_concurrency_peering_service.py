@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from peering.models import RegisteredAsn, RegisteredPrefix
-from peering.services.peering_service import (
+from peering.services.registered import (
     registered_asn_add,
     registered_asn_rotate_key,
     registered_prefix_add,
@@ -29,7 +29,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-SERVICE = "peering.services.peering_service.transaction"
+SERVICE = "peering.services.registered.transaction"
 
 
 @pytest.fixture

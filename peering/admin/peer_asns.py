@@ -20,7 +20,7 @@ from peering.models import (
     PeerContact,
     Peering,
 )
-from peering.services import peer_asn_approve, peer_asn_reject
+from peering.services.peer_asns import peer_asn_approve, peer_asn_reject
 
 # --- Peer ASNs -----------------------------------------------------------------------------
 

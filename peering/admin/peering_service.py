@@ -24,15 +24,12 @@ from peering.models import (
     RegisteredAsn,
     RegisteredPrefix,
 )
-from peering.validation_tasks import (
-    enqueue_prefix_validation,
-    enqueue_registered_prefix_validation,
-)
+from peering.tasks import enqueue_prefix_validation, enqueue_registered_prefix_validation
 
 # --- Peering Service ------------------------------------------------------------------------
 #
 # Registered ASNs and prefixes, Peering Services and their prefixes are tenant resources written
-# by `peering.services.peering_service`; operators look at them and may queue a prefix's
+# by `peering.services.peering_services`; operators look at them and may queue a prefix's
 # validation again. A customer's prefix key is never shown (only its last four characters, on
 # the prefix's page); a registered ASN's or prefix's key is shown on its own page only.
 

@@ -16,8 +16,8 @@ from django.utils import timezone
 from peering.enums import ConnectionState, ProvisioningState
 from peering.models import Actor, DeprovisionRequest, Peering, PeeringConnection, RegisteredAsn
 from peering.services.lifecycle import REMOVAL_BLOCKED, connection_transition
-from peering.services.notifications import milestone
 from portal.models import ActivityStatus, Notification
+from portal.notifications import milestone
 from portal.selectors import ensure_can_write
 from portal.services import activity_record
 from portal.validators import clean_message

@@ -24,9 +24,9 @@ from peering.models import (
     PeeringConnection,
 )
 from peering.services.addresses import addresses_used_at, lock_places
-from peering.services.notifications import milestone
 from peering.validators import parse_prefix
 from portal.models import ActivityStatus, Notification
+from portal.notifications import milestone
 from portal.selectors import ensure_can_write
 from portal.services import activity_record
 from portal.validators import clean_message

@@ -27,7 +27,7 @@ from peering.models import (
     ReceivedRoute,
 )
 from peering.services.prefix_validation import provider_peerings
-from peering.validation_tasks import enqueue_prefix_validation
+from peering.tasks import enqueue_prefix_validation
 from peering.validators import ASN_MAX
 from portal.services import activity_record
 

@@ -9,15 +9,24 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from peering.enums import ValidationState
-from peering.forms import ContactGrid, PeerAsnForm, PeerAsnListFilterForm, apply_service_errors
-from peering.selectors import peer_asn_for_user, peer_asns_for_user, peerings_using_peer_asn
-from peering.services.peer_asn import MAX_CONTACTS
-from peering.services.peer_asn import peer_asn_create as service_peer_asn_create
-from peering.services.peer_asn import peer_asn_delete as service_peer_asn_delete
-from peering.views.common import paginate, sort_columns
+from peering.forms.common import apply_service_errors
+from peering.forms.peer_asns import ContactGrid, PeerAsnForm, PeerAsnListFilterForm
+from peering.selectors.peer_asns import (
+    peer_asn_for_user,
+    peer_asns_for_user,
+    peerings_using_peer_asn,
+)
+from peering.services.peer_asns import MAX_CONTACTS
+from peering.services.peer_asns import peer_asn_create as service_peer_asn_create
+from peering.services.peer_asns import peer_asn_delete as service_peer_asn_delete
+from portal.htmx import render_page
 from portal.models import WRITE_ROLES
-from portal.selectors import subscriptions_for_user, writable_subscriptions_for_user
-from portal.views_util import current_subscription, render_page
+from portal.selectors import (
+    current_subscription,
+    subscriptions_for_user,
+    writable_subscriptions_for_user,
+)
+from portal.tables import paginate, sort_columns
 
 CREATED_MESSAGE = "Peer ASN association submitted. Microsoft validates it, usually within 12 hours."
 NO_WRITE_ROLE = (

@@ -2,8 +2,8 @@
 connection", the Overview, the Prefixes blade with each prefix's events, and Delete.
 
 Every form is a plain POST that works without JavaScript; htmx swaps the changed part in place.
-Reads go through `peering.selectors_peering_service` (404 outside the user's subscriptions,
-403 for a Reader's write); every rule is the service's (`peering.services.peering_service`).
+Reads go through `peering.selectors.peering_services` (404 outside the user's subscriptions,
+403 for a Reader's write); every rule is the service's (`peering.services.peering_services`).
 Typed prefix keys are form data only: the views that receive them hide their POST from error
 reports and are never cached.
 """
@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from peering.forms_peering_service import (
+from peering.forms.peering_services import (
     BASICS_FIELDS,
     CONFIGURATION_FIELDS,
     MAIN_FIELDS,
@@ -45,7 +45,7 @@ from peering.forms_peering_service import (
     values_from,
 )
 from peering.models import PeeringService, PeeringServicePrefix, PrefixValidationState
-from peering.selectors_peering_service import (
+from peering.selectors.peering_services import (
     azure_region,
     azure_regions,
     peering_service_for_user,
@@ -64,24 +64,23 @@ from peering.selectors_peering_service import (
     session_availability,
     state_counts,
 )
-from peering.services.peering_service import MAX_PREFIXES_PER_REQUEST
-from peering.services.peering_service import peering_service_create as service_create
-from peering.services.peering_service import peering_service_delete as service_delete
-from peering.services.peering_service import peering_service_prefix_add as service_prefix_add
-from peering.services.peering_service import (
-    peering_service_prefix_delete as service_prefix_delete,
-)
-from peering.services.peering_service import (
+from peering.services.peering_services import MAX_PREFIXES_PER_REQUEST
+from peering.services.peering_services import peering_service_create as service_create
+from peering.services.peering_services import peering_service_delete as service_delete
+from peering.services.peering_services import peering_service_prefix_add as service_prefix_add
+from peering.services.peering_services import peering_service_prefix_delete as service_prefix_delete
+from peering.services.peering_services import (
     peering_service_prefix_revalidate as service_prefix_revalidate,
 )
-from peering.views.common import paginate
+from portal.htmx import client_redirect, htmx_target, is_fragment_request, render_page
 from portal.models import WRITE_ROLES
 from portal.selectors import (
+    current_subscription,
     resource_groups_for_user,
     subscriptions_for_user,
     writable_subscriptions_for_user,
 )
-from portal.views_util import current_subscription, render_page
+from portal.tables import paginate
 
 ACTIVE_NAV = "peering_services"
 NO_WRITE_ROLE = (
@@ -90,23 +89,6 @@ NO_WRITE_ROLE = (
 )
 READ_ONLY_SUBSCRIPTION = "Your role on this subscription (Reader) does not allow changes."
 PENDING_NOTE = "Its state is Pending until the background validation has run."
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
-
-
-def _htmx_target(request: HttpRequest) -> str:
-    return (request.htmx.target or "") if _is_htmx(request) else ""
-
-
-def _client_redirect(request: HttpRequest, url: str) -> HttpResponse:
-    """A redirect that htmx follows as a full navigation (plain requests get a 302)."""
-    if _is_htmx(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
 
 
 def _service_args(service: PeeringService) -> list:
@@ -435,7 +417,7 @@ def peering_service_create(request: HttpRequest) -> HttpResponse:
                 f"Peering Service {service.name} was created. Its prefixes are validated in "
                 "the background: see Prefixes.",
             )
-            return _client_redirect(request, _service_url(service))
+            return client_redirect(request, _service_url(service))
         check = CheckResult.of(errors, values, rows)
         return _render_create(
             request,
@@ -530,7 +512,7 @@ def _render_prefixes(
         notice=notice,
     )
     partial = {"ps-prefix-table": "prefix_table", "ps-prefixes": "prefixes_section"}.get(
-        _htmx_target(request), "main"
+        htmx_target(request), "main"
     )
     return render_page(
         request, "peering/peering_service/prefixes.html", context, partial=partial, status=status
@@ -577,7 +559,7 @@ def peering_service_prefix_add(
         else:
             text = ", ".join(f"{p.name} ({p.prefix})" for p in created)
             notice = f"Prefix {text} was added. {PENDING_NOTE}"
-            if _is_htmx(request):
+            if is_fragment_request(request):
                 return _render_prefixes(request, service, notice=notice)
             messages.success(request, notice)
             return redirect(_service_url(service, "prefixes"))
@@ -621,7 +603,7 @@ def peering_service_prefix_revalidate(
     prefix = _prefix_for(request, subscription_id, resource_group, name, prefix_name, write=True)
     service_prefix_revalidate(user=request.user, prefix=prefix)
     notice = f"Re-validation of {prefix.name} ({prefix.prefix}) was queued. {PENDING_NOTE}"
-    if _is_htmx(request):
+    if is_fragment_request(request):
         return _render_prefixes(request, prefix.peering_service, notice=notice)
     messages.success(request, notice)
     if request.POST.get("next") == "prefix":
@@ -645,7 +627,7 @@ def peering_service_prefix_delete(
     label = f"{prefix.name} ({prefix.prefix})"
     service_prefix_delete(user=request.user, prefix=prefix)
     notice = f"Prefix {label} was deleted."
-    if _is_htmx(request):
+    if is_fragment_request(request):
         return _render_prefixes(request, service, notice=notice)
     messages.success(request, notice)
     return redirect(_service_url(service, "prefixes"))
@@ -677,7 +659,7 @@ def peering_service_delete(
                     form.add_error(field if field in form.fields else None, message)
         else:
             messages.success(request, f"Peering Service {service.name} was deleted.")
-            return _client_redirect(request, reverse("peering_services:list"))
+            return client_redirect(request, reverse("peering_services:list"))
     context = _blade_context(service, "overview", "Delete")
     context.update(form=form, prefix_count=service.prefixes.count())
     return render_page(request, "peering/peering_service/delete.html", context)

@@ -1,27 +1,42 @@
 """Peering blades: the list of peerings, and the frame every blade of one peering shares (its
-resource menu) with the Overview. The other blades are in `peering.views.lifecycle`."""
+resource menu) with the Overview. The other blades are in `peering.views.connections`."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from peering.enums import ConnectionState, DirectPeeringType, SkuName
-from peering.forms_lifecycle import PeeringListForm
-from peering.models import Peering, PeeringConnection
-from peering.selectors import (
+from peering.forms.common import apply_errors
+from peering.forms.peerings import DeprovisionForm, PeeringListForm, TagGrid
+from peering.models import PeerContact, Peering, PeeringConnection
+from peering.selectors.peerings import (
     connection_state_summary,
     deprovision_requests_of,
     open_deprovision_request,
+    peering_activity,
     peering_for_user,
     peering_list_for_user,
 )
-from peering.views.common import paginate
+from peering.services.connections import (
+    peering_tags_update,
+)
+from peering.services.deprovision import customers_using, deprovision_request
+from peering.services.lifecycle import REMOVAL_BLOCKED
+from portal.htmx import render_page
 from portal.models import WRITE_ROLES, ResourceGroup
-from portal.selectors import subscriptions_for_user, writable_subscriptions_for_user
-from portal.views_util import current_subscription, render_page
+from portal.selectors import (
+    current_subscription,
+    subscriptions_for_user,
+    writable_subscriptions_for_user,
+)
+from portal.tables import paginate
 
 # The resource menu of a peering: (key, label, URL name).
 MENU = [
@@ -64,9 +79,6 @@ def peering_list(request: HttpRequest) -> HttpResponse:
         "can_create": writable_subscriptions_for_user(user=request.user).exists(),
     }
     return render_page(request, "peering/peering_list.html", context, partial="results")
-
-
-# --- the frame of one peering's blades ----------------------------------------------------------
 
 
 def peering_args(peering: Peering) -> list:
@@ -140,23 +152,6 @@ def blade_context(request: HttpRequest, peering: Peering, blade: str) -> dict:
     }
 
 
-def render_blade(
-    request: HttpRequest,
-    template: str,
-    context: dict,
-    *,
-    fragments: dict[str, str] | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    """The full page; for htmx the blade pane (menu navigation), or the fragment that the
-    request's HX-Target names (e.g. the connection detail pane below the grid)."""
-    partial = "pane"
-    htmx = getattr(request, "htmx", None)
-    if htmx and fragments and htmx.target in fragments:
-        partial = fragments[htmx.target]
-    return render_page(request, template, context, partial=partial, status=status)
-
-
 @login_required
 @require_GET
 def peering_detail(
@@ -181,4 +176,124 @@ def peering_detail(
         deprovision_url=blade_url(peering, "peering:peering_deprovision"),
         tags=sorted(peering.tags.items()) if isinstance(peering.tags, dict) else [],
     )
-    return render_blade(request, "peering/peering_detail.html", context)
+    return render_page(request, "peering/peering_detail.html", context, partial="pane")
+
+
+@login_required
+@require_GET
+def peering_asn(
+    request: HttpRequest, subscription_id, resource_group: str, name: str
+) -> HttpResponse:
+    """ASN information: what was submitted with the Peer ASN, and its validation state."""
+    peering = get_peering(request, subscription_id, resource_group, name)
+    prefetch_related_objects(
+        [peering.peer_asn], Prefetch("contacts", queryset=PeerContact.objects.order_by("id"))
+    )
+    context = blade_context(request, peering, "asn")
+    context["peer_asn"] = peering.peer_asn
+    return render_page(request, "peering/peering/asn.html", context, partial="pane")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def peering_tags(
+    request: HttpRequest, subscription_id, resource_group: str, name: str
+) -> HttpResponse:
+    """Tags: name/value rows. "+ Add tag" and "Delete" work without JavaScript (submit
+    buttons that keep every typed value); Save replaces the tags through the service."""
+    write = request.method == "POST"
+    peering = get_peering(request, subscription_id, resource_group, name, write=write)
+    context = blade_context(request, peering, "tags")
+    url = blade_url(peering, "peering:peering_tags")
+    context["action_url"] = url
+    if request.method == "GET":
+        grid = TagGrid.from_tags(peering.tags if isinstance(peering.tags, dict) else {})
+    else:
+        add = "add_tag" in request.POST
+        remove = request.POST.get("remove_tag")
+        grid = TagGrid.from_post(request.POST, add=add, remove=remove)
+        if not add and remove is None:
+            tags, used = grid.tags()
+            if not grid.has_errors:
+                try:
+                    peering_tags_update(user=request.user, peering=peering, tags=tags)
+                except ValidationError as exc:
+                    grid.apply(exc, used)
+                else:
+                    messages.success(request, "Tags saved.")
+                    return redirect(url)
+    context["grid"] = grid
+    return render_page(
+        request,
+        "peering/peering/tags.html",
+        context,
+        fragments={"tag-grid": "tag_grid"},
+        partial="pane",
+    )
+
+
+@login_required
+@require_GET
+def peering_activity_log(
+    request: HttpRequest, subscription_id, resource_group: str, name: str
+) -> HttpResponse:
+    """Activity log: the subscription's entries about this peering, newest first, paged."""
+    peering = get_peering(request, subscription_id, resource_group, name)
+    context = blade_context(request, peering, "activity")
+    context["page"] = paginate(request, peering_activity(peering=peering))
+    return render_page(
+        request,
+        "peering/peering/activity.html",
+        context,
+        fragments={"activity-results": "results"},
+        partial="pane",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def peering_deprovision(
+    request: HttpRequest, subscription_id, resource_group: str, name: str
+) -> HttpResponse:
+    """Deprovision: how it works, what blocks it now, the customers it cuts off, the request
+    form (writers) and the history of requests."""
+    write = request.method == "POST"
+    peering = get_peering(request, subscription_id, resource_group, name, write=write)
+    context = blade_context(request, peering, "deprovision")
+    url = blade_url(peering, "peering:peering_deprovision")
+    customers = customers_using(peering)
+    if request.method == "POST":
+        form = DeprovisionForm(request.POST, customers=customers)
+        form.is_valid()
+        try:
+            deprovision_request(
+                user=request.user,
+                peering=peering,
+                reason=form.cleaned_data.get("reason", ""),
+                confirm_customers=bool(form.cleaned_data.get("confirm_customers")),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                "Deprovisioning requested. Microsoft's peering team reviews the request; you "
+                "are notified when it is accepted.",
+            )
+            return redirect(url)
+    else:
+        form = DeprovisionForm(customers=customers)
+    requests = deprovision_requests_of(peering=peering)
+    connections = list(peering.connections.all())
+    for connection in connections:
+        connection.url = connection_url(peering, connection)
+    context.update(
+        form=form,
+        customers=customers,
+        requests=requests,
+        open_request=open_deprovision_request(requests),
+        blocking=[c for c in connections if c.connection_state in REMOVAL_BLOCKED],
+        blocked_states=[state for state in ConnectionState.values if state in REMOVAL_BLOCKED],
+        action_url=url,
+    )
+    return render_page(request, "peering/peering/deprovision.html", context, partial="pane")

@@ -3,8 +3,8 @@ Registered ASNs (route-server peerings), Registered prefixes (Direct Peering Ser
 and Received routes.
 
 Thin views: `peering_for_user` reads the peering with the tenancy check (404 for another
-tenant; 403 for a Reader asking to write), `peering.selectors_registered` reads the rows, and
-the services in `peering.services.peering_service` decide every write; their messages go back
+tenant; 403 for a Reader asking to write), `peering.selectors.registered` reads the rows, and
+the services in `peering.services.peering_services` decide every write; their messages go back
 next to the fields they name with what was typed. Prefix keys are shown to everyone with a role
 on the provider's subscription (Readers too); only Owners and Contributors get write controls.
 """
@@ -14,27 +14,27 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from peering.forms_registered import (
+from peering.forms.registered import (
     ReceivedRouteFilterForm,
     RegisteredAsnForm,
     RegisteredPrefixForm,
     apply_service_errors,
 )
 from peering.models import Peering, RegisteredAsn, RegisteredPrefix
-from peering.selectors import peering_for_user
-from peering.selectors_registered import (
+from peering.selectors.peerings import peering_for_user
+from peering.selectors.registered import (
     received_routes_of,
     registered_asn_of,
     registered_asns_of,
     registered_prefix_of,
     registered_prefixes_of,
 )
-from peering.services.peering_service import (
+from peering.services.registered import (
     registered_asn_add,
     registered_asn_delete,
     registered_asn_rotate_key,
@@ -44,9 +44,9 @@ from peering.services.peering_service import (
     registered_prefix_revalidate,
     registered_prefix_unavailable_reason,
 )
-from peering.views.common import paginate
+from portal.htmx import render_page
 from portal.models import WRITE_ROLES
-from portal.views_util import render_page
+from portal.tables import paginate
 
 BLADES = {
     "asns": ("Registered ASNs", "registered:asn_list"),
@@ -108,22 +108,6 @@ def _context(peering: Peering, blade: str, *crumbs: tuple[str, str | None]) -> d
     }
 
 
-def _render(
-    request: HttpRequest,
-    template: str,
-    context: dict,
-    *,
-    fragments: dict[str, str] | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    """The full page; for htmx the blade pane, or the fragment its HX-Target names."""
-    partial = "pane"
-    htmx = getattr(request, "htmx", None)
-    if htmx and fragments and htmx.target in fragments:
-        partial = fragments[htmx.target]
-    return render_page(request, template, context, partial=partial, status=status)
-
-
 def _cancelled(request: HttpRequest) -> bool:
     return request.method == "POST" and "cancel" in request.POST
 
@@ -157,7 +141,7 @@ def asn_list(request: HttpRequest, subscription_id, resource_group: str, name: s
         add_reason=registered_asn_unavailable_reason(peering),
         add_url=_url(peering, "registered:asn_add"),
     )
-    return _render(request, "peering/registered/asn_list.html", context)
+    return render_page(request, "peering/registered/asn_list.html", context, partial="pane")
 
 
 @login_required
@@ -194,7 +178,9 @@ def asn_add(request: HttpRequest, subscription_id, resource_group: str, name: st
     else:
         form = RegisteredAsnForm()
     context.update(form=form, add_reason=reason, action_url=_url(peering, "registered:asn_add"))
-    return _render(request, "peering/registered/asn_add.html", context, status=status)
+    return render_page(
+        request, "peering/registered/asn_add.html", context, status=status, partial="pane"
+    )
 
 
 def _asn_confirm(request, subscription_id, resource_group, name, asn_name, *, action: str):
@@ -234,8 +220,12 @@ def _asn_confirm(request, subscription_id, resource_group, name, asn_name, *, ac
         action=action,
         action_url=registered.rotate_url if action == "rotate" else registered.delete_url,
     )
-    return _render(
-        request, "peering/registered/asn_confirm.html", context, status=400 if error else 200
+    return render_page(
+        request,
+        "peering/registered/asn_confirm.html",
+        context,
+        status=400 if error else 200,
+        partial="pane",
     )
 
 
@@ -272,7 +262,7 @@ def prefix_list(request: HttpRequest, subscription_id, resource_group: str, name
         add_reason=registered_prefix_unavailable_reason(peering),
         add_url=_url(peering, "registered:prefix_add"),
     )
-    return _render(request, "peering/registered/prefix_list.html", context)
+    return render_page(request, "peering/registered/prefix_list.html", context, partial="pane")
 
 
 @login_required
@@ -308,7 +298,9 @@ def prefix_add(request: HttpRequest, subscription_id, resource_group: str, name:
     else:
         form = RegisteredPrefixForm()
     context.update(form=form, add_reason=reason, action_url=_url(peering, "registered:prefix_add"))
-    return _render(request, "peering/registered/prefix_add.html", context, status=status)
+    return render_page(
+        request, "peering/registered/prefix_add.html", context, status=status, partial="pane"
+    )
 
 
 @login_required
@@ -322,7 +314,7 @@ def prefix_detail(
     _prefix_urls(peering, registered)
     context = _context(peering, "prefixes", (registered.name, None))
     context.update(registered=registered, used_by=_used_by(registered))
-    return _render(request, "peering/registered/prefix_detail.html", context)
+    return render_page(request, "peering/registered/prefix_detail.html", context, partial="pane")
 
 
 @login_required
@@ -368,11 +360,12 @@ def prefix_delete(
             )
             return redirect(context["blade_url"])
     context.update(registered=registered, used_by=_used_by(registered), error=error)
-    return _render(
+    return render_page(
         request,
         "peering/registered/prefix_delete.html",
         context,
         status=400 if error else 200,
+        partial="pane",
     )
 
 
@@ -398,9 +391,10 @@ def routes(request: HttpRequest, subscription_id, resource_group: str, name: str
         connections=connections,
         results_id=ROUTES_RESULTS,
     )
-    return _render(
+    return render_page(
         request,
         "peering/registered/routes.html",
         context,
         fragments={ROUTES_RESULTS: "results"},
+        partial="pane",
     )

@@ -1,7 +1,7 @@
 """Create a Peering wizard: Basics → Configuration → Review + create.
 
 Every move between tabs is a plain form POST that first saves the tab's values into the user's
-server-side draft (`peering.services.drafts`), valid or not, so nothing typed is lost. Leaving a
+server-side draft (`peering.services.wizard`), valid or not, so nothing typed is lost. Leaving a
 tab forward checks it with the same service functions `peering_create` runs; a failure keeps the
 user on the tab with each message next to its field. Without JavaScript each POST redirects to
 the next tab; with htmx the wizard swaps in place and the URL follows (`HX-Push-Url`), and the
@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peering.enums import DirectPeeringType, Kind, SessionAddressProvider, ValidationState
-from peering.forms_wizard import (
+from peering.forms.wizard import (
     BasicsForm,
     ConfigurationForm,
     ConnectionForm,
@@ -34,24 +34,8 @@ from peering.forms_wizard import (
     values_from,
 )
 from peering.models import DirectFacility, Exchange, PeerAsn, PeeringLocation
-from peering.selectors import peering_for_user
-from peering.services.drafts import (
-    CONNECTION_FIELDS,
-    SECTION_FIELDS,
-    TABS,
-    draft_connection_remove,
-    draft_connection_save,
-    draft_discard,
-    draft_get,
-    draft_pending_clear,
-    draft_pending_for,
-    draft_pending_set,
-    draft_rows,
-    draft_save,
-    draft_section,
-    draft_set_tab,
-)
-from peering.services.peering import (
+from peering.selectors.peerings import peering_for_user
+from peering.services.peerings import (
     DIRECT,
     DIRECT_PEERING_SERVICE,
     MAX_CONNECTIONS,
@@ -73,9 +57,25 @@ from peering.services.peering import (
     peering_validate,
     variant_for,
 )
+from peering.services.wizard import (
+    CONNECTION_FIELDS,
+    SECTION_FIELDS,
+    TABS,
+    draft_connection_remove,
+    draft_connection_save,
+    draft_discard,
+    draft_get,
+    draft_pending_clear,
+    draft_pending_for,
+    draft_pending_set,
+    draft_rows,
+    draft_save,
+    draft_section,
+    draft_set_tab,
+)
+from portal.htmx import is_fragment_request, render_page
 from portal.models import AzureRegion, ResourceGroup, Subscription
-from portal.selectors import writable_subscriptions_for_user
-from portal.views_util import current_subscription, render_page
+from portal.selectors import current_subscription, writable_subscriptions_for_user
 
 TEMPLATE = "peering/wizard/wizard.html"
 CONNECTION_TEMPLATE = "peering/wizard/connection.html"
@@ -114,12 +114,8 @@ def _connection_url(index: int | None, *, check: bool = False) -> str:
     return f"{url}?check=1" if check else url
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
 def _in_dialog(request: HttpRequest) -> bool:
-    return _is_htmx(request) and request.htmx.target == DIALOG_TARGET
+    return is_fragment_request(request) and request.htmx.target == DIALOG_TARGET
 
 
 def _chosen_subscription(values: dict, subscriptions: list[Subscription]) -> Subscription | None:
@@ -491,7 +487,7 @@ def _render_tab(
 ) -> HttpResponse:
     context = _tab_context(request, tab, draft, subscriptions, errors=errors)
     response = render_page(request, TEMPLATE, context, partial=partial, status=status)
-    if push and _is_htmx(request):
+    if push and is_fragment_request(request):
         response["HX-Push-Url"] = _tab_url(tab)
     return response
 
@@ -518,7 +514,7 @@ def _tab_context(request, tab: str, draft, subscriptions, *, errors) -> dict:
 
 def _move(request, tab: str, draft, subscriptions) -> HttpResponse:
     """After a successful move: redirect (no JS) or render the tab in place (htmx)."""
-    if _is_htmx(request):
+    if is_fragment_request(request):
         return _render_tab(request, tab, draft, subscriptions, push=True)
     return redirect(_tab_url(tab))
 
@@ -568,7 +564,7 @@ def tab(request: HttpRequest, tab: str) -> HttpResponse:
     goto = request.POST.get("goto", "")
 
     if action == "update":
-        if _is_htmx(request):
+        if is_fragment_request(request):
             return _refresh(request, tab, draft, subscriptions)
         return redirect(_tab_url(tab))
 
@@ -601,7 +597,7 @@ def discard(request: HttpRequest) -> HttpResponse:
     draft_discard(user=request.user)
     messages.info(request, "The Create a peering draft was discarded.")
     url = reverse("peering:peering_list")
-    if _is_htmx(request):
+    if is_fragment_request(request):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response
@@ -737,7 +733,7 @@ def _needs_configuration(request, draft, subscriptions) -> HttpResponse:
     if _chosen_subscription(draft_section(draft, "basics"), subscriptions) is None:
         messages.info(request, "Start with the Basics: choose the subscription first.")
         url = _tab_url("basics")
-        if _is_htmx(request):
+        if is_fragment_request(request):
             response = HttpResponse(status=204)
             response["HX-Redirect"] = url
             return response
@@ -752,7 +748,7 @@ def _needs_configuration(request, draft, subscriptions) -> HttpResponse:
         "Choose the peering type, Microsoft network, SKU and metro before adding connections.",
     )
     response = _render_tab(request, "configuration", draft, subscriptions, errors=errors)
-    if _is_htmx(request):
+    if is_fragment_request(request):
         response["HX-Retarget"] = "#wizard"
         response["HX-Reswap"] = "outerHTML"
         response["HX-Push-Url"] = _tab_url("configuration")
@@ -771,7 +767,7 @@ def _open_connection(request, draft, subscriptions, index: int | None) -> HttpRe
         errors = Errors()
         errors.add("connections", f"A peering can have at most {MAX_CONNECTIONS} connections.")
         response = _render_tab(request, "configuration", draft, subscriptions, errors=errors)
-        if _is_htmx(request):
+        if is_fragment_request(request):
             response["HX-Retarget"] = "#wizard"
             response["HX-Reswap"] = "outerHTML"
         return response
@@ -868,7 +864,7 @@ def connection_remove(request: HttpRequest, index: int) -> HttpResponse:
         draft_save(user=user, section="configuration", values=values)
     if not draft_connection_remove(user=user, index=index):
         raise Http404("No such connection.")
-    if _is_htmx(request):
+    if is_fragment_request(request):
         draft = draft_get(user=user)
         return _render_tab(request, "configuration", draft, subscriptions)
     return redirect(_tab_url("configuration"))
@@ -895,7 +891,7 @@ def create(request: HttpRequest) -> HttpResponse:
         "wizard:deployment",
         args=[peering.subscription_id, peering.resource_group.name, peering.name],
     )
-    if _is_htmx(request):
+    if is_fragment_request(request):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response

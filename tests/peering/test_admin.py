@@ -26,7 +26,7 @@ from peering.models import (
     LegacyPeering,
     PeeringDraft,
 )
-from peering.services.peer_asn import OPERATION_VALIDATE
+from peering.services.peer_asns import OPERATION_VALIDATE
 from portal.models import ActivityLog, ActivityStatus, Notification, Role
 from tests import factories
 

@@ -20,7 +20,7 @@ from peering.models import (
     PrefixValidationState,
     ReceivedRoute,
 )
-from peering.services.peering_service import _key_throttled
+from peering.services.peering_services import _key_throttled
 from portal.models import ActivityLog
 from tests import factories
 from tests.factories import CUSTOMER_ASN, CUSTOMER_PREFIX, PROVIDER_ASN

@@ -422,7 +422,7 @@ def test_seed_demo_story_lets_the_customer_verify_a_prefix(
     seeded, django_capture_on_commit_callbacks
 ):
     """The demo's last step, through the services: Fabrikam redeems the key."""
-    from peering.services.peering_service import peering_service_create
+    from peering.services.peering_services import peering_service_create
 
     customer = get_user_model().objects.get(username="customer")
     fabrikam = Subscription.objects.get(id=demo_subscription_id("Fabrikam"))

@@ -1,4 +1,4 @@
-"""Demo motion (peering.services.demo_motion): a background task plays Microsoft's operator and
+"""Demo motion (peering.demo_motion): a background task plays Microsoft's operator and
 walks new connections to Active with Established sessions, one step at a time, and never
 overrides a person.
 
@@ -15,11 +15,8 @@ from django.tasks import task_backends
 from django.test import override_settings
 from django.utils import timezone
 
-from peering.enums import ConnectionState as S
-from peering.enums import ContactRole, Kind, SessionAddressProvider, SessionState, SkuName
-from peering.models import ConnectionTransition
-from peering.services import demo_motion
-from peering.services.demo_motion import (
+from peering import demo_motion
+from peering.demo_motion import (
     DEMO_OPERATOR_USERNAME,
     DEMO_PATH,
     demo_motion_start,
@@ -27,8 +24,11 @@ from peering.services.demo_motion import (
     demo_operator,
     demo_step,
 )
+from peering.enums import ConnectionState as S
+from peering.enums import ContactRole, Kind, SessionAddressProvider, SessionState, SkuName
+from peering.models import ConnectionTransition
 from peering.services.lifecycle import connection_transition
-from peering.services.peering import peering_create
+from peering.services.peerings import peering_create
 from peering.tasks import demo_advance
 from portal.models import ActivityLog
 from tests import factories

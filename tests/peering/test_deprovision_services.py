@@ -22,6 +22,7 @@ from peering.models import (
     Peering,
     PeeringConnection,
 )
+from peering.services.connections import connection_add
 from peering.services.deprovision import (
     customers_using,
     deprovision_accept,
@@ -30,7 +31,6 @@ from peering.services.deprovision import (
     deprovision_request,
 )
 from peering.services.lifecycle import REMOVAL_BLOCKED
-from peering.services.modify import connection_add
 from portal.models import ActivityLog, ActivityStatus, Notification, Role
 from tests import factories
 

@@ -11,7 +11,7 @@ from peering.enums import ConnectionState, DirectPeeringType, Kind, SessionState
 from peering.models import DeprovisionRequest, PeeringConnection
 from peering.services.lifecycle import connection_transition
 from portal.models import ActivityLog
-from portal.views_util import SESSION_SUBSCRIPTION_KEY
+from portal.selectors import SESSION_SUBSCRIPTION_KEY
 from tests import factories
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -743,7 +743,7 @@ def test_deprovision_names_customers_and_needs_the_confirmation(
     client, owner, peering, active, monkeypatch
 ):
     customers = ["Fabrikam (AS65200)"]
-    monkeypatch.setattr("peering.views.lifecycle.customers_using", lambda p: customers)
+    monkeypatch.setattr("peering.views.peerings.customers_using", lambda p: customers)
     monkeypatch.setattr("peering.services.deprovision.customers_using", lambda p: customers)
     client.force_login(owner)
     page = html(client.get(url("peering_deprovision", peering)))

@@ -1,5 +1,5 @@
-"""Changing a peering after Create (peering.services.modify): add and delete connections, edit an
-Active connection, request Use for Peering Service, edit tags.
+"""Changing a peering after Create (peering.services.connections): add and delete connections,
+edit an Active connection, request Use for Peering Service, edit tags.
 
 Every refusal is a ValidationError (or PermissionDenied for a Reader or another tenant) and
 writes nothing: the row counts and the connection's values are compared before and after.
@@ -20,8 +20,7 @@ from peering.enums import (
     SkuName,
 )
 from peering.models import Actor, ConnectionTransition, Peering, PeeringConnection
-from peering.services.lifecycle import REMOVAL_BLOCKED, connection_transition
-from peering.services.modify import (
+from peering.services.connections import (
     MAX_TAGS,
     configuration_of,
     connection_add,
@@ -30,7 +29,8 @@ from peering.services.modify import (
     connection_update,
     peering_tags_update,
 )
-from peering.services.peering import MAX_CONNECTIONS
+from peering.services.lifecycle import REMOVAL_BLOCKED, connection_transition
+from peering.services.peerings import MAX_CONNECTIONS
 from portal.models import ActivityLog, Notification
 from tests import factories
 

@@ -12,12 +12,15 @@ from hypothesis import strategies as st
 
 from peering.enums import ContactRole, ValidationState
 from peering.models import PeerAsn, PeerContact, Peering
-from peering.services import peer_asn_approve, peer_asn_create, peer_asn_delete, peer_asn_reject
-from peering.services.peer_asn import (
+from peering.services.peer_asns import (
     MAX_CONTACTS,
     OPERATION_DELETE,
     OPERATION_VALIDATE,
     OPERATION_WRITE,
+    peer_asn_approve,
+    peer_asn_create,
+    peer_asn_delete,
+    peer_asn_reject,
 )
 from portal.models import ActivityLog, ActivityStatus, Notification, Role
 from tests import factories

@@ -1,4 +1,4 @@
-"""Create a Peering (peering.services.peering): every variant, every rule, and the one write.
+"""Create a Peering (peering.services.peerings): every variant, every rule, and the one write.
 
 The draft is {"basics": {...}, "configuration": {...}, "connections": [{...}, ...]} with values as
 typed strings. A refusal is an error keyed `basics.<field>`, `configuration.<field>`,
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from peering.enums import ConnectionState, ContactRole, Kind, SessionState, ValidationState
 from peering.models import LegacyPeering, Peering, PeeringConnection
-from peering.services.peering import (
+from peering.services.peerings import (
     MAX_CONNECTIONS,
     NETWORK_AS8075,
     NETWORK_ROUTE_SERVER,
@@ -2120,7 +2120,7 @@ def test_direct_address_of_an_unconverted_legacy_peering_at_the_facility_refused
 
 def _race(monkeypatch, before_write):
     """Run `before_write` after peering_create has validated, as a concurrent request would."""
-    from peering.services import peering as service
+    from peering.services import peerings as service
 
     original = service.peering_validate
 

@@ -13,9 +13,9 @@ from peering.models import (
     PrefixKeyAttempt,
     PrefixValidationState,
 )
-from peering.services import peering_service as ps
+from peering.services import peering_services as ps
 from peering.services import prefix_validation as pv
-from peering.services.peering_service import (
+from peering.services.peering_services import (
     MAX_PREFIXES_PER_REQUEST,
     WRONG_KEY_LIMIT,
     WRONG_KEY_WINDOW,

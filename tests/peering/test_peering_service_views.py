@@ -21,7 +21,7 @@ from peering.models import (
 )
 from peering.services.prefix_validation import MSG_KEY
 from portal.models import ActivityLog, ResourceGroup, Role
-from portal.views_util import SESSION_SUBSCRIPTION_KEY
+from portal.selectors import SESSION_SUBSCRIPTION_KEY
 from tests import factories
 
 LIST_URL = reverse("peering_services:list")

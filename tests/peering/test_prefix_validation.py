@@ -732,7 +732,7 @@ def test_prefix_validate_of_a_deleted_prefix_is_none(world):
 
 
 def test_the_task_runs_after_commit(world, customer, django_capture_on_commit_callbacks):
-    from peering.validation_tasks import enqueue_prefix_validation
+    from peering.tasks import enqueue_prefix_validation
 
     prefix = stored_prefix(world, customer)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

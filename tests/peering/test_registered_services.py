@@ -14,7 +14,8 @@ from peering.models import (
     RegisteredAsn,
     RegisteredPrefix,
 )
-from peering.services.peering_service import (
+from peering.services.prefix_validation import MSG_KEY, match_key, prefix_validate
+from peering.services.registered import (
     registered_asn_add,
     registered_asn_delete,
     registered_asn_rotate_key,
@@ -24,7 +25,6 @@ from peering.services.peering_service import (
     registered_prefix_revalidate,
     registered_prefix_unavailable_reason,
 )
-from peering.services.prefix_validation import MSG_KEY, match_key, prefix_validate
 from portal.models import ActivityLog, Notification, Role
 from portal.validators import ARM_NAME_MESSAGE
 from tests import factories

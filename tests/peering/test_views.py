@@ -10,7 +10,7 @@ from django.urls import reverse
 from peering.enums import ConnectionState, ContactRole, Kind, SessionState, ValidationState
 from peering.models import PeerAsn, PeerContact
 from portal.models import Role
-from portal.views_util import SESSION_SUBSCRIPTION_KEY
+from portal.selectors import SESSION_SUBSCRIPTION_KEY
 from tests import factories
 
 CREATE_URL = reverse("peering:peer_asn_create")

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from peering.enums import ConnectionState, SessionState, ValidationState
 from peering.models import LegacyPeering, Peering, PeeringDraft
-from peering.services.drafts import draft_get
-from peering.services.peering import NETWORK_ROUTE_SERVER
+from peering.services.peerings import NETWORK_ROUTE_SERVER
+from peering.services.wizard import draft_get
 from portal.models import Role
 from tests import factories
 
@@ -776,7 +776,7 @@ def test_premium_free_without_agreement_is_explained(client_owner, world):
 
 
 def test_draft_keeps_values_storable_and_merges(owner):
-    from peering.services.drafts import (
+    from peering.services.wizard import (
         MAX_VALUE_LENGTH,
         draft_connection_remove,
         draft_connection_save,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import ActivityLog, ActivityStatus, Notification, ResourceGroup, Role
-from portal.views_util import SESSION_SUBSCRIPTION_KEY
+from portal.selectors import SESSION_SUBSCRIPTION_KEY
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -43,10 +43,10 @@ from peering.models import (
     PeeringServiceProviderLocation,
     RegisteredAsn,
 )
-from peering.services import peer_asn_approve, peer_asn_create
 from peering.services.lifecycle import connection_transition, session_state_set
-from peering.services.peering import NETWORK_ROUTE_SERVER, SKU_PREMIUM_FREE, peering_create
-from peering.services.peering_service import registered_asn_add
+from peering.services.peer_asns import peer_asn_approve, peer_asn_create
+from peering.services.peerings import NETWORK_ROUTE_SERVER, SKU_PREMIUM_FREE, peering_create
+from peering.services.registered import registered_asn_add
 from peering.services.routes import parse_route, received_routes_import
 from portal.models import AzureRegion, ResourceGroup, Role, RoleAssignment, Subscription
 from portal.services import resource_group_create

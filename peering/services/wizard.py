@@ -3,7 +3,7 @@
 A draft holds the raw values exactly as typed (strings), in the shape `peering_validate` reads:
 `{"basics": {...}, "configuration": {...}, "connections": [{...}, ...]}`, plus the tab the user
 was last on (`tab`) and a connection row that was rejected and not yet corrected (`pending`).
-Nothing is judged here — the rules live in `peering.services.peering` — except that a value is
+Nothing is judged here — the rules live in `peering.services.peerings` — except that a value is
 made storable: NUL characters (which PostgreSQL's jsonb refuses) become U+FFFD, so the value
 still fails validation visibly instead of silently changing, and very long values are cut to a
 length far beyond any valid one.
@@ -15,9 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from peering.models import PeeringDraft
-from peering.services.peering import MAX_CONNECTIONS
+from peering.services.peerings import MAX_CONNECTIONS
 
 TABS = ("basics", "configuration", "review")
+
+
 SECTION_FIELDS = {
     "basics": (
         "subscription",
@@ -29,6 +31,8 @@ SECTION_FIELDS = {
     ),
     "configuration": ("peering_type", "microsoft_network", "sku", "metro"),
 }
+
+
 CONNECTION_FIELDS = (
     "facility",
     "session_address_provider",
@@ -43,6 +47,8 @@ CONNECTION_FIELDS = (
     "max_prefixes_advertised_v4",
     "max_prefixes_advertised_v6",
 )
+
+
 # Longer than any valid value (names 63, addresses 45) by far, so the message still applies.
 MAX_VALUE_LENGTH = 1000
 

@@ -11,18 +11,23 @@ from django.utils import timezone
 
 from peering.enums import ContactRole, ValidationState
 from peering.models import PeerAsn, PeerContact
-from peering.services.notifications import milestone
 from peering.validators import validate_public_asn
 from portal.models import ActivityStatus, Notification, Subscription
+from portal.notifications import milestone
 from portal.selectors import ensure_can_write
 from portal.services import activity_record
 from portal.validators import clean_message, validate_arm_name, validate_plain_text
 
 MAX_CONTACTS = 10
+
+
 # Letters and digits of any script (Telefónica, Ростелеком), spaces and common punctuation.
 PEER_NAME_RE = re.compile(r"[^\W_][\w .,&'()/+\-]{0,99}")
 
+
 PHONE_RE = re.compile(r"\+?[0-9][0-9 ().\-]{4,30}")
+
+
 # Microsoft's peering policy: a 24x7 NOC reachable at a corporate domain, not a personal mailbox.
 PERSONAL_MAIL_DOMAINS = frozenset(
     {
@@ -41,8 +46,13 @@ PERSONAL_MAIL_DOMAINS = frozenset(
     }
 )
 
+
 OPERATION_WRITE = "Microsoft.Peering/peerAsns/write"
+
+
 OPERATION_DELETE = "Microsoft.Peering/peerAsns/delete"
+
+
 OPERATION_VALIDATE = "Microsoft.Peering/peerAsns/validate/action"
 
 

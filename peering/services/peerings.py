@@ -36,8 +36,7 @@ from peering.models import (
     PeeringLocation,
 )
 from peering.services.addresses import addresses_used_at, lock_places
-from peering.services.demo_motion import demo_motion_start
-from peering.services.notifications import milestone
+from peering.signals import announce_connections_requested
 from peering.validators import (
     check_host_address,
     parse_address,
@@ -46,22 +45,42 @@ from peering.validators import (
     validate_max_prefixes,
 )
 from portal.models import ActivityStatus, AzureRegion, Notification, ResourceGroup, Subscription
+from portal.notifications import milestone
 from portal.selectors import writable_subscriptions_for_user
 from portal.services import activity_record
 from portal.validators import validate_arm_name
 
 MAX_CONNECTIONS = 20
+
+
 BANDWIDTH_STEP_MBPS = 10000
+
+
 BANDWIDTH_MAX_MBPS = 100000
+
+
 OPERATION_WRITE = "Microsoft.Peering/peerings/write"
+
 
 # The portal's "Microsoft network" choices (AS8069 is reserved and not offered).
 NETWORK_AS8075 = "AS8075"
+
+
 NETWORK_ROUTE_SERVER = "AS8075 with exchange route server"
+
+
 NETWORK_VOICE = "AS8075 (with Voice)"
+
+
 MICROSOFT_NETWORKS = (NETWORK_AS8075, NETWORK_ROUTE_SERVER, NETWORK_VOICE)
+
+
 SKU_BASIC_FREE = "Basic Free"
+
+
 SKU_PREMIUM_FREE = "Premium Free"
+
+
 SKU_TIERS = (SKU_BASIC_FREE, SKU_PREMIUM_FREE)
 
 
@@ -92,6 +111,8 @@ ROUTE_SERVER = Variant(
     microsoft_network=NETWORK_ROUTE_SERVER,
     session_address_provider=SessionAddressProvider.PEER,
 )
+
+
 DIRECT = Variant(
     key="direct",
     label="Direct peering",
@@ -100,6 +121,8 @@ DIRECT = Variant(
     direct_peering_type=DirectPeeringType.EDGE,
     microsoft_network=NETWORK_AS8075,
 )
+
+
 DIRECT_PEERING_SERVICE = Variant(
     key="direct_peering_service",
     label="Direct peering for Peering Service",
@@ -108,6 +131,8 @@ DIRECT_PEERING_SERVICE = Variant(
     direct_peering_type=DirectPeeringType.EDGE,
     microsoft_network=NETWORK_AS8075,
 )
+
+
 VOICE = Variant(
     key="voice",
     label="Direct peering with Voice",
@@ -117,12 +142,16 @@ VOICE = Variant(
     microsoft_network=NETWORK_VOICE,
     session_address_provider=SessionAddressProvider.MICROSOFT,
 )
+
+
 EXCHANGE = Variant(
     key="exchange",
     label="Exchange peering",
     kind=Kind.EXCHANGE,
     sku_name=SkuName.BASIC_EXCHANGE_FREE,
 )
+
+
 VARIANTS = {v.key: v for v in (ROUTE_SERVER, DIRECT, DIRECT_PEERING_SERVICE, VOICE, EXCHANGE)}
 
 
@@ -155,9 +184,6 @@ def _bool(data: dict, key: str) -> bool:
 
 def _int_or_none(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
-
-
-# --- Basics -----------------------------------------------------------------------------------
 
 
 @dataclass
@@ -273,9 +299,6 @@ def peer_asn_unusable_reason(peer_asn: PeerAsn) -> str:
         f"{peer_asn.name} (AS{peer_asn.peer_asn}) is {peer_asn.validation_state}: Microsoft has "
         "not approved it yet (usually within 12 hours). Only Approved ASNs can request peerings."
     )
-
-
-# --- Configuration ----------------------------------------------------------------------------
 
 
 @dataclass
@@ -406,9 +429,6 @@ def legacy_connections_for(*, peer_asn: PeerAsn, configuration: Configuration):
             converted_to__isnull=True,
         ).select_related("exchange")
     )
-
-
-# --- Connections ------------------------------------------------------------------------------
 
 
 @dataclass
@@ -758,9 +778,6 @@ def connections_check_addresses(
                 seen[conn.place_key][normal] = index
 
 
-# --- The whole request ------------------------------------------------------------------------
-
-
 @dataclass
 class ValidatedPeering:
     basics: Basics
@@ -865,7 +882,7 @@ def peering_create(*, user, data: dict) -> Peering:
                 peer_asn=basics.peer_asn,
                 created_by=user,
             )
-            PeeringConnection.objects.bulk_create(
+            created = PeeringConnection.objects.bulk_create(
                 [new_connection(peering, c) for c in validated.connections]
                 + [_converted_legacy(peering, legacy) for legacy in validated.legacy]
             )
@@ -873,8 +890,7 @@ def peering_create(*, user, data: dict) -> Peering:
                 LegacyPeering.objects.filter(pk__in=[lp.pk for lp in validated.legacy]).update(
                     converted_to=peering, converted_at=timezone.now()
                 )
-            # With DEMO_MOTION on (make run), a worker plays the operator after commit.
-            demo_motion_start(peering)
+            announce_connections_requested(c.pk for c in created if not c.is_legacy)
             activity_record(
                 subscription=basics.subscription,
                 user=user,

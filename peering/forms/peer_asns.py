@@ -1,39 +1,18 @@
-"""Forms of the peering blades. They parse and re-display input; the services decide.
+"""Forms of the Peer ASN blades: the list filter, Associate a Peer ASN and its contact rows.
 
-A form here checks only what a browser can get wrong on its own (required, length, control
-characters). Every domain rule — ARM names, public ASNs, the NOC contact — lives in
-`peering.services`, whose ValidationError dict the view maps back onto these forms.
+A form checks only what a browser can get wrong on its own (required, length, control characters);
+every domain rule lives in `peering.services.peer_asns`.
 """
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
-from peering.enums import ContactRole, Kind, ValidationState
-from peering.services.peer_asn import MAX_CONTACTS
+from peering.enums import ContactRole, ValidationState
+from peering.forms.common import PortalFormMixin
+from peering.services.peer_asns import MAX_CONTACTS
 
 # Row indices come from the client; keep them small so a forged form cannot make us loop.
 MAX_CONTACT_INDEX = 999
-
-
-class PortalFormMixin:
-    """Bootstrap classes on every widget, and `is-invalid` on a field once it has an error,
-    whether the error came from the form itself or from a service."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            base = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {base}".strip()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                attrs = self.fields[name].widget.attrs
-                if "is-invalid" not in attrs.get("class", ""):
-                    attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
 
 
 class PeerAsnListFilterForm(PortalFormMixin, forms.Form):
@@ -74,22 +53,6 @@ class PeerAsnListFilterForm(PortalFormMixin, forms.Form):
         column = self.SORTS[sort.lstrip("-")]
         prefix = "-" if sort.startswith("-") else ""
         return [f"{prefix}{column}", "name", "pk"]
-
-
-class PeeringListFilterForm(PortalFormMixin, forms.Form):
-    """Filters of the peering list (GET): resource group and kind."""
-
-    resource_group = forms.ChoiceField(label="Resource group", required=False)
-    kind = forms.ChoiceField(
-        label="Kind", required=False, choices=[("", "All kinds"), *Kind.choices]
-    )
-
-    def __init__(self, *args, resource_group_names: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["resource_group"].choices = [
-            ("", "All resource groups"),
-            *((name, name) for name in resource_group_names),
-        ]
 
 
 class PeerAsnForm(PortalFormMixin, forms.Form):
@@ -251,23 +214,3 @@ class ContactGrid:
         form = self.rows[position][1]
         form.add_error(field if field in form.fields else None, messages)
         return True
-
-
-def apply_service_errors(
-    error: ValidationError, *, form: forms.Form, grid: ContactGrid | None = None
-) -> None:
-    """Map a service's ValidationError onto the form: top-level keys to fields,
-    `contacts.<i>.<field>` to the row's field, `contacts` to the grid, anything else on top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for key, errors in error.message_dict.items():
-        if key.startswith("contacts") and grid is not None:
-            parts = key.split(".")
-            on_row = len(parts) == 3 and parts[1].isdigit()
-            if not (on_row and grid.add_error(int(parts[1]), parts[2], errors)):
-                grid.errors.extend(errors)
-        elif key in form.fields:
-            form.add_error(key, errors)
-        else:
-            form.add_error(None, errors)

@@ -1,7 +1,7 @@
 """Forms of the Registered ASNs, Registered prefixes and Received routes blades.
 
 The add forms check what they can at once with the same validators the services use, and keep
-what was typed; the services in `peering.services.peering_service` decide, and their
+what was typed; the services in `peering.services.peering_services` decide, and their
 ValidationError dicts go back next to the fields with `apply_service_errors`.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from peering.forms import PortalFormMixin
-from peering.selectors_registered import PREFIX_CONTAINS, PREFIX_EXACT, RouteFilters
+from peering.forms.common import PortalFormMixin
+from peering.selectors.registered import PREFIX_CONTAINS, PREFIX_EXACT, RouteFilters
 from peering.services.prefix_validation import parse_public_ipv4
 from peering.validators import validate_public_asn
 from portal.validators import validate_arm_name

@@ -50,7 +50,9 @@ from peering.tasks import demo_advance
 
 logger = logging.getLogger(__name__)
 
+
 DEMO_OPERATOR_USERNAME = "demo-operator"
+
 
 # The one path demo motion walks: each state and the step after it.
 DEMO_PATH: dict[str, str] = {
@@ -60,6 +62,7 @@ DEMO_PATH: dict[str, str] = {
     S.PROVISIONING_COMPLETED: S.VALIDATING,
     S.VALIDATING: S.ACTIVE,
 }
+
 
 NOTES: dict[str, str] = {
     S.APPROVED: "Demo motion: request reviewed and approved.",
@@ -130,6 +133,21 @@ def demo_motion_start_connection(connection: PeeringConnection) -> bool:
         return False
     transaction.on_commit(partial(_schedule, connection.pk, connection.connection_state))
     return True
+
+
+def on_connections_requested(*, connection_ids, **_kwargs) -> int:
+    """`peering.signals.connections_requested` receiver: after the commit, schedule the first
+    step of every new connection waiting for Microsoft; returns how many."""
+    if not demo_motion_enabled():
+        return 0
+    rows = PeeringConnection.objects.filter(
+        pk__in=connection_ids, is_legacy=False, connection_state__in=list(DEMO_PATH)
+    ).order_by("pk")
+    scheduled = 0
+    for pk, state in rows.values_list("pk", "connection_state"):
+        transaction.on_commit(partial(_schedule, pk, state))
+        scheduled += 1
+    return scheduled
 
 
 def _schedule(connection_id: int, expected_state: str) -> None:

@@ -18,8 +18,8 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorDict, ErrorList
 from django.http import QueryDict
 
-from peering.forms import PortalFormMixin
-from peering.services.peering_service import MAX_PREFIXES_PER_REQUEST
+from peering.forms.common import PortalFormMixin
+from peering.services.peering_services import MAX_PREFIXES_PER_REQUEST
 from peering.services.prefix_validation import parse_public_ipv4
 from portal.validators import validate_arm_name
 
@@ -29,20 +29,41 @@ TABS = (
     ("prefixes", "Prefixes"),
     ("review", "Review + create"),
 )
+
+
 TAB_KEYS = tuple(key for key, _ in TABS)
+
+
 TAB_LABELS = dict(TABS)
+
+
 BASICS_FIELDS = ("subscription", "resource_group", "new_resource_group", "name", "region")
+
+
 CONFIGURATION_FIELDS = ("country", "state", "provider", "primary_location", "backup_location")
+
+
 MAIN_FIELDS = BASICS_FIELDS + CONFIGURATION_FIELDS
+
+
 REFRESHING_FIELDS = {
     "basics": ("subscription", "resource_group", "new_resource_group"),
     "configuration": ("country", "provider"),
 }
+
+
 PREFIX_FIELDS = ("name", "prefix", "prefix_key")
+
+
 # Row indices come from the client: three digits at most.
 MAX_ROW_INDEX = 999
+
+
 MAX_VALUE_LENGTH = 100
+
+
 CHECK_SALT = "peering-service-create-check"
+
 
 # Where a service error key lands on the form (the service says `location`, the form asks for
 # the state/province that completes it).

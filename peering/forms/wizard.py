@@ -1,7 +1,7 @@
 """Forms of the Create a Peering wizard. They only carry and re-display what was typed.
 
 Every field is an optional string (choices are rendered as selects or radios but not checked
-here), because `peering.services.peering` judges every value; its errors, keyed
+here), because `peering.services.peerings` judges every value; its errors, keyed
 `<section>.<field>` or `connections.<i>.<field>`, are put back on these fields by
 `form_with_errors`.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from django import forms
 
 from peering.enums import Kind, SessionAddressProvider
-from peering.services.peering import (
+from peering.services.peerings import (
     BANDWIDTH_MAX_MBPS,
     BANDWIDTH_STEP_MBPS,
     MICROSOFT_NETWORKS,
@@ -22,6 +22,8 @@ BANDWIDTH_CHOICES = [
     (str(mbps), f"{mbps // 1000} Gbps")
     for mbps in range(BANDWIDTH_STEP_MBPS, BANDWIDTH_MAX_MBPS + 1, BANDWIDTH_STEP_MBPS)
 ]
+
+
 FIELD_LABELS = {
     "subscription": "Subscription",
     "resource_group": "Resource group",
@@ -46,6 +48,8 @@ FIELD_LABELS = {
     "max_prefixes_advertised_v4": "Maximum advertised IPv4 prefixes",
     "max_prefixes_advertised_v6": "Maximum advertised IPv6 prefixes",
 }
+
+
 EXCHANGE_LABELS = {
     "peer_session_ipv4_address": "IPv4 address",
     "peer_session_ipv6_address": "IPv6 address",

@@ -3,7 +3,7 @@ detail pane with the timeline, Add / Edit / Delete connection, Use for Peering S
 Activity log and Deprovision.
 
 Thin views: the selectors read with the tenancy check (404 for another tenant), the services in
-`peering.services.modify` / `deprovision` decide every write (403 for a Reader), and their
+`peering.services.connections` / `deprovision` decide every write (403 for a Reader), and their
 messages go back next to the fields they name. Every page works as plain HTML forms; htmx only
 swaps fragments in place.
 """
@@ -13,32 +13,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peering.enums import ConnectionState, SessionAddressProvider
-from peering.forms_lifecycle import (
-    DeleteConnectionForm,
-    DeprovisionForm,
-    EditConnectionForm,
-    TagGrid,
-    apply_errors,
-    errors_of,
-)
-from peering.forms_wizard import ConnectionForm, form_with_errors, values_from
-from peering.models import Actor, PeerContact, Peering, PeeringConnection
-from peering.selectors import (
-    connection_of,
-    connection_timeline,
-    deprovision_requests_of,
-    open_deprovision_request,
-    peering_activity,
-)
-from peering.services.deprovision import customers_using, deprovision_request
-from peering.services.lifecycle import NEXT_STEPS, REMOVAL_BLOCKED
-from peering.services.modify import (
+from peering.forms.common import apply_errors, errors_of
+from peering.forms.connections import DeleteConnectionForm, EditConnectionForm
+from peering.forms.wizard import ConnectionForm, form_with_errors, values_from
+from peering.models import Actor, Peering, PeeringConnection
+from peering.selectors.connections import connection_of, connection_timeline
+from peering.services.connections import (
     configuration_of,
     connection_add,
     connection_delete,
@@ -46,42 +31,24 @@ from peering.services.modify import (
     connection_request_peering_service,
     connection_update,
     peering_service_request_refusal,
-    peering_tags_update,
 )
-from peering.services.peering import DIRECT, DIRECT_PEERING_SERVICE, ROUTE_SERVER, VOICE
-from peering.views.common import paginate
+from peering.services.lifecycle import NEXT_STEPS, REMOVAL_BLOCKED
+from peering.services.peerings import DIRECT, DIRECT_PEERING_SERVICE, ROUTE_SERVER, VOICE
 from peering.views.peerings import (
     blade_context,
     blade_url,
     connection_url,
     get_peering,
-    render_blade,
 )
+from portal.htmx import render_page
 
 CONNECTIONS_TEMPLATE = "peering/peering/connections.html"
+
+
 CONNECTION_FIELDS = tuple(ConnectionForm.base_fields)
+
+
 LEGACY_NOTE = "read-only (converted legacy connection)"
-
-
-# --- ASN information ----------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def peering_asn(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
-    """ASN information: what was submitted with the Peer ASN, and its validation state."""
-    peering = get_peering(request, subscription_id, resource_group, name)
-    prefetch_related_objects(
-        [peering.peer_asn], Prefetch("contacts", queryset=PeerContact.objects.order_by("id"))
-    )
-    context = blade_context(request, peering, "asn")
-    context["peer_asn"] = peering.peer_asn
-    return render_blade(request, "peering/peering/asn.html", context)
-
-
-# --- Connections --------------------------------------------------------------------------------
 
 
 def _next_step(connection: PeeringConnection) -> dict | None:
@@ -134,7 +101,7 @@ def peering_connections(
     """Connections: the grid of every connection with its states; a row opens its detail."""
     peering = get_peering(request, subscription_id, resource_group, name)
     context = _connections_context(request, peering, None)
-    return render_blade(request, CONNECTIONS_TEMPLATE, context)
+    return render_page(request, CONNECTIONS_TEMPLATE, context, partial="pane")
 
 
 @login_required
@@ -147,8 +114,12 @@ def peering_connection(
     peering = get_peering(request, subscription_id, resource_group, name)
     connection = connection_of(peering=peering, connection_identifier=connection_id)
     context = _connections_context(request, peering, connection)
-    return render_blade(
-        request, CONNECTIONS_TEMPLATE, context, fragments={"connection-detail": "detail_swap"}
+    return render_page(
+        request,
+        CONNECTIONS_TEMPLATE,
+        context,
+        fragments={"connection-detail": "detail_swap"},
+        partial="pane",
     )
 
 
@@ -194,7 +165,7 @@ def peering_connection_add(
         configuration = configuration_of(peering)
     except ValidationError as exc:
         context.update(refusal=" ".join(exc.messages))
-        return render_blade(request, "peering/peering/connection_add.html", context)
+        return render_page(request, "peering/peering/connection_add.html", context, partial="pane")
     variant = configuration.variant
     errors = None
     if request.method == "POST":
@@ -234,10 +205,11 @@ def peering_connection_add(
         action_url=blade_url(peering, "peering:peering_connection_add"),
         title="Exchange Peering Connection" if variant.is_exchange else "Direct Peering Connection",
     )
-    return render_blade(
+    return render_page(
         request,
         "peering/peering/connection_add.html",
         context,
+        partial="pane",
     )
 
 
@@ -280,7 +252,7 @@ def peering_connection_edit(
         editable=not connection.is_legacy and connection.connection_state == ConnectionState.ACTIVE,
         action_url=connection_url(peering, connection, "peering:peering_connection_edit"),
     )
-    return render_blade(request, "peering/peering/connection_edit.html", context)
+    return render_page(request, "peering/peering/connection_edit.html", context, partial="pane")
 
 
 @login_required
@@ -324,7 +296,7 @@ def peering_connection_delete(
         removal_blocked=connection.connection_state in REMOVAL_BLOCKED,
         action_url=connection_url(peering, connection, "peering:peering_connection_delete"),
     )
-    return render_blade(request, "peering/peering/connection_delete.html", context)
+    return render_page(request, "peering/peering/connection_delete.html", context, partial="pane")
 
 
 @login_required
@@ -348,115 +320,3 @@ def peering_connection_peering_service(
             "Microsoft reviews it.",
         )
     return redirect(connection_url(peering, connection))
-
-
-# --- Tags ---------------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def peering_tags(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
-    """Tags: name/value rows. "+ Add tag" and "Delete" work without JavaScript (submit
-    buttons that keep every typed value); Save replaces the tags through the service."""
-    write = request.method == "POST"
-    peering = get_peering(request, subscription_id, resource_group, name, write=write)
-    context = blade_context(request, peering, "tags")
-    url = blade_url(peering, "peering:peering_tags")
-    context["action_url"] = url
-    if request.method == "GET":
-        grid = TagGrid.from_tags(peering.tags if isinstance(peering.tags, dict) else {})
-    else:
-        add = "add_tag" in request.POST
-        remove = request.POST.get("remove_tag")
-        grid = TagGrid.from_post(request.POST, add=add, remove=remove)
-        if not add and remove is None:
-            tags, used = grid.tags()
-            if not grid.has_errors:
-                try:
-                    peering_tags_update(user=request.user, peering=peering, tags=tags)
-                except ValidationError as exc:
-                    grid.apply(exc, used)
-                else:
-                    messages.success(request, "Tags saved.")
-                    return redirect(url)
-    context["grid"] = grid
-    return render_blade(
-        request,
-        "peering/peering/tags.html",
-        context,
-        fragments={"tag-grid": "tag_grid"},
-    )
-
-
-# --- Activity log -------------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def peering_activity_log(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
-    """Activity log: the subscription's entries about this peering, newest first, paged."""
-    peering = get_peering(request, subscription_id, resource_group, name)
-    context = blade_context(request, peering, "activity")
-    context["page"] = paginate(request, peering_activity(peering=peering))
-    return render_blade(
-        request,
-        "peering/peering/activity.html",
-        context,
-        fragments={"activity-results": "results"},
-    )
-
-
-# --- Deprovision --------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def peering_deprovision(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
-    """Deprovision: how it works, what blocks it now, the customers it cuts off, the request
-    form (writers) and the history of requests."""
-    write = request.method == "POST"
-    peering = get_peering(request, subscription_id, resource_group, name, write=write)
-    context = blade_context(request, peering, "deprovision")
-    url = blade_url(peering, "peering:peering_deprovision")
-    customers = customers_using(peering)
-    if request.method == "POST":
-        form = DeprovisionForm(request.POST, customers=customers)
-        form.is_valid()
-        try:
-            deprovision_request(
-                user=request.user,
-                peering=peering,
-                reason=form.cleaned_data.get("reason", ""),
-                confirm_customers=bool(form.cleaned_data.get("confirm_customers")),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                "Deprovisioning requested. Microsoft's peering team reviews the request; you "
-                "are notified when it is accepted.",
-            )
-            return redirect(url)
-    else:
-        form = DeprovisionForm(customers=customers)
-    requests = deprovision_requests_of(peering=peering)
-    connections = list(peering.connections.all())
-    for connection in connections:
-        connection.url = connection_url(peering, connection)
-    context.update(
-        form=form,
-        customers=customers,
-        requests=requests,
-        open_request=open_deprovision_request(requests),
-        blocking=[c for c in connections if c.connection_state in REMOVAL_BLOCKED],
-        blocked_states=[state for state in ConnectionState.values if state in REMOVAL_BLOCKED],
-        action_url=url,
-    )
-    return render_blade(request, "peering/peering/deprovision.html", context)

@@ -1,4 +1,4 @@
-"""Small helpers the peering list views share: paging and sortable column headers."""
+"""Paging and sortable column headers shared by every list page."""
 
 from dataclasses import dataclass
 

@@ -18,8 +18,6 @@ from django.http import Http404
 
 from peering.models import Peering, ReceivedRoute, RegisteredAsn, RegisteredPrefix
 
-# --- Registered ASNs ---------------------------------------------------------------------------
-
 
 def registered_asns_of(*, peering: Peering) -> QuerySet[RegisteredAsn]:
     """The peering's registered ASNs with who created each and how many customer prefixes (in
@@ -42,9 +40,6 @@ def registered_asn_of(*, peering: Peering, name: str) -> RegisteredAsn:
         raise Http404("No such registered ASN.")
     registered.peering = peering  # the tenancy-checked object, with user_role
     return registered
-
-
-# --- Registered prefixes -----------------------------------------------------------------------
 
 
 def registered_prefixes_of(*, peering: Peering) -> QuerySet[RegisteredPrefix]:
@@ -72,10 +67,12 @@ def registered_prefix_of(*, peering: Peering, name: str) -> RegisteredPrefix:
     return registered
 
 
-# --- Received routes ---------------------------------------------------------------------------
-
 PREFIX_CONTAINS = "contains"
+
+
 PREFIX_EXACT = "exact"
+
+
 _ASN_TOKEN = re.compile(r"^(?:AS)?(\d{1,10})$", re.IGNORECASE)
 
 

@@ -23,9 +23,8 @@ from peering.enums import (
 )
 from peering.models import Actor, Exchange, Peering, PeeringConnection
 from peering.services.addresses import lock_places
-from peering.services.demo_motion import demo_motion_start_connection
 from peering.services.lifecycle import REMOVAL_BLOCKED, connection_transition
-from peering.services.peering import (
+from peering.services.peerings import (
     BANDWIDTH_MAX_MBPS,
     BANDWIDTH_STEP_MBPS,
     MAX_CONNECTIONS,
@@ -36,12 +35,17 @@ from peering.services.peering import (
     connections_check_addresses,
     new_connection,
 )
+from peering.signals import announce_connections_requested
 from portal.models import ActivityStatus
 from portal.selectors import ensure_can_write
 from portal.services import activity_record
 
 OPERATION = "Microsoft.Peering/peerings/write"
+
+
 MAX_TAGS = 50
+
+
 TAG_KEY_FORBIDDEN = re.compile(r"[<>%&\\?/\x00-\x1f\x7f]")
 
 
@@ -116,7 +120,7 @@ def connection_add(*, user, peering: Peering, row: dict) -> PeeringConnection:
             )
         connection = new_connection(locked, clean)
         connection.save()
-        demo_motion_start_connection(connection)
+        announce_connections_requested([connection.pk])
         _log(
             user=user,
             peering=locked,

@@ -3,7 +3,7 @@
 The provider registers a customer ASN on its route-server peering (or a prefix on its Direct
 Peering Service peering) once a connection is Active, and hands the customer the prefix key.
 The customer redeems it by adding a prefix to its Peering Service; validation runs in the
-background (`peering.validation_tasks`).
+background (`peering.tasks`).
 """
 
 from __future__ import annotations
@@ -12,306 +12,34 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from peering.enums import ConnectionState, DirectPeeringType, Kind
 from peering.models import (
-    Peering,
     PeeringService,
     PeeringServiceLocation,
     PeeringServicePrefix,
     PeeringServiceProvider,
     PrefixKeyAttempt,
     PrefixValidationState,
-    RegisteredAsn,
-    RegisteredPrefix,
 )
-from peering.models.peering_service import new_prefix_key
-from peering.services.notifications import milestone
 from peering.services.prefix_validation import (
     match_key,
     normalise_key,
     parse_public_ipv4,
-    prefixes_using,
 )
-from peering.validation_tasks import (
-    enqueue_prefix_validation,
-    enqueue_registered_prefix_validation,
-)
-from peering.validators import validate_public_asn
+from peering.services.registered import _name_errors
+from peering.tasks import enqueue_prefix_validation
 from portal.models import ActivityStatus, AzureRegion, Notification, ResourceGroup, Subscription
 from portal.selectors import ensure_can_write
 from portal.services import activity_record, notify_subscription
-from portal.validators import validate_arm_name
 
 WRONG_KEY_LIMIT = 5
+
+
 WRONG_KEY_WINDOW = timedelta(hours=1)
+
+
 MAX_PREFIXES_PER_REQUEST = 20
-
-
-def _name_errors(name: str, key: str = "name") -> dict[str, list[str]]:
-    try:
-        validate_arm_name(name)
-    except ValidationError as exc:
-        return {key: exc.messages}
-    return {}
-
-
-def _has_active_connection(peering: Peering) -> bool:
-    return peering.connections.filter(connection_state=ConnectionState.ACTIVE).exists()
-
-
-def registered_asn_unavailable_reason(peering: Peering) -> str:
-    """Why Add registered ASN is disabled on this peering ('' when it is available)."""
-    if peering.direct_peering_type != DirectPeeringType.IX_RS:
-        return "Registered ASNs belong to Exchange peerings with route server."
-    if not _has_active_connection(peering):
-        return "Available once a connection of this peering is Active."
-    return ""
-
-
-def registered_prefix_unavailable_reason(peering: Peering) -> str:
-    """Why Add registered prefix is disabled on this peering ('' when it is available)."""
-    if not (
-        peering.kind == Kind.DIRECT
-        and peering.sku_name == "Premium_Direct_Free"
-        and peering.direct_peering_type in (DirectPeeringType.EDGE, DirectPeeringType.VOICE)
-    ):
-        return (
-            "Registered prefixes belong to Direct Premium Free peerings used for Peering Service."
-        )
-    if not peering.connections.filter(use_for_peering_service=True).exists():
-        return "No connection of this peering is used for Peering Service."
-    if not _has_active_connection(peering):
-        return "Available once a connection of this peering is Active."
-    return ""
-
-
-def _log(*, user, peering: Peering, operation: str, display: str, resource_id: str, message: str):
-    activity_record(
-        subscription=peering.subscription,
-        user=user,
-        operation=operation,
-        operation_display=display,
-        resource_id=resource_id,
-        resource_group=peering.resource_group.name,
-        message=message,
-    )
-
-
-def _peering_link(peering: Peering) -> str:
-    return reverse(
-        "peering:peering_detail",
-        args=[peering.subscription_id, peering.resource_group.name, peering.name],
-    )
-
-
-# --- Registered ASNs --------------------------------------------------------------------------
-
-
-def _registered_asn_milestone(peering: Peering, registered, *, event, title, body, level):
-    """Tell the provider's tenant and its Peer ASN contacts (the key itself is never emailed)."""
-    milestone(
-        subscription=peering.subscription,
-        title=title,
-        body=body,
-        link=_peering_link(peering),
-        level=level,
-        email_template="peering/email/registered_asn.txt",
-        email_context={"peering": peering, "registered": registered, "event": event},
-        recipients=peering.peer_asn.contact_emails,
-    )
-
-
-def registered_asn_add(*, user, peering: Peering, name: str, asn: object) -> RegisteredAsn:
-    """Register a customer ASN on a route-server peering; it gets a new prefix key."""
-    ensure_can_write(user=user, subscription=peering.subscription)
-    name = str(name or "").strip()
-    errors = _name_errors(name)
-    reason = registered_asn_unavailable_reason(peering)
-    if reason:
-        raise ValidationError(reason)
-    number = None
-    try:
-        number = validate_public_asn(asn)
-    except ValidationError as exc:
-        errors["asn"] = exc.messages
-    if "name" not in errors and peering.registered_asns.filter(name__iexact=name).exists():
-        errors["name"] = [f"A registered ASN named '{name}' already exists on this peering."]
-    if number is not None and RegisteredAsn.objects.filter(asn=number).exists():
-        errors["asn"] = [_asn_taken(number)]
-    if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            registered = RegisteredAsn.objects.create(
-                peering=peering, name=name, asn=number, created_by=user
-            )
-            _log(
-                user=user,
-                peering=peering,
-                operation="Microsoft.Peering/peerings/registeredAsns/write",
-                display="Add registered ASN",
-                resource_id=registered.resource_id,
-                message=f"AS{number} registered as {name}; a prefix key was issued.",
-            )
-            _registered_asn_milestone(
-                peering,
-                registered,
-                event="added",
-                title=f"Registered ASN {name} (AS{number}) added to {peering.name}",
-                body="Give its prefix key to the customer; it redeems it in its Peering Service.",
-                level=Notification.Level.SUCCESS,
-            )
-    except IntegrityError:
-        # Another request registered the same ASN (or name) between the check and the insert.
-        raise ValidationError({"asn": [_asn_taken(number)]}) from None
-    return registered
-
-
-def _asn_taken(asn: int) -> str:
-    return (
-        f"AS{asn} is already registered on a peering. An ASN can be registered only once: its "
-        "prefix key is valid for all of the customer's prefixes and locations."
-    )
-
-
-def registered_asn_rotate_key(*, user, registered: RegisteredAsn) -> RegisteredAsn:
-    """Issue a new prefix key; the old one stops working at once and the prefixes that used it
-    are validated again (they fail until the customer uses the new key)."""
-    peering = registered.peering
-    ensure_can_write(user=user, subscription=peering.subscription)
-    with transaction.atomic():
-        locked = RegisteredAsn.objects.select_for_update().get(pk=registered.pk)
-        locked.prefix_key = new_prefix_key()
-        locked.key_rotated_at = timezone.now()
-        locked.save(update_fields=["prefix_key", "key_rotated_at"])
-        affected = list(prefixes_using(registered_asn_ids=[locked.pk]).values_list("pk", flat=True))
-        _log(
-            user=user,
-            peering=peering,
-            operation="Microsoft.Peering/peerings/registeredAsns/write",
-            display="Rotate prefix key",
-            resource_id=locked.resource_id,
-            message=f"New prefix key for AS{locked.asn}; {len(affected)} prefix(es) re-validated.",
-        )
-        _registered_asn_milestone(
-            peering,
-            locked,
-            event="rotated",
-            title=f"Prefix key of {locked.name} (AS{locked.asn}) rotated",
-            body="The old key no longer works. Give the customer the new key.",
-            level=Notification.Level.WARNING,
-        )
-        enqueue_prefix_validation(affected)
-    return locked
-
-
-def registered_asn_delete(*, user, registered: RegisteredAsn) -> None:
-    """Remove a registered ASN; prefixes that used its key are validated again (and fail)."""
-    peering = registered.peering
-    ensure_can_write(user=user, subscription=peering.subscription)
-    with transaction.atomic():
-        locked = RegisteredAsn.objects.select_for_update().get(pk=registered.pk)
-        affected = list(prefixes_using(registered_asn_ids=[locked.pk]).values_list("pk", flat=True))
-        resource_id, asn, name = locked.resource_id, locked.asn, locked.name
-        locked.delete()
-        _log(
-            user=user,
-            peering=peering,
-            operation="Microsoft.Peering/peerings/registeredAsns/delete",
-            display="Delete registered ASN",
-            resource_id=resource_id,
-            message=f"AS{asn} removed; {len(affected)} prefix(es) re-validated.",
-        )
-        _registered_asn_milestone(
-            peering,
-            {"name": name, "asn": asn},
-            event="removed",
-            title=f"Registered ASN {name} (AS{asn}) removed from {peering.name}",
-            body=f"{len(affected)} customer prefix(es) used its key.",
-            level=Notification.Level.WARNING,
-        )
-        enqueue_prefix_validation(affected)
-
-
-# --- Registered prefixes ----------------------------------------------------------------------
-
-
-def registered_prefix_add(*, user, peering: Peering, name: str, prefix: str) -> RegisteredPrefix:
-    """Register an IPv4 prefix on a Direct Peering Service peering; validated in the background."""
-    ensure_can_write(user=user, subscription=peering.subscription)
-    reason = registered_prefix_unavailable_reason(peering)
-    if reason:
-        raise ValidationError(reason)
-    name = str(name or "").strip()
-    errors = _name_errors(name)
-    network, problem = parse_public_ipv4(str(prefix or "")[:64])
-    if network is None:
-        errors["prefix"] = [problem]
-    if "name" not in errors and peering.registered_prefixes.filter(name__iexact=name).exists():
-        errors["name"] = [f"A registered prefix named '{name}' already exists on this peering."]
-    if network is not None and RegisteredPrefix.objects.filter(prefix=str(network)).exists():
-        errors["prefix"] = [
-            f"{network} is already registered. A prefix may be registered under only one peering."
-        ]
-    if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            registered = RegisteredPrefix.objects.create(
-                peering=peering, name=name, prefix=str(network), created_by=user
-            )
-            _log(
-                user=user,
-                peering=peering,
-                operation="Microsoft.Peering/peerings/registeredPrefixes/write",
-                display="Add registered prefix",
-                resource_id=registered.resource_id,
-                message=f"{network} registered; validation queued.",
-            )
-            enqueue_registered_prefix_validation([registered.pk])
-    except IntegrityError:
-        raise ValidationError(
-            {"prefix": [f"{network} was just registered by another request."]}
-        ) from None
-    return registered
-
-
-def registered_prefix_revalidate(*, user, registered: RegisteredPrefix) -> RegisteredPrefix:
-    """Queue validation again (state Pending until it has run)."""
-    ensure_can_write(user=user, subscription=registered.peering.subscription)
-    with transaction.atomic():
-        RegisteredPrefix.objects.filter(pk=registered.pk).update(
-            validation_state=PrefixValidationState.PENDING
-        )
-        enqueue_registered_prefix_validation([registered.pk])
-    registered.refresh_from_db()
-    return registered
-
-
-def registered_prefix_delete(*, user, registered: RegisteredPrefix) -> None:
-    peering = registered.peering
-    ensure_can_write(user=user, subscription=peering.subscription)
-    with transaction.atomic():
-        affected = list(
-            prefixes_using(registered_prefix_ids=[registered.pk]).values_list("pk", flat=True)
-        )
-        resource_id = registered.resource_id
-        registered.delete()
-        _log(
-            user=user,
-            peering=peering,
-            operation="Microsoft.Peering/peerings/registeredPrefixes/delete",
-            display="Delete registered prefix",
-            resource_id=resource_id,
-            message=f"{registered.prefix} removed; {len(affected)} prefix(es) re-validated.",
-        )
-        enqueue_prefix_validation(affected)
-
-
-# --- The customer's Peering Service ----------------------------------------------------------
 
 
 def _wrong_keys_in_window(user) -> int:

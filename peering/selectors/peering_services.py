@@ -108,9 +108,6 @@ def prefix_events(*, prefix: PeeringServicePrefix) -> QuerySet[PrefixEvent]:
     return PrefixEvent.objects.filter(prefix=prefix).order_by("-timestamp", "-id")
 
 
-# --- Reference data for the create form ---------------------------------------------------------
-
-
 def service_providers() -> list[PeeringServiceProvider]:
     return list(PeeringServiceProvider.objects.order_by("name"))
 
@@ -138,9 +135,6 @@ def service_states(country: str) -> list[str]:
         .order_by("state")
         .values_list("state", flat=True)
     )
-
-
-# --- Session availability on the Overview --------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -204,9 +198,6 @@ def session_availability(
         return SessionAvailability(name, established, total)
 
     return one(primary), one(backup)
-
-
-# --- Resolving the create form's values ------------------------------------------------------
 
 
 def azure_regions() -> list[AzureRegion]:

@@ -1,72 +1,19 @@
-"""Reads of the peering domain, scoped to the caller's subscriptions."""
+"""Reads of peerings, scoped to the user's subscriptions."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from peering.enums import ConnectionState
 from peering.models import (
-    Actor,
-    ConnectionTransition,
     DeprovisionRequest,
     PeerAsn,
-    PeerContact,
     Peering,
     PeeringConnection,
 )
 from portal.models import ActivityLog, Subscription
 from portal.selectors import subscription_for_user, subscriptions_for_user
-
-
-def peer_asns_for_user(
-    *,
-    user,
-    subscription: Subscription | None = None,
-    search: str = "",
-    validation_state: str = "",
-) -> QuerySet[PeerAsn]:
-    """Peer ASNs in the user's subscriptions (optionally one), with contact and peering counts.
-
-    `search` matches the name or peer name (substring) or the ASN (exact, "AS" prefix allowed);
-    `validation_state` keeps one state."""
-    qs = PeerAsn.objects.filter(subscription__in=subscriptions_for_user(user=user))
-    if subscription is not None:
-        qs = qs.filter(subscription=subscription)
-    search = (search or "").strip()
-    if search:
-        match = Q(name__icontains=search) | Q(peer_name__icontains=search)
-        digits = search[2:] if search[:2].upper() == "AS" else search
-        if digits.isascii() and digits.isdigit() and len(digits) <= 10:
-            match |= Q(peer_asn=int(digits))
-        qs = qs.filter(match)
-    if validation_state:
-        qs = qs.filter(validation_state=validation_state)
-    return (
-        qs.select_related("subscription")
-        .annotate(
-            contact_count=Count("contacts", distinct=True),
-            peering_count=Count("peerings", distinct=True),
-        )
-        .order_by("subscription__display_name", "name")
-    )
-
-
-def peer_asn_for_user(*, user, subscription_id: object, name: str, write: bool = False) -> PeerAsn:
-    """One Peer ASN by subscription and name (404 outside the user's subscriptions)."""
-    subscription = subscription_for_user(user=user, subscription_id=subscription_id, write=write)
-    peer_asn = (
-        PeerAsn.objects.filter(subscription=subscription, name__iexact=name)
-        .select_related("subscription", "created_by")
-        .prefetch_related(Prefetch("contacts", queryset=PeerContact.objects.order_by("id")))
-        .annotate(peering_count=Count("peerings", distinct=True))
-        .first()
-    )
-    if peer_asn is None:
-        raise Http404("No such Peer ASN.")
-    peer_asn.subscription = subscription  # carries user_role for the template
-    return peer_asn
 
 
 def peerings_for_user(
@@ -139,17 +86,6 @@ def peering_for_user(
     return peering
 
 
-def peerings_using_peer_asn(*, peer_asn: PeerAsn) -> QuerySet[Peering]:
-    """The peerings that use a Peer ASN (the caller already holds it through a selector)."""
-    return (
-        Peering.objects.filter(peer_asn=peer_asn)
-        .select_related("resource_group", "peering_location")
-        .order_by("resource_group__name", "name")
-    )
-
-
-# --- the peering's blades (Overview, Connections, Activity log, Deprovision) -------------------
-
 PEERING_SORTS = {
     "name": ("name",),
     "resource_group": ("resource_group__name",),
@@ -190,56 +126,6 @@ def peering_list_for_user(
         prefix = "-" if sort.startswith("-") else ""
         qs = qs.order_by(*(f"{prefix}{name}" for name in column), "name", "pk")
     return qs
-
-
-def connection_of(*, peering: Peering, connection_identifier: object) -> PeeringConnection:
-    """One connection of a peering held through `peering_for_user`, by its connection
-    identifier (read from the prefetched connections: no query). 404 when it is not there."""
-    wanted = str(connection_identifier).lower()
-    for connection in peering.connections.all():
-        if str(connection.connection_identifier) == wanted:
-            connection.peering = peering  # the tenancy-checked object, with user_role
-            return connection
-    raise Http404("No such connection.")
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One line of a connection's timeline: when, from → to, who, and the note."""
-
-    when: object
-    from_state: str
-    to_state: str
-    who: str
-    actor: str
-    note: str
-
-
-def _who(transition: ConnectionTransition) -> str:
-    if transition.actor == Actor.OPERATOR:
-        return "Microsoft"
-    if transition.actor == Actor.PEER:
-        user = transition.user
-        if user is None:
-            return "Peer"
-        return user.get_full_name() or user.get_username()
-    return Actor(transition.actor).label if transition.actor in Actor.values else "Automation"
-
-
-def connection_timeline(*, connection: PeeringConnection) -> list[TimelineEntry]:
-    """The connection's state changes, oldest first, with who made each (one query)."""
-    transitions = ConnectionTransition.objects.filter(connection=connection).select_related("user")
-    return [
-        TimelineEntry(
-            when=t.created_at,
-            from_state=t.from_state,
-            to_state=t.to_state,
-            who=_who(t),
-            actor=t.actor,
-            note=t.note,
-        )
-        for t in transitions.order_by("created_at", "id")
-    ]
 
 
 def peering_activity(*, peering: Peering) -> QuerySet[ActivityLog]:

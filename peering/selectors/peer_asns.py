@@ -1,0 +1,70 @@
+"""Reads of Peer ASNs, scoped to the user's subscriptions."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from peering.models import (
+    PeerAsn,
+    PeerContact,
+    Peering,
+)
+from portal.models import Subscription
+from portal.selectors import subscription_for_user, subscriptions_for_user
+
+
+def peer_asns_for_user(
+    *,
+    user,
+    subscription: Subscription | None = None,
+    search: str = "",
+    validation_state: str = "",
+) -> QuerySet[PeerAsn]:
+    """Peer ASNs in the user's subscriptions (optionally one), with contact and peering counts.
+
+    `search` matches the name or peer name (substring) or the ASN (exact, "AS" prefix allowed);
+    `validation_state` keeps one state."""
+    qs = PeerAsn.objects.filter(subscription__in=subscriptions_for_user(user=user))
+    if subscription is not None:
+        qs = qs.filter(subscription=subscription)
+    search = (search or "").strip()
+    if search:
+        match = Q(name__icontains=search) | Q(peer_name__icontains=search)
+        digits = search[2:] if search[:2].upper() == "AS" else search
+        if digits.isascii() and digits.isdigit() and len(digits) <= 10:
+            match |= Q(peer_asn=int(digits))
+        qs = qs.filter(match)
+    if validation_state:
+        qs = qs.filter(validation_state=validation_state)
+    return (
+        qs.select_related("subscription")
+        .annotate(
+            contact_count=Count("contacts", distinct=True),
+            peering_count=Count("peerings", distinct=True),
+        )
+        .order_by("subscription__display_name", "name")
+    )
+
+
+def peer_asn_for_user(*, user, subscription_id: object, name: str, write: bool = False) -> PeerAsn:
+    """One Peer ASN by subscription and name (404 outside the user's subscriptions)."""
+    subscription = subscription_for_user(user=user, subscription_id=subscription_id, write=write)
+    peer_asn = (
+        PeerAsn.objects.filter(subscription=subscription, name__iexact=name)
+        .select_related("subscription", "created_by")
+        .prefetch_related(Prefetch("contacts", queryset=PeerContact.objects.order_by("id")))
+        .annotate(peering_count=Count("peerings", distinct=True))
+        .first()
+    )
+    if peer_asn is None:
+        raise Http404("No such Peer ASN.")
+    peer_asn.subscription = subscription  # carries user_role for the template
+    return peer_asn
+
+
+def peerings_using_peer_asn(*, peer_asn: PeerAsn) -> QuerySet[Peering]:
+    """The peerings that use a Peer ASN (the caller already holds it through a selector)."""
+    return (
+        Peering.objects.filter(peer_asn=peer_asn)
+        .select_related("resource_group", "peering_location")
+        .order_by("resource_group__name", "name")
+    )
