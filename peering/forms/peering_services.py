@@ -290,11 +290,13 @@ class PeeringServiceForm(PortalFormMixin, forms.Form):
         help_text="Only subscriptions where you are Owner or Contributor are listed.",
     )
     resource_group = forms.ChoiceField(label="Resource group", required=False)
+    # Labels and required marks as in Create a Peering (the template marks the required ones).
     new_resource_group = forms.CharField(
-        label="Create new resource group",
+        label="or Create new",
         required=False,
         max_length=63,
-        help_text="Type a name to create a new resource group instead of selecting one.",
+        help_text="Type a name to create a new resource group with the Peering Service.",
+        widget=forms.TextInput(attrs={"placeholder": "Name of a new resource group"}),
     )
     name = forms.CharField(
         label="Name",

@@ -818,3 +818,16 @@ def test_drafts_are_per_user(client, owner, world, subscription):
     factories.RoleAssignmentFactory(user=other, subscription=subscription, role="Owner")
     client.force_login(other)
     assert 'value="mine-ps"' not in html(client.get(CREATE_URL))
+
+
+def test_basics_labels_and_required_marks_match_create_a_peering(client, owner, world):
+    client.force_login(owner)
+    service_page = html(client.get(CREATE_URL))
+    peering_page = html(client.get(reverse("wizard:tab", args=["basics"])))
+    for label in ("Subscription", "Resource group", "Name", "Region"):
+        mark = f'{label} <span class="required-mark" aria-hidden="true">*</span></label>'
+        assert mark in service_page, label
+        assert mark in peering_page, label
+    for page in (service_page, peering_page):
+        assert ">or Create new</label>" in page
+        assert 'placeholder="Name of a new resource group"' in page
