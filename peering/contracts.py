@@ -120,7 +120,21 @@ class ConnectionInput(ContractModel):
     bgp_session: BgpSessionInput = Field(default_factory=BgpSessionInput)
 
 
-class PeeringInput(ContractModel):
+class TrackedResourceInput(ContractModel):
+    """What every resource in a resource group has (ARM tracked resources): its `name`, the
+    `resource_group` it is in, its `location` (the Azure region; with an existing resource
+    group it may be left empty and the group's region is used) and `tags`.
+    `create_resource_group` creates `resource_group` (in `location`) with the resource, as the
+    portal's inline "Create new" does."""
+
+    name: str = ""
+    resource_group: str = ""
+    create_resource_group: bool = False
+    location: str = ""
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class PeeringInput(TrackedResourceInput):
     """A peering (`Microsoft.Peering/peerings/{name}` in a resource group).
 
     - `kind` Direct | Exchange, `sku_name` (Basic_Exchange_Free, Basic_Direct_Free,
@@ -128,10 +142,6 @@ class PeeringInput(ContractModel):
       Exchange) together choose what is created; the service refuses combinations Microsoft
       does not offer (e.g. Premium_Direct_Free with Edge needs a signed Peering Service
       agreement).
-    - `location` is the Azure region; with an existing resource group it may be left empty
-      and the group's region is used.
-    - `create_resource_group` creates `resource_group` (in `location`) with the peering, as
-      the portal's inline "Create new" does.
     - `peering_location` is the metro (API `properties.peeringLocation`).
     - `peer_asn` names an Approved Peer ASN of the subscription: its name, or its ARM id
       (`/subscriptions/{sub}/providers/Microsoft.Peering/peerAsns/{name}`, API
@@ -140,17 +150,12 @@ class PeeringInput(ContractModel):
       from `kind`).
     """
 
-    name: str = ""
-    resource_group: str = ""
-    create_resource_group: bool = False
-    location: str = ""
     kind: str = ""
     sku_name: str = ""
     direct_peering_type: str = ""
     peering_location: str = ""
     peer_asn: str = ""
     connections: list[ConnectionInput] = Field(default_factory=list)
-    tags: dict[str, str] = Field(default_factory=dict)
 
 
 class RegisteredAsnInput(ContractModel):
@@ -179,11 +184,9 @@ class PrefixInput(ContractModel):
     peering_service_prefix_key: str = ""
 
 
-class PeeringServiceInput(ContractModel):
+class PeeringServiceInput(TrackedResourceInput):
     """A Peering Service (`Microsoft.Peering/peeringServices/{name}` in a resource group).
 
-    - `location` is the Azure region (empty with an existing group: the group's region);
-      `create_resource_group` creates `resource_group` with the service.
     - `peering_service_location` is the customer's location: "State, Country" or the state
       alone when it is unique (API `properties.peeringServiceLocation`).
     - `peering_service_provider` is the provider's name; `provider_primary_peering_location`
@@ -192,16 +195,11 @@ class PeeringServiceInput(ContractModel):
       more are added later as prefixes of their own).
     """
 
-    name: str = ""
-    resource_group: str = ""
-    create_resource_group: bool = False
-    location: str = ""
     peering_service_location: str = ""
     peering_service_provider: str = ""
     provider_primary_peering_location: str = ""
     provider_backup_peering_location: str = ""
     prefixes: list[PrefixInput] = Field(default_factory=list)
-    tags: dict[str, str] = Field(default_factory=dict)
 
 
 # Error key (as the services raise it) → the input field it is about (alias path); `<i>` is the

@@ -21,6 +21,7 @@ from peering.models import (
     LegacyPeering,
     PeeringDraft,
     PeeringLocation,
+    PeeringServiceDraft,
     PeeringServiceLocation,
     PeeringServiceProvider,
     PeeringServiceProviderLocation,
@@ -370,9 +371,10 @@ class LegacyPeeringAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
 
-@admin.register(PeeringDraft)
+@admin.register(PeeringDraft, PeeringServiceDraft)
 class PeeringDraftAdmin(admin.ModelAdmin):
-    """Create a Peering drafts: operators may look at one or discard it, never edit it."""
+    """Wizard drafts (Create a Peering, Create Peering Service): operators may look at one or
+    discard it, never edit it."""
 
     list_display = ["user", "created_at", "updated_at"]
     search_fields = ["user__username", "user__email"]

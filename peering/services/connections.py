@@ -29,6 +29,7 @@ from peering.services.peerings import (
     BANDWIDTH_MAX_MBPS,
     BANDWIDTH_STEP_MBPS,
     MAX_CONNECTIONS,
+    SESSION_ADDRESS_FIELDS,
     VARIANTS,
     Configuration,
     Errors,
@@ -36,6 +37,7 @@ from peering.services.peerings import (
     connections_check_addresses,
     new_connection,
     peer_asn_name_of,
+    place_of,
 )
 from peering.services.wizard import connection_input
 from peering.signals import announce_connections_requested
@@ -475,14 +477,7 @@ def _connection_changes(connection: PeeringConnection, data: ConnectionInput) ->
     is not a change)."""
     changes: dict[str, str] = {}
     session = data.bgp_session
-    for name in (
-        "session_prefix_v4",
-        "peer_session_ipv4_address",
-        "microsoft_session_ipv4_address",
-        "session_prefix_v6",
-        "peer_session_ipv6_address",
-        "microsoft_session_ipv6_address",
-    ):
+    for name in SESSION_ADDRESS_FIELDS:
         value = getattr(session, name)
         if value and not _same(value, getattr(connection, name)):
             changes[name] = value
@@ -509,14 +504,6 @@ def _connection_changes(connection: PeeringConnection, data: ConnectionInput) ->
     return changes
 
 
-def _place_wanted(configuration: Configuration, data: ConnectionInput):
-    if data.facility_id is not None:
-        return configuration.places.get(data.facility_id)
-    if data.peering_db_facility_id is not None:
-        return configuration.places_by_peeringdb_id.get(data.peering_db_facility_id)
-    return None
-
-
 def _same_connection(
     connection: PeeringConnection, data: ConnectionInput, configuration: Configuration
 ) -> bool:
@@ -524,7 +511,7 @@ def _same_connection(
     same IPv4 session (prefix or peer address), or both left to Microsoft. ARM clients that do
     not echo identifiers then still update in place instead of replacing."""
     place = connection.exchange or connection.direct_facility
-    wanted = _place_wanted(configuration, data)
+    wanted = place_of(configuration, data)
     if wanted is None or wanted.pk != place.pk or type(wanted) is not type(place):
         return False
     session = data.bgp_session
@@ -544,7 +531,7 @@ def _connection_place_refusal(
     """Fields of an existing connection an update may not change, with the reason."""
     refused: dict[str, str] = {}
     place = connection.exchange or connection.direct_facility
-    wanted = _place_wanted(configuration, data)
+    wanted = place_of(configuration, data)
     if (data.facility_id is not None or data.peering_db_facility_id is not None) and (
         wanted is None or wanted.pk != place.pk or type(wanted) is not type(place)
     ):

@@ -583,20 +583,27 @@ def _row_of_input(data: ConnectionInput) -> dict:
     return row
 
 
-# The BGP session fields of a connection, in the API's order (also the model's field names).
-SESSION_FIELDS = (
+# The BGP session fields of a connection (also the model's field names): the prefix and both
+# addresses of each family, then the maximum prefixes.
+SESSION_ADDRESS_FIELDS = (
     "session_prefix_v4",
     "peer_session_ipv4_address",
     "microsoft_session_ipv4_address",
     "session_prefix_v6",
     "peer_session_ipv6_address",
     "microsoft_session_ipv6_address",
+)
+
+
+SESSION_FIELDS = (
+    *SESSION_ADDRESS_FIELDS,
     "max_prefixes_advertised_v4",
     "max_prefixes_advertised_v6",
 )
 
 
-def _place_of(configuration: Configuration, data: ConnectionInput):
+def place_of(configuration: Configuration, data: ConnectionInput):
+    """The facility (or exchange) of the metro a connection names, or None."""
     if data.facility_id is not None:
         return configuration.places.get(data.facility_id)
     if data.peering_db_facility_id is not None:
@@ -620,7 +627,7 @@ def connection_validate(
     variant = configuration.variant
     conn = Connection()
     row = _row_of_input(data)
-    place = _place_of(configuration, data)
+    place = place_of(configuration, data)
     if place is None:
         errors.add(
             key + "facility",

@@ -250,14 +250,7 @@ CONNECTION_FIELDS = (
     "session_address_provider",
     "bandwidth_mbps",
     "use_for_peering_service",
-    "session_prefix_v4",
-    "peer_session_ipv4_address",
-    "microsoft_session_ipv4_address",
-    "session_prefix_v6",
-    "peer_session_ipv6_address",
-    "microsoft_session_ipv6_address",
-    "max_prefixes_advertised_v4",
-    "max_prefixes_advertised_v6",
+    *SESSION_FIELDS,
 )
 
 

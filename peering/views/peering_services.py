@@ -78,6 +78,7 @@ from peering.services.peering_services import (
     peering_service_prefix_revalidate as service_prefix_revalidate,
 )
 from peering.services.peering_services import peering_service_validate as service_validate
+from peering.views.wizard import discard_confirm_page
 from portal.htmx import client_redirect, htmx_target, is_fragment_request, render_page
 from portal.models import WRITE_ROLES
 from portal.selectors import (
@@ -435,15 +436,12 @@ def peering_service_create_discard(request: HttpRequest) -> HttpResponse:
     JavaScript the link opens this confirmation page, whose button POSTs."""
     _writable(request)
     if request.method == "GET":
-        return render_page(
+        return discard_confirm_page(
             request,
-            "peering/discard_confirm.html",
-            {
-                "active_nav": ACTIVE_NAV,
-                "title": "Discard the Create a peering service connection draft?",
-                "action_url": reverse("peering_services:create_discard"),
-                "back_url": reverse("peering_services:create"),
-            },
+            title="Discard the Create a peering service connection draft?",
+            action_url=reverse("peering_services:create_discard"),
+            back_url=reverse("peering_services:create"),
+            active_nav=ACTIVE_NAV,
         )
     service_draft_discard(user=request.user)
     messages.info(request, "The Create a peering service connection draft was discarded.")

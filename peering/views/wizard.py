@@ -586,19 +586,30 @@ def discard(request: HttpRequest) -> HttpResponse:
     (GET) whose button POSTs."""
     _writable(request)
     if request.method == "GET":
-        return render_page(
+        return discard_confirm_page(
             request,
-            "peering/discard_confirm.html",
-            {
-                "active_nav": "peerings",
-                "title": "Discard the Create a peering draft?",
-                "action_url": reverse("wizard:discard"),
-                "back_url": reverse("wizard:start"),
-            },
+            title="Discard the Create a peering draft?",
+            action_url=reverse("wizard:discard"),
+            back_url=reverse("wizard:start"),
+            active_nav="peerings",
         )
     draft_discard(user=request.user)
     messages.info(request, "The Create a peering draft was discarded.")
     return client_redirect(request, reverse("peering:peering_list"))
+
+
+def discard_confirm_page(
+    request: HttpRequest, *, title: str, action_url: str, back_url: str, active_nav: str
+) -> HttpResponse:
+    """The page "Discard draft" opens without JavaScript: it asks, its button POSTs. (With
+    htmx the browser asks instead, `hx-confirm`, and POSTs directly.) Both wizards use it."""
+    context = {
+        "active_nav": active_nav,
+        "title": title,
+        "action_url": action_url,
+        "back_url": back_url,
+    }
+    return render_page(request, "peering/discard_confirm.html", context)
 
 
 # --- connection rows --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from peering.models import (
     FacilityAddressPool,
     LegacyPeering,
     PeeringDraft,
+    PeeringServiceDraft,
 )
 from peering.services.peer_asns import OPERATION_VALIDATE
 from portal.models import ActivityLog, ActivityStatus, Notification, Role
@@ -102,6 +103,7 @@ def world(subscription, owner, reader, region):
         peer_session_ipv4_address="198.32.134.10",
     )
     PeeringDraft.objects.create(user=owner, data={"basics": {"name": "draft"}})
+    PeeringServiceDraft.objects.create(user=owner, data={"values": {"name": "draft"}})
     FacilityAddressPool.objects.create(
         direct_facility=connection.direct_facility,
         ipv4_pool="203.0.113.0/24",
