@@ -373,10 +373,13 @@ def peering_service_create(request: HttpRequest) -> HttpResponse:
 
     data = request.POST
     # Only the current tab's fields are posted: the others come from the draft.
-    values.update(posted_values(data))
+    posted = posted_values(data)
+    # A subscription posted now that the user may read but not write is a 403 (one kept in
+    # the draft from before a role change is just not offered, like any other).
+    _refuse_read_only(request, {"subscription": posted.get("subscription", "")}, subscriptions)
+    values.update(posted)
     if "prefix_index" in data:
         rows = rows_from(data)
-    _refuse_read_only(request, values, subscriptions)
     tab = data.get("tab", "basics")
     tab = tab if tab in TAB_KEYS else "basics"
     goto = data.get("goto", "")
