@@ -2,8 +2,11 @@
 
 Every type speaks the API's vocabulary (Microsoft.Peering 2025-05-01, arm-api-facts.md §2):
 attribute names are the API's fields in snake case, and each has the API's camelCase name as
-its alias, so a JSON body parses as it is (`PeeringInput.model_validate(body)`) and
-`model_dump(by_alias=True)` gives it back. Both spellings are accepted on input.
+its alias (both spellings are accepted; `model_dump(by_alias=True)` gives the API's). The
+resources are flat: the API layer lifts the ARM envelope into them — `sku.name` → `sku_name`,
+`properties.peeringLocation` → `peering_location`, `properties.direct|exchange.peerAsn.id` →
+`peer_asn`, the path's resource group and name — while a connection (`ConnectionInput`, with
+its `bgpSession`), a contact and a prefix parse from the API's JSON objects as they are.
 
 Who builds them:
 
@@ -92,6 +95,8 @@ class BgpSessionInput(ContractModel):
     peer_session_ipv6_address: str = Field(default="", alias="peerSessionIPv6Address")
     max_prefixes_advertised_v4: int | None = Field(default=None, alias="maxPrefixesAdvertisedV4")
     max_prefixes_advertised_v6: int | None = Field(default=None, alias="maxPrefixesAdvertisedV6")
+    # Accepted for clients that send it; the portal keeps no MD5 keys (Microsoft sets them up
+    # with the peer out of band), so it is not stored.
     md5_authentication_key: str = ""
 
 
