@@ -406,6 +406,23 @@ def test_discard(client_owner, world, owner):
     assert not PeeringDraft.objects.filter(user=owner).exists()
 
 
+def test_discard_asks_first_without_javascript(client_owner, world, owner):
+    fill_draft(client_owner, world, rows=1)
+    page = client_owner.get(tab_url("basics")).content.decode()
+    assert f'href="{reverse("wizard:discard")}"' in page and "hx-confirm=" in page
+    confirm = client_owner.get(reverse("wizard:discard"))
+    assert confirm.status_code == 200
+    assert 'data-testid="confirm-discard"' in confirm.content.decode()
+    assert PeeringDraft.objects.filter(user=owner).exists()  # asking deletes nothing
+
+
+def test_discard_with_htmx_redirects_the_client(client_owner, world, owner):
+    fill_draft(client_owner, world, rows=1)
+    response = client_owner.post(reverse("wizard:discard"), HTTP_HX_REQUEST="true")
+    assert response["HX-Redirect"] == reverse("peering:peering_list")
+    assert not PeeringDraft.objects.filter(user=owner).exists()
+
+
 # --- drafts -----------------------------------------------------------------------------------
 
 
@@ -462,6 +479,7 @@ WIZARD_GETS = [
     ("wizard:tab", ["configuration"]),
     ("wizard:tab", ["review"]),
     ("wizard:connection", []),
+    ("wizard:discard", []),
 ]
 WIZARD_POSTS = [
     ("wizard:tab", ["basics"]),
