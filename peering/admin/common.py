@@ -1,5 +1,5 @@
-"""Shared pieces of the operators' admin: read-only admins, intermediate action pages,
-messages for refusals."""
+"""Shared pieces of the operators' admin: read-only admins and inlines (one mixin,
+`portal.admin.ReadOnlyAdminMixin`), intermediate action pages, messages for refusals."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -12,6 +12,7 @@ from django.urls import reverse
 from peering.models import (
     PeeringConnection,
 )
+from portal.admin import ReadOnlyAdminMixin
 
 BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
@@ -22,15 +23,18 @@ def _refusal_text(exc: Exception) -> str:
     return str(exc) or "Permission denied."
 
 
-class ReadOnlyModelAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
+class ReadOnlyModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A model whose rows only services write: operators look, and act through actions."""
 
-    def has_change_permission(self, request, obj=None):
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Related rows shown on their parent's page, never edited there. Every listed field is
+    read-only (`readonly_fields` defaults to `fields`)."""
+
+    extra = 0
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields or self.fields or []
 
 
 def _connection_label(connection: PeeringConnection) -> str:

@@ -9,11 +9,11 @@ from django.utils.html import format_html
 
 from peering.admin.common import (
     BOTH_LOCATIONS,
+    ReadOnlyInline,
     ReadOnlyModelAdmin,
     _plural,
 )
-from peering.admin.connections import PeeringAdmin
-from peering.admin.peer_asns import PeerContactInline
+from peering.admin.peerings import PeeringAdmin
 from peering.models import (
     PeeringService,
     PeeringServicePrefix,
@@ -69,19 +69,17 @@ class RevalidateMixin:
         )
 
 
-class RegisteredAsnOfPeeringInline(PeerContactInline):
+class RegisteredAsnOfPeeringInline(ReadOnlyInline):
     model = RegisteredAsn
     fields = ["name", "asn", "created_at", "key_rotated_at"]
-    readonly_fields = fields
     show_change_link = True
     verbose_name = "registered ASN"
     verbose_name_plural = "registered ASNs"
 
 
-class RegisteredPrefixOfPeeringInline(PeerContactInline):
+class RegisteredPrefixOfPeeringInline(ReadOnlyInline):
     model = RegisteredPrefix
     fields = ["name", "prefix", "validation_state", "validated_at"]
-    readonly_fields = fields
     show_change_link = True
     verbose_name = "registered prefix"
     verbose_name_plural = "registered prefixes"
@@ -204,23 +202,12 @@ class RegisteredPrefixAdmin(RevalidateMixin, PeeringLinkMixin, ReadOnlyModelAdmi
         )
 
 
-class PeeringServicePrefixInline(admin.TabularInline):
+class PeeringServicePrefixInline(ReadOnlyInline):
     """A Peering Service's prefixes, without their keys."""
 
     model = PeeringServicePrefix
-    extra = 0
     fields = ["name", "prefix", "validation_state", "learned_type", "validated_at"]
-    readonly_fields = fields
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PeeringService)

@@ -2,7 +2,7 @@
 
 The add forms check what they can at once with the same validators the services use, and keep
 what was typed; the services in `peering.services.peering_services` decide, and their
-ValidationError dicts go back next to the fields with `apply_service_errors`.
+ValidationError dicts go back next to the fields with `forms.common.apply_service_errors`.
 """
 
 from __future__ import annotations
@@ -18,14 +18,6 @@ from portal.validators import validate_arm_name
 
 # Route validation states as the API spells them (free strings in the model).
 VALIDATION_STATES = ["Valid", "Invalid", "NotFound", "Unknown"]
-
-
-def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's messages next to the fields they name, the rest at the top."""
-    has_fields = hasattr(exc, "error_dict")
-    items = exc.message_dict.items() if has_fields else [(None, exc.messages)]
-    for key, messages in items:
-        form.add_error(key if key in form.fields else None, list(messages))
 
 
 class RegisteredAsnForm(PortalFormMixin, forms.Form):

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet, Value
 from django.db.models.functions import Concat
-from django.http import Http404
 
 from peering.models import Peering, ReceivedRoute, RegisteredAsn, RegisteredPrefix
+from portal.selectors import child_of
 
 
 def registered_asns_of(*, peering: Peering) -> QuerySet[RegisteredAsn]:
@@ -35,11 +35,13 @@ def registered_asns_of(*, peering: Peering) -> QuerySet[RegisteredAsn]:
 
 def registered_asn_of(*, peering: Peering, name: str) -> RegisteredAsn:
     """One registered ASN of the peering by name (case-insensitive); 404 when absent."""
-    registered = registered_asns_of(peering=peering).filter(name__iexact=name).first()
-    if registered is None:
-        raise Http404("No such registered ASN.")
-    registered.peering = peering  # the tenancy-checked object, with user_role
-    return registered
+    return child_of(
+        registered_asns_of(peering=peering),
+        parent_field="peering",
+        parent=peering,
+        not_found="No such registered ASN.",
+        name__iexact=name,
+    )
 
 
 def registered_prefixes_of(*, peering: Peering) -> QuerySet[RegisteredPrefix]:
@@ -60,11 +62,13 @@ def registered_prefixes_of(*, peering: Peering) -> QuerySet[RegisteredPrefix]:
 
 def registered_prefix_of(*, peering: Peering, name: str) -> RegisteredPrefix:
     """One registered prefix of the peering by name (case-insensitive); 404 when absent."""
-    registered = registered_prefixes_of(peering=peering).filter(name__iexact=name).first()
-    if registered is None:
-        raise Http404("No such registered prefix.")
-    registered.peering = peering
-    return registered
+    return child_of(
+        registered_prefixes_of(peering=peering),
+        parent_field="peering",
+        parent=peering,
+        not_found="No such registered prefix.",
+        name__iexact=name,
+    )
 
 
 PREFIX_CONTAINS = "contains"

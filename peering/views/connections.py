@@ -18,7 +18,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peering.enums import ConnectionState, SessionAddressProvider
-from peering.forms.common import apply_errors, errors_of
+from peering.forms.common import apply_service_errors, errors_of
 from peering.forms.connections import DeleteConnectionForm, EditConnectionForm
 from peering.forms.wizard import ConnectionForm, form_with_errors, values_from
 from peering.models import Actor, Peering, PeeringConnection
@@ -241,7 +241,7 @@ def peering_connection_edit(
                 user=request.user, connection=connection, data=form.data_for_service()
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Connection at {connection.facility_name} updated.")
             return redirect(detail_url)
@@ -278,7 +278,7 @@ def peering_connection_delete(
                 confirm=form.cleaned_data.get("confirm", ""),
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request,
