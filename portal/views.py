@@ -108,6 +108,7 @@ def _recent_resources(user) -> list[dict]:
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Home: the user's subscriptions with their role, recent resources and quick links."""
     assignments = role_assignments_for_user(user=request.user).order_by(
@@ -189,6 +190,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 @vary_on_headers("HX-Request")
 def resource_group_list(request: HttpRequest) -> HttpResponse:
     """Resource groups in the user's subscriptions (or the switcher's one), filterable by name,
@@ -273,6 +275,7 @@ def resource_group_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def resource_group_detail(request: HttpRequest, subscription_id, name: str) -> HttpResponse:
     """A resource group's Overview: Essentials and the resources (peerings) it contains."""
     group = resource_group_for_user(user=request.user, subscription_id=subscription_id, name=name)
@@ -287,6 +290,7 @@ def resource_group_detail(request: HttpRequest, subscription_id, name: str) -> H
 
 
 @login_required
+@require_GET
 @vary_on_headers("HX-Request")
 def activity_log(request: HttpRequest) -> HttpResponse:
     """The Azure-style activity log of the user's subscriptions (or the switcher's one), with
