@@ -17,7 +17,6 @@ from django.conf import settings
 from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from peering.enums import ConnectionState
 from portal.models import Role
 from tests import factories
 
@@ -138,39 +137,14 @@ def url_of(world: World, route: Route) -> str:
 
 
 @pytest.fixture
-def world(db, subscription, other_subscription) -> World:
+def world(tenant, subscription, other_subscription) -> World:
     owner = factories.UserFactory(username="matrix-owner")
     factories.RoleAssignmentFactory(user=owner, subscription=subscription, role=Role.OWNER)
     reader = factories.UserFactory(username="matrix-reader")
     factories.RoleAssignmentFactory(user=reader, subscription=subscription, role=Role.READER)
     outsider = factories.UserFactory(username="matrix-outsider")
     factories.RoleAssignmentFactory(user=outsider, subscription=other_subscription, role=Role.OWNER)
-    group = factories.ResourceGroupFactory(subscription=subscription, name="rg-matrix")
-    peer_asn = factories.PeerAsnFactory(subscription=subscription, name="matrix-asn")
-    peering = factories.PeeringFactory(
-        subscription=subscription, resource_group=group, peer_asn=peer_asn, name="matrix-peering"
-    )
-    connection = factories.PeeringConnectionFactory(
-        peering=peering, connection_state=ConnectionState.ACTIVE
-    )
-    service = factories.PeeringServiceFactory(
-        subscription=subscription, resource_group=group, name="matrix-service"
-    )
-    objects = {
-        "resource_group": group,
-        "peer_asn": peer_asn,
-        "peering": peering,
-        "connection": connection,
-        "registered_asn": factories.RegisteredAsnFactory(peering=peering, name="matrix-customer"),
-        "registered_prefix": factories.RegisteredPrefixFactory(
-            peering=peering, name="matrix-prefix"
-        ),
-        "peering_service": service,
-        "service_prefix": factories.PeeringServicePrefixFactory(
-            peering_service=service, name="matrix-service-prefix"
-        ),
-    }
-    return World(objects=objects, owner=owner, reader=reader, outsider=outsider)
+    return World(objects=tenant, owner=owner, reader=reader, outsider=outsider)
 
 
 def test_the_matrix_walks_every_pattern():
