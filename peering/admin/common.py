@@ -8,6 +8,7 @@ from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 
 from peering.models import (
     PeeringConnection,
@@ -35,6 +36,24 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields or self.fields or []
+
+
+class PeeringLinkMixin:
+    """Columns of a peering's child rows (connections, registered ASNs and prefixes): the
+    peering as a link to its page, and its subscription."""
+
+    @admin.display(description="Peering", ordering="peering__name")
+    def peering_link(self, obj):
+        url = reverse("admin:peering_peering_change", args=[obj.peering_id])
+        return format_html('<a href="{}">{}</a>', url, obj.peering.name)
+
+    @admin.display(description="Subscription", ordering="peering__subscription__display_name")
+    def subscription(self, obj):
+        return obj.peering.subscription.display_name
+
+    @admin.display(description="Resource ID")
+    def resource_id(self, obj):
+        return obj.resource_id
 
 
 def _connection_label(connection: PeeringConnection) -> str:

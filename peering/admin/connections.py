@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from peering.admin.common import (
     BOTH_LOCATIONS,
     IntermediatePageMixin,
+    PeeringLinkMixin,
     ReadOnlyInline,
     ReadOnlyModelAdmin,
     _connection_label,
@@ -145,7 +146,7 @@ def _transition_action(move: Move):
 
 
 @admin.register(PeeringConnection)
-class PeeringConnectionAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
+class PeeringConnectionAdmin(PeeringLinkMixin, IntermediatePageMixin, ReadOnlyModelAdmin):
     """The operators' queue (connections waiting on Microsoft, oldest first) and their moves.
 
     Every field is read-only: the connection changes only through the actions, which call
@@ -318,15 +319,6 @@ class PeeringConnectionAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
         if place is None:
             return "—"
         return f"{place.name} ({place.location.name})"
-
-    @admin.display(description="Peering", ordering="peering__name")
-    def peering_link(self, obj):
-        url = reverse("admin:peering_peering_change", args=[obj.peering_id])
-        return format_html('<a href="{}">{}</a>', url, obj.peering.name)
-
-    @admin.display(description="Subscription", ordering="peering__subscription__display_name")
-    def subscription(self, obj):
-        return obj.peering.subscription.display_name
 
     @admin.display(description="IPv4 session", ordering="session_state_v4")
     def ipv4_session(self, obj):

@@ -12,6 +12,9 @@ from peering.admin.common import (
     BOTH_LOCATIONS,
     ReadOnlyInline,
     ReadOnlyModelAdmin,
+    _field_errors,
+    _level,
+    _plural,
     _refusal_text,
 )
 from peering.enums import (
@@ -144,14 +147,14 @@ class PeerAsnAdmin(ReadOnlyModelAdmin):
                     request,
                     f"{peer_asn.name} (AS{peer_asn.peer_asn}) was not approved: "
                     f"{_refusal_text(exc)}",
-                    messages.WARNING if isinstance(exc, ValidationError) else messages.ERROR,
+                    _level(exc),
                 )
             else:
                 approved.append(f"{peer_asn.name} (AS{peer_asn.peer_asn})")
         if approved:
             self.message_user(
                 request,
-                f"Approved {len(approved)} Peer ASN{'s' if len(approved) != 1 else ''}: "
+                f"Approved {_plural(len(approved), 'Peer ASN')}: "
                 f"{', '.join(approved)}. The contacts will be emailed.",
                 messages.SUCCESS,
             )
@@ -176,11 +179,7 @@ class PeerAsnAdmin(ReadOnlyModelAdmin):
                         reason=form.cleaned_data["reason"],
                     )
                 except (ValidationError, PermissionDenied) as exc:
-                    reason_errors = (
-                        exc.message_dict.get("reason")
-                        if isinstance(exc, ValidationError) and hasattr(exc, "error_dict")
-                        else None
-                    )
+                    reason_errors = _field_errors(exc, "reason")
                     if reason_errors and not rejected:
                         # The reason itself was refused (same for every ASN): nothing was
                         # rejected yet, so ask again with the service's message on the field.
@@ -191,7 +190,7 @@ class PeerAsnAdmin(ReadOnlyModelAdmin):
                         request,
                         f"{peer_asn.name} (AS{peer_asn.peer_asn}) was not rejected: "
                         f"{_refusal_text(exc)}",
-                        messages.WARNING if isinstance(exc, ValidationError) else messages.ERROR,
+                        _level(exc),
                     )
                 else:
                     rejected.append(f"{peer_asn.name} (AS{peer_asn.peer_asn})")
@@ -199,7 +198,7 @@ class PeerAsnAdmin(ReadOnlyModelAdmin):
                 if rejected:
                     self.message_user(
                         request,
-                        f"Rejected {len(rejected)} Peer ASN{'s' if len(rejected) != 1 else ''}: "
+                        f"Rejected {_plural(len(rejected), 'Peer ASN')}: "
                         f"{', '.join(rejected)}. The contacts will be emailed the reason.",
                         messages.SUCCESS,
                     )

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 
 from peering.admin.common import (
     BOTH_LOCATIONS,
+    PeeringLinkMixin,
     ReadOnlyInline,
     ReadOnlyModelAdmin,
     _plural,
@@ -90,21 +91,6 @@ PeeringAdmin.inlines = [
     RegisteredAsnOfPeeringInline,
     RegisteredPrefixOfPeeringInline,
 ]
-
-
-class PeeringLinkMixin:
-    @admin.display(description="Peering", ordering="peering__name")
-    def peering_link(self, obj):
-        url = reverse("admin:peering_peering_change", args=[obj.peering_id])
-        return format_html('<a href="{}">{}</a>', url, obj.peering.name)
-
-    @admin.display(description="Subscription", ordering="peering__subscription__display_name")
-    def subscription(self, obj):
-        return obj.peering.subscription.display_name
-
-    @admin.display(description="Resource ID")
-    def resource_id(self, obj):
-        return obj.resource_id
 
 
 @admin.register(RegisteredAsn)

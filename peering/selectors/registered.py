@@ -19,18 +19,25 @@ from peering.models import Peering, ReceivedRoute, RegisteredAsn, RegisteredPref
 from portal.selectors import child_of
 
 
-def registered_asns_of(*, peering: Peering) -> QuerySet[RegisteredAsn]:
-    """The peering's registered ASNs with who created each and how many customer prefixes (in
-    how many subscriptions) redeemed its key — one query for any number of rows."""
+def _with_usage(queryset: QuerySet, customer_prefixes: str) -> QuerySet:
+    """Who created each row, and how many customer prefixes (in how many subscriptions)
+    redeemed its key through the `customer_prefixes` relation — counted, never named."""
     return (
-        RegisteredAsn.objects.filter(peering=peering)
-        .select_related("created_by")
+        queryset.select_related("created_by")
         .annotate(
-            used_by_prefixes=Count("prefixes", distinct=True),
-            used_by_subscriptions=Count("prefixes__peering_service__subscription", distinct=True),
+            used_by_prefixes=Count(customer_prefixes, distinct=True),
+            used_by_subscriptions=Count(
+                f"{customer_prefixes}__peering_service__subscription", distinct=True
+            ),
         )
         .order_by("name", "pk")
     )
+
+
+def registered_asns_of(*, peering: Peering) -> QuerySet[RegisteredAsn]:
+    """The peering's registered ASNs with who created each and how many customer prefixes (in
+    how many subscriptions) redeemed its key — one query for any number of rows."""
+    return _with_usage(RegisteredAsn.objects.filter(peering=peering), "prefixes")
 
 
 def registered_asn_of(*, peering: Peering, name: str) -> RegisteredAsn:
@@ -47,17 +54,7 @@ def registered_asn_of(*, peering: Peering, name: str) -> RegisteredAsn:
 def registered_prefixes_of(*, peering: Peering) -> QuerySet[RegisteredPrefix]:
     """The peering's registered prefixes with who created each and how many customer prefixes
     (in how many subscriptions) redeemed its key — one query."""
-    return (
-        RegisteredPrefix.objects.filter(peering=peering)
-        .select_related("created_by")
-        .annotate(
-            used_by_prefixes=Count("customer_prefixes", distinct=True),
-            used_by_subscriptions=Count(
-                "customer_prefixes__peering_service__subscription", distinct=True
-            ),
-        )
-        .order_by("name", "pk")
-    )
+    return _with_usage(RegisteredPrefix.objects.filter(peering=peering), "customer_prefixes")
 
 
 def registered_prefix_of(*, peering: Peering, name: str) -> RegisteredPrefix:

@@ -103,6 +103,48 @@ def _used_by(registered) -> str:
     )
 
 
+# Per blade: (the add page's URL name, its crumb, the templates' stem).
+BLADE_PAGES = {
+    "asns": ("registered:asn_add", "Add registered ASN", "asn"),
+    "prefixes": ("registered:prefix_add", "Add registered prefix", "prefix"),
+}
+
+
+def _list_blade(request: HttpRequest, peering: Peering, blade: str, rows, add_reason: str):
+    """A blade's table with its row actions and + Add (disabled with `add_reason`)."""
+    add_name, _, stem = BLADE_PAGES[blade]
+    rows = list(rows)
+    for row in rows:
+        (_asn_urls if blade == "asns" else _prefix_urls)(peering, row)
+    context = _context(peering, blade)
+    context.update(rows=rows, add_reason=add_reason, add_url=blade_url(peering, add_name))
+    return render_page(request, f"peering/registered/{stem}_list.html", context, partial="pane")
+
+
+def _add_blade(request: HttpRequest, peering: Peering, blade: str, form_class, create, *, reason):
+    """An add page: the form (GET), then `create(cleaned_data)` — the service call, which
+    returns where to go — with its errors next to the fields (400) on POST."""
+    add_name, crumb, stem = BLADE_PAGES[blade]
+    context = _context(peering, blade, (crumb, None))
+    if _cancelled(request):
+        return redirect(context["blade_url"])
+    status = 200
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                return redirect(create(form.cleaned_data))
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+        status = 400
+    else:
+        form = form_class()
+    context.update(form=form, add_reason=reason, action_url=blade_url(peering, add_name))
+    return render_page(
+        request, f"peering/registered/{stem}_add.html", context, status=status, partial="pane"
+    )
+
+
 # --- Registered ASNs ------------------------------------------------------------------------------
 
 
@@ -112,16 +154,8 @@ def asn_list(request: HttpRequest, subscription_id, resource_group: str, name: s
     """Registered ASNs: Name, ASN, Prefix key (copy), Created, Used by; + Add registered ASN
     (disabled with the reason until a connection is Active); Rotate key and Delete per row."""
     peering = get_peering(request, subscription_id, resource_group, name)
-    rows = list(registered_asns_of(peering=peering))
-    for row in rows:
-        _asn_urls(peering, row)
-    context = _context(peering, "asns")
-    context.update(
-        rows=rows,
-        add_reason=registered_asn_unavailable_reason(peering),
-        add_url=blade_url(peering, "registered:asn_add"),
-    )
-    return render_page(request, "peering/registered/asn_list.html", context, partial="pane")
+    rows = registered_asns_of(peering=peering)
+    return _list_blade(request, peering, "asns", rows, registered_asn_unavailable_reason(peering))
 
 
 @login_required
@@ -129,39 +163,25 @@ def asn_list(request: HttpRequest, subscription_id, resource_group: str, name: s
 def asn_add(request: HttpRequest, subscription_id, resource_group: str, name: str):
     """Register an ASN: Name (the customer) and ASN. Saved with a new prefix key."""
     peering = get_peering(request, subscription_id, resource_group, name, write=True)
-    context = _context(peering, "asns", ("Add registered ASN", None))
-    if _cancelled(request):
-        return redirect(context["blade_url"])
-    reason = registered_asn_unavailable_reason(peering)
-    status = 200
-    if request.method == "POST":
-        form = RegisteredAsnForm(request.POST)
-        if form.is_valid():
-            try:
-                registered = registered_asn_add(
-                    user=request.user,
-                    peering=peering,
-                    name=form.cleaned_data["name"],
-                    asn=form.cleaned_data["asn"],
-                )
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    f"Registered ASN {registered.name} (AS{registered.asn}) added. Give its "
-                    "prefix key to the customer: they enter it when they add prefixes to "
-                    "their Peering Service.",
-                )
-                return redirect(f"{context['blade_url']}?added={registered.name}")
-        status = 400
-    else:
-        form = RegisteredAsnForm()
-    context.update(
-        form=form, add_reason=reason, action_url=blade_url(peering, "registered:asn_add")
-    )
-    return render_page(
-        request, "peering/registered/asn_add.html", context, status=status, partial="pane"
+
+    def create(data):
+        registered = registered_asn_add(
+            user=request.user, peering=peering, name=data["name"], asn=data["asn"]
+        )
+        messages.success(
+            request,
+            f"Registered ASN {registered.name} (AS{registered.asn}) added. Give its prefix key "
+            "to the customer: they enter it when they add prefixes to their Peering Service.",
+        )
+        return f"{blade_url(peering, 'registered:asn_list')}?added={registered.name}"
+
+    return _add_blade(
+        request,
+        peering,
+        "asns",
+        RegisteredAsnForm,
+        create,
+        reason=registered_asn_unavailable_reason(peering),
     )
 
 
@@ -235,16 +255,10 @@ def prefix_list(request: HttpRequest, subscription_id, resource_group: str, name
     """Registered prefixes: Name, Prefix, Validation state and message, Prefix key (copy);
     + Add registered prefix (disabled with the reason); Re-validate and Delete per row."""
     peering = get_peering(request, subscription_id, resource_group, name)
-    rows = list(registered_prefixes_of(peering=peering))
-    for row in rows:
-        _prefix_urls(peering, row)
-    context = _context(peering, "prefixes")
-    context.update(
-        rows=rows,
-        add_reason=registered_prefix_unavailable_reason(peering),
-        add_url=blade_url(peering, "registered:prefix_add"),
+    rows = registered_prefixes_of(peering=peering)
+    return _list_blade(
+        request, peering, "prefixes", rows, registered_prefix_unavailable_reason(peering)
     )
-    return render_page(request, "peering/registered/prefix_list.html", context, partial="pane")
 
 
 @login_required
@@ -252,38 +266,25 @@ def prefix_list(request: HttpRequest, subscription_id, resource_group: str, name
 def prefix_add(request: HttpRequest, subscription_id, resource_group: str, name: str):
     """Add registered prefix: Name and IPv4 prefix; queued for validation (Pending)."""
     peering = get_peering(request, subscription_id, resource_group, name, write=True)
-    context = _context(peering, "prefixes", ("Add registered prefix", None))
-    if _cancelled(request):
-        return redirect(context["blade_url"])
-    reason = registered_prefix_unavailable_reason(peering)
-    status = 200
-    if request.method == "POST":
-        form = RegisteredPrefixForm(request.POST)
-        if form.is_valid():
-            try:
-                registered = registered_prefix_add(
-                    user=request.user,
-                    peering=peering,
-                    name=form.cleaned_data["name"],
-                    prefix=form.cleaned_data["prefix"],
-                )
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    f"Registered prefix {registered.name} ({registered.prefix}) added. It is "
-                    "validated in the background; its prefix key is on its page.",
-                )
-                return redirect(blade_url(peering, "registered:prefix_detail", registered.name))
-        status = 400
-    else:
-        form = RegisteredPrefixForm()
-    context.update(
-        form=form, add_reason=reason, action_url=blade_url(peering, "registered:prefix_add")
-    )
-    return render_page(
-        request, "peering/registered/prefix_add.html", context, status=status, partial="pane"
+
+    def create(data):
+        registered = registered_prefix_add(
+            user=request.user, peering=peering, name=data["name"], prefix=data["prefix"]
+        )
+        messages.success(
+            request,
+            f"Registered prefix {registered.name} ({registered.prefix}) added. It is validated "
+            "in the background; its prefix key is on its page.",
+        )
+        return blade_url(peering, "registered:prefix_detail", registered.name)
+
+    return _add_blade(
+        request,
+        peering,
+        "prefixes",
+        RegisteredPrefixForm,
+        create,
+        reason=registered_prefix_unavailable_reason(peering),
     )
 
 
