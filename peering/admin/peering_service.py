@@ -42,10 +42,11 @@ def _key_hint(key: str) -> str:
     return f"…{key[-4:]}"
 
 
-def _queue_validation(model, ids: list[int], enqueue) -> None:
-    """Pending, then validate once committed (as the tenants' Re-validate does)."""
+def _queue_validation(queryset, ids: list[int], enqueue) -> None:
+    """Pending, then validate once committed (as the tenants' Re-validate does). `queryset` is
+    the action's own (the rows the operator selected)."""
     with transaction.atomic():
-        model.objects.filter(pk__in=ids).update(validation_state=PrefixValidationState.PENDING)
+        queryset.filter(pk__in=ids).update(validation_state=PrefixValidationState.PENDING)
         enqueue(ids)
 
 
@@ -60,7 +61,7 @@ class RevalidateMixin:
 
     def _revalidate(self, request, queryset, enqueue, noun: str):
         rows = list(queryset.order_by("pk"))
-        _queue_validation(self.model, [row.pk for row in rows], enqueue)
+        _queue_validation(queryset, [row.pk for row in rows], enqueue)
         names = ", ".join(str(row) for row in rows[:20]) + (" …" if len(rows) > 20 else "")
         self.message_user(
             request,
