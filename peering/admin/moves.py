@@ -146,7 +146,8 @@ def _moves() -> list[Move]:
         )
     covered = {(f, move.to_state) for move in moves for f in move.from_states}
     if missing := sorted(edges - covered):
-        raise ImproperlyConfigured(f"No admin action for the operator moves {missing}.")
+        listed = ", ".join(f"{f} → {t}" for f, t in missing)
+        raise ImproperlyConfigured(f"No admin action for the operator moves: {listed}.")
     return moves
 
 

@@ -34,6 +34,16 @@ def _with_usage(queryset: QuerySet, customer_prefixes: str) -> QuerySet:
     )
 
 
+def _of_peering(queryset: QuerySet, peering: Peering, name: str, what: str):
+    return child_of(
+        queryset,
+        parent_field="peering",
+        parent=peering,
+        not_found=f"No such {what}.",
+        name__iexact=name,
+    )
+
+
 def registered_asns_of(*, peering: Peering) -> QuerySet[RegisteredAsn]:
     """The peering's registered ASNs with who created each and how many customer prefixes (in
     how many subscriptions) redeemed its key — one query for any number of rows."""
@@ -42,13 +52,7 @@ def registered_asns_of(*, peering: Peering) -> QuerySet[RegisteredAsn]:
 
 def registered_asn_of(*, peering: Peering, name: str) -> RegisteredAsn:
     """One registered ASN of the peering by name (case-insensitive); 404 when absent."""
-    return child_of(
-        registered_asns_of(peering=peering),
-        parent_field="peering",
-        parent=peering,
-        not_found="No such registered ASN.",
-        name__iexact=name,
-    )
+    return _of_peering(registered_asns_of(peering=peering), peering, name, "registered ASN")
 
 
 def registered_prefixes_of(*, peering: Peering) -> QuerySet[RegisteredPrefix]:
@@ -59,13 +63,7 @@ def registered_prefixes_of(*, peering: Peering) -> QuerySet[RegisteredPrefix]:
 
 def registered_prefix_of(*, peering: Peering, name: str) -> RegisteredPrefix:
     """One registered prefix of the peering by name (case-insensitive); 404 when absent."""
-    return child_of(
-        registered_prefixes_of(peering=peering),
-        parent_field="peering",
-        parent=peering,
-        not_found="No such registered prefix.",
-        name__iexact=name,
-    )
+    return _of_peering(registered_prefixes_of(peering=peering), peering, name, "registered prefix")
 
 
 PREFIX_CONTAINS = "contains"
