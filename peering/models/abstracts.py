@@ -9,18 +9,28 @@ from django.db import models
 from peering.enums import PrefixValidationState
 from portal.validators import validate_arm_name
 
-# The BGP session of a connection, in the API's words; services, forms and admin use these
-# names instead of spelling the list again.
+# The BGP session of a connection, in the API's words and order (the model's field names too);
+# services, forms and admin use these instead of spelling the list again.
 SESSION_PREFIX_FIELDS = ("session_prefix_v4", "session_prefix_v6")
-SESSION_ADDRESS_FIELDS = (
+# The four ends of the two sessions.
+SESSION_IP_ADDRESS_FIELDS = (
     "peer_session_ipv4_address",
     "microsoft_session_ipv4_address",
     "peer_session_ipv6_address",
     "microsoft_session_ipv6_address",
 )
+# Per family, the session prefix and both addresses: what Microsoft allocates when it is the
+# session address provider.
+SESSION_ADDRESS_FIELDS = (
+    "session_prefix_v4",
+    "peer_session_ipv4_address",
+    "microsoft_session_ipv4_address",
+    "session_prefix_v6",
+    "peer_session_ipv6_address",
+    "microsoft_session_ipv6_address",
+)
 MAX_PREFIX_FIELDS = ("max_prefixes_advertised_v4", "max_prefixes_advertised_v6")
-# Prefixes and addresses: what Microsoft allocates when it is the session address provider.
-SESSION_FIELDS = (*SESSION_PREFIX_FIELDS, *SESSION_ADDRESS_FIELDS)
+SESSION_FIELDS = (*SESSION_ADDRESS_FIELDS, *MAX_PREFIX_FIELDS)
 
 
 class ArmResource(models.Model):
