@@ -18,7 +18,7 @@ PYTHON_BOOT := $(shell for p in python3.12 python3.13 python3.14 python3 python;
 
 help:
 	@echo "make run    — set up, load demo data, serve on http://$(HOST):$(PORT)"
-	@echo "make test   — set up, run the whole test suite (SQLite, or DATABASE_URL)"
+	@echo "make test   — set up, run the whole test suite on every core (SQLite, or DATABASE_URL)"
 	@echo "make lint   — ruff check and format check"
 
 $(STAMP): pyproject.toml
@@ -60,8 +60,11 @@ chromium:
 			echo "The browser tests need Chromium at $(CHROMIUM): run 'sudo apt-get install chromium'."; exit 1; \
 		fi; fi
 
+# One pytest-xdist worker per core; each worker has its own test database (pytest-django
+# suffixes the name with the worker id). PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
 test: venv chromium
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Page timings with more rows, printed as ratios against the trivial /healthz view.
 bench: venv

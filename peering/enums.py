@@ -83,6 +83,22 @@ class SessionState(models.TextChoices):
     PENDING_REMOVE = "PendingRemove"
 
 
+class PrefixValidationState(models.TextChoices):
+    NONE = "None"
+    INVALID = "Invalid"
+    VERIFIED = "Verified"
+    FAILED = "Failed"
+    PENDING = "Pending"
+    WARNING = "Warning"
+    UNKNOWN = "Unknown"
+
+
+class LearnedType(models.TextChoices):
+    NONE = "None"
+    VIA_SERVICE_PROVIDER = "ViaServiceProvider"
+    VIA_SESSION = "ViaSession"
+
+
 class ProvisioningState(models.TextChoices):
     SUCCEEDED = "Succeeded"
     UPDATING = "Updating"

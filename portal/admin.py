@@ -151,11 +151,8 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 # The user page also lists the subscriptions the person holds a role on.
-class UserRoleAssignmentInline(admin.TabularInline):
-    model = RoleAssignment
-    extra = 0
+class UserRoleAssignmentInline(RoleAssignmentInline):
     fields = ["subscription", "role", "created_at"]
-    readonly_fields = ["created_at"]
     autocomplete_fields = ["subscription"]
     verbose_name = "role on a subscription"
     verbose_name_plural = "roles on subscriptions"

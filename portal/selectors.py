@@ -6,9 +6,7 @@ a Reader asking to write is refused (PermissionDenied → 403).
 
 from uuid import UUID
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Model, QuerySet
 from django.http import Http404
 
 from portal.models import (
@@ -20,7 +18,8 @@ from portal.models import (
     Subscription,
 )
 
-User = AbstractBaseUser | AnonymousUser
+# `ensure_can_write` is defined in portal.permissions; the services still import it from here.
+from portal.permissions import User, ensure_can_write, refuse_reader  # noqa: F401
 
 
 def _parse_uuid(value: object) -> UUID:
@@ -67,22 +66,45 @@ def subscription_for_user(
     )
     if assignment is None:
         raise Http404("No such subscription.")
-    if write and not assignment.can_write:
-        raise PermissionDenied("Your role on this subscription (Reader) does not allow changes.")
+    if write:
+        refuse_reader(assignment.role)
     subscription = assignment.subscription
     subscription.user_role = assignment.role
     return subscription
 
 
-def ensure_can_write(*, user: User, subscription: Subscription) -> None:
-    """Raise PermissionDenied unless the user is Owner or Contributor of the subscription."""
-    if (
-        not user.is_authenticated
-        or not RoleAssignment.objects.filter(
-            user=user, subscription=subscription, role__in=WRITE_ROLES
-        ).exists()
-    ):
-        raise PermissionDenied("Your role on this subscription does not allow changes.")
+def resource_for_user[M: Model](
+    queryset: QuerySet[M],
+    *,
+    user: User,
+    subscription_id: object,
+    write: bool = False,
+    not_found: str,
+    **lookups: object,
+) -> M:
+    """The one way a resource is read by its ARM path (/subscriptions/<id>/…/<name>): the
+    subscription gate first (no role → 404, Reader with write=True → 403), then the object in
+    that subscription matching `lookups` (404 with `not_found` when none). The object carries
+    the gated subscription, whose `user_role` the templates read."""
+    subscription = subscription_for_user(user=user, subscription_id=subscription_id, write=write)
+    obj = queryset.filter(subscription=subscription, **lookups).first()
+    if obj is None:
+        raise Http404(not_found)
+    obj.subscription = subscription
+    return obj
+
+
+def child_of[M: Model](
+    queryset: QuerySet[M], *, parent_field: str, parent: Model, not_found: str, **lookups: object
+) -> M:
+    """A child resource (a registered ASN of a peering, a prefix of a Peering Service …) of a
+    parent already read through `resource_for_user`: 404 with `not_found` when absent. The
+    child carries the tenancy-checked parent."""
+    obj = queryset.filter(**{parent_field: parent}, **lookups).first()
+    if obj is None:
+        raise Http404(not_found)
+    setattr(obj, parent_field, parent)
+    return obj
 
 
 def resource_groups_for_user(
@@ -98,18 +120,28 @@ def resource_groups_for_user(
     )
 
 
+def resource_group_names_for_user(
+    *, user: User, subscription: Subscription | None = None
+) -> list[str]:
+    """The distinct names of the user's resource groups (one subscription's if given), sorted
+    case-insensitively: the choices of a "Resource group" filter."""
+    qs = ResourceGroup.objects.filter(subscription__in=subscriptions_for_user(user=user))
+    if subscription is not None:
+        qs = qs.filter(subscription=subscription)
+    return sorted(set(qs.values_list("name", flat=True)), key=str.lower)
+
+
 def resource_group_for_user(
     *, user: User, subscription_id: object, name: str, write: bool = False
 ) -> ResourceGroup:
-    subscription = subscription_for_user(user=user, subscription_id=subscription_id, write=write)
-    group = (
-        ResourceGroup.objects.select_related("subscription", "region")
-        .filter(subscription=subscription, name__iexact=name)
-        .first()
+    return resource_for_user(
+        ResourceGroup.objects.select_related("region"),
+        user=user,
+        subscription_id=subscription_id,
+        write=write,
+        not_found="No such resource group.",
+        name__iexact=name,
     )
-    if group is None:
-        raise Http404("No such resource group.")
-    return group
 
 
 def activity_for_user(

@@ -17,7 +17,7 @@ from portal.models import (
     ResourceGroup,
     Subscription,
 )
-from portal.selectors import ensure_can_write
+from portal.permissions import ensure_can_write
 from portal.validators import validate_arm_name
 
 

@@ -9,9 +9,9 @@ from django.http import HttpRequest
 PAGE_SIZE = 50
 
 
-def paginate(request: HttpRequest, queryset: QuerySet) -> Page:
+def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
     """Page `?page=` of the queryset; a bad or out-of-range number gives the nearest page."""
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ matter what the template showed. Writes go through `portal.services`.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -38,9 +37,8 @@ from portal.selectors import (
     subscription_for_user,
     writable_subscriptions_for_user,
 )
+from portal.tables import paginate
 
-RESOURCE_GROUPS_PER_PAGE = 50
-ACTIVITY_PER_PAGE = 50
 NOTIFICATIONS_PER_PAGE = 25
 RECENT_RESOURCES = 10
 
@@ -108,6 +106,7 @@ def _recent_resources(user) -> list[dict]:
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Home: the user's subscriptions with their role, recent resources and quick links."""
     assignments = role_assignments_for_user(user=request.user).order_by(
@@ -171,7 +170,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
         .select_related("subscription")
         .order_by("-created_at", "-id")
     )
-    page = Paginator(queryset, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(request, queryset, NOTIFICATIONS_PER_PAGE)
     host = request.get_host()
     for notification in page:
         # Links are written by services, but only ever follow one that stays on this site.
@@ -189,6 +188,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 @vary_on_headers("HX-Request")
 def resource_group_list(request: HttpRequest) -> HttpResponse:
     """Resource groups in the user's subscriptions (or the switcher's one), filterable by name,
@@ -206,7 +206,7 @@ def resource_group_list(request: HttpRequest) -> HttpResponse:
         fields = tuple(f"-{field}" for field in fields)
     groups = groups.order_by(*fields)
 
-    page = Paginator(groups, RESOURCE_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(request, groups)
     return render_page(
         request,
         "portal/resource_group_list.html",
@@ -273,6 +273,7 @@ def resource_group_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def resource_group_detail(request: HttpRequest, subscription_id, name: str) -> HttpResponse:
     """A resource group's Overview: Essentials and the resources (peerings) it contains."""
     group = resource_group_for_user(user=request.user, subscription_id=subscription_id, name=name)
@@ -287,6 +288,7 @@ def resource_group_detail(request: HttpRequest, subscription_id, name: str) -> H
 
 
 @login_required
+@require_GET
 @vary_on_headers("HX-Request")
 def activity_log(request: HttpRequest) -> HttpResponse:
     """The Azure-style activity log of the user's subscriptions (or the switcher's one), with
@@ -303,7 +305,7 @@ def activity_log(request: HttpRequest) -> HttpResponse:
         resource=filters["resource"],
         since=timezone.now() - delta if delta is not None else None,
     )
-    page = Paginator(entries, ACTIVITY_PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(request, entries)
     return render_page(
         request,
         "portal/activity_log.html",

@@ -2,6 +2,7 @@
 
 import pytest
 
+from peering.enums import ConnectionState
 from portal.models import Role
 from tests import factories
 
@@ -46,3 +47,34 @@ def operator(db):
 @pytest.fixture
 def region(db):
     return factories.AzureRegionFactory(name="eastus", display_name="East US")
+
+
+@pytest.fixture
+def tenant(subscription) -> dict:
+    """One resource of every kind in `subscription`, named as a URL would name it: a resource
+    group, a Peer ASN, a peering with an Active connection, a registered ASN and prefix, a
+    Peering Service with a prefix (the URL matrix and the query baselines request them)."""
+    group = factories.ResourceGroupFactory(subscription=subscription, name="rg-tenant")
+    peer_asn = factories.PeerAsnFactory(subscription=subscription, name="tenant-asn")
+    peering = factories.PeeringFactory(
+        subscription=subscription, resource_group=group, peer_asn=peer_asn, name="tenant-peering"
+    )
+    service = factories.PeeringServiceFactory(
+        subscription=subscription, resource_group=group, name="tenant-service"
+    )
+    return {
+        "resource_group": group,
+        "peer_asn": peer_asn,
+        "peering": peering,
+        "connection": factories.PeeringConnectionFactory(
+            peering=peering, connection_state=ConnectionState.ACTIVE
+        ),
+        "registered_asn": factories.RegisteredAsnFactory(peering=peering, name="tenant-customer"),
+        "registered_prefix": factories.RegisteredPrefixFactory(
+            peering=peering, name="tenant-prefix"
+        ),
+        "peering_service": service,
+        "service_prefix": factories.PeeringServicePrefixFactory(
+            peering_service=service, name="tenant-service-prefix"
+        ),
+    }

@@ -24,5 +24,6 @@ from peering.admin import (  # noqa: F401
     deprovisioning,
     peer_asns,
     peering_service,
+    peerings,
     reference,
 )

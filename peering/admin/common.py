@@ -1,5 +1,5 @@
-"""Shared pieces of the operators' admin: read-only admins, intermediate action pages,
-messages for refusals."""
+"""Shared pieces of the operators' admin: read-only admins and inlines (one mixin,
+`portal.admin.ReadOnlyAdminMixin`), intermediate action pages, messages for refusals."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,10 +8,12 @@ from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 
 from peering.models import (
     PeeringConnection,
 )
+from portal.admin import ReadOnlyAdminMixin
 
 BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
@@ -22,15 +24,36 @@ def _refusal_text(exc: Exception) -> str:
     return str(exc) or "Permission denied."
 
 
-class ReadOnlyModelAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
+class ReadOnlyModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A model whose rows only services write: operators look, and act through actions."""
 
-    def has_change_permission(self, request, obj=None):
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Related rows shown on their parent's page, never edited there. Every listed field is
+    read-only (`readonly_fields` defaults to `fields`)."""
+
+    extra = 0
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields or self.fields or []
+
+
+class PeeringLinkMixin:
+    """Columns of a peering's child rows (connections, registered ASNs and prefixes): the
+    peering as a link to its page, and its subscription."""
+
+    @admin.display(description="Peering", ordering="peering__name")
+    def peering_link(self, obj):
+        url = reverse("admin:peering_peering_change", args=[obj.peering_id])
+        return format_html('<a href="{}">{}</a>', url, obj.peering.name)
+
+    @admin.display(description="Subscription", ordering="peering__subscription__display_name")
+    def subscription(self, obj):
+        return obj.peering.subscription.display_name
+
+    @admin.display(description="Resource ID")
+    def resource_id(self, obj):
+        return obj.resource_id
 
 
 def _connection_label(connection: PeeringConnection) -> str:

@@ -1,17 +1,15 @@
-"""Peerings and the provisioning console: the queue of connections awaiting Microsoft, one
-action per operator move of the transition table, session states, address allocation and
-received-route upload."""
-
-from dataclasses import dataclass
+"""The provisioning console: the queue of connections awaiting Microsoft, one action per
+operator move of the state table (`peering.admin.moves`), session states, address allocation and
+received-route upload. Its filters are in `peering.admin.filters`, the intermediate pages' forms
+in `peering.admin.forms`."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.options import ActionLocation
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -20,6 +18,8 @@ from django.utils.html import format_html
 from peering.admin.common import (
     BOTH_LOCATIONS,
     IntermediatePageMixin,
+    PeeringLinkMixin,
+    ReadOnlyInline,
     ReadOnlyModelAdmin,
     _connection_label,
     _field_errors,
@@ -27,280 +27,26 @@ from peering.admin.common import (
     _plural,
     _refusal_text,
 )
+from peering.admin.filters import MetroFilter, WaitingOnFilter
+from peering.admin.forms import AllocateForm, NoteForm, SessionStateForm
+from peering.admin.moves import MOVES, MOVES_BY_NAME, Move  # noqa: F401 (the actions by name)
 from peering.enums import (
     ConnectionState,
     SessionAddressProvider,
-    SessionState,
 )
 from peering.models import (
     Actor,
     ConnectionTransition,
-    Peering,
     PeeringConnection,
-    PeeringLocation,
 )
 from peering.services.lifecycle import (
     MILESTONES,
     NEXT_STEPS,
-    allowed_transitions,
-    awaiting_operator_states,
     connection_allocate_addresses,
     connection_transition,
     session_state_set,
 )
 from peering.services.routes import parse_jsonl, received_routes_import
-
-# --- Peerings and connections --------------------------------------------------------------
-
-
-class PeeringConnectionInline(admin.TabularInline):
-    model = PeeringConnection
-    extra = 0
-    fields = [
-        "facility",
-        "connection_state",
-        "session_address_provider",
-        "bandwidth_mbps",
-        "peer_session_ipv4_address",
-        "microsoft_session_ipv4_address",
-        "session_state_v4",
-        "session_state_v6",
-        "use_for_peering_service",
-    ]
-    readonly_fields = fields
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("direct_facility", "exchange")
-
-    @admin.display(description="Facility")
-    def facility(self, obj):
-        return obj.facility_name
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Peering)
-class PeeringAdmin(ReadOnlyModelAdmin):
-    """Created by the Create a Peering wizard/API; lifecycle moves through `peering.services`."""
-
-    list_display = [
-        "name",
-        "kind",
-        "sku_name",
-        "peering_location",
-        "peer_asn",
-        "subscription",
-        "provisioning_state",
-        "created_at",
-    ]
-    list_filter = ["kind", "sku_name", "direct_peering_type", "provisioning_state"]
-    search_fields = [
-        "name",
-        "subscription__display_name",
-        "resource_group__name",
-        "peer_asn__name",
-        "=peer_asn__peer_asn",
-        "peering_location__name",
-    ]
-    list_select_related = ["subscription", "resource_group", "peering_location", "peer_asn"]
-    date_hierarchy = "created_at"
-    readonly_fields = [
-        "name",
-        "resource_id",
-        "subscription",
-        "resource_group",
-        "region",
-        "kind",
-        "sku_name",
-        "peering_location",
-        "direct_peering_type",
-        "peer_asn",
-        "tags",
-        "provisioning_state",
-        "created_at",
-        "created_by",
-    ]
-    fields = readonly_fields
-    inlines = [PeeringConnectionInline]
-
-    @admin.display(description="Resource ID")
-    def resource_id(self, obj):
-        return obj.resource_id
-
-
-# --- Connection lifecycle: the operators' queue and their moves -------------------------------
-
-
-@dataclass(frozen=True)
-class Move:
-    """One operator action: the connection state it moves to, and how it asks for a note."""
-
-    name: str
-    to_state: str
-    description: str
-    note: str = ""  # "" (no page), "required" or "optional": a page with a note field
-    only_from: frozenset = frozenset()  # the admin offers it only from these states (if any)
-    never_from: frozenset = frozenset()  # ... and never from these (another action fits)
-    note_help: str = ""
-
-    @property
-    def is_type_change_reject(self) -> bool:
-        return self.name == "reject_type_change"
-
-    def offered_from(self, state: str) -> bool:
-        if self.only_from and state not in self.only_from:
-            return False
-        if state in self.never_from:
-            return False
-        return self.to_state in allowed_transitions(state, actor=Actor.OPERATOR)
-
-    def refusal(self, state: str) -> str | None:
-        """The admin's own refusal for moves that share a target state with another action."""
-        if self.only_from and state not in self.only_from:
-            return f"it is {state}: there is no type change request to decide."
-        if state in self.never_from:
-            return (
-                f"it is {state}: decide the type change with “Approve type change” or "
-                "“Reject type change…”."
-            )
-        return None
-
-
-S = ConnectionState
-MOVES: list[Move] = [
-    Move("register", S.PENDING_APPROVAL, "Register request (PendingApproval)"),
-    Move("approve", S.APPROVED, "Approve"),
-    Move("start_provisioning", S.PROVISIONING_STARTED, "Start provisioning"),
-    Move("complete_provisioning", S.PROVISIONING_COMPLETED, "Complete provisioning"),
-    Move("start_validation", S.VALIDATING, "Start validation"),
-    Move("activate", S.ACTIVE, "Activate", never_from=frozenset({S.TYPE_CHANGE_REQUESTED})),
-    Move(
-        "mark_provisioning_failed",
-        S.PROVISIONING_FAILED,
-        "Mark provisioning failed…",
-        note="required",
-        note_help=(
-            "Becomes the connection's error message in the portal and is emailed to the Peer "
-            "ASN's contacts, e.g. “No BGP session came up on 192.0.2.1; check the cross-connect.”"
-        ),
-    ),
-    Move(
-        "mark_external_blocker",
-        S.EXTERNAL_BLOCKER,
-        "Mark external blocker…",
-        note="required",
-        note_help=(
-            "What blocks progress outside Microsoft; the peer sees it as the error message, "
-            "e.g. “The LOA for the cross-connect has expired; send a new one.”"
-        ),
-    ),
-    Move("approve_type_change", S.TYPE_CHANGE_IN_PROGRESS, "Approve type change"),
-    Move(
-        "reject_type_change",
-        S.ACTIVE,
-        "Reject type change…",
-        note="required",
-        only_from=frozenset({S.TYPE_CHANGE_REQUESTED}),
-        note_help=(
-            "Why the request is refused; the connection goes back to Active and the peer is "
-            "told, e.g. “No Peering Service agreement is signed for this subscription.”"
-        ),
-    ),
-    Move(
-        "mark_pending_remove",
-        S.PENDING_REMOVE,
-        "Remove connection (PendingRemove)…",
-        note="optional",
-        note_help="Optional: why Microsoft removes the connection; the peer sees it.",
-    ),
-]
-MOVES_BY_NAME = {move.name: move for move in MOVES}
-
-
-class NoteForm(forms.Form):
-    note = forms.CharField(
-        label="Note", widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), max_length=2000
-    )
-
-    def __init__(self, *args, required: bool = True, help_text: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["note"].required = required
-        self.fields["note"].help_text = help_text
-
-
-SESSION_CHOICES = [("", "Leave unchanged"), *SessionState.choices]
-
-
-class SessionStateForm(forms.Form):
-    state_v4 = forms.ChoiceField(
-        label="IPv4 session state", choices=SESSION_CHOICES, required=False
-    )
-    state_v6 = forms.ChoiceField(
-        label="IPv6 session state", choices=SESSION_CHOICES, required=False
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        if not (cleaned.get("state_v4") or cleaned.get("state_v6")):
-            raise ValidationError("Choose a state for the IPv4 session, the IPv6 session or both.")
-        return cleaned
-
-
-class AllocateForm(forms.Form):
-    POOL, TYPED = "pool", "typed"
-    source = forms.ChoiceField(
-        label="Addresses",
-        choices=[
-            (POOL, "Next free /31 and /127 from the facility's pool"),
-            (TYPED, "The prefixes typed below"),
-        ],
-        initial=POOL,
-        widget=forms.RadioSelect,
-    )
-    session_prefix_v4 = forms.CharField(
-        label="Session IPv4 prefix",
-        required=False,
-        max_length=18,
-        help_text="A /31 (or /30), e.g. 203.0.113.8/31. The first address is the peer's.",
-    )
-    session_prefix_v6 = forms.CharField(
-        label="Session IPv6 prefix",
-        required=False,
-        max_length=43,
-        help_text=(
-            "A /127 (or /126), e.g. 2001:db8:8075::8/127. Left empty, IPv6 comes from the pool "
-            "if the facility has an IPv6 pool."
-        ),
-    )
-
-    def __init__(self, *args, count: int = 1, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.count = count
-
-    def clean(self):
-        cleaned = super().clean()
-        typed = [f for f in ("session_prefix_v4", "session_prefix_v6") if cleaned.get(f)]
-        if cleaned.get("source") == self.POOL:
-            for field in typed:
-                self.add_error(field, "Clear this prefix, or choose “The prefixes typed below”.")
-        elif cleaned.get("source") == self.TYPED:
-            if not typed:
-                self.add_error("session_prefix_v4", "Type the session prefix to allocate.")
-            if self.count > 1:
-                raise ValidationError(
-                    "Typed prefixes are for one connection at a time: select one connection, "
-                    "or allocate from the pool."
-                )
-        return cleaned
-
 
 MAX_ROUTES_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -372,94 +118,17 @@ class ReceivedRoutesForm(forms.Form):
         return cleaned
 
 
-class WaitingOnFilter(admin.SimpleListFilter):
-    """Who acts next. Without a choice the changelist is the operators' queue; an explicit
-    selection of rows is never narrowed by that default (the operator picked those rows)."""
-
-    title = "waiting on"
-    parameter_name = "waiting_on"
-    DEFAULT = "microsoft"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("microsoft", "Microsoft (the operators' queue)"),
-            ("peer", "The peer"),
-            ("nobody", "Nobody (Active)"),
-            ("all", "All connections"),
-        ]
-
-    def value(self):
-        value = super().value()
-        if value is not None:
-            return value
-        post = self.request.POST
-        if (
-            self.request.method == "POST"
-            and post.getlist(helpers.ACTION_CHECKBOX_NAME)
-            and post.get("select_across") != "1"
-        ):
-            return "all"
-        return self.DEFAULT
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == "microsoft":
-            return queryset.filter(connection_state__in=awaiting_operator_states())
-        if value == "peer":
-            states = [s for s, step in NEXT_STEPS.items() if step.actor == Actor.PEER]
-            return queryset.filter(connection_state__in=states)
-        if value == "nobody":
-            states = [s for s, step in NEXT_STEPS.items() if step.actor is None]
-            return queryset.filter(connection_state__in=states)
-        return queryset
-
-    def choices(self, changelist):
-        # No "All" entry of its own: "All connections" is a choice, the default is the queue.
-        choices = super().choices(changelist)
-        next(choices)
-        yield from choices
-
-
-class MetroFilter(admin.SimpleListFilter):
-    title = "metro"
-    parameter_name = "metro"
-
-    def lookups(self, request, model_admin):
-        return list(PeeringLocation.objects.order_by("name").values_list("pk", "name"))
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value is None:
-            return queryset
-        if not str(value).isdigit():
-            return queryset.none()
-        return queryset.filter(
-            Q(direct_facility__location_id=value) | Q(exchange__location_id=value)
-        )
-
-
-class ConnectionTransitionInline(admin.TabularInline):
+class ConnectionTransitionInline(ReadOnlyInline):
     """The connection's timeline: every state change, who made it, and the note."""
 
     model = ConnectionTransition
-    extra = 0
     fields = ["created_at", "from_state", "to_state", "actor", "user", "note"]
-    readonly_fields = fields
     ordering = ["created_at", "id"]
     verbose_name = "state change"
     verbose_name_plural = "timeline"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _transition_action(move: Move):
@@ -477,7 +146,7 @@ def _transition_action(move: Move):
 
 
 @admin.register(PeeringConnection)
-class PeeringConnectionAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
+class PeeringConnectionAdmin(PeeringLinkMixin, IntermediatePageMixin, ReadOnlyModelAdmin):
     """The operators' queue (connections waiting on Microsoft, oldest first) and their moves.
 
     Every field is read-only: the connection changes only through the actions, which call
@@ -629,7 +298,8 @@ class PeeringConnectionAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
         if not object_id.isdigit():
             return choices
         row = (
-            PeeringConnection.objects.filter(pk=int(object_id))
+            self.get_queryset(request)
+            .filter(pk=int(object_id))
             .values_list("connection_state", "session_address_provider")
             .first()
         )
@@ -637,7 +307,7 @@ class PeeringConnectionAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
             return choices
         state, provider = row
         hidden = {move.name for move in MOVES if not move.offered_from(state)}
-        if provider != SessionAddressProvider.MICROSOFT or state == S.PENDING_REMOVE:
+        if provider != SessionAddressProvider.MICROSOFT or state == ConnectionState.PENDING_REMOVE:
             hidden.add("allocate_addresses")
         return [choice for choice in choices if choice[0] not in hidden]
 
@@ -649,15 +319,6 @@ class PeeringConnectionAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
         if place is None:
             return "—"
         return f"{place.name} ({place.location.name})"
-
-    @admin.display(description="Peering", ordering="peering__name")
-    def peering_link(self, obj):
-        url = reverse("admin:peering_peering_change", args=[obj.peering_id])
-        return format_html('<a href="{}">{}</a>', url, obj.peering.name)
-
-    @admin.display(description="Subscription", ordering="peering__subscription__display_name")
-    def subscription(self, obj):
-        return obj.peering.subscription.display_name
 
     @admin.display(description="IPv4 session", ordering="session_state_v4")
     def ipv4_session(self, obj):

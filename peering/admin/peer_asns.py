@@ -10,6 +10,11 @@ from django.template.response import TemplateResponse
 
 from peering.admin.common import (
     BOTH_LOCATIONS,
+    ReadOnlyInline,
+    ReadOnlyModelAdmin,
+    _field_errors,
+    _level,
+    _plural,
     _refusal_text,
 )
 from peering.enums import (
@@ -36,38 +41,28 @@ class RejectForm(forms.Form):
     )
 
 
-class PeerContactInline(admin.TabularInline):
+class PeerContactInline(ReadOnlyInline):
     """Contacts are given by the peer and checked by `peer_asn_create`; shown read-only."""
 
     model = PeerContact
-    extra = 0
     fields = ["role", "email", "phone"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
-class PeeringOfPeerAsnInline(PeerContactInline):
+class PeeringOfPeerAsnInline(ReadOnlyInline):
     model = Peering
     fields = ["name", "kind", "peering_location", "resource_group"]
-    readonly_fields = fields
     show_change_link = True
     verbose_name = "peering using this ASN"
     verbose_name_plural = "peerings using this ASN"
 
 
 @admin.register(PeerAsn)
-class PeerAsnAdmin(admin.ModelAdmin):
+class PeerAsnAdmin(ReadOnlyModelAdmin):
     """Peer ASNs awaiting Microsoft's validation; decided only through the actions.
 
-    Every field is read-only (the change permission is off): the validation state and error
+    Peers associate their ASN in the portal or the API (`peer_asn_create` checks it) and
+    delete it there (`peer_asn_delete`); operators reject instead. Every field is read-only
+    (the change permission is off): the validation state and error
     message move only through `peer_asn_approve` / `peer_asn_reject`, and the rest was checked by
     `peer_asn_create` when the peer associated the ASN.
     """
@@ -132,17 +127,6 @@ class PeerAsnAdmin(admin.ModelAdmin):
         )
         return [pending_first.asc(), "created_at", "pk"]
 
-    def has_add_permission(self, request, obj=None):
-        # Peers associate their ASN in the portal or the API (`peer_asn_create` checks it).
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # The peer deletes its association (`peer_asn_delete`); operators reject instead.
-        return False
-
     def has_validate_permission(self, request, obj=None):
         """Who may approve or reject: staff holding the model's change permission."""
         return request.user.is_staff and request.user.has_perm("peering.change_peerasn")
@@ -163,14 +147,14 @@ class PeerAsnAdmin(admin.ModelAdmin):
                     request,
                     f"{peer_asn.name} (AS{peer_asn.peer_asn}) was not approved: "
                     f"{_refusal_text(exc)}",
-                    messages.WARNING if isinstance(exc, ValidationError) else messages.ERROR,
+                    _level(exc),
                 )
             else:
                 approved.append(f"{peer_asn.name} (AS{peer_asn.peer_asn})")
         if approved:
             self.message_user(
                 request,
-                f"Approved {len(approved)} Peer ASN{'s' if len(approved) != 1 else ''}: "
+                f"Approved {_plural(len(approved), 'Peer ASN')}: "
                 f"{', '.join(approved)}. The contacts will be emailed.",
                 messages.SUCCESS,
             )
@@ -195,11 +179,7 @@ class PeerAsnAdmin(admin.ModelAdmin):
                         reason=form.cleaned_data["reason"],
                     )
                 except (ValidationError, PermissionDenied) as exc:
-                    reason_errors = (
-                        exc.message_dict.get("reason")
-                        if isinstance(exc, ValidationError) and hasattr(exc, "error_dict")
-                        else None
-                    )
+                    reason_errors = _field_errors(exc, "reason")
                     if reason_errors and not rejected:
                         # The reason itself was refused (same for every ASN): nothing was
                         # rejected yet, so ask again with the service's message on the field.
@@ -210,7 +190,7 @@ class PeerAsnAdmin(admin.ModelAdmin):
                         request,
                         f"{peer_asn.name} (AS{peer_asn.peer_asn}) was not rejected: "
                         f"{_refusal_text(exc)}",
-                        messages.WARNING if isinstance(exc, ValidationError) else messages.ERROR,
+                        _level(exc),
                     )
                 else:
                     rejected.append(f"{peer_asn.name} (AS{peer_asn.peer_asn})")
@@ -218,7 +198,7 @@ class PeerAsnAdmin(admin.ModelAdmin):
                 if rejected:
                     self.message_user(
                         request,
-                        f"Rejected {len(rejected)} Peer ASN{'s' if len(rejected) != 1 else ''}: "
+                        f"Rejected {_plural(len(rejected), 'Peer ASN')}: "
                         f"{', '.join(rejected)}. The contacts will be emailed the reason.",
                         messages.SUCCESS,
                     )
@@ -252,19 +232,10 @@ class PeerAsnAdmin(admin.ModelAdmin):
 
 
 @admin.register(PeerContact)
-class PeerContactAdmin(admin.ModelAdmin):
+class PeerContactAdmin(ReadOnlyModelAdmin):
     """Read-only: contacts are given by the peer and checked by the Peer ASN service."""
 
     list_display = ["email", "role", "phone", "peer_asn"]
     list_filter = ["role"]
     search_fields = ["email", "phone", "peer_asn__name", "=peer_asn__peer_asn"]
     list_select_related = ["peer_asn"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -9,11 +9,12 @@ from django.utils.html import format_html
 
 from peering.admin.common import (
     BOTH_LOCATIONS,
+    PeeringLinkMixin,
+    ReadOnlyInline,
     ReadOnlyModelAdmin,
     _plural,
 )
-from peering.admin.connections import PeeringAdmin
-from peering.admin.peer_asns import PeerContactInline
+from peering.admin.peerings import PeeringAdmin
 from peering.models import (
     PeeringService,
     PeeringServicePrefix,
@@ -41,10 +42,11 @@ def _key_hint(key: str) -> str:
     return f"…{key[-4:]}"
 
 
-def _queue_validation(model, ids: list[int], enqueue) -> None:
-    """Pending, then validate once committed (as the tenants' Re-validate does)."""
+def _queue_validation(queryset, ids: list[int], enqueue) -> None:
+    """Pending, then validate once committed (as the tenants' Re-validate does). `queryset` is
+    the action's own (the rows the operator selected)."""
     with transaction.atomic():
-        model.objects.filter(pk__in=ids).update(validation_state=PrefixValidationState.PENDING)
+        queryset.filter(pk__in=ids).update(validation_state=PrefixValidationState.PENDING)
         enqueue(ids)
 
 
@@ -59,7 +61,7 @@ class RevalidateMixin:
 
     def _revalidate(self, request, queryset, enqueue, noun: str):
         rows = list(queryset.order_by("pk"))
-        _queue_validation(self.model, [row.pk for row in rows], enqueue)
+        _queue_validation(queryset, [row.pk for row in rows], enqueue)
         names = ", ".join(str(row) for row in rows[:20]) + (" …" if len(rows) > 20 else "")
         self.message_user(
             request,
@@ -69,19 +71,17 @@ class RevalidateMixin:
         )
 
 
-class RegisteredAsnOfPeeringInline(PeerContactInline):
+class RegisteredAsnOfPeeringInline(ReadOnlyInline):
     model = RegisteredAsn
     fields = ["name", "asn", "created_at", "key_rotated_at"]
-    readonly_fields = fields
     show_change_link = True
     verbose_name = "registered ASN"
     verbose_name_plural = "registered ASNs"
 
 
-class RegisteredPrefixOfPeeringInline(PeerContactInline):
+class RegisteredPrefixOfPeeringInline(ReadOnlyInline):
     model = RegisteredPrefix
     fields = ["name", "prefix", "validation_state", "validated_at"]
-    readonly_fields = fields
     show_change_link = True
     verbose_name = "registered prefix"
     verbose_name_plural = "registered prefixes"
@@ -92,21 +92,6 @@ PeeringAdmin.inlines = [
     RegisteredAsnOfPeeringInline,
     RegisteredPrefixOfPeeringInline,
 ]
-
-
-class PeeringLinkMixin:
-    @admin.display(description="Peering", ordering="peering__name")
-    def peering_link(self, obj):
-        url = reverse("admin:peering_peering_change", args=[obj.peering_id])
-        return format_html('<a href="{}">{}</a>', url, obj.peering.name)
-
-    @admin.display(description="Subscription", ordering="peering__subscription__display_name")
-    def subscription(self, obj):
-        return obj.peering.subscription.display_name
-
-    @admin.display(description="Resource ID")
-    def resource_id(self, obj):
-        return obj.resource_id
 
 
 @admin.register(RegisteredAsn)
@@ -204,23 +189,12 @@ class RegisteredPrefixAdmin(RevalidateMixin, PeeringLinkMixin, ReadOnlyModelAdmi
         )
 
 
-class PeeringServicePrefixInline(admin.TabularInline):
+class PeeringServicePrefixInline(ReadOnlyInline):
     """A Peering Service's prefixes, without their keys."""
 
     model = PeeringServicePrefix
-    extra = 0
     fields = ["name", "prefix", "validation_state", "learned_type", "validated_at"]
-    readonly_fields = fields
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PeeringService)

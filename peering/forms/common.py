@@ -32,26 +32,6 @@ class PortalFormMixin:
                     attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
 
 
-def apply_service_errors(
-    error: ValidationError, *, form: forms.Form, grid: ContactGrid | None = None
-) -> None:
-    """Map a service's ValidationError onto the form: top-level keys to fields,
-    `contacts.<i>.<field>` to the row's field, `contacts` to the grid, anything else on top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for key, errors in error.message_dict.items():
-        if key.startswith("contacts") and grid is not None:
-            parts = key.split(".")
-            on_row = len(parts) == 3 and parts[1].isdigit()
-            if not (on_row and grid.add_error(int(parts[1]), parts[2], errors)):
-                grid.errors.extend(errors)
-        elif key in form.fields:
-            form.add_error(key, errors)
-        else:
-            form.add_error(None, errors)
-
-
 def errors_of(exc: ValidationError) -> dict[str, list[str]]:
     """A service's ValidationError as {field: messages}; a plain one goes under `__all__`."""
     if hasattr(exc, "error_dict"):
@@ -59,7 +39,18 @@ def errors_of(exc: ValidationError) -> dict[str, list[str]]:
     return {"__all__": exc.messages}
 
 
-def apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's messages next to the fields they name, the rest at the top."""
+def apply_service_errors(
+    form: forms.Form, exc: ValidationError, *, grid: ContactGrid | None = None
+) -> None:
+    """Put a service's messages next to the fields they name, the rest at the top of the form.
+
+    With a contact `grid`, `contacts.<i>.<field>` goes on that row's field and any other
+    `contacts…` key on the grid."""
     for key, messages in errors_of(exc).items():
-        form.add_error(key if key in form.fields else None, list(messages))
+        if grid is not None and key.startswith("contacts"):
+            parts = key.split(".")
+            on_row = len(parts) == 3 and parts[1].isdigit()
+            if not (on_row and grid.add_error(int(parts[1]), parts[2], messages)):
+                grid.errors.extend(messages)
+        else:
+            form.add_error(key if key in form.fields else None, list(messages))

@@ -2,7 +2,7 @@
 
 The add forms check what they can at once with the same validators the services use, and keep
 what was typed; the services in `peering.services.peering_services` decide, and their
-ValidationError dicts go back next to the fields with `apply_service_errors`.
+ValidationError dicts go back next to the fields with `forms.common.apply_service_errors`.
 """
 
 from __future__ import annotations
@@ -20,22 +20,31 @@ from portal.validators import validate_arm_name
 VALIDATION_STATES = ["Valid", "Invalid", "NotFound", "Unknown"]
 
 
-def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's messages next to the fields they name, the rest at the top."""
-    has_fields = hasattr(exc, "error_dict")
-    items = exc.message_dict.items() if has_fields else [(None, exc.messages)]
-    for key, messages in items:
-        form.add_error(key if key in form.fields else None, list(messages))
+class _NamedAddForm(PortalFormMixin, forms.Form):
+    """An add form of a peering's child resource: its Name (the ARM rule), then its own
+    fields; nothing is filled in by the browser."""
+
+    NAME_HELP = "Letters, digits, '_', '.' and '-', up to 63 characters."
+
+    name = forms.CharField(label="Name", max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].help_text = self.NAME_HELP
+        for field in self.fields.values():
+            field.widget.attrs.update(autocomplete="off")
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        validate_arm_name(name)
+        return name
 
 
-class RegisteredAsnForm(PortalFormMixin, forms.Form):
+class RegisteredAsnForm(_NamedAddForm):
     """Register an ASN: Name (the customer) and ASN."""
 
-    name = forms.CharField(
-        label="Name",
-        max_length=200,
-        help_text="The customer's name, e.g. fabrikam. Letters, digits, '_', '.' and '-'.",
-    )
+    NAME_HELP = "The customer's name, e.g. fabrikam. Letters, digits, '_', '.' and '-'."
+
     asn = forms.CharField(
         label="ASN",
         max_length=20,
@@ -44,41 +53,20 @@ class RegisteredAsnForm(PortalFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["asn"].widget.attrs.update(inputmode="numeric", autocomplete="off")
-        self.fields["name"].widget.attrs.update(autocomplete="off")
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        validate_arm_name(name)
-        return name
+        self.fields["asn"].widget.attrs.update(inputmode="numeric")
 
     def clean_asn(self) -> int:
         return validate_public_asn(self.cleaned_data["asn"])
 
 
-class RegisteredPrefixForm(PortalFormMixin, forms.Form):
+class RegisteredPrefixForm(_NamedAddForm):
     """Add registered prefix: Name and IPv4 prefix."""
 
-    name = forms.CharField(
-        label="Name",
-        max_length=200,
-        help_text="Letters, digits, '_', '.' and '-', up to 63 characters.",
-    )
     prefix = forms.CharField(
         label="IPv4 prefix",
         max_length=64,
         help_text="A public IPv4 prefix in CIDR notation with no host bits, e.g. 45.60.10.0/24.",
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs.update(autocomplete="off")
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        validate_arm_name(name)
-        return name
 
     def clean_prefix(self) -> str:
         network, problem = parse_public_ipv4(self.cleaned_data["prefix"])

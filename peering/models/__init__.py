@@ -1,5 +1,6 @@
 """Models of the Microsoft.Peering domain, split by role."""
 
+from peering.enums import LearnedType, PrefixValidationState
 from peering.models.draft import PeeringDraft, PeeringServiceDraft
 from peering.models.lifecycle import (
     Actor,
@@ -10,12 +11,10 @@ from peering.models.lifecycle import (
 from peering.models.peer_asn import PeerAsn, PeerContact
 from peering.models.peering import Peering, PeeringConnection
 from peering.models.peering_service import (
-    LearnedType,
     PeeringService,
     PeeringServicePrefix,
     PrefixEvent,
     PrefixKeyAttempt,
-    PrefixValidationState,
     ReceivedRoute,
     RegisteredAsn,
     RegisteredPrefix,

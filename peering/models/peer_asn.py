@@ -4,11 +4,11 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from peering.enums import ContactRole, ValidationState
+from peering.models.abstracts import ArmResource
 from peering.validators import ASN_MAX
-from portal.validators import validate_arm_name
 
 
-class PeerAsn(models.Model):
+class PeerAsn(ArmResource):
     """ARM `Microsoft.Peering/peerAsns`: a subscription-scoped association of a peer's ASN.
 
     Microsoft (an operator) approves or rejects it; only Approved ones may request peerings.
@@ -17,17 +17,12 @@ class PeerAsn(models.Model):
     subscription = models.ForeignKey(
         "portal.Subscription", on_delete=models.CASCADE, related_name="peer_asns"
     )
-    name = models.CharField(max_length=63, validators=[validate_arm_name])
     peer_asn = models.PositiveBigIntegerField(verbose_name="Peer ASN")
     peer_name = models.CharField(max_length=100)
     validation_state = models.CharField(
         max_length=16, choices=ValidationState.choices, default=ValidationState.PENDING
     )
     error_message = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -18,11 +18,13 @@ from peering.enums import (
     SessionState,
     SkuName,
 )
-from portal.validators import validate_arm_name
+from peering.models.abstracts import BgpSessionAddresses, TrackedResource
 
 
-class Peering(models.Model):
+class Peering(TrackedResource):
     """A peering between a peer ASN and Microsoft (AS8075) in one metro."""
+
+    ARM_TYPE = "peerings"
 
     subscription = models.ForeignKey(
         "portal.Subscription", on_delete=models.CASCADE, related_name="peerings"
@@ -30,8 +32,6 @@ class Peering(models.Model):
     resource_group = models.ForeignKey(
         "portal.ResourceGroup", on_delete=models.PROTECT, related_name="peerings"
     )
-    name = models.CharField(max_length=63, validators=[validate_arm_name])
-    region = models.ForeignKey("portal.AzureRegion", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     sku_name = models.CharField(max_length=32, choices=SkuName.choices, verbose_name="SKU")
     peering_location = models.ForeignKey(
@@ -43,13 +43,8 @@ class Peering(models.Model):
     peer_asn = models.ForeignKey(
         "peering.PeerAsn", on_delete=models.PROTECT, related_name="peerings"
     )
-    tags = models.JSONField(default=dict, blank=True)
     provisioning_state = models.CharField(
         max_length=16, choices=ProvisioningState.choices, default=ProvisioningState.SUCCEEDED
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Meta:
@@ -61,18 +56,8 @@ class Peering(models.Model):
             models.CheckConstraint(condition=models.Q(kind__in=Kind.values), name="peering_kind"),
         ]
 
-    def __str__(self) -> str:
-        return self.name
 
-    @property
-    def resource_id(self) -> str:
-        return (
-            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group.name}"
-            f"/providers/Microsoft.Peering/peerings/{self.name}"
-        )
-
-
-class PeeringConnection(models.Model):
+class PeeringConnection(BgpSessionAddresses):
     """A Direct or Exchange connection of a peering, with its BGP session."""
 
     peering = models.ForeignKey(Peering, on_delete=models.CASCADE, related_name="connections")
@@ -107,22 +92,12 @@ class PeeringConnection(models.Model):
     )
     session_prefix_v4 = models.CharField(max_length=18, blank=True)
     session_prefix_v6 = models.CharField(max_length=43, blank=True)
-    microsoft_session_ipv4_address = models.GenericIPAddressField(
-        protocol="IPv4", null=True, blank=True
-    )
-    peer_session_ipv4_address = models.GenericIPAddressField(protocol="IPv4", null=True, blank=True)
-    microsoft_session_ipv6_address = models.GenericIPAddressField(
-        protocol="IPv6", null=True, blank=True
-    )
-    peer_session_ipv6_address = models.GenericIPAddressField(protocol="IPv6", null=True, blank=True)
     session_state_v4 = models.CharField(
         max_length=16, choices=SessionState.choices, default=SessionState.NONE
     )
     session_state_v6 = models.CharField(
         max_length=16, choices=SessionState.choices, default=SessionState.NONE
     )
-    max_prefixes_advertised_v4 = models.PositiveIntegerField(null=True, blank=True)
-    max_prefixes_advertised_v6 = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

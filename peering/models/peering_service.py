@@ -7,24 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from peering.enums import LearnedType
+from peering.models.abstracts import ArmResource, TrackedResource, ValidatedPrefix
 from peering.validators import ASN_MAX
-from portal.validators import validate_arm_name
-
-
-class PrefixValidationState(models.TextChoices):
-    NONE = "None"
-    INVALID = "Invalid"
-    VERIFIED = "Verified"
-    FAILED = "Failed"
-    PENDING = "Pending"
-    WARNING = "Warning"
-    UNKNOWN = "Unknown"
-
-
-class LearnedType(models.TextChoices):
-    NONE = "None"
-    VIA_SERVICE_PROVIDER = "ViaServiceProvider"
-    VIA_SESSION = "ViaSession"
 
 
 def new_prefix_key() -> uuid.UUID:
@@ -32,20 +17,15 @@ def new_prefix_key() -> uuid.UUID:
     return uuid.uuid4()
 
 
-class RegisteredAsn(models.Model):
+class RegisteredAsn(ArmResource):
     """A customer ASN registered on a route-server peering; its prefix key is what the customer
     redeems. An ASN can be registered only once across all peerings."""
 
     peering = models.ForeignKey(
         "peering.Peering", on_delete=models.CASCADE, related_name="registered_asns"
     )
-    name = models.CharField(max_length=63, validators=[validate_arm_name])
     asn = models.PositiveBigIntegerField(verbose_name="ASN")
     prefix_key = models.UUIDField(default=new_prefix_key, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     key_rotated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -67,24 +47,14 @@ class RegisteredAsn(models.Model):
         return f"{self.peering.resource_id}/registeredAsns/{self.name}"
 
 
-class RegisteredPrefix(models.Model):
+class RegisteredPrefix(ValidatedPrefix):
     """A prefix an ISP partner registers on its Direct Peering Service peering."""
 
     peering = models.ForeignKey(
         "peering.Peering", on_delete=models.CASCADE, related_name="registered_prefixes"
     )
-    name = models.CharField(max_length=63, validators=[validate_arm_name])
     prefix = models.CharField(max_length=18)
     prefix_key = models.UUIDField(default=new_prefix_key, unique=True, editable=False)
-    validation_state = models.CharField(
-        max_length=16, choices=PrefixValidationState.choices, default=PrefixValidationState.PENDING
-    )
-    error_message = models.TextField(blank=True)
-    validated_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
     class Meta:
         ordering = ["name"]
@@ -95,16 +65,15 @@ class RegisteredPrefix(models.Model):
             models.UniqueConstraint("peering", Lower("name"), name="registered_prefix_name_ci"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix})"
-
     @property
     def resource_id(self) -> str:
         return f"{self.peering.resource_id}/registeredPrefixes/{self.name}"
 
 
-class PeeringService(models.Model):
+class PeeringService(TrackedResource):
     """A customer's Peering Service: where it is, which provider, at which peering locations."""
+
+    ARM_TYPE = "peeringServices"
 
     subscription = models.ForeignKey(
         "portal.Subscription", on_delete=models.CASCADE, related_name="peering_services"
@@ -112,8 +81,6 @@ class PeeringService(models.Model):
     resource_group = models.ForeignKey(
         "portal.ResourceGroup", on_delete=models.PROTECT, related_name="peering_services"
     )
-    name = models.CharField(max_length=63, validators=[validate_arm_name])
-    region = models.ForeignKey("portal.AzureRegion", on_delete=models.PROTECT, related_name="+")
     location = models.ForeignKey(
         "peering.PeeringServiceLocation",
         on_delete=models.PROTECT,
@@ -129,12 +96,7 @@ class PeeringService(models.Model):
     backup_location = models.CharField(
         max_length=64, blank=True, verbose_name="provider backup peering location"
     )
-    tags = models.JSONField(default=dict, blank=True)
     provisioning_state = models.CharField(max_length=16, default="Succeeded")
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
     class Meta:
         ordering = ["name"]
@@ -144,24 +106,13 @@ class PeeringService(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return self.name
 
-    @property
-    def resource_id(self) -> str:
-        return (
-            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group.name}"
-            f"/providers/Microsoft.Peering/peeringServices/{self.name}"
-        )
-
-
-class PeeringServicePrefix(models.Model):
+class PeeringServicePrefix(ValidatedPrefix):
     """A customer prefix redeemed with a prefix key. Prefixes cannot be edited: delete and add."""
 
     peering_service = models.ForeignKey(
         PeeringService, on_delete=models.CASCADE, related_name="prefixes"
     )
-    name = models.CharField(max_length=63, validators=[validate_arm_name])
     prefix = models.CharField(max_length=43, help_text="As typed; validated in the background.")
     # The key as the customer typed it: never shown to anyone else, compared in constant time.
     prefix_key = models.CharField(max_length=64)
@@ -175,17 +126,8 @@ class PeeringServicePrefix(models.Model):
         blank=True,
         related_name="customer_prefixes",
     )
-    validation_state = models.CharField(
-        max_length=16, choices=PrefixValidationState.choices, default=PrefixValidationState.PENDING
-    )
     learned_type = models.CharField(
         max_length=24, choices=LearnedType.choices, default=LearnedType.NONE
-    )
-    error_message = models.TextField(blank=True)
-    validated_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Meta:
@@ -196,9 +138,6 @@ class PeeringServicePrefix(models.Model):
                 "peering_service", Lower("name"), name="peering_service_prefix_name_ci"
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix})"
 
     @property
     def resource_id(self) -> str:

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from peering.enums import DirectPeeringType
+from peering.models.abstracts import BgpSessionAddresses
 
 
 class Source(models.TextChoices):
@@ -157,7 +158,7 @@ class PeeringServiceLocation(models.Model):
         return f"{self.state}, {self.country}"
 
 
-class LegacyPeering(models.Model):
+class LegacyPeering(BgpSessionAddresses):
     """A peering made before the portal existed, not yet an Azure resource.
 
     Operators load these in admin. When the peer creates a peering of the same kind in the same
@@ -179,16 +180,6 @@ class LegacyPeering(models.Model):
         blank=True,
         related_name="legacy_peerings",
     )
-    peer_session_ipv4_address = models.GenericIPAddressField(protocol="IPv4", null=True, blank=True)
-    peer_session_ipv6_address = models.GenericIPAddressField(protocol="IPv6", null=True, blank=True)
-    microsoft_session_ipv4_address = models.GenericIPAddressField(
-        protocol="IPv4", null=True, blank=True
-    )
-    microsoft_session_ipv6_address = models.GenericIPAddressField(
-        protocol="IPv6", null=True, blank=True
-    )
-    max_prefixes_advertised_v4 = models.PositiveIntegerField(null=True, blank=True)
-    max_prefixes_advertised_v6 = models.PositiveIntegerField(null=True, blank=True)
     bandwidth_mbps = models.PositiveIntegerField(null=True, blank=True)
     converted_to = models.ForeignKey(
         "peering.Peering",

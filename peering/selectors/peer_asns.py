@@ -1,7 +1,6 @@
 """Reads of Peer ASNs, scoped to the user's subscriptions."""
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
 
 from peering.models import (
     PeerAsn,
@@ -9,7 +8,7 @@ from peering.models import (
     Peering,
 )
 from portal.models import Subscription
-from portal.selectors import subscription_for_user, subscriptions_for_user
+from portal.selectors import resource_for_user, subscriptions_for_user
 
 
 def peer_asns_for_user(
@@ -47,18 +46,16 @@ def peer_asns_for_user(
 
 def peer_asn_for_user(*, user, subscription_id: object, name: str, write: bool = False) -> PeerAsn:
     """One Peer ASN by subscription and name (404 outside the user's subscriptions)."""
-    subscription = subscription_for_user(user=user, subscription_id=subscription_id, write=write)
-    peer_asn = (
-        PeerAsn.objects.filter(subscription=subscription, name__iexact=name)
-        .select_related("subscription", "created_by")
+    return resource_for_user(
+        PeerAsn.objects.select_related("created_by")
         .prefetch_related(Prefetch("contacts", queryset=PeerContact.objects.order_by("id")))
-        .annotate(peering_count=Count("peerings", distinct=True))
-        .first()
+        .annotate(peering_count=Count("peerings", distinct=True)),
+        user=user,
+        subscription_id=subscription_id,
+        write=write,
+        not_found="No such Peer ASN.",
+        name__iexact=name,
     )
-    if peer_asn is None:
-        raise Http404("No such Peer ASN.")
-    peer_asn.subscription = subscription  # carries user_role for the template
-    return peer_asn
 
 
 def peerings_using_peer_asn(*, peer_asn: PeerAsn) -> QuerySet[Peering]:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
-from django.http import Http404
 
 from peering.enums import ConnectionState, SessionState
 from peering.models import (
@@ -25,7 +24,7 @@ from peering.models import (
 )
 from peering.services.prefix_validation import provider_peerings
 from portal.models import AzureRegion, ResourceGroup, Subscription
-from portal.selectors import subscription_for_user, subscriptions_for_user
+from portal.selectors import child_of, resource_for_user, subscriptions_for_user
 
 # The order states are listed in (what needs attention first).
 STATE_ORDER = (
@@ -73,20 +72,17 @@ def peering_service_for_user(
 ) -> PeeringService:
     """One Peering Service by subscription, resource group and name (404 outside the user's
     subscriptions; 403 for write=True with a Reader role)."""
-    subscription = subscription_for_user(user=user, subscription_id=subscription_id, write=write)
-    service = (
-        PeeringService.objects.filter(
-            subscription=subscription,
-            resource_group__name__iexact=resource_group,
-            name__iexact=name,
-        )
-        .select_related("resource_group", "region", "location", "provider", "created_by")
-        .first()
+    return resource_for_user(
+        PeeringService.objects.select_related(
+            "resource_group", "region", "location", "provider", "created_by"
+        ),
+        user=user,
+        subscription_id=subscription_id,
+        write=write,
+        not_found="No such Peering Service.",
+        resource_group__name__iexact=resource_group,
+        name__iexact=name,
     )
-    if service is None:
-        raise Http404("No such Peering Service.")
-    service.subscription = subscription  # carries user_role for the templates
-    return service
 
 
 def prefixes_of(*, service: PeeringService) -> QuerySet[PeeringServicePrefix]:
@@ -96,11 +92,13 @@ def prefixes_of(*, service: PeeringService) -> QuerySet[PeeringServicePrefix]:
 
 def prefix_of(*, service: PeeringService, name: str) -> PeeringServicePrefix:
     """One prefix of a service held through `peering_service_for_user` (404 if not there)."""
-    prefix = service.prefixes.filter(name__iexact=name).first()
-    if prefix is None:
-        raise Http404("No such prefix.")
-    prefix.peering_service = service
-    return prefix
+    return child_of(
+        PeeringServicePrefix.objects.all(),
+        parent_field="peering_service",
+        parent=service,
+        not_found="No such prefix.",
+        name__iexact=name,
+    )
 
 
 def prefix_events(*, prefix: PeeringServicePrefix) -> QuerySet[PrefixEvent]:

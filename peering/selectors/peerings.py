@@ -2,18 +2,26 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.http import Http404
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 
 from peering.enums import ConnectionState
 from peering.models import (
     DeprovisionRequest,
     PeerAsn,
+    PeerContact,
     Peering,
     PeeringConnection,
 )
 from portal.models import ActivityLog, Subscription
-from portal.selectors import subscription_for_user, subscriptions_for_user
+from portal.selectors import resource_for_user, subscriptions_for_user
 
 
 def peerings_for_user(
@@ -62,28 +70,32 @@ def peering_for_user(
 ) -> Peering:
     """One peering by subscription, resource group and name (404 outside the user's
     subscriptions, or when the resource group does not hold it)."""
-    subscription = subscription_for_user(user=user, subscription_id=subscription_id, write=write)
-    peering = (
-        Peering.objects.filter(
-            subscription=subscription,
-            resource_group__name__iexact=resource_group,
-            name__iexact=name,
-        )
-        .select_related("resource_group", "region", "peering_location", "peer_asn", "created_by")
-        .prefetch_related(
+    return resource_for_user(
+        Peering.objects.select_related(
+            "resource_group", "region", "peering_location", "peer_asn", "created_by"
+        ).prefetch_related(
             Prefetch(
                 "connections",
                 queryset=PeeringConnection.objects.select_related(
                     "direct_facility", "exchange"
                 ).order_by("id"),
             )
-        )
-        .first()
+        ),
+        user=user,
+        subscription_id=subscription_id,
+        write=write,
+        not_found="No such peering.",
+        resource_group__name__iexact=resource_group,
+        name__iexact=name,
     )
-    if peering is None:
-        raise Http404("No such peering.")
-    peering.subscription = subscription  # carries user_role for the template
-    return peering
+
+
+def peer_asn_with_contacts(*, peering: Peering) -> PeerAsn:
+    """The peering's Peer ASN (read with it) and its contacts in the order they were entered."""
+    prefetch_related_objects(
+        [peering.peer_asn], Prefetch("contacts", queryset=PeerContact.objects.order_by("id"))
+    )
+    return peering.peer_asn
 
 
 PEERING_SORTS = {

@@ -14,57 +14,56 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet, Value
 from django.db.models.functions import Concat
-from django.http import Http404
 
 from peering.models import Peering, ReceivedRoute, RegisteredAsn, RegisteredPrefix
+from portal.selectors import child_of
 
 
-def registered_asns_of(*, peering: Peering) -> QuerySet[RegisteredAsn]:
-    """The peering's registered ASNs with who created each and how many customer prefixes (in
-    how many subscriptions) redeemed its key — one query for any number of rows."""
+def _with_usage(queryset: QuerySet, customer_prefixes: str) -> QuerySet:
+    """Who created each row, and how many customer prefixes (in how many subscriptions)
+    redeemed its key through the `customer_prefixes` relation — counted, never named."""
     return (
-        RegisteredAsn.objects.filter(peering=peering)
-        .select_related("created_by")
+        queryset.select_related("created_by")
         .annotate(
-            used_by_prefixes=Count("prefixes", distinct=True),
-            used_by_subscriptions=Count("prefixes__peering_service__subscription", distinct=True),
-        )
-        .order_by("name", "pk")
-    )
-
-
-def registered_asn_of(*, peering: Peering, name: str) -> RegisteredAsn:
-    """One registered ASN of the peering by name (case-insensitive); 404 when absent."""
-    registered = registered_asns_of(peering=peering).filter(name__iexact=name).first()
-    if registered is None:
-        raise Http404("No such registered ASN.")
-    registered.peering = peering  # the tenancy-checked object, with user_role
-    return registered
-
-
-def registered_prefixes_of(*, peering: Peering) -> QuerySet[RegisteredPrefix]:
-    """The peering's registered prefixes with who created each and how many customer prefixes
-    (in how many subscriptions) redeemed its key — one query."""
-    return (
-        RegisteredPrefix.objects.filter(peering=peering)
-        .select_related("created_by")
-        .annotate(
-            used_by_prefixes=Count("customer_prefixes", distinct=True),
+            used_by_prefixes=Count(customer_prefixes, distinct=True),
             used_by_subscriptions=Count(
-                "customer_prefixes__peering_service__subscription", distinct=True
+                f"{customer_prefixes}__peering_service__subscription", distinct=True
             ),
         )
         .order_by("name", "pk")
     )
 
 
+def _of_peering(queryset: QuerySet, peering: Peering, name: str, what: str):
+    return child_of(
+        queryset,
+        parent_field="peering",
+        parent=peering,
+        not_found=f"No such {what}.",
+        name__iexact=name,
+    )
+
+
+def registered_asns_of(*, peering: Peering) -> QuerySet[RegisteredAsn]:
+    """The peering's registered ASNs with who created each and how many customer prefixes (in
+    how many subscriptions) redeemed its key — one query for any number of rows."""
+    return _with_usage(RegisteredAsn.objects.filter(peering=peering), "prefixes")
+
+
+def registered_asn_of(*, peering: Peering, name: str) -> RegisteredAsn:
+    """One registered ASN of the peering by name (case-insensitive); 404 when absent."""
+    return _of_peering(registered_asns_of(peering=peering), peering, name, "registered ASN")
+
+
+def registered_prefixes_of(*, peering: Peering) -> QuerySet[RegisteredPrefix]:
+    """The peering's registered prefixes with who created each and how many customer prefixes
+    (in how many subscriptions) redeemed its key — one query."""
+    return _with_usage(RegisteredPrefix.objects.filter(peering=peering), "customer_prefixes")
+
+
 def registered_prefix_of(*, peering: Peering, name: str) -> RegisteredPrefix:
     """One registered prefix of the peering by name (case-insensitive); 404 when absent."""
-    registered = registered_prefixes_of(peering=peering).filter(name__iexact=name).first()
-    if registered is None:
-        raise Http404("No such registered prefix.")
-    registered.peering = peering
-    return registered
+    return _of_peering(registered_prefixes_of(peering=peering), peering, name, "registered prefix")
 
 
 PREFIX_CONTAINS = "contains"

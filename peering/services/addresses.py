@@ -15,14 +15,10 @@ from django.db.models import Q
 
 from peering.enums import ConnectionState
 from peering.models import DirectFacility, Exchange, LegacyPeering, PeeringConnection
+from peering.models.abstracts import SESSION_IP_ADDRESS_FIELDS
 
 Place = tuple[str, int]  # ("facility", id) or ("exchange", id)
-ADDRESS_FIELDS = (
-    "peer_session_ipv4_address",
-    "microsoft_session_ipv4_address",
-    "peer_session_ipv6_address",
-    "microsoft_session_ipv6_address",
-)
+ADDRESS_FIELDS = SESSION_IP_ADDRESS_FIELDS
 
 
 def lock_places(*, facility_ids: Iterable[int] = (), exchange_ids: Iterable[int] = ()) -> None:

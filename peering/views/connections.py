@@ -18,7 +18,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peering.enums import ConnectionState, SessionAddressProvider
-from peering.forms.common import apply_errors, errors_of
+from peering.forms.common import apply_service_errors, errors_of
 from peering.forms.connections import DeleteConnectionForm, EditConnectionForm
 from peering.forms.wizard import ConnectionForm, form_with_errors, values_from
 from peering.models import Actor, Peering, PeeringConnection
@@ -218,6 +218,21 @@ def _connection_for_write(request, subscription_id, resource_group, name, connec
     return peering, connection_of(peering=peering, connection_identifier=connection_id)
 
 
+def _connection_page(request, subscription_id, resource_group, name, connection_id):
+    """A write page of one connection (Edit, Delete): the peering and the connection (403 for
+    a Reader), and the blade's context with the connection's detail URL."""
+    peering, connection = _connection_for_write(
+        request, subscription_id, resource_group, name, connection_id
+    )
+    context = blade_context(request, peering, "connections")
+    context.update(
+        connection=connection,
+        detail_url=connection_url(peering, connection),
+        legacy_note=LEGACY_NOTE,
+    )
+    return peering, connection, context
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def peering_connection_edit(
@@ -225,14 +240,12 @@ def peering_connection_edit(
 ) -> HttpResponse:
     """Edit connection (Active only): add an IPv4 or IPv6 session, change max prefixes,
     upgrade bandwidth (Direct)."""
-    peering, connection = _connection_for_write(
+    peering, connection, context = _connection_page(
         request, subscription_id, resource_group, name, connection_id
     )
-    detail_url = connection_url(peering, connection)
+    detail_url = context["detail_url"]
     if request.method == "POST" and "cancel" in request.POST:
         return redirect(detail_url)
-    context = blade_context(request, peering, "connections")
-    context.update(connection=connection, detail_url=detail_url, legacy_note=LEGACY_NOTE)
     if request.method == "POST":
         form = EditConnectionForm(request.POST, connection=connection)
         form.is_valid()
@@ -241,7 +254,7 @@ def peering_connection_edit(
                 user=request.user, connection=connection, data=form.data_for_service()
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Connection at {connection.facility_name} updated.")
             return redirect(detail_url)
@@ -261,13 +274,11 @@ def peering_connection_delete(
     request: HttpRequest, subscription_id, resource_group: str, name: str, connection_id
 ) -> HttpResponse:
     """Confirm delete: the user types the peering's resource ID, shown on the page."""
-    peering, connection = _connection_for_write(
+    peering, connection, context = _connection_page(
         request, subscription_id, resource_group, name, connection_id
     )
-    detail_url = connection_url(peering, connection)
     if request.method == "POST" and "cancel" in request.POST:
-        return redirect(detail_url)
-    context = blade_context(request, peering, "connections")
+        return redirect(context["detail_url"])
     if request.method == "POST":
         form = DeleteConnectionForm(request.POST)
         form.is_valid()
@@ -278,7 +289,7 @@ def peering_connection_delete(
                 confirm=form.cleaned_data.get("confirm", ""),
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -289,10 +300,7 @@ def peering_connection_delete(
     else:
         form = DeleteConnectionForm()
     context.update(
-        connection=connection,
-        detail_url=detail_url,
         form=form,
-        legacy_note=LEGACY_NOTE,
         removal_blocked=connection.connection_state in REMOVAL_BLOCKED,
         action_url=connection_url(peering, connection, "peering:peering_connection_delete"),
     )

@@ -20,7 +20,7 @@ from peering.services.peer_asns import MAX_CONTACTS
 from peering.services.peer_asns import peer_asn_create as service_peer_asn_create
 from peering.services.peer_asns import peer_asn_delete as service_peer_asn_delete
 from portal.htmx import render_page
-from portal.models import WRITE_ROLES
+from portal.permissions import READER_REFUSAL, can_write
 from portal.selectors import (
     current_subscription,
     subscriptions_for_user,
@@ -99,7 +99,7 @@ def _refuse_read_only_subscription(request: HttpRequest, form: PeerAsnForm) -> N
     except ValidationError:  # not a UUID
         readable = False
     if readable:
-        raise PermissionDenied("Your role on this subscription (Reader) does not allow changes.")
+        raise PermissionDenied(READER_REFUSAL)
 
 
 @login_required
@@ -152,7 +152,7 @@ def peer_asn_create(request: HttpRequest) -> HttpResponse:
                 contacts=grid.values(),
             )
         except ValidationError as exc:
-            apply_service_errors(exc, form=form, grid=grid)
+            apply_service_errors(form, exc, grid=grid)
         else:
             messages.success(request, CREATED_MESSAGE)
             return redirect(_detail_url(peer_asn))
@@ -190,7 +190,7 @@ def peer_asn_detail(request: HttpRequest, subscription_id, name: str) -> HttpRes
         "peer_asn": peer_asn,
         "state_meaning": meaning,
         "peerings": peerings_using_peer_asn(peer_asn=peer_asn),
-        "can_write": peer_asn.subscription.user_role in WRITE_ROLES,
+        "can_write": can_write(peer_asn.subscription),
     }
     return render_page(request, "peering/peer_asn_detail.html", context)
 

@@ -6,20 +6,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from peering.enums import ConnectionState, DirectPeeringType, SkuName
-from peering.forms.common import apply_errors
+from peering.forms.common import apply_service_errors
 from peering.forms.peerings import DeprovisionForm, PeeringListForm, TagGrid
-from peering.models import PeerContact, Peering, PeeringConnection
+from peering.models import Peering, PeeringConnection
 from peering.selectors.peerings import (
     connection_state_summary,
     deprovision_requests_of,
     open_deprovision_request,
+    peer_asn_with_contacts,
     peering_activity,
     peering_for_user,
     peering_list_for_user,
@@ -30,10 +30,10 @@ from peering.services.connections import (
 from peering.services.deprovision import customers_using, deprovision_request
 from peering.services.lifecycle import REMOVAL_BLOCKED
 from portal.htmx import render_page
-from portal.models import WRITE_ROLES, ResourceGroup
+from portal.permissions import can_write
 from portal.selectors import (
     current_subscription,
-    subscriptions_for_user,
+    resource_group_names_for_user,
     writable_subscriptions_for_user,
 )
 from portal.tables import paginate
@@ -56,12 +56,7 @@ def peering_list(request: HttpRequest) -> HttpResponse:
     group, kind, direct peering type and connection state, sortable and paged. htmx re-renders
     only the results; each row's connection states come from one aggregate query."""
     subscription = current_subscription(request)
-    groups = ResourceGroup.objects.filter(
-        subscription__in=subscriptions_for_user(user=request.user)
-    )
-    if subscription is not None:
-        groups = groups.filter(subscription=subscription)
-    group_names = sorted(set(groups.values_list("name", flat=True)), key=str.lower)
+    group_names = resource_group_names_for_user(user=request.user, subscription=subscription)
     form = PeeringListForm(request.GET or None, resource_group_names=group_names)
     filters = form.filters()
     peerings = peering_list_for_user(user=request.user, subscription=subscription, **filters)
@@ -85,8 +80,9 @@ def peering_args(peering: Peering) -> list:
     return [peering.subscription_id, peering.resource_group.name, peering.name]
 
 
-def blade_url(peering: Peering, name: str) -> str:
-    return reverse(name, args=peering_args(peering))
+def blade_url(peering: Peering, name: str, *extra) -> str:
+    """The URL of one of the peering's blades (or of a child of it: `extra` path values)."""
+    return reverse(name, args=[*peering_args(peering), *extra])
 
 
 def connection_url(peering: Peering, connection: PeeringConnection, name: str = "") -> str:
@@ -99,7 +95,9 @@ def connection_url(peering: Peering, connection: PeeringConnection, name: str = 
 def get_peering(
     request: HttpRequest, subscription_id, resource_group: str, name: str, *, write=False
 ):
-    """The peering (404 for another tenant); with write=True a Reader gets 403."""
+    """The peering at the URL's ARM path (404 for another tenant); with write=True a Reader
+    gets 403. Every view of a peering's blades (here, `connections`, `registered`) reads its
+    peering through this."""
     return peering_for_user(
         user=request.user,
         subscription_id=subscription_id,
@@ -107,10 +105,6 @@ def get_peering(
         name=name,
         write=write,
     )
-
-
-def can_write(peering: Peering) -> bool:
-    return getattr(peering.subscription, "user_role", None) in WRITE_ROLES
 
 
 def settings_menu(peering: Peering) -> list[dict]:
@@ -146,7 +140,7 @@ def blade_context(request: HttpRequest, peering: Peering, blade: str) -> dict:
             for key, label, url_name in MENU
         ],
         "settings_menu": settings_menu(peering),
-        "can_write": can_write(peering),
+        "can_write": can_write(peering.subscription),
         "overview_url": blade_url(peering, "peering:peering_detail"),
         "connections_url": blade_url(peering, "peering:peering_connections"),
     }
@@ -186,11 +180,8 @@ def peering_asn(
 ) -> HttpResponse:
     """ASN information: what was submitted with the Peer ASN, and its validation state."""
     peering = get_peering(request, subscription_id, resource_group, name)
-    prefetch_related_objects(
-        [peering.peer_asn], Prefetch("contacts", queryset=PeerContact.objects.order_by("id"))
-    )
     context = blade_context(request, peering, "asn")
-    context["peer_asn"] = peering.peer_asn
+    context["peer_asn"] = peer_asn_with_contacts(peering=peering)
     return render_page(request, "peering/peering/asn.html", context, partial="pane")
 
 
@@ -273,7 +264,7 @@ def peering_deprovision(
                 confirm_customers=bool(form.cleaned_data.get("confirm_customers")),
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request,

@@ -2,7 +2,7 @@
 Registered ASNs (route-server peerings), Registered prefixes (Direct Peering Service peerings)
 and Received routes.
 
-Thin views: `peering_for_user` reads the peering with the tenancy check (404 for another
+Thin views: `views.peerings.get_peering` reads the peering with the tenancy check (404 for another
 tenant; 403 for a Reader asking to write), `peering.selectors.registered` reads the rows, and
 the services in `peering.services.peering_services` decide every write; their messages go back
 next to the fields they name with what was typed. Prefix keys are shown to everyone with a role
@@ -16,17 +16,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from peering.forms.common import apply_service_errors
 from peering.forms.registered import (
     ReceivedRouteFilterForm,
     RegisteredAsnForm,
     RegisteredPrefixForm,
-    apply_service_errors,
 )
 from peering.models import Peering, RegisteredAsn, RegisteredPrefix
-from peering.selectors.peerings import peering_for_user
 from peering.selectors.registered import (
     received_routes_of,
     registered_asn_of,
@@ -44,8 +42,9 @@ from peering.services.registered import (
     registered_prefix_revalidate,
     registered_prefix_unavailable_reason,
 )
+from peering.views.peerings import blade_url, get_peering
 from portal.htmx import render_page
-from portal.models import WRITE_ROLES
+from portal.permissions import can_write
 from portal.tables import paginate
 
 BLADES = {
@@ -59,52 +58,33 @@ ROUTES_RESULTS = "routes-results"
 # --- shared helpers -------------------------------------------------------------------------------
 
 
-def _peering(request: HttpRequest, subscription_id, resource_group: str, name: str, *, write=False):
-    """The peering (404 for another tenant); with write=True a Reader gets 403."""
-    return peering_for_user(
-        user=request.user,
-        subscription_id=subscription_id,
-        resource_group=resource_group,
-        name=name,
-        write=write,
-    )
-
-
-def _args(peering: Peering) -> list:
-    return [peering.subscription_id, peering.resource_group.name, peering.name]
-
-
-def _url(peering: Peering, url_name: str, *extra) -> str:
-    return reverse(url_name, args=[*_args(peering), *extra])
-
-
 def _asn_urls(peering: Peering, registered: RegisteredAsn) -> None:
-    registered.rotate_url = _url(peering, "registered:asn_rotate", registered.name)
-    registered.delete_url = _url(peering, "registered:asn_delete", registered.name)
+    registered.rotate_url = blade_url(peering, "registered:asn_rotate", registered.name)
+    registered.delete_url = blade_url(peering, "registered:asn_delete", registered.name)
 
 
 def _prefix_urls(peering: Peering, registered: RegisteredPrefix) -> None:
-    registered.detail_url = _url(peering, "registered:prefix_detail", registered.name)
-    registered.revalidate_url = _url(peering, "registered:prefix_revalidate", registered.name)
-    registered.delete_url = _url(peering, "registered:prefix_delete", registered.name)
+    registered.detail_url = blade_url(peering, "registered:prefix_detail", registered.name)
+    registered.revalidate_url = blade_url(peering, "registered:prefix_revalidate", registered.name)
+    registered.delete_url = blade_url(peering, "registered:prefix_delete", registered.name)
 
 
 def _context(peering: Peering, blade: str, *crumbs: tuple[str, str | None]) -> dict:
     """What every page here shows: the breadcrumbs Home › Peerings › <peering> › <blade> [›
     …], the blade's URLs and whether to offer writes."""
     label, url_name = BLADES[blade]
-    blade_url = _url(peering, url_name)
-    trail = [(label, blade_url if crumbs else None), *crumbs]
+    url = blade_url(peering, url_name)
+    trail = [(label, url if crumbs else None), *crumbs]
     return {
         "active_nav": "peerings",
         "peering": peering,
         "blade": blade,
         "blade_label": label,
-        "blade_url": blade_url,
+        "blade_url": url,
         "page_label": trail[-1][0],
         "crumbs": trail,
-        "overview_url": _url(peering, "peering:peering_detail"),
-        "can_write": getattr(peering.subscription, "user_role", None) in WRITE_ROLES,
+        "overview_url": blade_url(peering, "peering:peering_detail"),
+        "can_write": can_write(peering.subscription),
     }
 
 
@@ -123,6 +103,48 @@ def _used_by(registered) -> str:
     )
 
 
+# Per blade: (the add page's URL name, its crumb, the templates' stem).
+BLADE_PAGES = {
+    "asns": ("registered:asn_add", "Add registered ASN", "asn"),
+    "prefixes": ("registered:prefix_add", "Add registered prefix", "prefix"),
+}
+
+
+def _list_blade(request: HttpRequest, peering: Peering, blade: str, rows, add_reason: str):
+    """A blade's table with its row actions and + Add (disabled with `add_reason`)."""
+    add_name, _, stem = BLADE_PAGES[blade]
+    rows = list(rows)
+    for row in rows:
+        (_asn_urls if blade == "asns" else _prefix_urls)(peering, row)
+    context = _context(peering, blade)
+    context.update(rows=rows, add_reason=add_reason, add_url=blade_url(peering, add_name))
+    return render_page(request, f"peering/registered/{stem}_list.html", context, partial="pane")
+
+
+def _add_blade(request: HttpRequest, peering: Peering, blade: str, form_class, create, *, reason):
+    """An add page: the form (GET), then `create(cleaned_data)` — the service call, which
+    returns where to go — with its errors next to the fields (400) on POST."""
+    add_name, crumb, stem = BLADE_PAGES[blade]
+    context = _context(peering, blade, (crumb, None))
+    if _cancelled(request):
+        return redirect(context["blade_url"])
+    status = 200
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                return redirect(create(form.cleaned_data))
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+        status = 400
+    else:
+        form = form_class()
+    context.update(form=form, add_reason=reason, action_url=blade_url(peering, add_name))
+    return render_page(
+        request, f"peering/registered/{stem}_add.html", context, status=status, partial="pane"
+    )
+
+
 # --- Registered ASNs ------------------------------------------------------------------------------
 
 
@@ -131,60 +153,40 @@ def _used_by(registered) -> str:
 def asn_list(request: HttpRequest, subscription_id, resource_group: str, name: str):
     """Registered ASNs: Name, ASN, Prefix key (copy), Created, Used by; + Add registered ASN
     (disabled with the reason until a connection is Active); Rotate key and Delete per row."""
-    peering = _peering(request, subscription_id, resource_group, name)
-    rows = list(registered_asns_of(peering=peering))
-    for row in rows:
-        _asn_urls(peering, row)
-    context = _context(peering, "asns")
-    context.update(
-        rows=rows,
-        add_reason=registered_asn_unavailable_reason(peering),
-        add_url=_url(peering, "registered:asn_add"),
-    )
-    return render_page(request, "peering/registered/asn_list.html", context, partial="pane")
+    peering = get_peering(request, subscription_id, resource_group, name)
+    rows = registered_asns_of(peering=peering)
+    return _list_blade(request, peering, "asns", rows, registered_asn_unavailable_reason(peering))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def asn_add(request: HttpRequest, subscription_id, resource_group: str, name: str):
     """Register an ASN: Name (the customer) and ASN. Saved with a new prefix key."""
-    peering = _peering(request, subscription_id, resource_group, name, write=True)
-    context = _context(peering, "asns", ("Add registered ASN", None))
-    if _cancelled(request):
-        return redirect(context["blade_url"])
-    reason = registered_asn_unavailable_reason(peering)
-    status = 200
-    if request.method == "POST":
-        form = RegisteredAsnForm(request.POST)
-        if form.is_valid():
-            try:
-                registered = registered_asn_add(
-                    user=request.user,
-                    peering=peering,
-                    name=form.cleaned_data["name"],
-                    asn=form.cleaned_data["asn"],
-                )
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    f"Registered ASN {registered.name} (AS{registered.asn}) added. Give its "
-                    "prefix key to the customer: they enter it when they add prefixes to "
-                    "their Peering Service.",
-                )
-                return redirect(f"{context['blade_url']}?added={registered.name}")
-        status = 400
-    else:
-        form = RegisteredAsnForm()
-    context.update(form=form, add_reason=reason, action_url=_url(peering, "registered:asn_add"))
-    return render_page(
-        request, "peering/registered/asn_add.html", context, status=status, partial="pane"
+    peering = get_peering(request, subscription_id, resource_group, name, write=True)
+
+    def create(data):
+        registered = registered_asn_add(
+            user=request.user, peering=peering, name=data["name"], asn=data["asn"]
+        )
+        messages.success(
+            request,
+            f"Registered ASN {registered.name} (AS{registered.asn}) added. Give its prefix key "
+            "to the customer: they enter it when they add prefixes to their Peering Service.",
+        )
+        return f"{blade_url(peering, 'registered:asn_list')}?added={registered.name}"
+
+    return _add_blade(
+        request,
+        peering,
+        "asns",
+        RegisteredAsnForm,
+        create,
+        reason=registered_asn_unavailable_reason(peering),
     )
 
 
 def _asn_confirm(request, subscription_id, resource_group, name, asn_name, *, action: str):
-    peering = _peering(request, subscription_id, resource_group, name, write=True)
+    peering = get_peering(request, subscription_id, resource_group, name, write=True)
     registered = registered_asn_of(peering=peering, name=asn_name)
     _asn_urls(peering, registered)
     label = "Rotate key" if action == "rotate" else "Delete"
@@ -252,54 +254,37 @@ def asn_delete(request: HttpRequest, subscription_id, resource_group: str, name:
 def prefix_list(request: HttpRequest, subscription_id, resource_group: str, name: str):
     """Registered prefixes: Name, Prefix, Validation state and message, Prefix key (copy);
     + Add registered prefix (disabled with the reason); Re-validate and Delete per row."""
-    peering = _peering(request, subscription_id, resource_group, name)
-    rows = list(registered_prefixes_of(peering=peering))
-    for row in rows:
-        _prefix_urls(peering, row)
-    context = _context(peering, "prefixes")
-    context.update(
-        rows=rows,
-        add_reason=registered_prefix_unavailable_reason(peering),
-        add_url=_url(peering, "registered:prefix_add"),
+    peering = get_peering(request, subscription_id, resource_group, name)
+    rows = registered_prefixes_of(peering=peering)
+    return _list_blade(
+        request, peering, "prefixes", rows, registered_prefix_unavailable_reason(peering)
     )
-    return render_page(request, "peering/registered/prefix_list.html", context, partial="pane")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def prefix_add(request: HttpRequest, subscription_id, resource_group: str, name: str):
     """Add registered prefix: Name and IPv4 prefix; queued for validation (Pending)."""
-    peering = _peering(request, subscription_id, resource_group, name, write=True)
-    context = _context(peering, "prefixes", ("Add registered prefix", None))
-    if _cancelled(request):
-        return redirect(context["blade_url"])
-    reason = registered_prefix_unavailable_reason(peering)
-    status = 200
-    if request.method == "POST":
-        form = RegisteredPrefixForm(request.POST)
-        if form.is_valid():
-            try:
-                registered = registered_prefix_add(
-                    user=request.user,
-                    peering=peering,
-                    name=form.cleaned_data["name"],
-                    prefix=form.cleaned_data["prefix"],
-                )
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    f"Registered prefix {registered.name} ({registered.prefix}) added. It is "
-                    "validated in the background; its prefix key is on its page.",
-                )
-                return redirect(_url(peering, "registered:prefix_detail", registered.name))
-        status = 400
-    else:
-        form = RegisteredPrefixForm()
-    context.update(form=form, add_reason=reason, action_url=_url(peering, "registered:prefix_add"))
-    return render_page(
-        request, "peering/registered/prefix_add.html", context, status=status, partial="pane"
+    peering = get_peering(request, subscription_id, resource_group, name, write=True)
+
+    def create(data):
+        registered = registered_prefix_add(
+            user=request.user, peering=peering, name=data["name"], prefix=data["prefix"]
+        )
+        messages.success(
+            request,
+            f"Registered prefix {registered.name} ({registered.prefix}) added. It is validated "
+            "in the background; its prefix key is on its page.",
+        )
+        return blade_url(peering, "registered:prefix_detail", registered.name)
+
+    return _add_blade(
+        request,
+        peering,
+        "prefixes",
+        RegisteredPrefixForm,
+        create,
+        reason=registered_prefix_unavailable_reason(peering),
     )
 
 
@@ -309,7 +294,7 @@ def prefix_detail(
     request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
 ):
     """One registered prefix: its prefix key (copy), validation state and message."""
-    peering = _peering(request, subscription_id, resource_group, name)
+    peering = get_peering(request, subscription_id, resource_group, name)
     registered = registered_prefix_of(peering=peering, name=prefix_name)
     _prefix_urls(peering, registered)
     context = _context(peering, "prefixes", (registered.name, None))
@@ -323,15 +308,15 @@ def prefix_revalidate(
     request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
 ):
     """Re-validate: queue validation again (Pending until it has run)."""
-    peering = _peering(request, subscription_id, resource_group, name, write=True)
+    peering = get_peering(request, subscription_id, resource_group, name, write=True)
     registered = registered_prefix_of(peering=peering, name=prefix_name)
     registered_prefix_revalidate(user=request.user, registered=registered)
     messages.success(
         request, f"Validation of {registered.name} ({registered.prefix}) was queued again."
     )
     if request.POST.get("return") == "list":
-        return redirect(_url(peering, "registered:prefix_list"))
-    return redirect(_url(peering, "registered:prefix_detail", registered.name))
+        return redirect(blade_url(peering, "registered:prefix_list"))
+    return redirect(blade_url(peering, "registered:prefix_detail", registered.name))
 
 
 @login_required
@@ -340,7 +325,7 @@ def prefix_delete(
     request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
 ):
     """Delete a registered prefix: confirmation (GET), then delete (POST)."""
-    peering = _peering(request, subscription_id, resource_group, name, write=True)
+    peering = get_peering(request, subscription_id, resource_group, name, write=True)
     registered = registered_prefix_of(peering=peering, name=prefix_name)
     _prefix_urls(peering, registered)
     context = _context(peering, "prefixes", (registered.name, registered.detail_url))
@@ -378,7 +363,7 @@ def routes(request: HttpRequest, subscription_id, resource_group: str, name: str
     """Received routes: the routes Microsoft receives on the peering's connections, filtered by
     prefix (contains or exact), AS path, connection and validation states, 50 a page. htmx
     replaces only the results; the query count does not grow with the rows."""
-    peering = _peering(request, subscription_id, resource_group, name)
+    peering = get_peering(request, subscription_id, resource_group, name)
     connections = list(peering.connections.all())
     form = ReceivedRouteFilterForm(request.GET or None, connections=connections)
     filters = form.filters()

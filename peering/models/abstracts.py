@@ -1,0 +1,107 @@
+"""Abstract bases: the field sets several resources share, declared once.
+
+No table of their own, and no schema change: each concrete model keeps the same columns.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from peering.enums import PrefixValidationState
+from portal.validators import validate_arm_name
+
+# The BGP session of a connection, in the API's words and order (the model's field names too);
+# services, forms and admin use these instead of spelling the list again.
+SESSION_PREFIX_FIELDS = ("session_prefix_v4", "session_prefix_v6")
+# The four ends of the two sessions.
+SESSION_IP_ADDRESS_FIELDS = (
+    "peer_session_ipv4_address",
+    "microsoft_session_ipv4_address",
+    "peer_session_ipv6_address",
+    "microsoft_session_ipv6_address",
+)
+# Per family, the session prefix and both addresses: what Microsoft allocates when it is the
+# session address provider.
+SESSION_ADDRESS_FIELDS = (
+    "session_prefix_v4",
+    "peer_session_ipv4_address",
+    "microsoft_session_ipv4_address",
+    "session_prefix_v6",
+    "peer_session_ipv6_address",
+    "microsoft_session_ipv6_address",
+)
+MAX_PREFIX_FIELDS = ("max_prefixes_advertised_v4", "max_prefixes_advertised_v6")
+SESSION_FIELDS = (*SESSION_ADDRESS_FIELDS, *MAX_PREFIX_FIELDS)
+
+
+class ArmResource(models.Model):
+    """A named ARM resource (or child resource): its name follows the ARM rule, and the portal
+    records when and by whom it was created."""
+
+    name = models.CharField(max_length=63, validators=[validate_arm_name])
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class TrackedResource(ArmResource):
+    """An ARM tracked resource in a resource group: a region and tags. `ARM_TYPE` is the
+    resource type's path segment (`peerings`, `peeringServices`); the concrete model declares
+    its `subscription` and `resource_group` (their reverse names differ)."""
+
+    ARM_TYPE = ""
+
+    region = models.ForeignKey("portal.AzureRegion", on_delete=models.PROTECT, related_name="+")
+    tags = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def resource_id(self) -> str:
+        return (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group.name}"
+            f"/providers/Microsoft.Peering/{self.ARM_TYPE}/{self.name}"
+        )
+
+
+class ValidatedPrefix(ArmResource):
+    """A prefix Microsoft validates in the background (a registered prefix, a Peering Service
+    prefix): its state, the message that explains it, and when it was last checked."""
+
+    validation_state = models.CharField(
+        max_length=16, choices=PrefixValidationState.choices, default=PrefixValidationState.PENDING
+    )
+    error_message = models.TextField(blank=True)
+    validated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+
+class BgpSessionAddresses(models.Model):
+    """Both ends of the BGP sessions (IPv4 and IPv6) and the peer's maximum advertised
+    prefixes, as a connection (or a legacy peering) holds them."""
+
+    peer_session_ipv4_address = models.GenericIPAddressField(protocol="IPv4", null=True, blank=True)
+    peer_session_ipv6_address = models.GenericIPAddressField(protocol="IPv6", null=True, blank=True)
+    microsoft_session_ipv4_address = models.GenericIPAddressField(
+        protocol="IPv4", null=True, blank=True
+    )
+    microsoft_session_ipv6_address = models.GenericIPAddressField(
+        protocol="IPv6", null=True, blank=True
+    )
+    max_prefixes_advertised_v4 = models.PositiveIntegerField(null=True, blank=True)
+    max_prefixes_advertised_v6 = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        abstract = True

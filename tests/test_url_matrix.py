@@ -1,0 +1,189 @@
+"""The tenancy matrix for every URL the portal serves, walked from the resolver.
+
+Every pattern of the root URLconf is requested with real objects (factories): anonymous →
+redirect to sign-in, another tenant's owner → 404 on any URL naming a subscription, a Reader →
+403 on writes (POST). A new view is covered the moment its pattern is added: the test builds its
+URL from the pattern, and fails with a clear message when it does not know how to fill one of the
+pattern's parts (teach `ARM_SEGMENTS` or `KWARG_VALUES` the new part).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.shortcuts import resolve_url
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from portal.models import Role
+from tests import factories
+
+# Left out on purpose, each for its reason:
+EXCLUDED_PREFIXES = (
+    "admin/",  # the operators' console: staff only, tested in tests/peering/test_admin*
+    "static/",  # files, no tenancy
+)
+EXCLUDED_NAMES = {
+    "portal:healthz",  # the load balancer's probe: public by design
+    "login",  # signing in is what anonymous visitors do
+    "logout",  # POST-only, harmless for anyone
+}
+# Writes a person makes about themselves, not about a subscription's resources: any signed-in
+# user may make them, Readers too.
+PERSONAL_WRITES = {
+    "portal:switch_subscription",  # the top bar's subscription switcher (kept in the session)
+    "portal:notifications",  # marking one's own notifications read
+    "password_change",  # one's own password
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str  # the pattern as written, e.g. "subscriptions/<uuid:subscription_id>/…"
+    name: str  # "namespace:name"
+
+    @property
+    def kwargs(self) -> list[str]:
+        return re.findall(r"<(?:\w+:)?(\w+)>", self.route)
+
+    @property
+    def is_tenant_scoped(self) -> bool:
+        return "subscription_id" in self.kwargs
+
+
+def _walk(patterns, prefix: str = "", namespace: str = ""):
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            child_ns = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from _walk(entry.url_patterns, route, child_ns)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace else (entry.name or "")
+            yield Route(route=route, name=name)
+
+
+def _routes() -> list[Route]:
+    routes = []
+    for route in _walk(get_resolver().url_patterns):
+        if route.route.startswith(EXCLUDED_PREFIXES) or route.name in EXCLUDED_NAMES:
+            continue
+        routes.append(route)
+    return routes
+
+
+ROUTES = _routes()
+
+# The value of `<…:name>` (and friends) comes from the ARM segment just before it.
+ARM_SEGMENTS = {
+    "peerAsns": "peer_asn",
+    "peerings": "peering",
+    "peeringServices": "peering_service",
+    "resourceGroups": "resource_group",
+    "registeredAsns": "registered_asn",
+    "registeredPrefixes": "registered_prefix",
+    "prefixes": "service_prefix",
+    "connections": "connection",
+}
+
+
+@dataclass
+class World:
+    """One tenant's resources of every kind, and the three people of the matrix."""
+
+    objects: dict
+    owner: object
+    reader: object
+    outsider: object
+
+
+def _value(world: World, route: Route, kwarg: str) -> str:
+    # The segment before this kwarg in the route, e.g. "peerings" before "<str:name>".
+    match = re.search(rf"([A-Za-z]+)/<(?:\w+:)?{kwarg}>", route.route)
+    segment = match.group(1) if match else ""
+    o = world.objects
+    if kwarg == "subscription_id":
+        return str(o["peering"].subscription_id)
+    if kwarg == "resource_group" or segment == "resourceGroups":
+        return o["resource_group"].name
+    if segment in ARM_SEGMENTS:
+        obj = o[ARM_SEGMENTS[segment]]
+        if kwarg == "connection_id":
+            return str(obj.connection_identifier)
+        return obj.name
+    if kwarg in KWARG_VALUES:
+        return KWARG_VALUES[kwarg](o)
+    raise AssertionError(
+        f"The URL matrix does not know how to fill <{kwarg}> in {route.name} ({route.route}): "
+        "add it to ARM_SEGMENTS or KWARG_VALUES in tests/test_url_matrix.py."
+    )
+
+
+# Parts of a route that are not an ARM resource name.
+KWARG_VALUES = {
+    "tab": lambda o: "basics",  # a Create a Peering tab
+    "index": lambda o: "0",  # the first connection row of the wizard's draft
+    "name": lambda o: o["peering"].name,  # the wizard's deployment page names a peering
+}
+
+
+def url_of(world: World, route: Route) -> str:
+    def fill(match):
+        return _value(world, route, match.group(1))
+
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", fill, route.route)
+
+
+@pytest.fixture
+def world(tenant, subscription, other_subscription) -> World:
+    owner = factories.UserFactory(username="matrix-owner")
+    factories.RoleAssignmentFactory(user=owner, subscription=subscription, role=Role.OWNER)
+    reader = factories.UserFactory(username="matrix-reader")
+    factories.RoleAssignmentFactory(user=reader, subscription=subscription, role=Role.READER)
+    outsider = factories.UserFactory(username="matrix-outsider")
+    factories.RoleAssignmentFactory(user=outsider, subscription=other_subscription, role=Role.OWNER)
+    return World(objects=tenant, owner=owner, reader=reader, outsider=outsider)
+
+
+def test_the_matrix_walks_every_pattern():
+    """The walk reaches every app's patterns (a resolver change that hid them would show)."""
+    names = {route.name for route in ROUTES}
+    for expected in (
+        "portal:home",
+        "peering:peer_asn_detail",
+        "peering:peering_connection_edit",
+        "wizard:tab",
+        "registered:prefix_delete",
+        "peering_services:prefix_revalidate",
+    ):
+        assert expected in names
+    assert len(ROUTES) >= 50
+    assert sum(route.is_tenant_scoped for route in ROUTES) >= 30
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[f"{r.name}:{r.route}" for r in ROUTES])
+def test_matrix(client, world, route):
+    url = url_of(world, route)
+    login = resolve_url(settings.LOGIN_URL)
+
+    for method in (client.get, client.post):
+        response = method(url)
+        assert response.status_code == 302, f"anonymous {method.__name__} {url}"
+        assert response["Location"].startswith(login), response["Location"]
+
+    if route.is_tenant_scoped:
+        client.force_login(world.outsider)
+        statuses = {client.get(url).status_code, client.post(url).status_code}
+        assert statuses <= {404, 405} and 404 in statuses, f"outsider on {url}: {statuses}"
+        client.logout()
+
+    client.force_login(world.reader)
+    get_status = client.get(url).status_code
+    assert get_status in (200, 302, 403, 405), f"Reader GET {url}: {get_status}"
+    post_status = client.post(url).status_code
+    if route.name in PERSONAL_WRITES:
+        assert post_status in (200, 302, 405), f"Reader POST {url}: {post_status}"
+    else:
+        assert post_status in (403, 405), f"Reader POST {url}: {post_status}"
