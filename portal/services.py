@@ -4,17 +4,23 @@ Services validate and write; views, admin and the API call them. A rule broken r
 ValidationError keyed by field name, so every caller can show the message next to its field.
 """
 
+import hashlib
+import secrets
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal.models import (
     ActivityLog,
     ActivityStatus,
+    ApiToken,
     AzureRegion,
     Notification,
     ResourceGroup,
+    RoleAssignment,
     Subscription,
 )
 from portal.selectors import ensure_can_write
@@ -133,3 +139,109 @@ def resource_group_create(
             }
         ) from None
     return group
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "pp_"
+API_TOKEN_MAX_DAYS = 366
+# last_used_at is written at most this often per token, so a busy script does not turn every
+# read into a write.
+API_TOKEN_TOUCH_SECONDS = 60
+
+
+def api_token_digest(raw: str) -> str:
+    """The stored form of a token: tokens are 256 random bits, so one SHA-256 suffices."""
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def api_token_create(
+    *, user, name: str, expires_in_days: object, subscription: Subscription | None = None
+) -> tuple[ApiToken, str]:
+    """Create a personal API token; returns it with the raw token, which is never stored.
+
+    A subscription restricts the token to it; the user must hold a role there."""
+    errors: dict[str, list[str]] = {}
+    name = str(name or "").strip()
+    try:
+        validate_arm_name(name)
+    except ValidationError as exc:
+        errors["name"] = exc.messages
+    try:
+        days = int(str(expires_in_days).strip())
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= API_TOKEN_MAX_DAYS:
+        errors["expires_in_days"] = [f"Choose an expiry between 1 and {API_TOKEN_MAX_DAYS} days."]
+    if (
+        subscription is not None
+        and not RoleAssignment.objects.filter(user=user, subscription=subscription).exists()
+    ):
+        errors["subscription"] = ["Choose a subscription you hold a role on."]
+    if "name" not in errors and ApiToken.objects.filter(user=user, name__iexact=name).exists():
+        errors["name"] = [f"You already have a token named '{name}'."]
+    if errors:
+        raise ValidationError(errors)
+    raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    try:
+        with transaction.atomic():
+            token = ApiToken.objects.create(
+                user=user,
+                name=name,
+                token_hash=api_token_digest(raw),
+                prefix=raw[:10],
+                subscription=subscription,
+                expires_at=timezone.now() + timedelta(days=days),
+            )
+    except IntegrityError:
+        raise ValidationError({"name": [f"You already have a token named '{name}'."]}) from None
+    return token, raw
+
+
+def api_token_revoke(*, user, token: ApiToken) -> ApiToken:
+    """Revoke one of the user's own tokens; it stops working at once."""
+    if token.user_id != user.pk:
+        raise PermissionDenied("This token is not yours.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+class ApiTokenRefused(Exception):
+    """Why a bearer token does not authenticate: code and message for the ARM error body."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def api_token_authenticate(*, raw: str) -> ApiToken:
+    """The live token for a raw bearer value, with its user; records its use.
+
+    Raises ApiTokenRefused for an unknown, expired or revoked token, or an inactive user."""
+    raw = (raw or "").strip()
+    if not raw.startswith(API_TOKEN_PREFIX) or len(raw) > 200:
+        raise ApiTokenRefused("InvalidAuthenticationToken", "The access token is invalid.")
+    token = (
+        ApiToken.objects.select_related("user", "subscription")
+        .filter(token_hash=api_token_digest(raw))
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        raise ApiTokenRefused("InvalidAuthenticationToken", "The access token is invalid.")
+    now = timezone.now()
+    if token.revoked_at is not None:
+        raise ApiTokenRefused("InvalidAuthenticationToken", "The access token has been revoked.")
+    if token.expires_at <= now:
+        raise ApiTokenRefused(
+            "ExpiredAuthenticationToken",
+            f"The access token expired at {token.expires_at:%Y-%m-%dT%H:%M:%SZ}.",
+        )
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > (
+        API_TOKEN_TOUCH_SECONDS
+    ):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

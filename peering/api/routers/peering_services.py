@@ -1,0 +1,133 @@
+"""`peering_services` and `prefixes`: the customer's Peering Services and their prefixes."""
+
+from django.db.models import Prefetch
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from peering.api import representations as rep
+from peering.api.errors import ArmError
+from peering.api.paging import arm_page
+from peering.api.routing import RG, SUB, arm, arm_json
+from peering.models import PrefixEvent
+from peering.selectors.peering_services import (
+    peering_service_for_user,
+    peering_services_for_user,
+    prefix_events,
+    prefix_of,
+    prefixes_of,
+)
+from portal.selectors import resource_group_for_user, subscription_for_user
+
+router = Router(tags=["Peering Services"])
+
+PATH = f"{RG}/peeringServices/{{name}}"
+SERVICE = f"{RG}/peeringServices/{{service_name}}"
+PREFIX = f"{SERVICE}/prefixes/{{name}}"
+
+
+def _expand_events(expand: str | None) -> bool:
+    if not expand:
+        return False
+    if expand.strip().lower() == "events":
+        return True
+    raise ArmError(400, "InvalidParameter", "$expand accepts only 'events'.", target="$expand")
+
+
+@arm(
+    router,
+    "GET",
+    f"{RG}/peeringServices",
+    operation_id="PeeringServices_ListByResourceGroup",
+    summary="List the Peering Services of a resource group",
+)
+def peering_services_list_by_resource_group(
+    request: HttpRequest, subscription_id: str, resource_group: str
+):
+    """Peering Services in one resource group (404 when the group does not exist)."""
+    group = resource_group_for_user(
+        user=request.user, subscription_id=subscription_id, name=resource_group
+    )
+    rows = peering_services_for_user(user=request.user, subscription=group.subscription).filter(
+        resource_group=group
+    )
+    return arm_json(arm_page(request, rows, rep.peering_service))
+
+
+@arm(
+    router,
+    "GET",
+    f"{SUB}/peeringServices",
+    operation_id="PeeringServices_ListBySubscription",
+    summary="List the subscription's Peering Services",
+)
+def peering_services_list_by_subscription(request: HttpRequest, subscription_id: str):
+    """Every Peering Service of the subscription."""
+    subscription = subscription_for_user(user=request.user, subscription_id=subscription_id)
+    rows = peering_services_for_user(user=request.user, subscription=subscription)
+    return arm_json(arm_page(request, rows, rep.peering_service))
+
+
+@arm(router, "GET", PATH, operation_id="PeeringServices_Get", summary="Get a Peering Service")
+def peering_service_get(request: HttpRequest, subscription_id: str, resource_group: str, name: str):
+    """One Peering Service: customer location, provider and its peering locations."""
+    item = peering_service_for_user(
+        user=request.user, subscription_id=subscription_id, resource_group=resource_group, name=name
+    )
+    return arm_json(rep.peering_service(item))
+
+
+@arm(
+    router,
+    "GET",
+    f"{SERVICE}/prefixes",
+    operation_id="Prefixes_ListByPeeringService",
+    summary="List a Peering Service's prefixes",
+)
+def prefixes_list(
+    request: HttpRequest,
+    subscription_id: str,
+    resource_group: str,
+    service_name: str,
+    expand: str | None = Query(None, alias="$expand", max_length=32),
+):
+    """Prefixes with validation state and learned type; `$expand=events` adds their events."""
+    with_events = _expand_events(expand)
+    service = peering_service_for_user(
+        user=request.user,
+        subscription_id=subscription_id,
+        resource_group=resource_group,
+        name=service_name,
+    )
+    rows = prefixes_of(service=service)
+    if with_events:
+        rows = rows.prefetch_related(
+            Prefetch("events", queryset=PrefixEvent.objects.order_by("-timestamp", "-id"))
+        )
+
+    def serialize(item):
+        item.peering_service = service
+        return rep.service_prefix(item, events=list(item.events.all()) if with_events else None)
+
+    return arm_json(arm_page(request, rows, serialize))
+
+
+@arm(router, "GET", PREFIX, operation_id="Prefixes_Get", summary="Get a Peering Service prefix")
+def prefix_get(
+    request: HttpRequest,
+    subscription_id: str,
+    resource_group: str,
+    service_name: str,
+    name: str,
+    expand: str | None = Query(None, alias="$expand", max_length=32),
+):
+    """One prefix; `$expand=events` adds what happened to its routes, newest first."""
+    with_events = _expand_events(expand)
+    service = peering_service_for_user(
+        user=request.user,
+        subscription_id=subscription_id,
+        resource_group=resource_group,
+        name=service_name,
+    )
+    item = prefix_of(service=service, name=name)
+    events = list(prefix_events(prefix=item)) if with_events else None
+    return arm_json(rep.service_prefix(item, events=events))

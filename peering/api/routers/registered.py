@@ -1,0 +1,93 @@
+"""`registered_asns` and `registered_prefixes` of a peering."""
+
+from django.http import HttpRequest
+from ninja import Router
+
+from peering.api import representations as rep
+from peering.api.paging import arm_page
+from peering.api.routing import RG, arm, arm_json
+from peering.selectors.peerings import peering_for_user
+from peering.selectors.registered import (
+    registered_asn_of,
+    registered_asns_of,
+    registered_prefix_of,
+    registered_prefixes_of,
+)
+
+router = Router(tags=["Registered ASNs and prefixes"])
+
+PEERING = f"{RG}/peerings/{{peering_name}}"
+ASN = f"{PEERING}/registeredAsns/{{name}}"
+PREFIX = f"{PEERING}/registeredPrefixes/{{name}}"
+
+
+def _peering(request, subscription_id, resource_group, peering_name, *, write=False):
+    return peering_for_user(
+        user=request.user,
+        subscription_id=subscription_id,
+        resource_group=resource_group,
+        name=peering_name,
+        write=write,
+    )
+
+
+def _with_peering(peering):
+    def serialize(item):
+        item.peering = peering
+        return item
+
+    return serialize
+
+
+@arm(
+    router,
+    "GET",
+    f"{PEERING}/registeredAsns",
+    operation_id="RegisteredAsns_ListByPeering",
+    summary="List a peering's registered ASNs",
+)
+def registered_asns_list(
+    request: HttpRequest, subscription_id: str, resource_group: str, peering_name: str
+):
+    """Customer ASNs registered on a route-server peering, each with its prefix key."""
+    peering = _peering(request, subscription_id, resource_group, peering_name)
+    attach = _with_peering(peering)
+    rows = registered_asns_of(peering=peering)
+    return arm_json(arm_page(request, rows, lambda r: rep.registered_asn(attach(r))))
+
+
+@arm(router, "GET", ASN, operation_id="RegisteredAsns_Get", summary="Get a registered ASN")
+def registered_asn_get(
+    request: HttpRequest, subscription_id: str, resource_group: str, peering_name: str, name: str
+):
+    """One registered ASN and its prefix key."""
+    peering = _peering(request, subscription_id, resource_group, peering_name)
+    return arm_json(rep.registered_asn(registered_asn_of(peering=peering, name=name)))
+
+
+@arm(
+    router,
+    "GET",
+    f"{PEERING}/registeredPrefixes",
+    operation_id="RegisteredPrefixes_ListByPeering",
+    summary="List a peering's registered prefixes",
+)
+def registered_prefixes_list(
+    request: HttpRequest, subscription_id: str, resource_group: str, peering_name: str
+):
+    """Prefixes registered on a Direct Peering Service peering, with validation state."""
+    peering = _peering(request, subscription_id, resource_group, peering_name)
+    attach = _with_peering(peering)
+    rows = registered_prefixes_of(peering=peering)
+    return arm_json(arm_page(request, rows, lambda r: rep.registered_prefix(attach(r))))
+
+
+@arm(
+    router, "GET", PREFIX, operation_id="RegisteredPrefixes_Get", summary="Get a registered prefix"
+)
+def registered_prefix_get(
+    request: HttpRequest, subscription_id: str, resource_group: str, peering_name: str, name: str
+):
+    """One registered prefix with its validation state and prefix key."""
+    peering = _peering(request, subscription_id, resource_group, peering_name)
+    return arm_json(rep.registered_prefix(registered_prefix_of(peering=peering, name=name)))

@@ -1,0 +1,61 @@
+"""How handlers are declared: ARM paths, one operation id per Azure operation, JSON answers.
+
+ARM paths are case-insensitive; the SDKs spell `resourceGroups` two ways (Microsoft.Peering
+writes `resourceGroups`, Microsoft.Resources `resourcegroups`), so both are routed.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from ninja import Router
+from ninja.constants import NOT_SET
+
+SUB = "/subscriptions/{subscription_id}/providers/Microsoft.Peering"
+RG = "/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.Peering"
+
+
+def arm(router: Router, method: str, path: str, *, operation_id: str, summary: str, **options):
+    """Register a handler for `method path` (and the lower-case `resourcegroups` spelling)."""
+    auth = options.pop("auth", NOT_SET)
+
+    def decorate(func):
+        router.add_api_operation(
+            path,
+            [method],
+            func,
+            auth=auth,
+            operation_id=operation_id,
+            summary=summary,
+            description=func.__doc__ or "",
+            url_name=operation_id,
+            **options,
+        )
+        if "/resourceGroups/" in path:
+            router.add_api_operation(
+                path.replace("/resourceGroups/", "/resourcegroups/"),
+                [method],
+                func,
+                auth=auth,
+                operation_id=f"{operation_id}_lower",
+                include_in_schema=False,
+                url_name=f"{operation_id}_lower",
+                **options,
+            )
+        return func
+
+    return decorate
+
+
+def arm_json(data: object, status: int = 200) -> HttpResponse:
+    return HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder),
+        status=status,
+        content_type="application/json; charset=utf-8",
+    )
+
+
+def no_content() -> HttpResponse:
+    return HttpResponse(status=204)
