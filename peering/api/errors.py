@@ -68,26 +68,35 @@ _INDEX = re.compile(r"^\d+$")
 
 
 def property_path(key: str, paths: Mapping[str, str]) -> str:
-    """The ARM property path of a service's field key: an explicit entry in `paths` (longest
-    matching dotted prefix wins), else the key's words in camelCase under `properties`
-    (`contacts.0.email` → `properties.contacts[0].email`)."""
+    """The ARM property path of a service's field key.
+
+    An entry of `paths` wins: exact, or with a list index written `<i>`
+    (`connections.<i>.facility` → `...connections[<i>].peeringDBFacilityId`), or the longest
+    matching dotted prefix with the rest appended. Otherwise the key's words in camelCase
+    under `properties` (`contacts.0.email` → `properties.contacts[0].email`)."""
     parts = key.split(".")
+    indexes = [part for part in parts if _INDEX.match(part)]
+    generic = ".".join("<i>" if _INDEX.match(part) else part for part in parts)
+    if generic in paths and len(indexes) == 1:
+        return paths[generic].replace("<i>", indexes[0])
+    base, tail = "", parts
     for cut in range(len(parts), 0, -1):
         head = ".".join(parts[:cut])
         if head in paths:
             base, tail = paths[head], parts[cut:]
             break
-    else:
-        base, tail = "", parts
     path = base
     for part in tail:
         if _INDEX.match(part):
             path += f"[{part}]"
         else:
             path += ("." if path else "") + _camel(part)
-    if not base and not path.startswith(("properties", "name", "location", "tags", "sku", "kind")):
+    if not base and not path.startswith(ARM_TOP_LEVEL):
         path = f"properties.{path}" if path else "properties"
     return path
+
+
+ARM_TOP_LEVEL = ("properties", "name", "location", "tags", "sku", "kind")
 
 
 def validation_error(
