@@ -245,3 +245,57 @@ def api_token_authenticate(*, raw: str) -> ApiToken:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+def resource_group_tags_set(*, user, group: ResourceGroup, tags: dict) -> ResourceGroup:
+    """Replace a resource group's tags (ARM PUT on an existing group)."""
+    ensure_can_write(user=user, subscription=group.subscription)
+    if not isinstance(tags, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
+    ):
+        raise ValidationError({"tags": ["Tags are names and values, both text."]})
+    with transaction.atomic():
+        group.tags = tags
+        group.save(update_fields=["tags"])
+        activity_record(
+            subscription=group.subscription,
+            user=user,
+            operation="Microsoft.Resources/subscriptions/resourceGroups/write",
+            operation_display="Update resource group",
+            resource_id=group.resource_id,
+            resource_group=group.name,
+        )
+    return group
+
+
+def resource_group_delete(*, user, group: ResourceGroup) -> None:
+    """Delete an empty resource group; one holding resources is refused with what it holds."""
+    ensure_can_write(user=user, subscription=group.subscription)
+    with transaction.atomic():
+        locked = ResourceGroup.objects.select_for_update().get(pk=group.pk)
+        held = [
+            f"{count} {label}"
+            for label, count in (
+                ("peering(s)", locked.peerings.count()),
+                ("Peering Service(s)", locked.peering_services.count()),
+            )
+            if count
+        ]
+        if held:
+            raise ValidationError(
+                {
+                    "name": [
+                        f"Resource group '{locked.name}' still holds {' and '.join(held)}; "
+                        "delete them first."
+                    ]
+                }
+            )
+        activity_record(
+            subscription=locked.subscription,
+            user=user,
+            operation="Microsoft.Resources/subscriptions/resourceGroups/delete",
+            operation_display="Delete resource group",
+            resource_id=locked.resource_id,
+            resource_group=locked.name,
+        )
+        locked.delete()

@@ -33,9 +33,10 @@ def arm(router: Router, method: str, path: str, *, operation_id: str, summary: s
             url_name=operation_id,
             **options,
         )
-        if "/resourceGroups/" in path:
+        other = _other_spelling(path)
+        if other != path:
             router.add_api_operation(
-                path.replace("/resourceGroups/", "/resourcegroups/"),
+                other,
                 [method],
                 func,
                 auth=auth,
@@ -49,6 +50,12 @@ def arm(router: Router, method: str, path: str, *, operation_id: str, summary: s
     return decorate
 
 
+def _other_spelling(path: str) -> str:
+    segments = path.split("/")
+    swap = {"resourceGroups": "resourcegroups", "resourcegroups": "resourceGroups"}
+    return "/".join(swap.get(segment, segment) for segment in segments)
+
+
 def arm_json(data: object, status: int = 200) -> HttpResponse:
     return HttpResponse(
         json.dumps(data, cls=DjangoJSONEncoder),
@@ -59,3 +66,8 @@ def arm_json(data: object, status: int = 200) -> HttpResponse:
 
 def no_content() -> HttpResponse:
     return HttpResponse(status=204)
+
+
+def deleted() -> HttpResponse:
+    """200 with no body: ARM's answer to a DELETE that removed something."""
+    return HttpResponse(status=200)

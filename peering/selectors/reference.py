@@ -14,7 +14,7 @@ from peering.models import (
     PeeringServiceLocation,
     PeeringServiceProvider,
 )
-from portal.models import Subscription
+from portal.models import AzureRegion, Subscription
 
 
 def peering_locations(*, kind: str, direct_peering_type: str = "") -> list[PeeringLocation]:
@@ -86,3 +86,9 @@ def service_provider_available(*, location: str, provider: str) -> bool:
             name__iexact=provider, peering_locations__isnull=False
         ).exists()
     )
+
+
+def azure_region_named(name: str) -> AzureRegion | None:
+    """An Azure region by its programmatic name (`eastus`, `West US` → `westus`)."""
+    name = (name or "").replace(" ", "").lower()
+    return AzureRegion.objects.filter(name__iexact=name).first() if name else None

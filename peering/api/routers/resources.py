@@ -7,9 +7,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from peering.api import representations as rep
 from peering.api.auth import ArmAuth
+from peering.api.body import parse_body
+from peering.api.errors import ArmError
 from peering.api.paging import arm_page
-from peering.api.routing import arm, arm_json
+from peering.api.routing import arm, arm_json, deleted, no_content
 from peering.api.versions import RESOURCES_API_VERSIONS
+from peering.selectors import reference
+from peering.selectors.peering_services import resource_group_in as groups_in
+from portal import services
 from portal.selectors import (
     resource_group_for_user,
     resource_groups_for_user,
@@ -84,3 +89,66 @@ class ResourceGroupInput(BaseModel):
     name: str | None = None
     type: str | None = None
     managed_by: str | None = Field(None, alias="managedBy")
+
+
+@arm(
+    router,
+    "PUT",
+    GROUP,
+    operation_id="ResourceGroups_CreateOrUpdate",
+    summary="Create or update a resource group",
+)
+def resource_group_put(request: HttpRequest, subscription_id: str, name: str):
+    """201 with a new group; 200 for an existing one (its tags replaced; the location of a
+    group cannot change)."""
+    subscription = subscription_for_user(
+        user=request.user, subscription_id=subscription_id, write=True
+    )
+    body = parse_body(request, ResourceGroupInput)
+    region = reference.azure_region_named(body.location)
+    existing = groups_in(subscription=subscription, name=name)
+    if existing is not None:
+        if region is None or region.pk != existing.region_id:
+            raise ArmError(
+                409,
+                "InvalidResourceGroupLocation",
+                f"Resource group '{existing.name}' already exists in location "
+                f"'{existing.region.name}'; a group's location cannot change.",
+                target="location",
+            )
+        group = services.resource_group_tags_set(
+            user=request.user, group=existing, tags=body.tags or {}
+        )
+        return arm_json(rep.resource_group(group))
+    if region is None:
+        raise ArmError(
+            400,
+            "LocationNotAvailableForResourceGroup",
+            f"The location '{body.location}' is not an Azure region.",
+            target="location",
+        )
+    group = services.resource_group_create(
+        user=request.user, subscription=subscription, name=name, region=region
+    )
+    if body.tags:
+        group = services.resource_group_tags_set(user=request.user, group=group, tags=body.tags)
+    return arm_json(rep.resource_group(group), status=201)
+
+
+@arm(
+    router,
+    "DELETE",
+    GROUP,
+    operation_id="ResourceGroups_Delete",
+    summary="Delete an empty resource group",
+)
+def resource_group_delete(request: HttpRequest, subscription_id: str, name: str):
+    """200 when deleted, 204 when there was none; 409 while it still holds resources."""
+    subscription = subscription_for_user(
+        user=request.user, subscription_id=subscription_id, write=True
+    )
+    existing = groups_in(subscription=subscription, name=name)
+    if existing is None:
+        return no_content()
+    services.resource_group_delete(user=request.user, group=existing)
+    return deleted()
