@@ -11,12 +11,8 @@ from __future__ import annotations
 from django import forms
 
 from peering.enums import Kind, SessionAddressProvider
-from peering.services.peerings import (
-    BANDWIDTH_MAX_MBPS,
-    BANDWIDTH_STEP_MBPS,
-    MICROSOFT_NETWORKS,
-    SKU_TIERS,
-)
+from peering.services.peerings import BANDWIDTH_MAX_MBPS, BANDWIDTH_STEP_MBPS
+from peering.services.wizard import MICROSOFT_NETWORKS, SKU_TIERS
 
 BANDWIDTH_CHOICES = [
     (str(mbps), f"{mbps // 1000} Gbps")

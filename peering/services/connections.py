@@ -13,6 +13,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from peering.contracts import ConnectionInput, PeeringInput
 from peering.enums import (
     ConnectionState,
     DirectPeeringType,
@@ -34,7 +35,9 @@ from peering.services.peerings import (
     connection_validate,
     connections_check_addresses,
     new_connection,
+    peer_asn_name_of,
 )
+from peering.services.wizard import connection_input
 from peering.signals import announce_connections_requested
 from portal.models import ActivityStatus
 from portal.selectors import ensure_can_write
@@ -86,9 +89,15 @@ def _existing(peering: Peering) -> list[PeeringConnection]:
     return list(peering.connections.select_related("direct_facility", "exchange"))
 
 
-def connection_add(*, user, peering: Peering, row: dict) -> PeeringConnection:
-    """Add a connection with the wizard's form and rules; it starts PendingApproval."""
+def connection_add(
+    *, user, peering: Peering, data: ConnectionInput | None = None, row: dict | None = None
+) -> PeeringConnection:
+    """Add a connection with the wizard's rules; it starts PendingApproval. `data` is the
+    contract's connection; the portal's Add connection form passes its `row` as typed, read
+    as the wizard reads its rows."""
     ensure_can_write(user=user, subscription=peering.subscription)
+    if data is None:
+        data = connection_input(row if isinstance(row, dict) else {})
     with transaction.atomic():
         locked = _lock_peering(peering)
         if locked.provisioning_state != ProvisioningState.SUCCEEDED:
@@ -103,7 +112,7 @@ def connection_add(*, user, peering: Peering, row: dict) -> PeeringConnection:
         clean = connection_validate(
             configuration=configuration,
             subscription=locked.subscription,
-            row=row if isinstance(row, dict) else {},
+            data=data,
             index=0,
             errors=errors,
         )
@@ -284,7 +293,7 @@ def connection_update(*, user, connection: PeeringConnection, data: dict) -> Pee
             clean = connection_validate(
                 configuration=configuration,
                 subscription=peering.subscription,
-                row=row,
+                data=connection_input(row),
                 index=0,
                 errors=check,
             )
@@ -417,9 +426,9 @@ def connection_request_peering_service(*, user, connection: PeeringConnection) -
     )
 
 
-def peering_tags_update(*, user, peering: Peering, tags: object) -> Peering:
-    """Replace the peering's tags (ARM limits: 50 tags, key ≤ 512, value ≤ 256 characters)."""
-    ensure_can_write(user=user, subscription=peering.subscription)
+def tags_clean(tags: object) -> dict[str, str]:
+    """Tags as stored, or ValidationError keyed `tags` / `tags.<i>.name|value` (ARM limits: 50
+    tags, key ≤ 512, value ≤ 256 characters)."""
     if not isinstance(tags, dict):
         raise ValidationError({"tags": ["Tags are name/value pairs."]})
     errors: dict[str, list[str]] = {}
@@ -439,6 +448,13 @@ def peering_tags_update(*, user, peering: Peering, tags: object) -> Peering:
         clean[key] = value
     if errors:
         raise ValidationError(errors)
+    return clean
+
+
+def peering_tags_update(*, user, peering: Peering, tags: object) -> Peering:
+    """Replace the peering's tags (rules in `tags_clean`)."""
+    ensure_can_write(user=user, subscription=peering.subscription)
+    clean = tags_clean(tags)
     with transaction.atomic():
         locked = _lock_peering(peering)
         before = locked.tags
@@ -451,3 +467,198 @@ def peering_tags_update(*, user, peering: Peering, tags: object) -> Peering:
             message=f"Tags: {len(before)} → {len(clean)}.",
         )
     return locked
+
+
+def _connection_changes(connection: PeeringConnection, data: ConnectionInput) -> dict[str, str]:
+    """What an ARM PUT asks to change on an existing connection, as `connection_update` reads
+    it: the values it sends that differ from the stored ones (sending a value back unchanged
+    is not a change)."""
+    changes: dict[str, str] = {}
+    session = data.bgp_session
+    for name in (
+        "session_prefix_v4",
+        "peer_session_ipv4_address",
+        "microsoft_session_ipv4_address",
+        "session_prefix_v6",
+        "peer_session_ipv6_address",
+        "microsoft_session_ipv6_address",
+    ):
+        value = getattr(session, name)
+        if value and not _same(value, getattr(connection, name)):
+            changes[name] = value
+    for name in ("max_prefixes_advertised_v4", "max_prefixes_advertised_v6"):
+        value = getattr(session, name)
+        if value is not None and value != getattr(connection, name):
+            changes[name] = str(value)
+    if data.bandwidth_in_mbps is not None and data.bandwidth_in_mbps != (
+        connection.bandwidth_mbps or 0
+    ):
+        changes["bandwidth_mbps"] = str(data.bandwidth_in_mbps)
+    if changes:
+        # A session family being added is checked whole: send its other fields along.
+        for family in (4, 6):
+            ip = f"ipv{family}"
+            names = (
+                f"session_prefix_v{family}",
+                f"peer_session_{ip}_address",
+                f"microsoft_session_{ip}_address",
+            )
+            if any(n in changes for n in names):
+                for n in names:
+                    changes.setdefault(n, getattr(session, n))
+    return changes
+
+
+def _connection_place_refusal(
+    connection: PeeringConnection, data: ConnectionInput, configuration: Configuration
+) -> dict[str, str]:
+    """Fields of an existing connection an update may not change, with the reason."""
+    refused: dict[str, str] = {}
+    place = connection.exchange or connection.direct_facility
+    wanted = None
+    if data.facility_id is not None:
+        wanted = configuration.places.get(data.facility_id)
+    elif data.peering_db_facility_id is not None:
+        wanted = configuration.places_by_peeringdb_id.get(data.peering_db_facility_id)
+    if (data.facility_id is not None or data.peering_db_facility_id is not None) and (
+        wanted is None or wanted.pk != place.pk or type(wanted) is not type(place)
+    ):
+        refused["facility"] = (
+            "The place of an existing connection cannot be changed: add a new connection and "
+            "delete this one."
+        )
+    provider = data.session_address_provider
+    if (
+        provider
+        and connection.session_address_provider
+        and provider != connection.session_address_provider
+    ):
+        refused["session_address_provider"] = (
+            "The session address provider of an existing connection cannot be changed."
+        )
+    if connection.use_for_peering_service and not data.use_for_peering_service:
+        refused["use_for_peering_service"] = (
+            "Use for Peering Service cannot be switched off by the peer; ask Microsoft's "
+            "peering team."
+        )
+    return refused
+
+
+def peering_update(*, user, peering: Peering, data: PeeringInput) -> Peering:
+    """ARM PUT on an existing peering: the whole peering as it should be.
+
+    What it is and where (kind, SKU, direct peering type, peering location, Peer ASN, region)
+    cannot change. Its connections are diffed by `connection_identifier`: one without an
+    identifier is added (`connection_add`), one that differs from the stored connection is
+    updated (`connection_update`: Active only, sessions added, max prefixes changed, bandwidth
+    upgraded; Use for Peering Service requested with `connection_request_peering_service`),
+    and an existing connection left out is deleted (`connection_delete`, with its refusals).
+    Tags are replaced. All of it or nothing: errors are keyed like `peering_validate`'s.
+    """
+    ensure_can_write(user=user, subscription=peering.subscription)
+    errors = Errors()
+    immutable = (
+        ("configuration.peering_type", data.kind, peering.kind),
+        ("configuration.sku", data.sku_name, peering.sku_name),
+        (
+            "configuration.microsoft_network",
+            data.direct_peering_type,
+            peering.direct_peering_type or "",
+        ),
+        ("configuration.metro", data.peering_location, peering.peering_location.name),
+        ("basics.region", data.location, peering.region.name),
+    )
+    for key, wanted, current in immutable:
+        if wanted and wanted.strip().lower() != str(current).lower():
+            errors.add(
+                key,
+                f"This cannot be changed on an existing peering (it is {current}); create "
+                "another peering instead.",
+            )
+    if data.peer_asn and peer_asn_name_of(data.peer_asn).lower() != peering.peer_asn.name.lower():
+        errors.add(
+            "basics.peer_asn",
+            "The Peer ASN of an existing peering cannot be changed "
+            f"(it is {peering.peer_asn.name}).",
+        )
+    if len(data.connections) > MAX_CONNECTIONS:
+        errors.add("connections", f"A peering can have at most {MAX_CONNECTIONS} connections.")
+    if not data.connections:
+        errors.add(
+            "connections",
+            "A peering keeps at least one connection. Request deprovisioning to remove the "
+            "peering instead.",
+        )
+    if errors:
+        raise ValidationError(dict(errors))
+    with transaction.atomic():
+        locked = _lock_peering(peering)
+        configuration = configuration_of(locked)
+        existing = {c.connection_identifier: c for c in _existing(locked)}
+        kept: set = set()
+        for index, wanted in enumerate(data.connections):
+            key = f"connections.{index}."
+            identifier = wanted.connection_identifier
+            try:
+                if identifier is None:
+                    connection_add(user=user, peering=locked, data=wanted)
+                    continue
+                connection = existing.get(identifier)
+                if connection is None or identifier in kept:
+                    errors.add(
+                        key + "connection_identifier",
+                        f"This peering has no connection {identifier}"
+                        + (" (or it is listed twice)." if connection else "."),
+                    )
+                    continue
+                kept.add(identifier)
+                refused = _connection_place_refusal(connection, wanted, configuration)
+                for field_name, message in refused.items():
+                    errors.add(key + field_name, message)
+                if refused:
+                    continue
+                changes = _connection_changes(connection, wanted)
+                if changes:
+                    connection_update(user=user, connection=connection, data=changes)
+                if (
+                    wanted.use_for_peering_service
+                    and not connection.use_for_peering_service
+                    and connection.connection_state != ConnectionState.TYPE_CHANGE_REQUESTED
+                ):
+                    connection_request_peering_service(user=user, connection=connection)
+            except ValidationError as exc:
+                _add_errors(errors, exc, key)
+        for identifier, connection in existing.items():
+            if identifier in kept:
+                continue
+            try:
+                connection_delete(user=user, connection=connection, confirm=locked.resource_id)
+            except ValidationError as exc:
+                errors.add(
+                    "connections",
+                    f"Connection {identifier} at {connection.facility_name} cannot be deleted: "
+                    + " ".join(exc.messages),
+                )
+        if locked.tags != data.tags:
+            try:
+                locked = peering_tags_update(user=user, peering=locked, tags=data.tags)
+            except ValidationError as exc:
+                _add_errors(errors, exc, "")
+        if errors:
+            # Nothing of the request stays: the whole PUT is refused.
+            transaction.set_rollback(True)
+    if errors:
+        raise ValidationError(dict(errors))
+    locked.refresh_from_db()
+    return locked
+
+
+def _add_errors(errors: Errors, exc: ValidationError, prefix: str) -> None:
+    """A service's refusal under `prefix` (field errors keyed, others on the connection)."""
+    if hasattr(exc, "error_dict"):
+        for field_name, messages in exc.message_dict.items():
+            for message in messages:
+                errors.add(prefix + field_name.replace("connections.0.", ""), message)
+    else:
+        for message in exc.messages:
+            errors.add(prefix.rstrip(".") or "connections", message)

@@ -1,9 +1,13 @@
-"""Create a Peering: the rules of every tab of the wizard, and the one write that saves it.
+"""Create a peering: the rules of what is created and where, of every connection, and the write.
 
-The wizard, the API and admin pass the values *as typed* (strings from a form, or JSON) in three
-sections — basics, configuration, connections — and get back either clean values or errors keyed
-`<section>.<field>` / `connections.<i>.<field>`. The same functions check a tab when the user
-leaves it and check everything again at Review + create and inside `peering_create`.
+The services take the typed contract (`peering.contracts.PeeringInput`, in the API's words:
+kind, SKU name, direct peering type, peering location, connections with their BGP sessions).
+`peering_validate` runs every check and writes nothing; `peering_create` runs them again and
+saves atomically; `peering_create_or_update` is the ARM PUT. Errors are keyed the way the
+wizard shows them — `basics.<field>`, `configuration.<field>`, `connections.<i>.<field>` —
+and `peering.contracts.PEERING_ERROR_FIELDS` maps each to its input field. The portal's labels
+("AS8075 with exchange route server", "Premium Free") are the wizard's business
+(`peering.services.wizard` translates its draft into the contract).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from peering.contracts import ConnectionInput, PeeringInput
 from peering.enums import (
     ConnectionState,
     DirectPeeringType,
@@ -47,7 +52,7 @@ from peering.validators import (
 from portal.models import ActivityStatus, AzureRegion, Notification, ResourceGroup, Subscription
 from portal.notifications import milestone
 from portal.selectors import writable_subscriptions_for_user
-from portal.services import activity_record
+from portal.services import activity_record, resource_group_create
 from portal.validators import validate_arm_name
 
 MAX_CONNECTIONS = 20
@@ -62,38 +67,24 @@ BANDWIDTH_MAX_MBPS = 100000
 OPERATION_WRITE = "Microsoft.Peering/peerings/write"
 
 
-# The portal's "Microsoft network" choices (AS8069 is reserved and not offered).
-NETWORK_AS8075 = "AS8075"
-
-
-NETWORK_ROUTE_SERVER = "AS8075 with exchange route server"
-
-
-NETWORK_VOICE = "AS8075 (with Voice)"
-
-
-MICROSOFT_NETWORKS = (NETWORK_AS8075, NETWORK_ROUTE_SERVER, NETWORK_VOICE)
-
-
-SKU_BASIC_FREE = "Basic Free"
-
-
-SKU_PREMIUM_FREE = "Premium Free"
-
-
-SKU_TIERS = (SKU_BASIC_FREE, SKU_PREMIUM_FREE)
+# The Microsoft network each direct peering type stands for, in the portal's words (AS8069 is
+# reserved and not offered). Messages name them so a person recognises the choice.
+MICROSOFT_NETWORK_OF = {
+    DirectPeeringType.EDGE: "AS8075",
+    DirectPeeringType.IX_RS: "AS8075 with exchange route server",
+    DirectPeeringType.VOICE: "AS8075 (with Voice)",
+}
 
 
 @dataclass(frozen=True)
 class Variant:
-    """One kind of peering the wizard can create, with the API values it stands for."""
+    """One kind of peering Microsoft offers, with the API values it stands for."""
 
     key: str
     label: str
     kind: str
     sku_name: str
     direct_peering_type: str = ""
-    microsoft_network: str = ""
     # Fixed session address provider, or "" when the peer chooses.
     session_address_provider: str = ""
 
@@ -108,7 +99,6 @@ ROUTE_SERVER = Variant(
     kind=Kind.DIRECT,
     sku_name=SkuName.PREMIUM_DIRECT_FREE,
     direct_peering_type=DirectPeeringType.IX_RS,
-    microsoft_network=NETWORK_ROUTE_SERVER,
     session_address_provider=SessionAddressProvider.PEER,
 )
 
@@ -119,7 +109,6 @@ DIRECT = Variant(
     kind=Kind.DIRECT,
     sku_name=SkuName.BASIC_DIRECT_FREE,
     direct_peering_type=DirectPeeringType.EDGE,
-    microsoft_network=NETWORK_AS8075,
 )
 
 
@@ -129,7 +118,6 @@ DIRECT_PEERING_SERVICE = Variant(
     kind=Kind.DIRECT,
     sku_name=SkuName.PREMIUM_DIRECT_FREE,
     direct_peering_type=DirectPeeringType.EDGE,
-    microsoft_network=NETWORK_AS8075,
 )
 
 
@@ -139,7 +127,6 @@ VOICE = Variant(
     kind=Kind.DIRECT,
     sku_name=SkuName.PREMIUM_DIRECT_FREE,
     direct_peering_type=DirectPeeringType.VOICE,
-    microsoft_network=NETWORK_VOICE,
     session_address_provider=SessionAddressProvider.MICROSOFT,
 )
 
@@ -156,18 +143,20 @@ VARIANTS = {v.key: v for v in (ROUTE_SERVER, DIRECT, DIRECT_PEERING_SERVICE, VOI
 
 
 class Errors(dict):
-    """Field errors keyed `<section>.<field>`; `add` keeps every message of a field."""
+    """Field errors keyed `<section>.<field>`; `add` keeps every message of a field (once)."""
 
     def add(self, key: str, message: str | ValidationError) -> None:
         messages = message.messages if isinstance(message, ValidationError) else [message]
-        self.setdefault(key, []).extend(messages)
+        kept = self.setdefault(key, [])
+        kept.extend(m for m in messages if m not in kept)
 
     def section(self, prefix: str) -> dict[str, list[str]]:
         return {k: v for k, v in self.items() if k.startswith(prefix)}
 
 
-def _str(data: dict, key: str, max_length: int = 200) -> str:
-    value = data.get(key)
+def _text(value: object, max_length: int = 200) -> str:
+    """A contract string, stripped and cut just past `max_length` (so a length rule still
+    fires on it, and a message quoting it stays short)."""
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -175,11 +164,8 @@ def _str(data: dict, key: str, max_length: int = 200) -> str:
     return value.strip()[: max_length + 1]
 
 
-def _bool(data: dict, key: str) -> bool:
-    value = data.get(key)
-    if isinstance(value, bool):
-        return value
-    return str(value or "").strip().lower() in {"1", "true", "on", "yes", "enabled"}
+def _str(data: dict, key: str, max_length: int = 200) -> str:
+    return _text(data.get(key), max_length)
 
 
 def _int_or_none(text: str) -> int | None:
@@ -196,23 +182,38 @@ class Basics:
     peer_asn: PeerAsn
 
 
-def basics_validate(*, user, data: dict, errors: Errors) -> Basics | None:
-    """Basics tab: Subscription, Resource group (existing or new), Name, Region, PeerASN."""
-    subscriptions = {str(s.pk): s for s in writable_subscriptions_for_user(user=user)}
-    sub_text = _str(data, "subscription")
-    subscription = subscriptions.get(sub_text.lower())
-    if subscription is None:
+def peer_asn_name_of(reference: str) -> str:
+    """A Peer ASN reference is its name or its ARM id (`.../peerAsns/{name}`)."""
+    marker = "/providers/microsoft.peering/peerasns/"
+    lowered = reference.lower()
+    if marker in lowered:
+        return reference[lowered.index(marker) + len(marker) :].strip("/")
+    return reference
+
+
+def basics_validate(
+    *, user, subscription: Subscription | None, data: PeeringInput, errors: Errors
+) -> Basics | None:
+    """Where and what: the subscription (the user must be Owner or Contributor), the resource
+    group (existing, or created with the peering), the name, the region and the Peer ASN.
+    `subscription` None means none was chosen (a caller that could not resolve one it was
+    given reports that itself, under `basics.subscription`)."""
+    if subscription is not None and not any(
+        s.pk == subscription.pk for s in writable_subscriptions_for_user(user=user)
+    ):
+        errors.add("basics.subscription", "You cannot create resources in that subscription.")
+        subscription = None
+    elif subscription is None and "basics.subscription" not in errors:
         errors.add(
-            "basics.subscription",
-            "Select a subscription where you are Owner or Contributor."
-            if not sub_text
-            else "You cannot create resources in that subscription.",
+            "basics.subscription", "Select a subscription where you are Owner or Contributor."
         )
 
     group: ResourceGroup | None = None
-    new_group = _str(data, "new_resource_group")
+    new_group = ""
     region: AzureRegion | None = None
-    if new_group:
+    location = _text(data.location, 40)
+    if data.create_resource_group:
+        new_group = _text(data.resource_group, 63)
         try:
             validate_arm_name(new_group)
         except ValidationError as exc:
@@ -228,11 +229,11 @@ def basics_validate(*, user, data: dict, errors: Errors) -> Basics | None:
                     "basics.new_resource_group",
                     f"A resource group named '{new_group}' already exists; select it instead.",
                 )
-        region = AzureRegion.objects.filter(name=_str(data, "region", 40)).first()
+        region = AzureRegion.objects.filter(name=location).first() if location else None
         if region is None:
             errors.add("basics.region", "Select a region for the new resource group.")
     else:
-        rg_text = _str(data, "resource_group", 63)
+        rg_text = _text(data.resource_group, 63)
         if not rg_text:
             errors.add("basics.resource_group", "Select a resource group or create a new one.")
         elif subscription:
@@ -246,10 +247,14 @@ def basics_validate(*, user, data: dict, errors: Errors) -> Basics | None:
                     "basics.resource_group",
                     f"Resource group '{rg_text[:63]}' was not found in this subscription.",
                 )
+            elif location:
+                region = AzureRegion.objects.filter(name=location).first()
+                if region is None:
+                    errors.add("basics.region", f"'{location[:40]}' is not an Azure region.")
             else:
                 region = group.region
 
-    name = _str(data, "name", 63)
+    name = _text(data.name, 63)
     try:
         validate_arm_name(name)
     except ValidationError as exc:
@@ -262,7 +267,7 @@ def basics_validate(*, user, data: dict, errors: Errors) -> Basics | None:
             )
 
     peer_asn = None
-    asn_text = _str(data, "peer_asn", 63)
+    asn_text = peer_asn_name_of(_text(data.peer_asn, 300))[:64]
     if not asn_text:
         errors.add("basics.peer_asn", "Select a PeerASN. Associate one first if none is listed.")
     elif subscription:
@@ -311,34 +316,50 @@ class Configuration:
         """The facilities (or exchanges) a connection may use, by id — read once per request."""
         return {place.pk: place for place in facilities_for(self)}
 
+    @cached_property
+    def places_by_peeringdb_id(self) -> dict[int, DirectFacility | Exchange]:
+        """The same places by their PeeringDB id (facility, or exchange), where they have one."""
+        found = {}
+        for place in self.places.values():
+            number = getattr(place, "peeringdb_facility_id", None) or getattr(
+                place, "peeringdb_ix_id", None
+            )
+            if number is not None:
+                found[number] = place
+        return found
 
-def variant_for(
-    *, peering_type: str, microsoft_network: str, sku: str, agreement_signed: bool
+
+def variant_lookup(
+    *, kind: str, sku_name: str, direct_peering_type: str, agreement_signed: bool
 ) -> tuple[Variant | None, dict[str, str]]:
-    """Map the Configuration choices to a variant, or explain which choice is refused."""
+    """The variant a (kind, SKU, direct peering type) stands for, or why it is refused:
+    problems keyed by the field to change (`sku`)."""
     problems: dict[str, str] = {}
-    if peering_type == Kind.EXCHANGE:
-        if sku == SKU_PREMIUM_FREE:
+    premium = sku_name.startswith("Premium")
+    if kind == Kind.EXCHANGE:
+        if premium:
             problems["sku"] = (
                 "Premium Free is reserved for Peering Service, Voice and exchange route server "
                 "peerings, which are Direct. Choose Basic Free for Exchange peering."
             )
             return None, problems
-        return (EXCHANGE if sku == SKU_BASIC_FREE else None), problems
-    if peering_type != Kind.DIRECT:
+        return (EXCHANGE if sku_name == SkuName.BASIC_EXCHANGE_FREE else None), problems
+    if kind != Kind.DIRECT:
         return None, problems
-    if microsoft_network == NETWORK_ROUTE_SERVER:
-        if sku == SKU_BASIC_FREE:
+    basic = sku_name == SkuName.BASIC_DIRECT_FREE
+    premium_free = sku_name == SkuName.PREMIUM_DIRECT_FREE
+    if direct_peering_type == DirectPeeringType.IX_RS:
+        if basic:
             problems["sku"] = "Exchange peering with route server requires SKU Premium Free."
             return None, problems
-        return (ROUTE_SERVER if sku == SKU_PREMIUM_FREE else None), problems
-    if microsoft_network == NETWORK_VOICE:
-        if sku == SKU_BASIC_FREE:
+        return (ROUTE_SERVER if premium_free else None), problems
+    if direct_peering_type == DirectPeeringType.VOICE:
+        if basic:
             problems["sku"] = "AS8075 (with Voice) requires SKU Premium Free."
             return None, problems
-        return (VOICE if sku == SKU_PREMIUM_FREE else None), problems
-    if microsoft_network == NETWORK_AS8075:
-        if sku == SKU_PREMIUM_FREE:
+        return (VOICE if premium_free else None), problems
+    if direct_peering_type == DirectPeeringType.EDGE:
+        if premium_free:
             if agreement_signed:
                 return DIRECT_PEERING_SERVICE, problems
             problems["sku"] = (
@@ -347,27 +368,31 @@ def variant_for(
                 "signed Peering Service agreement."
             )
             return None, problems
-        return (DIRECT if sku == SKU_BASIC_FREE else None), problems
+        return (DIRECT if basic else None), problems
     return None, problems
 
 
-def configuration_validate(*, basics: Basics | None, data: dict, errors: Errors):
-    """Configuration tab: Peering type, Microsoft network, SKU, Metro."""
-    peering_type = _str(data, "peering_type", 16)
-    network = _str(data, "microsoft_network", 64)
-    sku = _str(data, "sku", 16)
-    if peering_type not in Kind.values:
+def configuration_validate(
+    *, subscription: Subscription | None, data: PeeringInput, errors: Errors
+) -> Configuration | None:
+    """What is created, and where: kind, SKU, direct peering type and the peering location
+    (metro). `subscription` decides whether its Peering Service agreement allows Premium Free
+    with AS8075."""
+    kind = _text(data.kind, 16)
+    direct_type = _text(data.direct_peering_type, 32)
+    sku_name = _text(data.sku_name, 32)
+    if kind not in Kind.values:
         errors.add("configuration.peering_type", "Select Direct or Exchange.")
-    elif peering_type == Kind.DIRECT and network not in MICROSOFT_NETWORKS:
+    elif kind == Kind.DIRECT and direct_type not in MICROSOFT_NETWORK_OF:
         errors.add(
             "configuration.microsoft_network",
             "Select the Microsoft network: AS8075, AS8075 with exchange route server, or "
             "AS8075 (with Voice). AS8069 is reserved and cannot be used.",
         )
-    if sku not in SKU_TIERS:
+    if sku_name not in SkuName.values:
         errors.add("configuration.sku", "Select a SKU: Basic Free or Premium Free.")
     metro = None
-    metro_text = _str(data, "metro", 64)
+    metro_text = _text(data.peering_location, 64)
     if not metro_text:
         errors.add("configuration.metro", "Select the metro where you want to peer.")
     else:
@@ -376,11 +401,11 @@ def configuration_validate(*, basics: Basics | None, data: dict, errors: Errors)
             errors.add("configuration.metro", f"'{metro_text[:64]}' is not a peering location.")
     if errors.section("configuration."):
         return None
-    variant, problems = variant_for(
-        peering_type=peering_type,
-        microsoft_network=network,
-        sku=sku,
-        agreement_signed=bool(basics and basics.subscription.peering_service_agreement_signed),
+    variant, problems = variant_lookup(
+        kind=kind,
+        sku_name=sku_name,
+        direct_peering_type=direct_type if kind == Kind.DIRECT else "",
+        agreement_signed=bool(subscription and subscription.peering_service_agreement_signed),
     )
     for key, message in problems.items():
         errors.add(f"configuration.{key}", message)
@@ -544,22 +569,58 @@ def _session_family(
     return network.with_prefixlen, addresses[peer_key], addresses[ms_key]
 
 
+def _row_of_input(data: ConnectionInput) -> dict:
+    """The connection's values as the checks below read them (text, as a person types it)."""
+    session = data.bgp_session
+    row = {
+        "session_address_provider": data.session_address_provider,
+        "bandwidth_mbps": "" if data.bandwidth_in_mbps is None else str(data.bandwidth_in_mbps),
+        "use_for_peering_service": data.use_for_peering_service,
+    }
+    for name in SESSION_FIELDS:
+        value = getattr(session, name)
+        row[name] = "" if value is None else str(value)
+    return row
+
+
+# The BGP session fields of a connection, in the API's order (also the model's field names).
+SESSION_FIELDS = (
+    "session_prefix_v4",
+    "peer_session_ipv4_address",
+    "microsoft_session_ipv4_address",
+    "session_prefix_v6",
+    "peer_session_ipv6_address",
+    "microsoft_session_ipv6_address",
+    "max_prefixes_advertised_v4",
+    "max_prefixes_advertised_v6",
+)
+
+
+def _place_of(configuration: Configuration, data: ConnectionInput):
+    if data.facility_id is not None:
+        return configuration.places.get(data.facility_id)
+    if data.peering_db_facility_id is not None:
+        return configuration.places_by_peeringdb_id.get(data.peering_db_facility_id)
+    return None
+
+
 def connection_validate(
     *,
     configuration: Configuration,
     subscription: Subscription,
-    row: dict,
+    data: ConnectionInput,
     index: int,
     errors: Errors,
 ) -> Connection | None:
-    """One Direct Peering Connection (or Exchange connection) row."""
+    """One Direct connection (or Exchange connection) of a peering of `configuration`: its
+    place must be one of the metro's that offers the type, and its session fields must fit the
+    variant. Errors are keyed `connections.<index>.<field>`."""
     key = f"connections.{index}."
     before = len(errors)
     variant = configuration.variant
     conn = Connection()
-    place_text = _str(row, "facility", 20)
-    place_id = _int_or_none(place_text)
-    place = configuration.places.get(place_id) if place_id is not None else None
+    row = _row_of_input(data)
+    place = _place_of(configuration, data)
     if place is None:
         errors.add(
             key + "facility",
@@ -571,7 +632,7 @@ def connection_validate(
             ),
         )
 
-    wants_ps = _bool(row, "use_for_peering_service")
+    wants_ps = data.use_for_peering_service
     if variant.is_exchange:
         if wants_ps:
             errors.add(
@@ -786,15 +847,23 @@ class ValidatedPeering:
     legacy: list[LegacyPeering]
 
 
-def peering_validate(*, user, data: dict) -> tuple[ValidatedPeering | None, Errors]:
-    """Run every tab's checks on the draft (`basics`, `configuration`, `connections`)."""
-    errors = Errors()
-    data = data if isinstance(data, dict) else {}
-    basics_data = data.get("basics") if isinstance(data.get("basics"), dict) else {}
-    config_data = data.get("configuration") if isinstance(data.get("configuration"), dict) else {}
-    rows = data.get("connections") if isinstance(data.get("connections"), list) else []
-    basics = basics_validate(user=user, data=basics_data, errors=errors)
-    configuration = configuration_validate(basics=basics, data=config_data, errors=errors)
+def peering_validate(
+    *,
+    user,
+    subscription: Subscription | None,
+    data: PeeringInput,
+    errors: Errors | None = None,
+) -> tuple[ValidatedPeering | None, Errors]:
+    """Every check of creating `data` in `subscription`, writing nothing (the API's validate,
+    the wizard's Review + create). Returns the clean peering, or None and the errors keyed by
+    field. `errors` may hold what a caller already found (the wizard's unreadable values); the
+    checks add to it."""
+    errors = Errors() if errors is None else errors
+    rows = list(data.connections)
+    basics = basics_validate(user=user, subscription=subscription, data=data, errors=errors)
+    configuration = configuration_validate(
+        subscription=basics.subscription if basics else subscription, data=data, errors=errors
+    )
     if configuration is None or basics is None:
         if configuration is None and not rows:
             errors.add("connections", "Add at least one peering connection.")
@@ -810,13 +879,19 @@ def peering_validate(*, user, data: dict) -> tuple[ValidatedPeering | None, Erro
         conn = connection_validate(
             configuration=configuration,
             subscription=basics.subscription,
-            row=row if isinstance(row, dict) else {},
+            data=row,
             index=index,
             errors=errors,
         )
         if conn is not None:
             clean[index] = conn
     connections_check_addresses(clean, errors)
+    try:
+        _tags_clean(data.tags)
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            for message in messages:
+                errors.add(key, message)
     if errors:
         return None, errors
     return (
@@ -830,14 +905,39 @@ def peering_validate(*, user, data: dict) -> tuple[ValidatedPeering | None, Erro
     )
 
 
-def peering_create(*, user, data: dict) -> Peering:
+def _resource_group_for(*, user, basics: Basics) -> ResourceGroup:
+    """The peering's group: the chosen one, or the new one created (and logged) with it."""
+    if basics.resource_group is not None:
+        return basics.resource_group
+    try:
+        return resource_group_create(
+            user=user,
+            subscription=basics.subscription,
+            name=basics.new_resource_group_name,
+            region=basics.region,
+        )
+    except ValidationError as exc:
+        raise ValidationError(
+            {
+                {"name": "basics.new_resource_group", "region": "basics.region"}.get(key, key): [
+                    f"A resource group named '{basics.new_resource_group_name}' was just "
+                    "created; select it."
+                ]
+                if key == "name"
+                else value
+                for key, value in exc.message_dict.items()
+            }
+        ) from None
+
+
+def peering_create(*, user, subscription: Subscription | None, data: PeeringInput) -> Peering:
     """Validate the whole request again and save the peering with its connections atomically.
 
     New connections are PendingApproval with their sessions PendingAdd; legacy connections of
     the same ASN in the metro are converted (Active, read-only). Raises ValidationError keyed
     `<section>.<field>` when anything is wrong, and then writes nothing.
     """
-    validated, errors = peering_validate(user=user, data=data)
+    validated, errors = peering_validate(user=user, subscription=subscription, data=data)
     if validated is None:
         raise ValidationError(dict(errors))
     basics, configuration = validated.basics, validated.configuration
@@ -855,21 +955,7 @@ def peering_create(*, user, data: dict) -> Peering:
             connections_check_addresses(dict(enumerate(validated.connections)), recheck)
             if recheck:
                 raise ValidationError(dict(recheck))
-            group = basics.resource_group
-            if group is None:
-                group = ResourceGroup.objects.create(
-                    subscription=basics.subscription,
-                    name=basics.new_resource_group_name,
-                    region=basics.region,
-                )
-                activity_record(
-                    subscription=basics.subscription,
-                    user=user,
-                    operation="Microsoft.Resources/subscriptions/resourceGroups/write",
-                    operation_display="Create resource group",
-                    resource_id=group.resource_id,
-                    resource_group=group.name,
-                )
+            group = _resource_group_for(user=user, basics=basics)
             peering = Peering.objects.create(
                 subscription=basics.subscription,
                 resource_group=group,
@@ -880,6 +966,7 @@ def peering_create(*, user, data: dict) -> Peering:
                 peering_location=configuration.metro,
                 direct_peering_type=variant.direct_peering_type,
                 peer_asn=basics.peer_asn,
+                tags=_tags_clean(data.tags),
                 created_by=user,
             )
             created = PeeringConnection.objects.bulk_create(
@@ -947,6 +1034,38 @@ def peering_create(*, user, data: dict) -> Peering:
             {"basics.name": [f"A peering named '{basics.name}' was just created; choose another."]}
         ) from None
     return peering
+
+
+def _tags_clean(tags: dict) -> dict[str, str]:
+    # The tag rules live with the modify actions (`peering_tags_update`), which import this
+    # module: import them when needed.
+    from peering.services.connections import tags_clean
+
+    return tags_clean(tags)
+
+
+def peering_create_or_update(
+    *, user, subscription: Subscription, data: PeeringInput
+) -> tuple[Peering, bool]:
+    """ARM PUT of a peering: create it when `data.resource_group` holds no peering of that name,
+    else update the existing one (`peering_update`: its connections are diffed and changed by
+    the portal's modify rules, and its tags replaced). Returns (peering, created)."""
+    existing = None
+    if not data.create_resource_group:
+        existing = (
+            Peering.objects.select_related("subscription", "resource_group", "peering_location")
+            .filter(
+                subscription=subscription,
+                resource_group__name__iexact=_text(data.resource_group, 63),
+                name__iexact=_text(data.name, 63),
+            )
+            .first()
+        )
+    if existing is None:
+        return peering_create(user=user, subscription=subscription, data=data), True
+    from peering.services.connections import peering_update
+
+    return peering_update(user=user, peering=existing, data=data), False
 
 
 def new_connection(peering: Peering, c: Connection) -> PeeringConnection:

@@ -1,12 +1,19 @@
-"""Drafts of the Create a Peering wizard: what the user typed, kept server-side per user.
+"""The Create a Peering wizard's side of the domain: its draft, and its words.
 
-A draft holds the raw values exactly as typed (strings), in the shape `peering_validate` reads:
+A draft holds the raw values exactly as typed (strings):
 `{"basics": {...}, "configuration": {...}, "connections": [{...}, ...]}`, plus the tab the user
 was last on (`tab`) and a connection row that was rejected and not yet corrected (`pending`).
 Nothing is judged here — the rules live in `peering.services.peerings` — except that a value is
 made storable: NUL characters (which PostgreSQL's jsonb refuses) become U+FFFD, so the value
 still fails validation visibly instead of silently changing, and very long values are cut to a
 length far beyond any valid one.
+
+The wizard speaks the portal's labels ("AS8075 with exchange route server", "Premium Free", a
+facility picked from a list by its id); `draft_input` and `connection_input` translate them
+into the domain contract (`peering.contracts`), and `draft_validate` / `draft_create` hand
+that to `peering_validate` / `peering_create`. A value that cannot be read as the contract's
+type is passed on so that the service refuses it next to its field: an unreadable number of
+prefixes as 0, an unreadable bandwidth or facility as none.
 """
 
 from __future__ import annotations
@@ -14,8 +21,213 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from peering.models import PeeringDraft
-from peering.services.peerings import MAX_CONNECTIONS
+from peering.contracts import BgpSessionInput, ConnectionInput, PeeringInput
+from peering.enums import DirectPeeringType, Kind, SkuName
+from peering.models import Peering, PeeringDraft
+from peering.services.peerings import (
+    MAX_CONNECTIONS,
+    SESSION_FIELDS,
+    Configuration,
+    Connection,
+    Errors,
+    ValidatedPeering,
+    Variant,
+    basics_validate,
+    configuration_validate,
+    connection_validate,
+    peering_create,
+    peering_validate,
+    variant_lookup,
+)
+from portal.models import Subscription
+from portal.selectors import writable_subscriptions_for_user
+
+# The portal's "Microsoft network" choices and the direct peering type each stands for
+# (AS8069 is reserved and not offered).
+NETWORK_AS8075 = "AS8075"
+
+
+NETWORK_ROUTE_SERVER = "AS8075 with exchange route server"
+
+
+NETWORK_VOICE = "AS8075 (with Voice)"
+
+
+MICROSOFT_NETWORKS = (NETWORK_AS8075, NETWORK_ROUTE_SERVER, NETWORK_VOICE)
+
+
+DIRECT_PEERING_TYPE_OF = {
+    NETWORK_AS8075: DirectPeeringType.EDGE,
+    NETWORK_ROUTE_SERVER: DirectPeeringType.IX_RS,
+    NETWORK_VOICE: DirectPeeringType.VOICE,
+}
+
+
+# The portal's SKU tiers; the SKU name also depends on the kind.
+SKU_BASIC_FREE = "Basic Free"
+
+
+SKU_PREMIUM_FREE = "Premium Free"
+
+
+SKU_TIERS = (SKU_BASIC_FREE, SKU_PREMIUM_FREE)
+
+
+def sku_label(variant: Variant) -> str:
+    """The portal's tier of a variant's SKU."""
+    return SKU_PREMIUM_FREE if variant.sku_name.startswith("Premium") else SKU_BASIC_FREE
+
+
+def network_label(variant: Variant) -> str:
+    """The portal's Microsoft network of a Direct variant ("" for Exchange)."""
+    return next(
+        (n for n, t in DIRECT_PEERING_TYPE_OF.items() if t == variant.direct_peering_type), ""
+    )
+
+
+def _sku_name(sku: str, kind: str) -> str:
+    if sku == SKU_BASIC_FREE:
+        return SkuName.BASIC_EXCHANGE_FREE if kind == Kind.EXCHANGE else SkuName.BASIC_DIRECT_FREE
+    if sku == SKU_PREMIUM_FREE:
+        # Exchange has no Premium Free: the service refuses it with the reason.
+        return SkuName.PREMIUM_DIRECT_FREE
+    return ""
+
+
+def configuration_fields(values: dict) -> dict[str, str]:
+    """The Configuration tab's choices as the contract's kind, SKU name, direct peering type and
+    peering location."""
+    kind = _text(values.get("peering_type"), 16)
+    network = _text(values.get("microsoft_network"), 64)
+    return {
+        "kind": kind,
+        "sku_name": _sku_name(_text(values.get("sku"), 16), kind),
+        "direct_peering_type": DIRECT_PEERING_TYPE_OF.get(network, "")
+        if kind == Kind.DIRECT
+        else "",
+        "peering_location": _text(values.get("metro"), 64),
+    }
+
+
+def variant_for(
+    *, peering_type: str, microsoft_network: str, sku: str, agreement_signed: bool
+) -> tuple[Variant | None, dict[str, str]]:
+    """The variant the Configuration tab's choices stand for, or why it is refused (keyed by
+    the field to change); none while a choice is missing."""
+    fields = configuration_fields(
+        {"peering_type": peering_type, "microsoft_network": microsoft_network, "sku": sku}
+    )
+    if fields["kind"] not in Kind.values or not fields["sku_name"]:
+        return None, {}
+    if fields["kind"] == Kind.DIRECT and not fields["direct_peering_type"]:
+        return None, {}
+    return variant_lookup(
+        kind=fields["kind"],
+        sku_name=fields["sku_name"],
+        direct_peering_type=fields["direct_peering_type"],
+        agreement_signed=agreement_signed,
+    )
+
+
+def _text(value: object, max_length: int) -> str:
+    if value is None:
+        return ""
+    return (value if isinstance(value, str) else str(value)).strip()[: max_length + 1]
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
+
+
+def _count(text: str) -> int | None:
+    """A typed count: none when empty, 0 (refused by every count rule) when unreadable."""
+    if not text:
+        return None
+    number = _number(text)
+    return 0 if number is None else number
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in {"1", "true", "on", "yes", "enabled"}
+
+
+def connection_input(row: dict) -> ConnectionInput:
+    """A connection row as typed (the wizard's or the modify form's) in the contract's words:
+    the facility is the portal's id of the place picked from the list."""
+    row = row if isinstance(row, dict) else {}
+    session = {name: _text(row.get(name), 64) for name in SESSION_FIELDS}
+    for name in ("max_prefixes_advertised_v4", "max_prefixes_advertised_v6"):
+        session[name] = _count(_text(row.get(name), 12))
+    bandwidth = _text(row.get("bandwidth_mbps"), 12).replace(",", "").replace("_", "")
+    return ConnectionInput(
+        facility_id=_number(_text(row.get("facility"), 20)),
+        session_address_provider=_text(row.get("session_address_provider"), 16),
+        bandwidth_in_mbps=_number(bandwidth),
+        use_for_peering_service=_flag(row.get("use_for_peering_service")),
+        bgp_session=BgpSessionInput(**session),
+    )
+
+
+def basics_fields(values: dict) -> dict:
+    """The Basics tab's values as the contract's name, resource group and location."""
+    new_group = _text(values.get("new_resource_group"), 63)
+    return {
+        "name": _text(values.get("name"), 63),
+        "resource_group": new_group or _text(values.get("resource_group"), 63),
+        "create_resource_group": bool(new_group),
+        # With an existing group the peering is in the group's region (the field is hidden).
+        "location": _text(values.get("region"), 40) if new_group else "",
+        "peer_asn": _text(values.get("peer_asn"), 63),
+    }
+
+
+def draft_input(data: dict) -> PeeringInput:
+    """The whole draft as the contract's PeeringInput."""
+    data = data if isinstance(data, dict) else {}
+    return PeeringInput(
+        **basics_fields(_section(data, "basics")),
+        **configuration_fields(_section(data, "configuration")),
+        connections=[connection_input(row) for row in _rows(data)],
+    )
+
+
+def draft_subscription(*, user, values: dict, errors: Errors) -> Subscription | None:
+    """The subscription the Basics chose, if the user may create in it; a choice that is not
+    one of those is reported (none chosen is left to the service to say)."""
+    text = _text(values.get("subscription"), 200).lower()
+    if not text:
+        return None
+    found = next((s for s in writable_subscriptions_for_user(user=user) if str(s.pk) == text), None)
+    if found is None:
+        errors.add("basics.subscription", "You cannot create resources in that subscription.")
+    return found
+
+
+def draft_validate(*, user, data: dict) -> tuple[ValidatedPeering | None, Errors]:
+    """Every check of creating the draft, writing nothing (Review + create)."""
+    errors = Errors()
+    data = data if isinstance(data, dict) else {}
+    subscription = draft_subscription(user=user, values=_section(data, "basics"), errors=errors)
+    return peering_validate(
+        user=user, subscription=subscription, data=draft_input(data), errors=errors
+    )
+
+
+def draft_create(*, user, data: dict) -> Peering:
+    """Create the peering the draft describes (`peering_create`); ValidationError keyed as the
+    wizard shows them when anything is wrong."""
+    errors = Errors()
+    data = data if isinstance(data, dict) else {}
+    subscription = draft_subscription(user=user, values=_section(data, "basics"), errors=errors)
+    if errors:
+        _, errors = peering_validate(
+            user=user, subscription=None, data=draft_input(data), errors=errors
+        )
+        raise ValidationError(dict(errors))
+    return peering_create(user=user, subscription=subscription, data=draft_input(data))
+
 
 TABS = ("basics", "configuration", "review")
 
@@ -211,3 +423,43 @@ def draft_section(draft: PeeringDraft, section: str) -> dict[str, str]:
 def draft_rows(draft: PeeringDraft) -> list[dict[str, str]]:
     """The connection rows as strings."""
     return [_clean(row, CONNECTION_FIELDS) for row in _rows(draft.data)]
+
+
+def basics_check(*, user, values: dict, errors: Errors):
+    """The Basics tab's checks (leaving it forward): `basics_validate` on its values."""
+    subscription = draft_subscription(user=user, values=values, errors=errors)
+    return basics_validate(
+        user=user,
+        subscription=subscription,
+        data=PeeringInput(**basics_fields(values)),
+        errors=errors,
+    )
+
+
+def configuration_check(
+    *, subscription: Subscription | None, values: dict, errors: Errors
+) -> Configuration | None:
+    """The Configuration tab's checks: `configuration_validate` on its choices."""
+    return configuration_validate(
+        subscription=subscription,
+        data=PeeringInput(**configuration_fields(values)),
+        errors=errors,
+    )
+
+
+def row_check(
+    *,
+    configuration: Configuration,
+    subscription: Subscription,
+    row: dict,
+    index: int,
+    errors: Errors,
+) -> Connection | None:
+    """A connection row's checks: `connection_validate` on it."""
+    return connection_validate(
+        configuration=configuration,
+        subscription=subscription,
+        data=connection_input(row),
+        index=index,
+        errors=errors,
+    )

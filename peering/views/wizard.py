@@ -2,7 +2,7 @@
 
 Every move between tabs is a plain form POST that first saves the tab's values into the user's
 server-side draft (`peering.services.wizard`), valid or not, so nothing typed is lost. Leaving a
-tab forward checks it with the same service functions `peering_create` runs; a failure keeps the
+tab forward checks it with the same service functions `draft_create` runs; a failure keeps the
 user on the tab with each message next to its field. Without JavaScript each POST redirects to
 the next tab; with htmx the wizard swaps in place and the URL follows (`HX-Push-Url`), and the
 Direct Peering Connection form opens in a <dialog> instead of a page of its own.
@@ -40,29 +40,24 @@ from peering.services.peerings import (
     DIRECT_PEERING_SERVICE,
     MAX_CONNECTIONS,
     ROUTE_SERVER,
-    SKU_BASIC_FREE,
-    SKU_PREMIUM_FREE,
     VOICE,
     Configuration,
     Errors,
     Variant,
-    basics_validate,
-    configuration_validate,
-    connection_validate,
     connections_check_addresses,
     facilities_for,
     legacy_connections_for,
     peer_asn_unusable_reason,
-    peering_create,
-    peering_validate,
-    variant_for,
 )
 from peering.services.wizard import (
     CONNECTION_FIELDS,
     SECTION_FIELDS,
     TABS,
+    basics_check,
+    configuration_check,
     draft_connection_remove,
     draft_connection_save,
+    draft_create,
     draft_discard,
     draft_get,
     draft_pending_clear,
@@ -72,6 +67,11 @@ from peering.services.wizard import (
     draft_save,
     draft_section,
     draft_set_tab,
+    draft_validate,
+    network_label,
+    row_check,
+    sku_label,
+    variant_for,
 )
 from portal.htmx import is_fragment_request, render_page
 from portal.models import AzureRegion, ResourceGroup, Subscription
@@ -124,20 +124,11 @@ def _chosen_subscription(values: dict, subscriptions: list[Subscription]) -> Sub
 
 
 @dataclass
-class _AgreementOnly:
-    """What `configuration_validate` reads of the Basics: the subscription's agreement. Used
-    when the Basics are not (yet) complete but a subscription is chosen."""
-
-    subscription: Subscription
-
-
-@dataclass
 class _Setup:
     """What the Configuration tab and the connection form stand on."""
 
     subscription: Subscription | None
     peer_asn: PeerAsn | None
-    basics: object | None
     configuration: Configuration | None
     places: list
     legacy: list
@@ -157,40 +148,37 @@ def _setup(
             name__iexact=basics_values["peer_asn"].strip()[:64],
             validation_state=ValidationState.APPROVED,
         ).first()
-    basics = _AgreementOnly(subscription) if subscription is not None else None
     values = draft_section(draft, "configuration") if config_values is None else config_values
-    configuration = configuration_validate(basics=basics, data=values, errors=Errors())
+    configuration = configuration_check(subscription=subscription, values=values, errors=Errors())
     places, legacy = [], []
     if configuration is not None:
         prefetch_related_objects([configuration.metro], "direct_facilities", "exchanges")
         places = facilities_for(configuration)
         if peer_asn is not None:
             legacy = legacy_connections_for(peer_asn=peer_asn, configuration=configuration)
-    return _Setup(subscription, peer_asn, basics, configuration, places, legacy)
+    return _Setup(subscription, peer_asn, configuration, places, legacy)
 
 
 def _tab_errors(user, draft, subscriptions, tab: str) -> Errors:
     """The checks of leaving `tab` forward (Basics or Configuration)."""
     errors = Errors()
     if tab == "basics":
-        basics_validate(user=user, data=draft_section(draft, "basics"), errors=errors)
+        basics_check(user=user, values=draft_section(draft, "basics"), errors=errors)
     elif tab == "configuration":
         setup = _setup(user, draft, subscriptions)
-        configuration_validate(
-            basics=setup.basics, data=draft_section(draft, "configuration"), errors=errors
+        configuration_check(
+            subscription=setup.subscription,
+            values=draft_section(draft, "configuration"),
+            errors=errors,
         )
         if setup.configuration is not None and not draft_rows(draft) and not setup.legacy:
             errors.add("connections", "Add at least one peering connection.")
     return errors
 
 
-def _sku_label(variant: Variant) -> str:
-    return SKU_PREMIUM_FREE if variant.sku_name.startswith("Premium") else SKU_BASIC_FREE
-
-
 def _variant_explanation(variant: Variant) -> list[str]:
     """What the chosen combination creates, in the portal's words."""
-    sku = _sku_label(variant)
+    sku = sku_label(variant)
     if variant.is_exchange:
         return [
             f"{variant.label}: SKU {sku}. Each connection is at an exchange in the metro, with "
@@ -463,12 +451,13 @@ def _error_groups(errors: dict, rows_count: int) -> list[dict]:
 
 def _review_context(request, draft, errors=None) -> dict:
     if errors is None:
-        validated, errors = peering_validate(user=request.user, data=draft.data)
+        validated, errors = draft_validate(user=request.user, data=draft.data)
     else:
         validated = None
     context = {"validated": validated, "validation_passed": validated is not None}
     if validated is not None:
-        context["sku_label"] = _sku_label(validated.configuration.variant)
+        context["sku_label"] = sku_label(validated.configuration.variant)
+        context["microsoft_network"] = network_label(validated.configuration.variant)
     else:
         context["error_groups"] = _error_groups(errors, len(draft_rows(draft)))
     return context
@@ -639,7 +628,7 @@ def _connection_errors(setup: _Setup, rows: list[dict], index: int | None, value
     live connection at the same place."""
     errors = Errors()
     position = index if index is not None else len(rows)
-    conn = connection_validate(
+    conn = row_check(
         configuration=setup.configuration,
         subscription=setup.subscription,
         row=values,
@@ -653,7 +642,7 @@ def _connection_errors(setup: _Setup, rows: list[dict], index: int | None, value
     for other_index, row in enumerate(rows):
         if other_index == index:
             continue
-        other = connection_validate(
+        other = row_check(
             configuration=setup.configuration,
             subscription=setup.subscription,
             row=row,
@@ -740,8 +729,10 @@ def _needs_configuration(request, draft, subscriptions) -> HttpResponse:
         return redirect(url)
     errors = Errors()
     setup = _setup(request.user, draft, subscriptions)
-    configuration_validate(
-        basics=setup.basics, data=draft_section(draft, "configuration"), errors=errors
+    configuration_check(
+        subscription=setup.subscription,
+        values=draft_section(draft, "configuration"),
+        errors=errors,
     )
     errors.add(
         "connections",
@@ -876,13 +867,13 @@ def connection_remove(request: HttpRequest, index: int) -> HttpResponse:
 @login_required
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
-    """Create: `peering_create` validates the whole draft again and saves it atomically. On
+    """Create: `draft_create` validates the whole draft again and saves it atomically. On
     success the draft is deleted and the deployment page shown."""
     subscriptions = _writable(request)
     user = request.user
     draft = draft_get(user=user)
     try:
-        peering = peering_create(user=user, data=draft.data)
+        peering = draft_create(user=user, data=draft.data)
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"basics": exc.messages}
         return _render_tab(request, "review", draft, subscriptions, errors=errors, push=True)

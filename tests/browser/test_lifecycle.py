@@ -11,7 +11,8 @@ from playwright.sync_api import Page, expect
 
 from peering.enums import ConnectionState, SessionState
 from peering.models import DeprovisionRequest, Peering, PeeringConnection
-from peering.services.peerings import NETWORK_ROUTE_SERVER, SKU_PREMIUM_FREE, peering_create
+from peering.services.wizard import NETWORK_ROUTE_SERVER, SKU_PREMIUM_FREE
+from peering.services.wizard import draft_create as peering_create
 from portal.models import Subscription
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from peering.models import LegacyPeering, Peering, PeeringLocation
-from peering.services.peerings import NETWORK_ROUTE_SERVER
+from peering.services.wizard import NETWORK_ROUTE_SERVER
 
 pytestmark = pytest.mark.browser
 

@@ -28,7 +28,7 @@ from peering.enums import ConnectionState as S
 from peering.enums import ContactRole, Kind, SessionAddressProvider, SessionState, SkuName
 from peering.models import ConnectionTransition
 from peering.services.lifecycle import connection_transition
-from peering.services.peerings import peering_create
+from peering.services.wizard import draft_create
 from peering.tasks import demo_advance
 from portal.models import ActivityLog
 from tests import factories
@@ -133,7 +133,7 @@ def test_a_new_peering_walks_to_active(
         ],
     }
     with django_capture_on_commit_callbacks(execute=True):
-        peering = peering_create(user=owner, data=data)  # schedules demo motion itself
+        peering = draft_create(user=owner, data=data)  # schedules demo motion itself
 
     connection = peering.connections.get()
     assert connection.connection_state == S.ACTIVE

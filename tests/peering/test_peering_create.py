@@ -18,17 +18,15 @@ from hypothesis import strategies as st
 
 from peering.enums import ConnectionState, ContactRole, Kind, SessionState, ValidationState
 from peering.models import LegacyPeering, Peering, PeeringConnection
-from peering.services.peerings import (
-    MAX_CONNECTIONS,
+from peering.services.peerings import MAX_CONNECTIONS, OPERATION_WRITE, ValidatedPeering
+from peering.services.wizard import (
     NETWORK_AS8075,
     NETWORK_ROUTE_SERVER,
     NETWORK_VOICE,
-    OPERATION_WRITE,
     SKU_BASIC_FREE,
     SKU_PREMIUM_FREE,
-    ValidatedPeering,
-    peering_create,
-    peering_validate,
+    draft_create,
+    draft_validate,
 )
 from portal.models import ActivityLog, Notification, ResourceGroup, Role
 from tests import factories
@@ -220,19 +218,19 @@ def assert_refused(user, data, key, *, also=()):
     """Validation and create both refuse with `key` (plus `also`, and nothing else); nothing is
     written. Returns the errors."""
     before = counts()
-    result, errors = peering_validate(user=user, data=copy.deepcopy(data))
+    result, errors = draft_validate(user=user, data=copy.deepcopy(data))
     assert result is None
     assert set(errors) == {key, *also}, dict(errors)
     assert all(errors[k] and all(isinstance(m, str) and m for m in errors[k]) for k in errors)
     with pytest.raises(ValidationError) as info:
-        peering_create(user=user, data=copy.deepcopy(data))
+        draft_create(user=user, data=copy.deepcopy(data))
     assert set(info.value.message_dict) == set(errors)
     assert counts() == before
     return errors
 
 
 def create(w, data, user=None) -> Peering:
-    peering = peering_create(user=user or w.owner, data=data)
+    peering = draft_create(user=user or w.owner, data=data)
     peering.refresh_from_db()
     return peering
 
@@ -246,7 +244,7 @@ def test_variant_creates_with_api_values(world, variant):
     w = world
     before = counts()
     data = make_draft(w, variant)
-    result, errors = peering_validate(user=w.owner, data=copy.deepcopy(data))
+    result, errors = draft_validate(user=w.owner, data=copy.deepcopy(data))
     assert not errors, dict(errors)
     assert isinstance(result, ValidatedPeering)
     assert result.configuration.variant.key == variant
@@ -501,7 +499,7 @@ def test_create_emails_the_peer_asn_contacts_once_after_commit(
 ):
     w = world
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        peering = peering_create(user=w.owner, data=make_draft(w, "exchange"))
+        peering = draft_create(user=w.owner, data=make_draft(w, "exchange"))
         assert mailoutbox == []
     assert len(callbacks) == 1
     assert len(mailoutbox) == 1
@@ -521,7 +519,7 @@ def test_refused_create_sends_no_email(world, mailoutbox, django_capture_on_comm
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(ValidationError),
     ):
-        peering_create(user=w.owner, data=data)
+        draft_create(user=w.owner, data=data)
     assert callbacks == []
     assert mailoutbox == []
 
@@ -1926,10 +1924,10 @@ def _validate_and_create(w, data):
     """peering_validate answers; peering_create agrees, and writes all or nothing."""
     with transaction.atomic():
         before = counts()
-        result, errors = peering_validate(user=w.owner, data=copy.deepcopy(data))
+        result, errors = draft_validate(user=w.owner, data=copy.deepcopy(data))
         assert (result is None) == bool(errors)
         try:
-            peering = peering_create(user=w.owner, data=copy.deepcopy(data))
+            peering = draft_create(user=w.owner, data=copy.deepcopy(data))
         except ValidationError as exc:
             assert result is None, exc.message_dict
             assert set(exc.message_dict) == set(errors)
@@ -2018,7 +2016,7 @@ def test_fuzz_exchange_rows_never_share_an_address(world, rows):
     )
     with transaction.atomic():
         try:
-            peering = peering_create(user=w.owner, data=data)
+            peering = draft_create(user=w.owner, data=data)
         except ValidationError as exc:
             assert exc.message_dict
         else:
@@ -2070,10 +2068,10 @@ def test_fuzz_basics_and_configuration(world, section, field_name, value):
 def test_malformed_draft_is_refused_not_crashed(world, data):
     w = world
     before = counts()
-    result, errors = peering_validate(user=w.owner, data=data)
+    result, errors = draft_validate(user=w.owner, data=data)
     assert result is None and errors
     with pytest.raises(ValidationError):
-        peering_create(user=w.owner, data=data)
+        draft_create(user=w.owner, data=data)
     assert counts() == before
 
 
@@ -2147,7 +2145,7 @@ def test_peering_name_taken_concurrently_refused_cleanly(world, monkeypatch):
     data = make_draft(w, "direct")
     before = counts()
     with pytest.raises(ValidationError) as info:
-        peering_create(user=w.owner, data=data)
+        draft_create(user=w.owner, data=data)
     assert set(info.value.message_dict) == {"basics.name"}
     after = counts()
     assert after["peerings"] == before["peerings"] + 1  # only the concurrent one
@@ -2169,7 +2167,7 @@ def test_address_taken_concurrently_refused_cleanly(world, monkeypatch):
         ),
     )
     with pytest.raises(ValidationError) as info:
-        peering_create(user=w.owner, data=make_draft(w, "direct"))
+        draft_create(user=w.owner, data=make_draft(w, "direct"))
     assert "connections.0.peer_session_ipv4_address" in info.value.message_dict
     assert not Peering.objects.filter(name="contoso-sea").exists()
 
@@ -2185,7 +2183,7 @@ def test_new_resource_group_taken_concurrently_blames_the_group(world, monkeypat
     )
     data = make_draft(w, "direct", resource_group="", new_resource_group="rg-new", region="eastus")
     with pytest.raises(ValidationError) as info:
-        peering_create(user=w.owner, data=data)
+        draft_create(user=w.owner, data=data)
     assert not Peering.objects.exists()
     assert set(info.value.message_dict) == {"basics.new_resource_group"}
 

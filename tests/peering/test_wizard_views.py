@@ -9,8 +9,7 @@ from django.urls import reverse
 
 from peering.enums import ConnectionState, SessionState, ValidationState
 from peering.models import LegacyPeering, Peering, PeeringDraft
-from peering.services.peerings import NETWORK_ROUTE_SERVER
-from peering.services.wizard import draft_get
+from peering.services.wizard import NETWORK_ROUTE_SERVER, draft_get
 from portal.models import Role
 from tests import factories
 

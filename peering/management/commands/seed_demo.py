@@ -34,7 +34,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from peering.enums import ConnectionState, ContactRole, SessionState, ValidationState
+from peering.contracts import BgpSessionInput, ConnectionInput, PeeringInput
+from peering.enums import (
+    ConnectionState,
+    ContactRole,
+    DirectPeeringType,
+    Kind,
+    SessionState,
+    SkuName,
+    ValidationState,
+)
 from peering.models import (
     DirectFacility,
     PeerAsn,
@@ -45,7 +54,7 @@ from peering.models import (
 )
 from peering.services.lifecycle import connection_transition, session_state_set
 from peering.services.peer_asns import peer_asn_approve, peer_asn_create
-from peering.services.peerings import NETWORK_ROUTE_SERVER, SKU_PREMIUM_FREE, peering_create
+from peering.services.peerings import peering_create
 from peering.services.registered import registered_asn_add
 from peering.services.routes import parse_route, received_routes_import
 from portal.models import AzureRegion, ResourceGroup, Role, RoleAssignment, Subscription
@@ -378,32 +387,30 @@ class Command(BaseCommand):
                 )
             peering = peering_create(
                 user=users["exchange"],
-                data={
-                    "basics": {
-                        "subscription": str(subscription.pk),
-                        "resource_group": "contoso-ix-peering",
-                        "name": PEERING_NAME,
-                        "peer_asn": "contoso-ix-asn",
-                    },
-                    "configuration": {
-                        "peering_type": "Direct",
-                        "microsoft_network": NETWORK_ROUTE_SERVER,
-                        "sku": SKU_PREMIUM_FREE,
-                        "metro": PEERING_METRO,
-                    },
-                    "connections": [
-                        {
-                            "facility": str(facility.pk),
-                            "bandwidth_mbps": "10000",
-                            "session_prefix_v4": SESSION_PREFIX,
-                            "peer_session_ipv4_address": row["peer"],
-                            "microsoft_session_ipv4_address": row["microsoft"],
-                            "max_prefixes_advertised_v4": "20000",
-                            "use_for_peering_service": True,
-                        }
+                subscription=subscription,
+                data=PeeringInput(
+                    name=PEERING_NAME,
+                    resource_group="contoso-ix-peering",
+                    kind=Kind.DIRECT,
+                    sku_name=SkuName.PREMIUM_DIRECT_FREE,
+                    direct_peering_type=DirectPeeringType.IX_RS,
+                    peering_location=PEERING_METRO,
+                    peer_asn="contoso-ix-asn",
+                    connections=[
+                        ConnectionInput(
+                            facility_id=facility.pk,
+                            bandwidth_in_mbps=10000,
+                            use_for_peering_service=True,
+                            bgp_session=BgpSessionInput(
+                                session_prefix_v4=SESSION_PREFIX,
+                                peer_session_ipv4_address=row["peer"],
+                                microsoft_session_ipv4_address=row["microsoft"],
+                                max_prefixes_advertised_v4=20000,
+                            ),
+                        )
                         for row in CONNECTIONS
                     ],
-                },
+                ),
             )
             self._say(
                 f"Created route-server peering {PEERING_NAME} in {PEERING_METRO} "
