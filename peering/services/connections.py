@@ -509,17 +509,42 @@ def _connection_changes(connection: PeeringConnection, data: ConnectionInput) ->
     return changes
 
 
+def _place_wanted(configuration: Configuration, data: ConnectionInput):
+    if data.facility_id is not None:
+        return configuration.places.get(data.facility_id)
+    if data.peering_db_facility_id is not None:
+        return configuration.places_by_peeringdb_id.get(data.peering_db_facility_id)
+    return None
+
+
+def _same_connection(
+    connection: PeeringConnection, data: ConnectionInput, configuration: Configuration
+) -> bool:
+    """Whether a connection sent without its identifier is this stored one: same place and the
+    same IPv4 session (prefix or peer address), or both left to Microsoft. ARM clients that do
+    not echo identifiers then still update in place instead of replacing."""
+    place = connection.exchange or connection.direct_facility
+    wanted = _place_wanted(configuration, data)
+    if wanted is None or wanted.pk != place.pk or type(wanted) is not type(place):
+        return False
+    session = data.bgp_session
+    if session.peer_session_ipv4_address:
+        return _same(session.peer_session_ipv4_address, connection.peer_session_ipv4_address)
+    if session.session_prefix_v4 and connection.direct_facility is not None:
+        return _same(session.session_prefix_v4, connection.session_prefix_v4)
+    return (
+        data.session_address_provider == SessionAddressProvider.MICROSOFT
+        and connection.session_address_provider == SessionAddressProvider.MICROSOFT
+    )
+
+
 def _connection_place_refusal(
     connection: PeeringConnection, data: ConnectionInput, configuration: Configuration
 ) -> dict[str, str]:
     """Fields of an existing connection an update may not change, with the reason."""
     refused: dict[str, str] = {}
     place = connection.exchange or connection.direct_facility
-    wanted = None
-    if data.facility_id is not None:
-        wanted = configuration.places.get(data.facility_id)
-    elif data.peering_db_facility_id is not None:
-        wanted = configuration.places_by_peeringdb_id.get(data.peering_db_facility_id)
+    wanted = _place_wanted(configuration, data)
     if (data.facility_id is not None or data.peering_db_facility_id is not None) and (
         wanted is None or wanted.pk != place.pk or type(wanted) is not type(place)
     ):
@@ -548,12 +573,13 @@ def peering_update(*, user, peering: Peering, data: PeeringInput) -> Peering:
     """ARM PUT on an existing peering: the whole peering as it should be.
 
     What it is and where (kind, SKU, direct peering type, peering location, Peer ASN, region)
-    cannot change. Its connections are diffed by `connection_identifier`: one without an
-    identifier is added (`connection_add`), one that differs from the stored connection is
-    updated (`connection_update`: Active only, sessions added, max prefixes changed, bandwidth
-    upgraded; Use for Peering Service requested with `connection_request_peering_service`),
-    and an existing connection left out is deleted (`connection_delete`, with its refusals).
-    Tags are replaced. All of it or nothing: errors are keyed like `peering_validate`'s.
+    cannot change. Its connections are diffed by `connection_identifier` (or, without one, by
+    place and IPv4 session, see `_same_connection`). One that matches none is added
+    (`connection_add`); one that differs from the stored connection is updated
+    (`connection_update`: Active only — sessions added, max prefixes changed, bandwidth
+    upgraded; Use for Peering Service requested with `connection_request_peering_service`);
+    an existing connection left out is deleted (`connection_delete`, with its refusals). Tags
+    are replaced. All of it or nothing: errors are keyed like `peering_validate`'s.
     """
     ensure_can_write(user=user, subscription=peering.subscription)
     errors = Errors()
@@ -599,6 +625,15 @@ def peering_update(*, user, peering: Peering, data: PeeringInput) -> Peering:
         for index, wanted in enumerate(data.connections):
             key = f"connections.{index}."
             identifier = wanted.connection_identifier
+            if identifier is None:
+                identifier = next(
+                    (
+                        i
+                        for i, c in existing.items()
+                        if i not in kept and _same_connection(c, wanted, configuration)
+                    ),
+                    None,
+                )
             try:
                 if identifier is None:
                     connection_add(user=user, peering=locked, data=wanted)
