@@ -299,3 +299,15 @@ def resource_group_delete(*, user, group: ResourceGroup) -> None:
             resource_group=locked.name,
         )
         locked.delete()
+
+
+def activity_mark() -> int:
+    """The newest activity log id: what `activity_attribute_to_token` counts from."""
+    return ActivityLog.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def activity_attribute_to_token(*, since_id: int, token: ApiToken) -> int:
+    """Name the API token in the caller of the entries its user's request just wrote (the
+    services log the user; the API adds through which token)."""
+    caller = f"{token.user.get_username()} (API token '{token.name}')"[:150]
+    return ActivityLog.objects.filter(id__gt=since_id, user=token.user).update(caller=caller)
