@@ -1,12 +1,15 @@
 """`peer_asns`: a subscription's Peer ASNs."""
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Router
 
 from peering.api import representations as rep
+from peering.api.audit import api_write
 from peering.api.paging import arm_page
-from peering.api.routing import SUB, arm, arm_json
+from peering.api.routing import SUB, arm, arm_json, deleted, no_content
+from peering.api.schemas import PEER_ASN_PATHS
 from peering.selectors.peer_asns import peer_asn_for_user, peer_asns_for_user
+from peering.services import peer_asns as services
 from portal.selectors import subscription_for_user
 
 router = Router(tags=["Peer ASNs"])
@@ -38,3 +41,18 @@ def peer_asn_get(request: HttpRequest, subscription_id: str, name: str):
     """One Peer ASN by name (case-insensitive)."""
     item = peer_asn_for_user(user=request.user, subscription_id=subscription_id, name=name)
     return arm_json(rep.peer_asn(item))
+
+
+@arm(router, "DELETE", PATH, operation_id="PeerAsns_Delete", summary="Delete a Peer ASN")
+def peer_asn_delete(request: HttpRequest, subscription_id: str, name: str):
+    """200 when removed, 204 when absent; 409 while a peering uses it."""
+    subscription = subscription_for_user(
+        user=request.user, subscription_id=subscription_id, write=True
+    )
+    try:
+        item = peer_asn_for_user(user=request.user, subscription_id=subscription.pk, name=name)
+    except Http404:
+        return no_content()
+    with api_write(request, paths=PEER_ASN_PATHS):
+        services.peer_asn_delete(user=request.user, peer_asn=item)
+    return deleted()

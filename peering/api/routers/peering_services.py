@@ -1,13 +1,15 @@
 """`peering_services` and `prefixes`: the customer's Peering Services and their prefixes."""
 
 from django.db.models import Prefetch
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Query, Router
 
 from peering.api import representations as rep
+from peering.api.audit import api_write
 from peering.api.errors import ArmError
 from peering.api.paging import arm_page
-from peering.api.routing import RG, SUB, arm, arm_json
+from peering.api.routing import RG, SUB, arm, arm_json, deleted, no_content
+from peering.api.schemas import PEERING_SERVICE_PATHS, PREFIX_PATHS
 from peering.models import PrefixEvent
 from peering.selectors.peering_services import (
     peering_service_for_user,
@@ -16,6 +18,7 @@ from peering.selectors.peering_services import (
     prefix_of,
     prefixes_of,
 )
+from peering.services import peering_services as services
 from portal.selectors import resource_group_for_user, subscription_for_user
 
 router = Router(tags=["Peering Services"])
@@ -131,3 +134,60 @@ def prefix_get(
     item = prefix_of(service=service, name=name)
     events = list(prefix_events(prefix=item)) if with_events else None
     return arm_json(rep.service_prefix(item, events=events))
+
+
+@arm(
+    router,
+    "DELETE",
+    PATH,
+    operation_id="PeeringServices_Delete",
+    summary="Delete a Peering Service",
+)
+def peering_service_delete(
+    request: HttpRequest, subscription_id: str, resource_group: str, name: str
+):
+    """200 when removed with its prefixes, 204 when absent."""
+    subscription = subscription_for_user(
+        user=request.user, subscription_id=subscription_id, write=True
+    )
+    try:
+        item = peering_service_for_user(
+            user=request.user,
+            subscription_id=subscription.pk,
+            resource_group=resource_group,
+            name=name,
+            write=True,
+        )
+    except Http404:
+        return no_content()
+    with api_write(request, paths=PEERING_SERVICE_PATHS):
+        # An ARM DELETE is its own confirmation (the portal asks the person to type "yes").
+        services.peering_service_delete(user=request.user, service=item, confirm="yes")
+    return deleted()
+
+
+@arm(
+    router,
+    "DELETE",
+    PREFIX,
+    operation_id="Prefixes_Delete",
+    summary="Delete a Peering Service prefix",
+)
+def prefix_delete(
+    request: HttpRequest, subscription_id: str, resource_group: str, service_name: str, name: str
+):
+    """200 when removed, 204 when absent."""
+    service = peering_service_for_user(
+        user=request.user,
+        subscription_id=subscription_id,
+        resource_group=resource_group,
+        name=service_name,
+        write=True,
+    )
+    try:
+        item = prefix_of(service=service, name=name)
+    except Http404:
+        return no_content()
+    with api_write(request, paths=PREFIX_PATHS):
+        services.peering_service_prefix_delete(user=request.user, prefix=item)
+    return deleted()

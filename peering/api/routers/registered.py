@@ -1,11 +1,13 @@
 """`registered_asns` and `registered_prefixes` of a peering."""
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Router
 
 from peering.api import representations as rep
+from peering.api.audit import api_write
 from peering.api.paging import arm_page
-from peering.api.routing import RG, arm, arm_json
+from peering.api.routing import RG, arm, arm_json, deleted, no_content
+from peering.api.schemas import REGISTERED_PATHS
 from peering.selectors.peerings import peering_for_user
 from peering.selectors.registered import (
     registered_asn_of,
@@ -13,6 +15,7 @@ from peering.selectors.registered import (
     registered_prefix_of,
     registered_prefixes_of,
 )
+from peering.services import registered as services
 
 router = Router(tags=["Registered ASNs and prefixes"])
 
@@ -90,4 +93,63 @@ def registered_prefix_get(
 ):
     """One registered prefix with its validation state and prefix key."""
     peering = _peering(request, subscription_id, resource_group, peering_name)
+    return arm_json(rep.registered_prefix(registered_prefix_of(peering=peering, name=name)))
+
+
+def _absent_is_none(lookup):
+    try:
+        return lookup()
+    except Http404:
+        return None
+
+
+@arm(router, "DELETE", ASN, operation_id="RegisteredAsns_Delete", summary="Delete a registered ASN")
+def registered_asn_delete(
+    request: HttpRequest, subscription_id: str, resource_group: str, peering_name: str, name: str
+):
+    """200 when removed (customer prefixes using its key are validated again), 204 when absent."""
+    peering = _peering(request, subscription_id, resource_group, peering_name, write=True)
+    item = _absent_is_none(lambda: registered_asn_of(peering=peering, name=name))
+    if item is None:
+        return no_content()
+    with api_write(request, paths=REGISTERED_PATHS):
+        services.registered_asn_delete(user=request.user, registered=item)
+    return deleted()
+
+
+@arm(
+    router,
+    "DELETE",
+    PREFIX,
+    operation_id="RegisteredPrefixes_Delete",
+    summary="Delete a registered prefix",
+)
+def registered_prefix_delete(
+    request: HttpRequest, subscription_id: str, resource_group: str, peering_name: str, name: str
+):
+    """200 when removed, 204 when absent."""
+    peering = _peering(request, subscription_id, resource_group, peering_name, write=True)
+    item = _absent_is_none(lambda: registered_prefix_of(peering=peering, name=name))
+    if item is None:
+        return no_content()
+    with api_write(request, paths=REGISTERED_PATHS):
+        services.registered_prefix_delete(user=request.user, registered=item)
+    return deleted()
+
+
+@arm(
+    router,
+    "POST",
+    f"{PREFIX}/validate",
+    operation_id="RegisteredPrefixes_Validate",
+    summary="Validate a registered prefix again",
+)
+def registered_prefix_validate(
+    request: HttpRequest, subscription_id: str, resource_group: str, peering_name: str, name: str
+):
+    """Queues the prefix's validation again and answers it (state Pending until it has run)."""
+    peering = _peering(request, subscription_id, resource_group, peering_name, write=True)
+    item = registered_prefix_of(peering=peering, name=name)
+    with api_write(request, paths=REGISTERED_PATHS):
+        services.registered_prefix_revalidate(user=request.user, registered=item)
     return arm_json(rep.registered_prefix(registered_prefix_of(peering=peering, name=name)))
