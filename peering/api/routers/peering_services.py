@@ -6,17 +6,26 @@ from ninja import Query, Router
 
 from peering.api import representations as rep
 from peering.api.audit import api_write
+from peering.api.body import parse_body
 from peering.api.errors import ArmError
 from peering.api.paging import arm_page
 from peering.api.routing import RG, SUB, arm, arm_json, deleted, no_content
-from peering.api.schemas import PEERING_SERVICE_PATHS, PREFIX_PATHS
+from peering.api.schemas import (
+    PEERING_SERVICE_PATHS,
+    PREFIX_PATHS,
+    PeeringServiceBody,
+    PrefixBody,
+)
+from peering.api.unchanged import unchanged_or_conflict
 from peering.models import PrefixEvent
+from peering.selectors import reference
 from peering.selectors.peering_services import (
     peering_service_for_user,
     peering_services_for_user,
     prefix_events,
     prefix_of,
     prefixes_of,
+    resource_group_in,
 )
 from peering.services import peering_services as services
 from portal.selectors import resource_group_for_user, subscription_for_user
@@ -191,3 +200,124 @@ def prefix_delete(
     with api_write(request, paths=PREFIX_PATHS):
         services.peering_service_prefix_delete(user=request.user, prefix=item)
     return deleted()
+
+
+@arm(
+    router,
+    "PUT",
+    PATH,
+    operation_id="PeeringServices_CreateOrUpdate",
+    summary="Create a Peering Service",
+)
+def peering_service_put(request: HttpRequest, subscription_id: str, resource_group: str, name: str):
+    """201 when created; 200 when the same Peering Service is sent again; 409 for a change."""
+    subscription = subscription_for_user(
+        user=request.user, subscription_id=subscription_id, write=True
+    )
+    group = resource_group_in(subscription=subscription, name=resource_group)
+    if group is None:
+        raise ArmError(
+            404,
+            "ResourceGroupNotFound",
+            f"Resource group '{resource_group[:63]}' could not be found.",
+            target="resourceGroupName",
+        )
+    body = parse_body(request, PeeringServiceBody)
+    data = body.contract(name=name, resource_group=group.name)
+    try:
+        existing = peering_service_for_user(
+            user=request.user,
+            subscription_id=subscription.pk,
+            resource_group=group.name,
+            name=name,
+        )
+    except Http404:
+        existing = None
+    if existing is not None:
+        current = rep.peering_service(existing)
+        unchanged_or_conflict(
+            what=f"Peering Service '{existing.name}'",
+            current={
+                "properties.peeringServiceProvider": current["properties"][
+                    "peeringServiceProvider"
+                ].lower(),
+                "properties.providerPrimaryPeeringLocation": existing.primary_location,
+                "properties.providerBackupPeeringLocation": existing.backup_location,
+                "properties.peeringServiceLocation": existing.location.pk,
+            },
+            wanted={
+                "properties.peeringServiceProvider": data.peering_service_provider.lower(),
+                "properties.providerPrimaryPeeringLocation": (
+                    data.provider_primary_peering_location
+                ),
+                "properties.providerBackupPeeringLocation": data.provider_backup_peering_location,
+                "properties.peeringServiceLocation": getattr(
+                    reference.service_location_named(data.peering_service_location), "pk", None
+                ),
+            },
+        )
+        return arm_json(current)
+    with api_write(request, paths=PEERING_SERVICE_PATHS):
+        services.peering_service_create(
+            user=request.user,
+            subscription=subscription,
+            resource_group=group,
+            region=reference.azure_region_named(data.location),
+            name=data.name,
+            location=reference.service_location_named(data.peering_service_location),
+            provider=reference.service_provider_named(data.peering_service_provider),
+            primary_location=data.provider_primary_peering_location,
+            backup_location=data.provider_backup_peering_location,
+        )
+    item = peering_service_for_user(
+        user=request.user, subscription_id=subscription.pk, resource_group=group.name, name=name
+    )
+    return arm_json(rep.peering_service(item), status=201)
+
+
+@arm(
+    router,
+    "PUT",
+    PREFIX,
+    operation_id="Prefixes_CreateOrUpdate",
+    summary="Add a prefix to a Peering Service",
+)
+def prefix_put(
+    request: HttpRequest, subscription_id: str, resource_group: str, service_name: str, name: str
+):
+    """201 with validation Pending (the key and routes are checked in the background; read it
+    with `$expand=events`); 200 when sent again unchanged; 409 for a change (prefixes cannot be
+    modified)."""
+    service = peering_service_for_user(
+        user=request.user,
+        subscription_id=subscription_id,
+        resource_group=resource_group,
+        name=service_name,
+        write=True,
+    )
+    body = parse_body(request, PrefixBody)
+    data = body.contract(name=name)
+    try:
+        existing = prefix_of(service=service, name=name)
+    except Http404:
+        existing = None
+    if existing is not None:
+        unchanged_or_conflict(
+            what=f"Prefix '{existing.name}'",
+            current={"properties.prefix": existing.prefix},
+            wanted={"properties.prefix": data.prefix},
+        )
+        return arm_json(rep.service_prefix(existing))
+    with api_write(request, paths=PREFIX_PATHS):
+        services.peering_service_prefix_add(
+            user=request.user,
+            service=service,
+            rows=[
+                {
+                    "name": data.name,
+                    "prefix": data.prefix,
+                    "prefix_key": data.peering_service_prefix_key,
+                }
+            ],
+        )
+    return arm_json(rep.service_prefix(prefix_of(service=service, name=name)), status=201)

@@ -5,9 +5,11 @@ from ninja import Router
 
 from peering.api import representations as rep
 from peering.api.audit import api_write
+from peering.api.body import parse_body
 from peering.api.paging import arm_page
 from peering.api.routing import RG, arm, arm_json, deleted, no_content
-from peering.api.schemas import REGISTERED_PATHS
+from peering.api.schemas import REGISTERED_PATHS, RegisteredAsnBody, RegisteredPrefixBody
+from peering.api.unchanged import unchanged_or_conflict
 from peering.selectors.peerings import peering_for_user
 from peering.selectors.registered import (
     registered_asn_of,
@@ -153,3 +155,63 @@ def registered_prefix_validate(
     with api_write(request, paths=REGISTERED_PATHS):
         services.registered_prefix_revalidate(user=request.user, registered=item)
     return arm_json(rep.registered_prefix(registered_prefix_of(peering=peering, name=name)))
+
+
+@arm(
+    router,
+    "PUT",
+    ASN,
+    operation_id="RegisteredAsns_CreateOrUpdate",
+    summary="Register a customer ASN",
+)
+def registered_asn_put(
+    request: HttpRequest, subscription_id: str, resource_group: str, peering_name: str, name: str
+):
+    """201 with its new prefix key; 200 when the same ASN is sent again; 409 for a change."""
+    peering = _peering(request, subscription_id, resource_group, peering_name, write=True)
+    body = parse_body(request, RegisteredAsnBody)
+    data = body.contract(name=name)
+    existing = _absent_is_none(lambda: registered_asn_of(peering=peering, name=name))
+    if existing is not None:
+        unchanged_or_conflict(
+            what=f"Registered ASN '{existing.name}'",
+            current={"properties.asn": existing.asn},
+            wanted={"properties.asn": data.asn},
+        )
+        return arm_json(rep.registered_asn(existing))
+    with api_write(request, paths=REGISTERED_PATHS):
+        services.registered_asn_add(
+            user=request.user, peering=peering, name=data.name, asn=data.asn
+        )
+    return arm_json(rep.registered_asn(registered_asn_of(peering=peering, name=name)), status=201)
+
+
+@arm(
+    router,
+    "PUT",
+    PREFIX,
+    operation_id="RegisteredPrefixes_CreateOrUpdate",
+    summary="Register a prefix",
+)
+def registered_prefix_put(
+    request: HttpRequest, subscription_id: str, resource_group: str, peering_name: str, name: str
+):
+    """201 (validation Pending) with its prefix key; 200 when sent again unchanged; 409 for a
+    change."""
+    peering = _peering(request, subscription_id, resource_group, peering_name, write=True)
+    body = parse_body(request, RegisteredPrefixBody)
+    data = body.contract(name=name)
+    existing = _absent_is_none(lambda: registered_prefix_of(peering=peering, name=name))
+    if existing is not None:
+        unchanged_or_conflict(
+            what=f"Registered prefix '{existing.name}'",
+            current={"properties.prefix": existing.prefix},
+            wanted={"properties.prefix": data.prefix},
+        )
+        return arm_json(rep.registered_prefix(existing))
+    with api_write(request, paths=REGISTERED_PATHS):
+        services.registered_prefix_add(
+            user=request.user, peering=peering, name=data.name, prefix=data.prefix
+        )
+    item = registered_prefix_of(peering=peering, name=name)
+    return arm_json(rep.registered_prefix(item), status=201)

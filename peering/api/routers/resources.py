@@ -6,6 +6,7 @@ from ninja import Router
 from pydantic import BaseModel, ConfigDict, Field
 
 from peering.api import representations as rep
+from peering.api.audit import api_write
 from peering.api.auth import ArmAuth
 from peering.api.body import parse_body
 from peering.api.errors import ArmError
@@ -25,6 +26,7 @@ from portal.selectors import (
 router = Router(tags=["Subscriptions and resource groups"], auth=ArmAuth(RESOURCES_API_VERSIONS))
 
 GROUP = "/subscriptions/{subscription_id}/resourcegroups/{name}"
+GROUP_PATHS = {"name": "name", "region": "location", "tags": "tags"}
 
 
 @arm(
@@ -116,9 +118,10 @@ def resource_group_put(request: HttpRequest, subscription_id: str, name: str):
                 f"'{existing.region.name}'; a group's location cannot change.",
                 target="location",
             )
-        group = services.resource_group_tags_set(
-            user=request.user, group=existing, tags=body.tags or {}
-        )
+        with api_write(request, paths=GROUP_PATHS):
+            group = services.resource_group_tags_set(
+                user=request.user, group=existing, tags=body.tags or {}
+            )
         return arm_json(rep.resource_group(group))
     if region is None:
         raise ArmError(
@@ -127,11 +130,12 @@ def resource_group_put(request: HttpRequest, subscription_id: str, name: str):
             f"The location '{body.location}' is not an Azure region.",
             target="location",
         )
-    group = services.resource_group_create(
-        user=request.user, subscription=subscription, name=name, region=region
-    )
-    if body.tags:
-        group = services.resource_group_tags_set(user=request.user, group=group, tags=body.tags)
+    with api_write(request, paths=GROUP_PATHS):
+        group = services.resource_group_create(
+            user=request.user, subscription=subscription, name=name, region=region
+        )
+        if body.tags:
+            group = services.resource_group_tags_set(user=request.user, group=group, tags=body.tags)
     return arm_json(rep.resource_group(group), status=201)
 
 
@@ -150,5 +154,6 @@ def resource_group_delete(request: HttpRequest, subscription_id: str, name: str)
     existing = groups_in(subscription=subscription, name=name)
     if existing is None:
         return no_content()
-    services.resource_group_delete(user=request.user, group=existing)
+    with api_write(request, paths=GROUP_PATHS):
+        services.resource_group_delete(user=request.user, group=existing)
     return deleted()
