@@ -104,6 +104,11 @@ registered_patterns = [
 peering_service_patterns = [
     path("peering-services/", peering_services.peering_service_list, name="list"),
     path("peering-services/create/", peering_services.peering_service_create, name="create"),
+    path(
+        "peering-services/create/discard/",
+        peering_services.peering_service_create_discard,
+        name="create_discard",
+    ),
     path(SERVICE, peering_services.peering_service_detail, name="detail"),
     path(f"{SERVICE}prefixes/", peering_services.peering_service_prefixes, name="prefixes"),
     # Not under prefixes/: a prefix may be named "add".

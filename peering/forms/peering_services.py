@@ -1,10 +1,12 @@
 """Forms of the Peering Service blades. They parse and re-display input; the services decide.
 
-"Create a peering service connection" is one HTML form whose tabs are views of the same values:
-the current tab's fields are inputs, every other tab's are hidden inputs, so moving between tabs
-(a plain POST) keeps everything typed. The checks' outcome travels with the form as a signed
-blob (`CheckResult`): each error is shown next to its field for as long as the field still holds
-the value it was given for, on whatever tab the user opens.
+"Create a peering service connection" is one HTML form whose tabs are views of the same values.
+Only the current tab's fields are posted; everything typed is kept in the user's server-side
+draft (`PeeringServiceDraft`, like Create a Peering's), so moving between tabs, reloading or
+signing out loses nothing. The last check's outcome is kept in the draft too (`CheckResult`):
+each error is shown next to its field for as long as the field still holds the value it was
+given for, on whatever tab the user opens. `service_input` translates the wizard's values (a
+provider picked by id, a country and a state) into the domain contract.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ import hashlib
 import json
 
 from django import forms
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorDict, ErrorList
 from django.http import QueryDict
 
+from peering.contracts import PeeringServiceInput, PrefixInput
 from peering.forms.common import PortalFormMixin
 from peering.services.peering_services import MAX_PREFIXES_PER_REQUEST
 from peering.services.prefix_validation import parse_public_ipv4
@@ -62,9 +64,6 @@ MAX_ROW_INDEX = 999
 MAX_VALUE_LENGTH = 100
 
 
-CHECK_SALT = "peering-service-create-check"
-
-
 # Where a service error key lands on the form (the service says `location`, the form asks for
 # the state/province that completes it).
 SERVICE_TO_FORM = {"location": "state"}
@@ -77,6 +76,55 @@ def _clean_text(value: object) -> str:
 def values_from(data: QueryDict) -> dict[str, str]:
     """The main fields' values as typed (trimmed and bounded)."""
     return {field: _clean_text(data.get(field, "")) for field in MAIN_FIELDS}
+
+
+def posted_values(data: QueryDict) -> dict[str, str]:
+    """The main fields this POST carries (the current tab's), as typed."""
+    return {field: _clean_text(data.get(field, "")) for field in MAIN_FIELDS if field in data}
+
+
+def draft_values(stored: object) -> dict[str, str]:
+    """A stored draft's main values (every field present, as strings)."""
+    stored = stored if isinstance(stored, dict) else {}
+    return {field: _clean_text(stored.get(field, "")) for field in MAIN_FIELDS}
+
+
+def draft_rows(stored: object) -> list[tuple[int, dict[str, str]]]:
+    """A stored draft's prefix rows, bounded as posted rows are."""
+    rows: list[tuple[int, dict[str, str]]] = []
+    for item in stored if isinstance(stored, list) else []:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[1], dict)):
+            continue
+        index, row = item
+        if isinstance(index, int) and 0 <= index <= MAX_ROW_INDEX and index not in dict(rows):
+            rows.append((index, {f: _clean_text(row.get(f, "")) for f in PREFIX_FIELDS}))
+    return rows[:MAX_PREFIXES_PER_REQUEST]
+
+
+def service_input(values: dict[str, str], rows, *, provider, with_prefixes: bool):
+    """The wizard's values as the contract's PeeringServiceInput: the provider (picked by id)
+    by its name, the location as "State, Country"; the prefix rows only when asked (Review
+    + create judges them without keys)."""
+    new_group = values["new_resource_group"]
+    location = f"{values['state']}, {values['country']}" if values["state"] else ""
+    return PeeringServiceInput(
+        name=values["name"],
+        resource_group=new_group or values["resource_group"],
+        create_resource_group=bool(new_group),
+        location=values["region"] if new_group or not values["resource_group"] else "",
+        peering_service_location=location if values["country"] else "",
+        peering_service_provider=provider.name if provider is not None else "",
+        provider_primary_peering_location=values["primary_location"],
+        provider_backup_peering_location=values["backup_location"],
+        prefixes=[
+            PrefixInput(
+                name=row["name"], prefix=row["prefix"], peering_service_prefix_key=row["prefix_key"]
+            )
+            for _, row in rows
+        ]
+        if with_prefixes
+        else [],
+    )
 
 
 def row_indices(data: QueryDict) -> list[int]:
@@ -135,8 +183,8 @@ def value_for(key: str, values: dict[str, str], rows: list[tuple[int, dict[str, 
 
 
 class CheckResult:
-    """The errors of the last check, each with a digest of the value it was about. Travels in
-    a signed hidden field; the digests (not the values) keep typed keys out of it."""
+    """The errors of the last check, each with a digest of the value it was about. Kept in the
+    draft; the digests (not the values) keep typed keys out of it."""
 
     def __init__(self, errors: dict[str, list[str]] | None = None, digests=None, checked=False):
         self.errors = dict(errors or {})
@@ -149,21 +197,20 @@ class CheckResult:
         return cls(errors, digests, checked=True)
 
     @classmethod
-    def load(cls, token: str) -> CheckResult:
-        if not token:
+    def load(cls, stored: object) -> CheckResult:
+        """From the draft (anything unexpected there counts as not checked)."""
+        if not isinstance(stored, dict) or not stored:
             return cls()
-        try:
-            data = signing.loads(token, salt=CHECK_SALT, max_age=24 * 3600)
-        except signing.BadSignature:
+        errors, digests = stored.get("e"), stored.get("d")
+        if not isinstance(errors, dict) or not isinstance(digests, dict):
             return cls()
-        if not isinstance(data, dict):
-            return cls()
-        return cls(data.get("e") or {}, data.get("d") or {}, checked=True)
+        return cls(errors, digests, checked=True)
 
-    def dump(self) -> str:
+    def dump(self) -> dict:
+        """What the draft keeps."""
         if not self.checked:
-            return ""
-        return signing.dumps({"e": self.errors, "d": self.digests}, salt=CHECK_SALT)
+            return {}
+        return {"e": self.errors, "d": self.digests}
 
     def current(self, values, rows) -> dict[str, list[str]]:
         """The errors whose field still holds the value they were given for."""

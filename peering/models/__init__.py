@@ -1,6 +1,6 @@
 """Models of the Microsoft.Peering domain, split by role."""
 
-from peering.models.draft import PeeringDraft
+from peering.models.draft import PeeringDraft, PeeringServiceDraft
 from peering.models.lifecycle import (
     Actor,
     ConnectionTransition,
@@ -52,6 +52,7 @@ __all__ = [
     "Peering",
     "PeeringConnection",
     "PeeringDraft",
+    "PeeringServiceDraft",
     "PeeringLocation",
     "PeeringServiceLocation",
     "PeeringServiceProvider",

@@ -8,30 +8,35 @@ background (`peering.tasks`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from peering.contracts import PeeringServiceInput
 from peering.models import (
     PeeringService,
+    PeeringServiceDraft,
     PeeringServiceLocation,
     PeeringServicePrefix,
     PeeringServiceProvider,
     PrefixKeyAttempt,
     PrefixValidationState,
 )
+from peering.services.connections import tags_clean
 from peering.services.prefix_validation import (
     match_key,
     normalise_key,
     parse_public_ipv4,
 )
 from peering.services.registered import _name_errors
+from peering.services.wizard import storable
 from peering.tasks import enqueue_prefix_validation
 from portal.models import ActivityStatus, AzureRegion, Notification, ResourceGroup, Subscription
 from portal.selectors import ensure_can_write
-from portal.services import activity_record, notify_subscription
+from portal.services import activity_record, notify_subscription, resource_group_create
 
 WRONG_KEY_LIMIT = 5
 
@@ -131,31 +136,52 @@ def _count_wrong_keys(*, user, subscription: Subscription, count: int) -> None:
         )
 
 
-def peering_service_create(
-    *,
-    user,
-    subscription: Subscription,
-    resource_group: ResourceGroup | None = None,
-    new_resource_group: str = "",
-    region: AzureRegion | None = None,
-    name: str,
-    location: PeeringServiceLocation | None,
-    provider: PeeringServiceProvider | None,
-    primary_location: str,
-    backup_location: str = "",
-    prefixes=(),
-) -> PeeringService:
-    """Create a Peering Service with its first prefixes (more can be added later)."""
+@dataclass
+class ValidatedPeeringService:
+    """A Peering Service request that passed every check, with the objects it names."""
+
+    subscription: Subscription
+    resource_group: ResourceGroup | None
+    new_resource_group: str
+    region: AzureRegion
+    name: str
+    location: PeeringServiceLocation
+    provider: PeeringServiceProvider
+    primary_location: str
+    backup_location: str
+    tags: dict[str, str]
+
+
+def _service_location(text: str) -> PeeringServiceLocation | None:
+    """ "State, Country", or a state name that is unique on its own."""
+    if not text:
+        return None
+    state, _, country = text.rpartition(", ")
+    if state:
+        return PeeringServiceLocation.objects.filter(country=country, state=state).first()
+    found = list(PeeringServiceLocation.objects.filter(state=text)[:2])
+    return found[0] if len(found) == 1 else None
+
+
+def peering_service_validate(
+    *, user, subscription: Subscription, data: PeeringServiceInput
+) -> tuple[ValidatedPeeringService | None, dict[str, list[str]]]:
+    """Every check of creating `data` that needs no prefix key, writing nothing (the wizard's
+    Review + create, the API's validate). Prefix keys are matched — and wrong ones counted —
+    only by `peering_service_create`. Errors are keyed by field (`name`, `resource_group`,
+    `new_resource_group`, `region`, `location`, `provider`, `primary_location`,
+    `backup_location`, `tags…`)."""
     ensure_can_write(user=user, subscription=subscription)
     errors: dict[str, list[str]] = {}
-    name = str(name or "").strip()
+    name = str(data.name or "").strip()
     errors.update(_name_errors(name))
-    new_resource_group = str(new_resource_group or "").strip()
-    if resource_group is None and not new_resource_group:
-        errors["resource_group"] = ["Select a resource group or create a new one."]
-    if resource_group is not None and resource_group.subscription_id != subscription.pk:
-        errors["resource_group"] = ["That resource group is not in this subscription."]
-    if new_resource_group:
+    resource_group: ResourceGroup | None = None
+    new_resource_group = ""
+    group_name = str(data.resource_group or "").strip()[:64]
+    region_name = str(data.location or "").strip()[:40]
+    region = AzureRegion.objects.filter(name=region_name).first() if region_name else None
+    if data.create_resource_group:
+        new_resource_group = group_name
         errors.update(_name_errors(new_resource_group, "new_resource_group"))
         if ResourceGroup.objects.filter(
             subscription=subscription, name__iexact=new_resource_group
@@ -163,18 +189,35 @@ def peering_service_create(
             errors["new_resource_group"] = [
                 f"A resource group named '{new_resource_group}' already exists; select it."
             ]
-    if region is None:
-        region = resource_group.region if resource_group is not None else None
-    if region is None:
+    elif not group_name:
+        errors["resource_group"] = ["Select a resource group or create a new one."]
+    else:
+        resource_group = (
+            ResourceGroup.objects.select_related("region")
+            .filter(subscription=subscription, name__iexact=group_name)
+            .first()
+        )
+        if resource_group is None:
+            errors["resource_group"] = ["That resource group is not in this subscription."]
+        elif not region_name:
+            region = resource_group.region
+    if region is None and "resource_group" not in errors:
         errors["region"] = ["Select a region."]
+    location = _service_location(str(data.peering_service_location or "").strip()[:140])
     if location is None:
         errors["location"] = ["Select the country and state/province of your location."]
+    provider_name = str(data.peering_service_provider or "").strip()[:100]
+    provider = (
+        PeeringServiceProvider.objects.filter(name__iexact=provider_name).first()
+        if provider_name
+        else None
+    )
+    primary_location = str(data.provider_primary_peering_location or "").strip()
+    backup_location = str(data.provider_backup_peering_location or "").strip()
     if provider is None:
         errors["provider"] = ["Select your Peering Service provider."]
     else:
         offered = set(provider.peering_locations.values_list("name", flat=True))
-        primary_location = str(primary_location or "").strip()
-        backup_location = str(backup_location or "").strip()
         if primary_location not in offered:
             errors["primary_location"] = [
                 f"Select one of {provider.name}'s peering locations: {', '.join(sorted(offered))}."
@@ -191,11 +234,54 @@ def peering_service_create(
         and PeeringService.objects.filter(resource_group=resource_group, name__iexact=name).exists()
     ):
         errors["name"] = [f"A Peering Service named '{name}' already exists in this group."]
+    tags: dict[str, str] = {}
+    try:
+        tags = tags_clean(data.tags)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        return None, errors
+    return (
+        ValidatedPeeringService(
+            subscription=subscription,
+            resource_group=resource_group,
+            new_resource_group=new_resource_group,
+            region=region,
+            name=name,
+            location=location,
+            provider=provider,
+            primary_location=primary_location,
+            backup_location=backup_location,
+            tags=tags,
+        ),
+        errors,
+    )
+
+
+def _prefix_rows(data: PeeringServiceInput) -> list[dict]:
+    return [
+        {"name": p.name, "prefix": p.prefix, "prefix_key": p.peering_service_prefix_key}
+        for p in data.prefixes
+    ]
+
+
+def peering_service_create(
+    *, user, subscription: Subscription, data: PeeringServiceInput
+) -> PeeringService:
+    """Create a Peering Service with its first prefixes (more can be added later): the checks
+    of `peering_service_validate`, then each prefix's key is matched against the chosen
+    provider's (wrong keys count toward the throttle)."""
+    validated, errors = peering_service_validate(user=user, subscription=subscription, data=data)
     wrong = 0
     clean: list[dict] = []
+    provider = validated.provider if validated else None
+    if provider is None and data.peering_service_provider:
+        provider = PeeringServiceProvider.objects.filter(
+            name__iexact=str(data.peering_service_provider).strip()[:100]
+        ).first()
     if provider is not None:
         clean, prefix_errors, wrong = _clean_prefix_rows(
-            user=user, subscription=subscription, provider=provider, rows=prefixes
+            user=user, subscription=subscription, provider=provider, rows=_prefix_rows(data)
         )
         prefix_errors.pop("prefixes", None)  # prefixes can be added later
         errors.update(prefix_errors)
@@ -204,19 +290,19 @@ def peering_service_create(
         raise ValidationError(errors)
     try:
         with transaction.atomic():
+            resource_group = validated.resource_group
             if resource_group is None:
-                resource_group = ResourceGroup.objects.create(
-                    subscription=subscription, name=new_resource_group, region=region
-                )
+                resource_group = _new_resource_group(user=user, validated=validated)
             service = PeeringService.objects.create(
                 subscription=subscription,
                 resource_group=resource_group,
-                name=name,
-                region=region,
-                location=location,
-                provider=provider,
-                primary_location=primary_location,
-                backup_location=backup_location,
+                name=validated.name,
+                region=validated.region,
+                location=validated.location,
+                provider=validated.provider,
+                primary_location=validated.primary_location,
+                backup_location=validated.backup_location,
+                tags=validated.tags,
                 created_by=user,
             )
             created = [
@@ -231,17 +317,116 @@ def peering_service_create(
                 resource_id=service.resource_id,
                 resource_group=resource_group.name,
                 message=(
-                    f"Provider {provider.name}, primary {primary_location}, backup "
-                    f"{backup_location or 'None'}; {len(created)} prefix(es) queued for "
-                    "validation."
+                    f"Provider {validated.provider.name}, primary {validated.primary_location}, "
+                    f"backup {validated.backup_location or 'None'}; {len(created)} prefix(es) "
+                    "queued for validation."
                 ),
             )
             enqueue_prefix_validation([p.pk for p in created])
     except IntegrityError:
         raise ValidationError(
-            {"name": [f"'{name}' was just created by another request."]}
+            {"name": [f"'{validated.name}' was just created by another request."]}
         ) from None
     return service
+
+
+def _new_resource_group(*, user, validated: ValidatedPeeringService) -> ResourceGroup:
+    try:
+        return resource_group_create(
+            user=user,
+            subscription=validated.subscription,
+            name=validated.new_resource_group,
+            region=validated.region,
+        )
+    except ValidationError as exc:
+        raise ValidationError(
+            {
+                "new_resource_group" if key == "name" else key: [
+                    f"A resource group named '{validated.new_resource_group}' already exists; "
+                    "select it."
+                ]
+                if key == "name"
+                else value
+                for key, value in exc.message_dict.items()
+            }
+        ) from None
+
+
+def peering_service_update(
+    *, user, service: PeeringService, data: PeeringServiceInput
+) -> PeeringService:
+    """ARM PUT on an existing Peering Service. Its location, provider and provider peering
+    locations are not self-service once created (Microsoft changes them on request); the tags
+    are replaced. Prefixes are resources of their own
+    (`peering_service_prefix_create_or_update`)."""
+    ensure_can_write(user=user, subscription=service.subscription)
+    errors: dict[str, list[str]] = {}
+    location = _service_location(str(data.peering_service_location or "").strip()[:140])
+    fixed = (
+        ("region", data.location, service.region.name),
+        ("provider", data.peering_service_provider, service.provider.name),
+        ("primary_location", data.provider_primary_peering_location, service.primary_location),
+    )
+    for key, wanted, current in fixed:
+        if wanted and str(wanted).strip().lower() != str(current).lower():
+            errors[key] = [
+                f"This cannot be changed on an existing Peering Service (it is {current})."
+            ]
+    if data.peering_service_location and location != service.location:
+        errors["location"] = [
+            "The location of an existing Peering Service cannot be changed "
+            f"(it is {service.location.state}, {service.location.country})."
+        ]
+    # A body that names the primary location names the backup too ("" for None).
+    if data.provider_primary_peering_location and (
+        (data.provider_backup_peering_location or "") != service.backup_location
+    ):
+        errors["backup_location"] = [
+            "Changing the backup location is not self-service: write to "
+            "peeringservice@microsoft.com with the resource ID and the new location."
+        ]
+    try:
+        tags = tags_clean(data.tags)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    if tags != service.tags:
+        with transaction.atomic():
+            service.tags = tags
+            service.save(update_fields=["tags"])
+            activity_record(
+                subscription=service.subscription,
+                user=user,
+                operation="Microsoft.Peering/peeringServices/write",
+                operation_display="Update Peering Service tags",
+                resource_id=service.resource_id,
+                resource_group=service.resource_group.name,
+                message=f"Tags: {len(tags)}.",
+            )
+    return service
+
+
+def peering_service_create_or_update(
+    *, user, subscription: Subscription, data: PeeringServiceInput
+) -> tuple[PeeringService, bool]:
+    """ARM PUT of a Peering Service: (service, created)."""
+    existing = None
+    if not data.create_resource_group:
+        existing = (
+            PeeringService.objects.select_related(
+                "subscription", "resource_group", "region", "provider", "location"
+            )
+            .filter(
+                subscription=subscription,
+                resource_group__name__iexact=str(data.resource_group or "").strip()[:64],
+                name__iexact=str(data.name or "").strip()[:64],
+            )
+            .first()
+        )
+    if existing is None:
+        return peering_service_create(user=user, subscription=subscription, data=data), True
+    return peering_service_update(user=user, service=existing, data=data), False
 
 
 def peering_service_prefix_add(
@@ -325,3 +510,51 @@ def peering_service_delete(*, user, service: PeeringService, confirm: str) -> No
             resource_id=resource_id,
             resource_group=group,
         )
+
+
+# --- the Create a peering service connection wizard's draft ---------------------------------
+
+DRAFT_TABS = ("basics", "configuration", "prefixes", "review")
+
+
+def peering_service_draft_get(*, user) -> PeeringServiceDraft:
+    """The user's draft, or an empty unsaved one (reading never creates a row)."""
+    draft = PeeringServiceDraft.objects.filter(user=user).first() or PeeringServiceDraft(
+        user=user, data={}
+    )
+    if not isinstance(draft.data, dict):
+        draft.data = {}
+    return draft
+
+
+def peering_service_draft_save(
+    *,
+    user,
+    values: dict[str, str],
+    rows: list[tuple[int, dict[str, str]]],
+    tab: str,
+    check: dict | None = None,
+) -> PeeringServiceDraft:
+    """Keep what the wizard holds now, valid or not: every value as typed (made storable as
+    Create a Peering's draft does), the prefix rows, the tab and the last check's outcome."""
+    if tab not in DRAFT_TABS:
+        raise ValueError(f"Unknown wizard tab {tab!r}.")
+    data = {
+        "values": {str(k): storable(v) for k, v in values.items()},
+        "rows": [[int(i), {str(k): storable(v) for k, v in row.items()}] for i, row in rows],
+        "tab": tab,
+        "check": check or {},
+    }
+    with transaction.atomic():
+        draft, _ = PeeringServiceDraft.objects.select_for_update().get_or_create(
+            user=user, defaults={"data": data}
+        )
+        if draft.data != data:
+            draft.data = data
+            draft.save(update_fields=["data", "updated_at"])
+    return draft
+
+
+def peering_service_draft_discard(*, user) -> None:
+    """Forget the draft (Discard draft, or after Create)."""
+    PeeringServiceDraft.objects.filter(user=user).delete()

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -24,8 +23,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peering.forms.peering_services import (
-    BASICS_FIELDS,
-    CONFIGURATION_FIELDS,
     MAIN_FIELDS,
     MAX_ROW_INDEX,
     PREFIX_FIELDS,
@@ -37,12 +34,15 @@ from peering.forms.peering_services import (
     PeeringServiceForm,
     PrefixAddForm,
     PrefixRowForm,
+    draft_rows,
+    draft_values,
+    posted_values,
     prefix_row_errors,
     row_is_blank,
     rows_from,
     service_errors,
+    service_input,
     tab_of,
-    values_from,
 )
 from peering.models import PeeringService, PeeringServicePrefix, PrefixValidationState
 from peering.selectors.peering_services import (
@@ -67,11 +67,17 @@ from peering.selectors.peering_services import (
 from peering.services.peering_services import MAX_PREFIXES_PER_REQUEST
 from peering.services.peering_services import peering_service_create as service_create
 from peering.services.peering_services import peering_service_delete as service_delete
+from peering.services.peering_services import (
+    peering_service_draft_discard as service_draft_discard,
+)
+from peering.services.peering_services import peering_service_draft_get as service_draft_get
+from peering.services.peering_services import peering_service_draft_save as service_draft_save
 from peering.services.peering_services import peering_service_prefix_add as service_prefix_add
 from peering.services.peering_services import peering_service_prefix_delete as service_prefix_delete
 from peering.services.peering_services import (
     peering_service_prefix_revalidate as service_prefix_revalidate,
 )
+from peering.services.peering_services import peering_service_validate as service_validate
 from portal.htmx import client_redirect, htmx_target, is_fragment_request, render_page
 from portal.models import WRITE_ROLES
 from portal.selectors import (
@@ -191,29 +197,9 @@ def _refuse_read_only(request: HttpRequest, values: dict[str, str], subscription
         raise PermissionDenied(READ_ONLY_SUBSCRIPTION)
 
 
-def _call_create(request, chosen: _Chosen, values, prefixes) -> PeeringService:
-    return service_create(
-        user=request.user,
-        subscription=chosen.subscription,
-        resource_group=chosen.resource_group,
-        new_resource_group=chosen.new_resource_group,
-        region=chosen.region,
-        name=values["name"],
-        location=chosen.location,
-        provider=chosen.provider,
-        primary_location=values["primary_location"],
-        backup_location=values["backup_location"],
-        prefixes=prefixes,
-    )
-
-
-class _DryRun(Exception):
-    """Raised inside the review's transaction so that nothing it wrote is kept."""
-
-
 def _review_errors(request, chosen: _Chosen, values, rows) -> dict[str, list[str]]:
-    """Review + create: the service judges Basics and Configuration in a transaction that is
-    rolled back; the prefix rows get the checks that need no key (keys are matched, and wrong
+    """Review + create: `peering_service_validate` judges Basics and Configuration (writing
+    nothing); the prefix rows get the checks that need no key (keys are matched, and wrong
     ones counted, only when Create is selected)."""
     errors = prefix_row_errors(rows)
     if chosen.subscription is None:
@@ -221,14 +207,12 @@ def _review_errors(request, chosen: _Chosen, values, rows) -> dict[str, list[str
             "Select one of your subscriptions where you are Owner or Contributor."
         ]
         return errors
-    try:
-        with transaction.atomic():
-            _call_create(request, chosen, values, prefixes=[])
-            raise _DryRun
-    except _DryRun:
-        pass
-    except ValidationError as exc:
-        errors.update(service_errors(exc, []))
+    _, found = service_validate(
+        user=request.user,
+        subscription=chosen.subscription,
+        data=service_input(values, rows, provider=chosen.provider, with_prefixes=False),
+    )
+    errors.update(service_errors(ValidationError(found), []) if found else {})
     return errors
 
 
@@ -241,7 +225,11 @@ def _create_errors(request, chosen: _Chosen, values, rows):
         ]
         return None, local
     try:
-        service = _call_create(request, chosen, values, prefixes=[row for _, row in rows])
+        service = service_create(
+            user=request.user,
+            subscription=chosen.subscription,
+            data=service_input(values, rows, provider=chosen.provider, with_prefixes=True),
+        )
     except ValidationError as exc:
         return None, {**local, **service_errors(exc, rows)}
     return service, {}
@@ -276,6 +264,7 @@ def _render_create(
     check: CheckResult,
     focus: str = "",
     create_failed: bool = False,
+    draft_exists: bool = False,
 ) -> HttpResponse:
     chosen = _choose(values, subscriptions)
     errors = check.current(values, rows)
@@ -300,16 +289,6 @@ def _render_create(
     row_forms = [
         PrefixRowForm(index=index, values=row, errors=errors, focus=focus) for index, row in rows
     ]
-    # Every value of the other tabs travels as a hidden input.
-    hidden: list[tuple[str, str]] = []
-    visible = {"basics": BASICS_FIELDS, "configuration": CONFIGURATION_FIELDS}.get(tab, ())
-    for field in MAIN_FIELDS:
-        if field not in visible:
-            hidden.append((field, values[field]))
-    if tab != "prefixes":
-        for index, row in rows:
-            hidden.append(("prefix_index", str(index)))
-            hidden.extend((f"prefix-{index}-{field}", row[field]) for field in PREFIX_FIELDS)
     summary = [
         {
             "tab": tab_of(key),
@@ -335,8 +314,7 @@ def _render_create(
         "form": form,
         "row_forms": row_forms,
         "max_prefixes": MAX_PREFIXES_PER_REQUEST,
-        "hidden": hidden,
-        "check_token": check.dump(),
+        "draft_exists": draft_exists,
         "errors": errors,
         "error_summary": summary,
         "tab_has_errors": tab in tabs_with_errors,
@@ -370,30 +348,39 @@ def peering_service_create(request: HttpRequest) -> HttpResponse:
     provider re-renders the tab (htmx on change; the "Update" button without JavaScript).
     """
     subscriptions = _writable(request)
-    if request.method == "GET":
+    user = request.user
+    draft = service_draft_get(user=user)
+    stored = draft.data
+    values = draft_values(stored.get("values"))
+    if not values["subscription"]:
         current = current_subscription(request)
         initial = current if current is not None and current in subscriptions else subscriptions[0]
-        values = dict.fromkeys(MAIN_FIELDS, "")
         values["subscription"] = str(initial.pk)
-        rows = [(0, dict.fromkeys(PREFIX_FIELDS, ""))]
+    rows = draft_rows(stored.get("rows")) or [(0, dict.fromkeys(PREFIX_FIELDS, ""))]
+    check = CheckResult.load(stored.get("check"))
+    if request.method == "GET":
+        tab = stored.get("tab") if stored.get("tab") in TAB_KEYS else "basics"
         return _render_create(
             request,
             subscriptions=subscriptions,
-            tab="basics",
+            tab=tab,
             values=values,
             rows=rows,
-            check=CheckResult(),
+            check=check,
+            draft_exists=draft.pk is not None,
         )
 
     data = request.POST
-    values = values_from(data)
-    rows = rows_from(data)
+    # Only the current tab's fields are posted: the others come from the draft.
+    values.update(posted_values(data))
+    if "prefix_index" in data:
+        rows = rows_from(data)
     _refuse_read_only(request, values, subscriptions)
-    check = CheckResult.load(data.get("check", ""))
     tab = data.get("tab", "basics")
     tab = tab if tab in TAB_KEYS else "basics"
     goto = data.get("goto", "")
     focus = ""
+    create_failed = False
 
     if "add_prefix" in data:
         tab = "prefixes"
@@ -412,6 +399,7 @@ def peering_service_create(request: HttpRequest) -> HttpResponse:
         chosen = _choose(values, subscriptions)
         service, errors = _create_errors(request, chosen, values, rows)
         if service is not None:
+            service_draft_discard(user=user)
             messages.success(
                 request,
                 f"Peering Service {service.name} was created. Its prefixes are validated in "
@@ -419,21 +407,14 @@ def peering_service_create(request: HttpRequest) -> HttpResponse:
             )
             return client_redirect(request, _service_url(service))
         check = CheckResult.of(errors, values, rows)
-        return _render_create(
-            request,
-            subscriptions=subscriptions,
-            tab="review",
-            values=values,
-            rows=rows,
-            check=check,
-            create_failed=True,
-        )
+        tab, create_failed = "review", True
     elif goto:
         wanted, _, focus = goto.partition(":")
         tab = wanted if wanted in TAB_KEYS else tab
         if tab == "review":
             chosen = _choose(values, subscriptions)
             check = CheckResult.of(_review_errors(request, chosen, values, rows), values, rows)
+    service_draft_save(user=user, values=values, rows=rows, tab=tab, check=check.dump())
     return _render_create(
         request,
         subscriptions=subscriptions,
@@ -442,7 +423,31 @@ def peering_service_create(request: HttpRequest) -> HttpResponse:
         rows=rows,
         check=check,
         focus=focus,
+        create_failed=create_failed,
+        draft_exists=True,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def peering_service_create_discard(request: HttpRequest) -> HttpResponse:
+    """Discard draft: asks first. With htmx the browser confirms and POSTs; without
+    JavaScript the link opens this confirmation page, whose button POSTs."""
+    _writable(request)
+    if request.method == "GET":
+        return render_page(
+            request,
+            "peering/discard_confirm.html",
+            {
+                "active_nav": ACTIVE_NAV,
+                "title": "Discard the Create a peering service connection draft?",
+                "action_url": reverse("peering_services:create_discard"),
+                "back_url": reverse("peering_services:create"),
+            },
+        )
+    service_draft_discard(user=request.user)
+    messages.info(request, "The Create a peering service connection draft was discarded.")
+    return client_redirect(request, reverse("peering_services:list"))
 
 
 # --- Overview -----------------------------------------------------------------------------

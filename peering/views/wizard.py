@@ -73,7 +73,7 @@ from peering.services.wizard import (
     sku_label,
     variant_for,
 )
-from portal.htmx import is_fragment_request, render_page
+from portal.htmx import client_redirect, is_fragment_request, render_page
 from portal.models import AzureRegion, ResourceGroup, Subscription
 from portal.selectors import current_subscription, writable_subscriptions_for_user
 
@@ -579,18 +579,26 @@ def tab(request: HttpRequest, tab: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def discard(request: HttpRequest) -> HttpResponse:
-    """Discard the draft: everything typed in the wizard is forgotten."""
+    """Discard the draft: everything typed in the wizard is forgotten. Asks first: htmx
+    confirms in the browser and POSTs; without JavaScript the link opens a confirmation page
+    (GET) whose button POSTs."""
     _writable(request)
+    if request.method == "GET":
+        return render_page(
+            request,
+            "peering/discard_confirm.html",
+            {
+                "active_nav": "peerings",
+                "title": "Discard the Create a peering draft?",
+                "action_url": reverse("wizard:discard"),
+                "back_url": reverse("wizard:start"),
+            },
+        )
     draft_discard(user=request.user)
     messages.info(request, "The Create a peering draft was discarded.")
-    url = reverse("peering:peering_list")
-    if is_fragment_request(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
+    return client_redirect(request, reverse("peering:peering_list"))
 
 
 # --- connection rows --------------------------------------------------------------------------

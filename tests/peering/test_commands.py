@@ -422,22 +422,29 @@ def test_seed_demo_story_lets_the_customer_verify_a_prefix(
     seeded, django_capture_on_commit_callbacks
 ):
     """The demo's last step, through the services: Fabrikam redeems the key."""
+    from peering.contracts import PeeringServiceInput, PrefixInput
     from peering.services.peering_services import peering_service_create
 
     customer = get_user_model().objects.get(username="customer")
     fabrikam = Subscription.objects.get(id=demo_subscription_id("Fabrikam"))
     key = str(RegisteredAsn.objects.get(asn=FABRIKAM_ASN).prefix_key)
     with django_capture_on_commit_callbacks(execute=True):
+        location = PeeringServiceLocation.objects.get(state="Washington")
         service = peering_service_create(
             user=customer,
             subscription=fabrikam,
-            resource_group=ResourceGroup.objects.get(subscription=fabrikam),
-            name="fabrikam-peering-service",
-            location=PeeringServiceLocation.objects.get(state="Washington"),
-            provider=PeeringServiceProvider.objects.get(name="Contoso IX"),
-            primary_location="Seattle",
-            backup_location="",
-            prefixes=[{"name": "fabrikam-web", "prefix": FABRIKAM_PREFIX, "prefix_key": key}],
+            data=PeeringServiceInput(
+                resource_group=ResourceGroup.objects.get(subscription=fabrikam).name,
+                name="fabrikam-peering-service",
+                peering_service_location=f"{location.state}, {location.country}",
+                peering_service_provider=PeeringServiceProvider.objects.get(name="Contoso IX").name,
+                provider_primary_peering_location="Seattle",
+                prefixes=[
+                    PrefixInput(
+                        name="fabrikam-web", prefix=FABRIKAM_PREFIX, peering_service_prefix_key=key
+                    )
+                ],
+            ),
         )
     prefix = service.prefixes.get()
     assert prefix.validation_state == "Verified", prefix.error_message

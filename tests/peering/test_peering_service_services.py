@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from peering.contracts import PeeringServiceInput, PrefixInput
 from peering.models import (
     PeeringService,
     PeeringServicePrefix,
@@ -64,19 +65,43 @@ def location(db):
 
 
 def create(user, subscription, world, **overrides):
+    """`peering_service_create` with the objects named as the contract names them."""
     values = {
-        "user": user,
-        "subscription": subscription,
-        "resource_group": overrides.pop("group", None),
+        "group": None,
+        "new_resource_group": "",
+        "region": None,
         "name": "fabrikam-ps",
-        "location": overrides.pop("location"),
         "provider": world.provider,
         "primary_location": "Seattle",
         "backup_location": "Ashburn",
         "prefixes": (),
+        **overrides,
     }
-    values.update(overrides)
-    return peering_service_create(**values)
+    group, location, provider, region = (
+        values["group"],
+        values["location"],
+        values["provider"],
+        values["region"],
+    )
+    data = PeeringServiceInput(
+        name=values["name"],
+        resource_group=values["new_resource_group"] or (group.name if group else ""),
+        create_resource_group=bool(values["new_resource_group"]),
+        location=region.name if region else "",
+        peering_service_location=f"{location.state}, {location.country}" if location else "",
+        peering_service_provider=provider.name if provider else "",
+        provider_primary_peering_location=values["primary_location"],
+        provider_backup_peering_location=values["backup_location"],
+        prefixes=[
+            PrefixInput(
+                name=r.get("name", ""),
+                prefix=r.get("prefix", ""),
+                peering_service_prefix_key=r.get("prefix_key", ""),
+            )
+            for r in values["prefixes"]
+        ],
+    )
+    return peering_service_create(user=user, subscription=subscription, data=data)
 
 
 def row(key, name="prefix-1", prefix=CUSTOMER_PREFIX) -> dict:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from peering.enums import ConnectionState, Kind, SessionState
 from peering.models import (
     PeeringService,
+    PeeringServiceDraft,
     PeeringServicePrefix,
     PrefixEvent,
     PrefixKeyAttempt,
@@ -358,8 +359,11 @@ def test_create_happy_path_through_the_tabs(
     response = client.post(CREATE_URL, basics)
     page = html(response)
     assert 'data-tab="configuration"' in page
-    # The Basics travel as hidden inputs.
-    assert 'type="hidden" name="name" value="fabrikam-ps"' in page
+    # The Basics are kept in the user's server-side draft, not in the page.
+    assert PeeringServiceDraft.objects.get(user=owner).data["values"]["name"] == "fabrikam-ps"
+    assert 'name="name"' not in page
+    reloaded = html(client.get(CREATE_URL))
+    assert 'data-tab="configuration"' in reloaded
 
     # Choosing the provider and "Update" (no JavaScript) lists its peering locations.
     config = {**basics, "tab": "configuration", "provider": str(world["provider"].pk)}
@@ -388,13 +392,19 @@ def test_create_happy_path_through_the_tabs(
     page = html(client.post(CREATE_URL, {**prefixes, "goto": "review"}))
     assert "Validation passed" in page
     assert world["key"][-4:] in page
-    assert f'value="{world["key"]}"' in page  # the owner's own key, in the form it posts
+    # The owner's own key is kept in the draft for Create; the page shows it masked only.
+    assert f'value="{world["key"]}"' not in page
+    assert (
+        PeeringServiceDraft.objects.get(user=owner).data["rows"][0][1]["prefix_key"]
+        == (world["key"])
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(CREATE_URL, {**prefixes, "tab": "review", "goto": "create"})
     service = PeeringService.objects.get(name="fabrikam-ps")
     assert response.status_code == 302
     assert response["Location"] == url("detail", service)
+    assert not PeeringServiceDraft.objects.filter(user=owner).exists()
     prefix = service.prefixes.get()
     assert prefix.validation_state == PrefixValidationState.VERIFIED, prefix.error_message
     assert prefix.learned_type == "ViaServiceProvider"
@@ -458,8 +468,9 @@ def test_review_errors_link_to_their_tab_and_keep_values(client, owner, world, s
     assert "disabled" in page.split('data-testid="create"')[1][:40]
 
     # Following the link to Basics shows the typed value with its message, focused.
-    check = page.split('name="check" value="')[1].split('"')[0]
-    follow = {**data, "check": check, "tab": "review", "goto": "basics:name"}
+    # The check's outcome is kept in the draft, not carried by the page.
+    assert 'name="check"' not in page
+    follow = {**data, "tab": "review", "goto": "basics:name"}
     page = html(client.post(CREATE_URL, follow))
     assert 'data-tab="basics"' in page
     assert 'value="bad name!"' in page
@@ -726,3 +737,84 @@ def test_forged_row_indices_are_bounded(client, owner, world, subscription):
     response = client.post(CREATE_URL, data)
     assert response.status_code == 200
     assert html(response).count('data-testid="prefix-row"') <= 20
+
+
+# --- the server-side draft ----------------------------------------------------------------
+
+
+def test_draft_survives_reload_and_sign_out(world, owner, subscription):
+    from django.test import Client
+
+    from tests import factories
+
+    client = Client()
+    assert client.login(username=owner.username, password=factories.PASSWORD)
+    client.post(CREATE_URL, create_data(subscription, world, name="kept-ps", goto="configuration"))
+    client.post(reverse("logout"))
+    assert client.login(username=owner.username, password=factories.PASSWORD)
+    page = html(client.get(CREATE_URL))
+    assert 'data-tab="configuration"' in page
+    assert '<option value="Washington" selected>Washington</option>' in page
+    page = html(client.post(CREATE_URL, {"tab": "configuration", "goto": "basics"}))
+    assert 'value="kept-ps"' in page
+    page = html(client.post(CREATE_URL, {"tab": "basics", "goto": "prefixes"}))
+    assert f'value="{ANNOUNCED}"' in page
+
+
+def test_review_validates_without_writing_and_create_uses_the_draft(
+    client, owner, world, subscription, django_capture_on_commit_callbacks
+):
+    client.force_login(owner)
+    page = html(client.post(CREATE_URL, create_data(subscription, world, goto="review")))
+    assert "Validation passed" in page
+    assert not PeeringService.objects.exists()
+    # Create posts only the review tab's buttons: every value comes from the draft.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(CREATE_URL, {"tab": "review", "goto": "create"})
+    service = PeeringService.objects.get(name="fabrikam-ps")
+    assert response["Location"] == url("detail", service)
+    assert service.prefixes.count() == 1
+    assert not PeeringServiceDraft.objects.exists()
+
+
+def test_discard_asks_first_without_javascript(client, owner, world, subscription):
+    client.force_login(owner)
+    client.post(CREATE_URL, create_data(subscription, world, goto="basics"))
+    page = html(client.get(CREATE_URL))
+    discard_url = reverse("peering_services:create_discard")
+    assert f'href="{discard_url}"' in page and "hx-confirm=" in page
+    confirm = client.get(discard_url)
+    assert confirm.status_code == 200
+    assert 'data-testid="confirm-discard"' in html(confirm)
+    assert PeeringServiceDraft.objects.filter(user=owner).exists()  # asking deletes nothing
+    response = client.post(discard_url)
+    assert response.status_code == 302 and response["Location"] == LIST_URL
+    assert not PeeringServiceDraft.objects.filter(user=owner).exists()
+    assert 'value="fabrikam-ps"' not in html(client.get(CREATE_URL))
+
+
+def test_discard_with_htmx_redirects_the_client(client, owner, world, subscription):
+    client.force_login(owner)
+    client.post(CREATE_URL, create_data(subscription, world, goto="basics"))
+    response = client.post(reverse("peering_services:create_discard"), **HTMX)
+    assert response["HX-Redirect"] == LIST_URL
+    assert not PeeringServiceDraft.objects.exists()
+
+
+def test_discard_is_for_writers_only(client, reader, world):
+    discard_url = reverse("peering_services:create_discard")
+    assert client.get(discard_url).status_code == 302  # anonymous: to sign in
+    client.force_login(reader)
+    assert client.get(discard_url).status_code == 403
+    assert client.post(discard_url).status_code == 403
+
+
+def test_drafts_are_per_user(client, owner, world, subscription):
+    from tests import factories
+
+    client.force_login(owner)
+    client.post(CREATE_URL, create_data(subscription, world, name="mine-ps", goto="basics"))
+    other = factories.UserFactory(username="colleague")
+    factories.RoleAssignmentFactory(user=other, subscription=subscription, role="Owner")
+    client.force_login(other)
+    assert 'value="mine-ps"' not in html(client.get(CREATE_URL))
