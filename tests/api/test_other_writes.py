@@ -181,7 +181,11 @@ def test_peering_service_and_prefix_lifecycle(sdk, customer):
     assert sdk.peering_services.create_or_update("rg-cust", "ps1", service_body()).name == "ps1"
     with pytest.raises(HttpResponseError) as caught:
         sdk.peering_services.create_or_update("rg-cust", "ps1", service_body(primary="Ashburn"))
-    assert caught.value.status_code == 409
+    assert caught.value.status_code == 400
+    assert caught.value.error.target == "properties.providerPrimaryPeeringLocation"
+    patched = sdk.peering_services.update("rg-cust", "ps1", m.ResourceTags(tags={"a": "b"}))
+    assert patched.tags == {"a": "b"}
+    assert PeeringService.objects.get().tags == {"a": "b"}
     with pytest.raises(HttpResponseError) as caught:
         sdk.prefixes.create_or_update(
             "rg-cust",

@@ -15,10 +15,11 @@ from peering.api.schemas import (
     PREFIX_PATHS,
     PeeringServiceBody,
     PrefixBody,
+    TagsBody,
 )
 from peering.api.unchanged import unchanged_or_conflict
+from peering.contracts import PeeringServiceInput
 from peering.models import PrefixEvent
-from peering.selectors import reference
 from peering.selectors.peering_services import (
     peering_service_for_user,
     peering_services_for_user,
@@ -207,10 +208,11 @@ def prefix_delete(
     "PUT",
     PATH,
     operation_id="PeeringServices_CreateOrUpdate",
-    summary="Create a Peering Service",
+    summary="Create or update a Peering Service",
 )
 def peering_service_put(request: HttpRequest, subscription_id: str, resource_group: str, name: str):
-    """201 when created; 200 when the same Peering Service is sent again; 409 for a change."""
+    """201 when created; 200 when updated (only the tags change: location, provider and its
+    peering locations are Microsoft's to change on request)."""
     subscription = subscription_for_user(
         user=request.user, subscription_id=subscription_id, write=True
     )
@@ -224,55 +226,51 @@ def peering_service_put(request: HttpRequest, subscription_id: str, resource_gro
         )
     body = parse_body(request, PeeringServiceBody)
     data = body.contract(name=name, resource_group=group.name)
-    try:
-        existing = peering_service_for_user(
-            user=request.user,
-            subscription_id=subscription.pk,
-            resource_group=group.name,
-            name=name,
-        )
-    except Http404:
-        existing = None
-    if existing is not None:
-        current = rep.peering_service(existing)
-        unchanged_or_conflict(
-            what=f"Peering Service '{existing.name}'",
-            current={
-                "properties.peeringServiceProvider": current["properties"][
-                    "peeringServiceProvider"
-                ].lower(),
-                "properties.providerPrimaryPeeringLocation": existing.primary_location,
-                "properties.providerBackupPeeringLocation": existing.backup_location,
-                "properties.peeringServiceLocation": existing.location.pk,
-            },
-            wanted={
-                "properties.peeringServiceProvider": data.peering_service_provider.lower(),
-                "properties.providerPrimaryPeeringLocation": (
-                    data.provider_primary_peering_location
-                ),
-                "properties.providerBackupPeeringLocation": data.provider_backup_peering_location,
-                "properties.peeringServiceLocation": getattr(
-                    reference.service_location_named(data.peering_service_location), "pk", None
-                ),
-            },
-        )
-        return arm_json(current)
     with api_write(request, paths=PEERING_SERVICE_PATHS):
-        services.peering_service_create(
-            user=request.user,
-            subscription=subscription,
-            resource_group=group,
-            region=reference.azure_region_named(data.location),
-            name=data.name,
-            location=reference.service_location_named(data.peering_service_location),
-            provider=reference.service_provider_named(data.peering_service_provider),
-            primary_location=data.provider_primary_peering_location,
-            backup_location=data.provider_backup_peering_location,
+        item, created = services.peering_service_create_or_update(
+            user=request.user, subscription=subscription, data=data
         )
     item = peering_service_for_user(
-        user=request.user, subscription_id=subscription.pk, resource_group=group.name, name=name
+        user=request.user,
+        subscription_id=subscription.pk,
+        resource_group=group.name,
+        name=item.name,
     )
-    return arm_json(rep.peering_service(item), status=201)
+    return arm_json(rep.peering_service(item), status=201 if created else 200)
+
+
+@arm(
+    router,
+    "PATCH",
+    PATH,
+    operation_id="PeeringServices_Update",
+    summary="Update a Peering Service's tags",
+)
+def peering_service_patch(
+    request: HttpRequest, subscription_id: str, resource_group: str, name: str
+):
+    """Replaces the tags (the only property PATCH changes)."""
+    item = peering_service_for_user(
+        user=request.user,
+        subscription_id=subscription_id,
+        resource_group=resource_group,
+        name=name,
+        write=True,
+    )
+    body = parse_body(request, TagsBody)
+    with api_write(request, paths=PEERING_SERVICE_PATHS):
+        services.peering_service_update(
+            user=request.user,
+            service=item,
+            data=PeeringServiceInput(name=item.name, tags=body.tags),
+        )
+    item = peering_service_for_user(
+        user=request.user,
+        subscription_id=subscription_id,
+        resource_group=resource_group,
+        name=name,
+    )
+    return arm_json(rep.peering_service(item))
 
 
 @arm(
