@@ -19,11 +19,22 @@ from ninja.errors import ValidationError as NinjaValidationError
 from peering.api.auth import ArmAuth
 from peering.api.docs import ReadableDocs
 from peering.api.errors import ArmError, error_response, validation_error
+from peering.api.routing import body_components
 from peering.api.versions import PEERING_API_VERSION
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+
+class ArmNinjaAPI(NinjaAPI):
+    """Adds the request bodies the handlers parse themselves to the OpenAPI components."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(body_components())
+        return schema
+
+
+api = ArmNinjaAPI(
     title="Microsoft.Peering — Peering Portal",
     version=PEERING_API_VERSION,
     description=(

@@ -12,14 +12,47 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from ninja import Router
 from ninja.constants import NOT_SET
+from ninja.openapi.schema import REF_TEMPLATE
+from pydantic import BaseModel
 
 SUB = "/subscriptions/{subscription_id}/providers/Microsoft.Peering"
 RG = "/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.Peering"
 
 
+# Request body models by name, added to the OpenAPI document's components (the handlers read
+# their bodies themselves, so ninja does not know them).
+BODY_SCHEMAS: dict[str, type[BaseModel]] = {}
+
+
+def _body_extra(model: type[BaseModel]) -> dict:
+    BODY_SCHEMAS[model.__name__] = model
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": REF_TEMPLATE.format(model=model.__name__)}}
+            },
+        }
+    }
+
+
+def body_components() -> dict:
+    """JSON schemas of every request body and the models they nest."""
+    components: dict = {}
+    for model in BODY_SCHEMAS.values():
+        schema = model.model_json_schema(by_alias=True, ref_template=REF_TEMPLATE)
+        components.update(schema.pop("$defs", {}))
+        components[model.__name__] = schema
+    return components
+
+
 def arm(router: Router, method: str, path: str, *, operation_id: str, summary: str, **options):
-    """Register a handler for `method path` (and the lower-case `resourcegroups` spelling)."""
+    """Register a handler for `method path` (and the lower-case `resourcegroups` spelling);
+    `body=Model` documents the JSON body the handler parses with that model."""
     auth = options.pop("auth", NOT_SET)
+    body = options.pop("body", None)
+    if body is not None:
+        options["openapi_extra"] = _body_extra(body)
 
     def decorate(func):
         router.add_api_operation(

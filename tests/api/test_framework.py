@@ -77,3 +77,17 @@ def test_readable_reference_page(client):
     assert (
         b"/subscriptions/{subscription_id}/providers/Microsoft.Peering/peerAsns" in response.content
     )
+
+
+def test_openapi_documents_request_bodies(client):
+    schema = client.get("/arm/openapi.json").json()
+    put = next(
+        item["put"]
+        for path, item in schema["paths"].items()
+        if path.endswith("/peerings/{name}") and "put" in item
+    )
+    ref = put["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert ref == "#/components/schemas/PeeringBody"
+    body = schema["components"]["schemas"]["PeeringBody"]
+    assert {"sku", "kind", "location", "tags", "properties"} <= set(body["properties"])
+    assert "DirectConnectionBody" in schema["components"]["schemas"]

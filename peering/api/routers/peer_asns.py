@@ -60,7 +60,14 @@ def peer_asn_delete(request: HttpRequest, subscription_id: str, name: str):
     return deleted()
 
 
-@arm(router, "PUT", PATH, operation_id="PeerAsns_CreateOrUpdate", summary="Associate a Peer ASN")
+@arm(
+    router,
+    "PUT",
+    PATH,
+    body=PeerAsnBody,
+    operation_id="PeerAsns_CreateOrUpdate",
+    summary="Associate a Peer ASN",
+)
 def peer_asn_put(request: HttpRequest, subscription_id: str, name: str):
     """201 when associated (validation state Pending until Microsoft decides); 200 when the
     same Peer ASN is sent again; 409 when it asks for a change (delete and associate again)."""

@@ -207,6 +207,7 @@ def prefix_delete(
     router,
     "PUT",
     PATH,
+    body=PeeringServiceBody,
     operation_id="PeeringServices_CreateOrUpdate",
     summary="Create or update a Peering Service",
 )
@@ -243,6 +244,7 @@ def peering_service_put(request: HttpRequest, subscription_id: str, resource_gro
     router,
     "PATCH",
     PATH,
+    body=TagsBody,
     operation_id="PeeringServices_Update",
     summary="Update a Peering Service's tags",
 )
@@ -277,6 +279,7 @@ def peering_service_patch(
     router,
     "PUT",
     PREFIX,
+    body=PrefixBody,
     operation_id="Prefixes_CreateOrUpdate",
     summary="Add a prefix to a Peering Service",
 )

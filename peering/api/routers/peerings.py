@@ -144,6 +144,7 @@ def _writable_group(request, subscription_id: str, resource_group: str):
     router,
     "PUT",
     PATH,
+    body=PeeringBody,
     operation_id="Peerings_CreateOrUpdate",
     summary="Create or update a peering",
 )
@@ -167,7 +168,14 @@ def peering_put(request: HttpRequest, subscription_id: str, resource_group: str,
     return arm_json(rep.peering(item), status=201 if created else 200)
 
 
-@arm(router, "PATCH", PATH, operation_id="Peerings_Update", summary="Update a peering's tags")
+@arm(
+    router,
+    "PATCH",
+    PATH,
+    body=TagsBody,
+    operation_id="Peerings_Update",
+    summary="Update a peering's tags",
+)
 def peering_patch(request: HttpRequest, subscription_id: str, resource_group: str, name: str):
     """Replaces the tags (the only property PATCH changes)."""
     item = peering_for_user(

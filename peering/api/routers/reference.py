@@ -168,6 +168,7 @@ class AvailabilityInput(BaseModel):
     router,
     "POST",
     f"{SUB}/checkServiceProviderAvailability",
+    body=AvailabilityInput,
     operation_id="CheckServiceProviderAvailability",
     summary="Check whether a provider serves a customer location",
 )

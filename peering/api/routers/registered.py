@@ -161,6 +161,7 @@ def registered_prefix_validate(
     router,
     "PUT",
     ASN,
+    body=RegisteredAsnBody,
     operation_id="RegisteredAsns_CreateOrUpdate",
     summary="Register a customer ASN",
 )
@@ -190,6 +191,7 @@ def registered_asn_put(
     router,
     "PUT",
     PREFIX,
+    body=RegisteredPrefixBody,
     operation_id="RegisteredPrefixes_CreateOrUpdate",
     summary="Register a prefix",
 )

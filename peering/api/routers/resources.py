@@ -97,6 +97,7 @@ class ResourceGroupInput(BaseModel):
     router,
     "PUT",
     GROUP,
+    body=ResourceGroupInput,
     operation_id="ResourceGroups_CreateOrUpdate",
     summary="Create or update a resource group",
 )
