@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from peering.contracts import PeerAsnInput
 from peering.enums import ContactRole, ValidationState
 from peering.models import PeerAsn, PeerContact
 from peering.validators import validate_public_asn
@@ -303,3 +304,62 @@ def peer_asn_delete(*, user, peer_asn: PeerAsn) -> None:
             operation_display="Delete Peer ASN",
             resource_id=resource_id,
         )
+
+
+def peer_asn_create_or_update(
+    *, user, subscription: Subscription, data: PeerAsnInput
+) -> tuple[PeerAsn, bool]:
+    """ARM PUT of a Peer ASN: associate it (`peer_asn_create`, Pending until an operator
+    decides), or update the one of that name. Its ASN and company name cannot change once
+    associated (Microsoft validated them; delete and associate again); its contacts are
+    replaced, with the same rules. Returns (peer ASN, created)."""
+    ensure_can_write(user=user, subscription=subscription)
+    contacts = [c.model_dump() for c in data.peer_contact_detail]
+    name = str(data.name or "").strip()
+    existing = (
+        PeerAsn.objects.filter(subscription=subscription, name__iexact=name).first()
+        if name
+        else None
+    )
+    if existing is None:
+        record = peer_asn_create(
+            user=user,
+            subscription=subscription,
+            name=name,
+            peer_asn=data.peer_asn,
+            peer_name=data.peer_name,
+            contacts=contacts,
+        )
+        return record, True
+    errors: dict[str, list[str]] = {}
+    if data.peer_asn is not None and data.peer_asn != existing.peer_asn:
+        errors["peer_asn"] = [
+            f"{existing.name} is AS{existing.peer_asn}; the ASN of a Peer ASN cannot be changed. "
+            "Delete it and associate the new ASN."
+        ]
+    if data.peer_name and data.peer_name.strip() != existing.peer_name:
+        errors["peer_name"] = [
+            f"The company name of {existing.name} cannot be changed (it is "
+            f"{existing.peer_name}); ask Microsoft's peering team."
+        ]
+    rows, contact_errors = _clean_contacts(contacts)
+    errors.update(contact_errors)
+    if errors:
+        raise ValidationError(errors)
+    current = [
+        {"role": c.role, "email": c.email, "phone": c.phone} for c in existing.contacts.all()
+    ]
+    if rows != current:
+        with transaction.atomic():
+            existing.contacts.all().delete()
+            PeerContact.objects.bulk_create(PeerContact(peer_asn=existing, **row) for row in rows)
+            activity_record(
+                subscription=subscription,
+                user=user,
+                operation=OPERATION_WRITE,
+                operation_display="Update Peer ASN contacts",
+                resource_id=existing.resource_id,
+                status=ActivityStatus.SUCCEEDED,
+                message=f"{len(current)} → {len(rows)} contact(s).",
+            )
+    return existing, False

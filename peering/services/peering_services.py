@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from peering.contracts import PeeringServiceInput
+from peering.contracts import PeeringServiceInput, PrefixInput
 from peering.models import (
     PeeringService,
     PeeringServiceDraft,
@@ -558,3 +558,39 @@ def peering_service_draft_save(
 def peering_service_draft_discard(*, user) -> None:
     """Forget the draft (Discard draft, or after Create)."""
     PeeringServiceDraft.objects.filter(user=user).delete()
+
+
+def peering_service_prefix_create_or_update(
+    *, user, service: PeeringService, data: PrefixInput
+) -> tuple[PeeringServicePrefix, bool]:
+    """ARM PUT of a Peering Service prefix: add it (`peering_service_prefix_add`, the key is
+    matched and the prefix validated in the background), or answer with the one of that name
+    when the body is the same. Existing prefixes cannot be modified: delete and add again.
+    Errors are keyed `name`, `prefix`, `prefix_key`."""
+    ensure_can_write(user=user, subscription=service.subscription)
+    name = str(data.name or "").strip()
+    existing = service.prefixes.filter(name__iexact=name).first() if name else None
+    if existing is None:
+        row = {"name": name, "prefix": data.prefix, "prefix_key": data.peering_service_prefix_key}
+        try:
+            (created,) = peering_service_prefix_add(user=user, service=service, rows=[row])
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                raise
+            raise ValidationError(
+                {key.removeprefix("prefixes.0."): value for key, value in exc.message_dict.items()}
+            ) from None
+        return created, True
+    network, _ = parse_public_ipv4(str(data.prefix or "")[:64])
+    key = normalise_key(data.peering_service_prefix_key) if data.peering_service_prefix_key else ""
+    errors: dict[str, list[str]] = {}
+    if data.prefix and (network is None or str(network) != existing.prefix):
+        errors["prefix"] = [
+            f"{existing.name} is {existing.prefix}; prefixes cannot be modified. Delete it and "
+            "add the new prefix."
+        ]
+    if data.peering_service_prefix_key and key != str(existing.prefix_key):
+        errors["prefix_key"] = ["The prefix key of an existing prefix cannot be changed."]
+    if errors:
+        raise ValidationError(errors)
+    return existing, False

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from peering.contracts import RegisteredAsnInput, RegisteredPrefixInput
 from peering.enums import ConnectionState, DirectPeeringType, Kind
 from peering.models import (
     Peering,
@@ -283,3 +284,52 @@ def registered_prefix_delete(*, user, registered: RegisteredPrefix) -> None:
             message=f"{registered.prefix} removed; {len(affected)} prefix(es) re-validated.",
         )
         enqueue_prefix_validation(affected)
+
+
+def registered_asn_create_or_update(
+    *, user, peering: Peering, data: RegisteredAsnInput
+) -> tuple[RegisteredAsn, bool]:
+    """ARM PUT of a registered ASN: register it (`registered_asn_add`), or answer with the one
+    of that name when it is the same ASN; a registered ASN's number cannot change (delete it
+    and register the new one, which issues a new prefix key). Returns (registered, created)."""
+    ensure_can_write(user=user, subscription=peering.subscription)
+    name = str(data.name or "").strip()
+    existing = peering.registered_asns.filter(name__iexact=name).first() if name else None
+    if existing is None:
+        return registered_asn_add(user=user, peering=peering, name=name, asn=data.asn), True
+    if data.asn is not None and data.asn != existing.asn:
+        raise ValidationError(
+            {
+                "asn": [
+                    f"{existing.name} is AS{existing.asn}; a registered ASN cannot be changed. "
+                    "Delete it and register the new ASN (it gets a new prefix key)."
+                ]
+            }
+        )
+    return existing, False
+
+
+def registered_prefix_create_or_update(
+    *, user, peering: Peering, data: RegisteredPrefixInput
+) -> tuple[RegisteredPrefix, bool]:
+    """ARM PUT of a registered prefix: register it (`registered_prefix_add`), or answer with
+    the one of that name when it is the same prefix; a registered prefix cannot change."""
+    ensure_can_write(user=user, subscription=peering.subscription)
+    name = str(data.name or "").strip()
+    existing = peering.registered_prefixes.filter(name__iexact=name).first() if name else None
+    if existing is None:
+        return (
+            registered_prefix_add(user=user, peering=peering, name=name, prefix=data.prefix),
+            True,
+        )
+    network, _ = parse_public_ipv4(str(data.prefix or "")[:64])
+    if data.prefix and (network is None or str(network) != existing.prefix):
+        raise ValidationError(
+            {
+                "prefix": [
+                    f"{existing.name} is {existing.prefix}; a registered prefix cannot be "
+                    "changed. Delete it and register the new prefix."
+                ]
+            }
+        )
+    return existing, False

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from peering.enums import DirectPeeringType, Kind, SessionAddressProvider, ValidationState
+from peering.enums import DirectPeeringType, Kind, SessionAddressProvider
 from peering.forms.wizard import (
     BasicsForm,
     ConfigurationForm,
@@ -33,8 +33,16 @@ from peering.forms.wizard import (
     form_with_errors,
     values_from,
 )
-from peering.models import DirectFacility, Exchange, PeerAsn, PeeringLocation
+from peering.models import PeerAsn
+from peering.selectors.peering_services import azure_regions
 from peering.selectors.peerings import peering_for_user
+from peering.selectors.wizard import (
+    approved_peer_asn,
+    peer_asns_of,
+    peering_locations,
+    places_by_id,
+    resource_groups_of,
+)
 from peering.services.peerings import (
     DIRECT,
     DIRECT_PEERING_SERVICE,
@@ -73,8 +81,16 @@ from peering.services.wizard import (
     sku_label,
     variant_for,
 )
-from portal.htmx import client_redirect, is_fragment_request, render_page
-from portal.models import AzureRegion, ResourceGroup, Subscription
+from portal.htmx import (
+    client_redirect,
+    is_fragment_request,
+    push_url,
+    render_page,
+    reswap,
+    retarget,
+    trigger_client_event,
+)
+from portal.models import Subscription
 from portal.selectors import current_subscription, writable_subscriptions_for_user
 
 TEMPLATE = "peering/wizard/wizard.html"
@@ -87,8 +103,9 @@ NO_WRITE_ROLE = (
     "allow reading."
 )
 # Fired on the dialog itself: the element that asked may have been re-rendered meanwhile.
-OPEN_DIALOG = json.dumps({"wizard-dialog-open": {"target": "#connection-dialog"}})
-CLOSE_DIALOG = json.dumps({"wizard-dialog-close": {"target": "#connection-dialog"}})
+# (event name, params) for `trigger_client_event`.
+OPEN_DIALOG = ("wizard-dialog-open", {"target": "#connection-dialog"})
+CLOSE_DIALOG = ("wizard-dialog-close", {"target": "#connection-dialog"})
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -143,11 +160,7 @@ def _setup(
     subscription = _chosen_subscription(basics_values, subscriptions)
     peer_asn = None
     if subscription is not None and basics_values.get("peer_asn", "").strip():
-        peer_asn = PeerAsn.objects.filter(
-            subscription=subscription,
-            name__iexact=basics_values["peer_asn"].strip()[:64],
-            validation_state=ValidationState.APPROVED,
-        ).first()
+        peer_asn = approved_peer_asn(subscription=subscription, name=basics_values["peer_asn"])
     values = draft_section(draft, "configuration") if config_values is None else config_values
     configuration = configuration_check(subscription=subscription, values=values, errors=Errors())
     places, legacy = [], []
@@ -278,21 +291,9 @@ def _basics_context(request, subscriptions, values: dict, errors) -> dict:
         default = current if current is not None and current in subscriptions else None
         values["subscription"] = str((default or subscriptions[0]).pk)
     subscription = _chosen_subscription(values, subscriptions)
-    groups = (
-        list(
-            ResourceGroup.objects.filter(subscription=subscription)
-            .select_related("region")
-            .order_by("name")
-        )
-        if subscription
-        else []
-    )
-    peer_asns = (
-        list(PeerAsn.objects.filter(subscription=subscription).order_by("name"))
-        if subscription
-        else []
-    )
-    regions = list(AzureRegion.objects.order_by("display_name"))
+    groups = resource_groups_of(subscription=subscription) if subscription else []
+    peer_asns = peer_asns_of(subscription=subscription) if subscription else []
+    regions = azure_regions()
     group = None
     if not values.get("new_resource_group", "").strip():
         wanted = values.get("resource_group", "").strip().lower()
@@ -339,8 +340,7 @@ def _grid_context(draft, setup: _Setup, errors=None, *, peering_type: str = "") 
             and text.isdigit()
             and len(text) <= 12
         }
-        model = Exchange if peering_type == Kind.EXCHANGE else DirectFacility
-        places = {str(p.pk): p for p in model.objects.filter(pk__in=wanted)} if wanted else {}
+        places = places_by_id(kind=peering_type, ids=wanted)
     rows = []
     for index, row in enumerate(draft_rows_):
         place = places.get(row.get("facility", "").strip())
@@ -385,7 +385,7 @@ def _bandwidth_label(text: str) -> str:
 
 
 def _configuration_context(request, draft, subscriptions, values: dict, errors) -> dict:
-    metros = list(PeeringLocation.objects.order_by("name"))
+    metros = peering_locations()
     form = form_with_errors(ConfigurationForm, values, errors, "configuration.", metros=metros)
     url = _tab_url("configuration")
     for name in ("peering_type", "microsoft_network", "sku", "metro"):
@@ -477,7 +477,7 @@ def _render_tab(
     context = _tab_context(request, tab, draft, subscriptions, errors=errors)
     response = render_page(request, TEMPLATE, context, partial=partial, status=status)
     if push and is_fragment_request(request):
-        response["HX-Push-Url"] = _tab_url(tab)
+        response = push_url(response, _tab_url(tab))
     return response
 
 
@@ -729,12 +729,7 @@ def _needs_configuration(request, draft, subscriptions) -> HttpResponse:
     """The connection form needs a subscription and a valid configuration: go back there."""
     if _chosen_subscription(draft_section(draft, "basics"), subscriptions) is None:
         messages.info(request, "Start with the Basics: choose the subscription first.")
-        url = _tab_url("basics")
-        if is_fragment_request(request):
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = url
-            return response
-        return redirect(url)
+        return client_redirect(request, _tab_url("basics"))
     errors = Errors()
     setup = _setup(request.user, draft, subscriptions)
     configuration_check(
@@ -748,9 +743,9 @@ def _needs_configuration(request, draft, subscriptions) -> HttpResponse:
     )
     response = _render_tab(request, "configuration", draft, subscriptions, errors=errors)
     if is_fragment_request(request):
-        response["HX-Retarget"] = "#wizard"
-        response["HX-Reswap"] = "outerHTML"
-        response["HX-Push-Url"] = _tab_url("configuration")
+        response = push_url(
+            reswap(retarget(response, "#wizard"), "outerHTML"), _tab_url("configuration")
+        )
     return response
 
 
@@ -767,8 +762,7 @@ def _open_connection(request, draft, subscriptions, index: int | None) -> HttpRe
         errors.add("connections", f"A peering can have at most {MAX_CONNECTIONS} connections.")
         response = _render_tab(request, "configuration", draft, subscriptions, errors=errors)
         if is_fragment_request(request):
-            response["HX-Retarget"] = "#wizard"
-            response["HX-Reswap"] = "outerHTML"
+            response = reswap(retarget(response, "#wizard"), "outerHTML")
         return response
     if not _in_dialog(request):
         return redirect(_connection_url(index))
@@ -777,8 +771,7 @@ def _open_connection(request, draft, subscriptions, index: int | None) -> HttpRe
         request, setup, index, values, errors, rows_count=len(rows), in_dialog=True
     )
     # After settling, so the dialog opens with the form in it and focuses its first field.
-    response["HX-Trigger-After-Settle"] = OPEN_DIALOG
-    return response
+    return trigger_client_event(response, *OPEN_DIALOG, after="settle")
 
 
 def _initial_row(draft, setup: _Setup, rows, index: int | None, *, check: bool):
@@ -808,9 +801,7 @@ def connection(request: HttpRequest, index: int | None = None) -> HttpResponse:
     if request.method == "POST" and "cancel" in request.POST:
         draft_pending_clear(user=user)
         if in_dialog:
-            response = HttpResponse(status=204)
-            response["HX-Trigger"] = CLOSE_DIALOG
-            return response
+            return trigger_client_event(HttpResponse(status=204), *CLOSE_DIALOG)
         return redirect(_tab_url("configuration"))
     setup = _setup_for_connections(request, draft, subscriptions)
     if setup is None:
@@ -842,10 +833,8 @@ def connection(request: HttpRequest, index: int | None = None) -> HttpResponse:
         draft = draft_get(user=user)
         context = {**_tabs_context("configuration"), **_grid_context(draft, setup)}
         response = render(request, GRID_TEMPLATE, context)
-        response["HX-Retarget"] = "#connection-grid"
-        response["HX-Reswap"] = "outerHTML"
-        response["HX-Trigger"] = CLOSE_DIALOG
-        return response
+        response = reswap(retarget(response, "#connection-grid"), "outerHTML")
+        return trigger_client_event(response, *CLOSE_DIALOG)
     messages.success(
         request, f"Connection {(index if index is not None else len(rows)) + 1} saved."
     )
@@ -890,11 +879,7 @@ def create(request: HttpRequest) -> HttpResponse:
         "wizard:deployment",
         args=[peering.subscription_id, peering.resource_group.name, peering.name],
     )
-    if is_fragment_request(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
+    return client_redirect(request, url)
 
 
 @login_required

@@ -1,0 +1,52 @@
+"""Reads of the Create a Peering wizard, scoped to what the user may create in.
+
+The wizard's views hold only subscriptions from `writable_subscriptions_for_user`; every read
+below is within one of those (or is reference data every signed-in user sees).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from peering.enums import Kind, ValidationState
+from peering.models import DirectFacility, Exchange, PeerAsn, PeeringLocation
+from portal.models import ResourceGroup, Subscription
+
+
+def approved_peer_asn(*, subscription: Subscription, name: str) -> PeerAsn | None:
+    """The subscription's Approved Peer ASN of that name (ignoring case), if any."""
+    name = str(name or "").strip()[:64]
+    if not name:
+        return None
+    return PeerAsn.objects.filter(
+        subscription=subscription, name__iexact=name, validation_state=ValidationState.APPROVED
+    ).first()
+
+
+def peer_asns_of(*, subscription: Subscription) -> list[PeerAsn]:
+    """Every Peer ASN of the subscription, Approved or not (the Basics list explains why one
+    cannot be chosen)."""
+    return list(PeerAsn.objects.filter(subscription=subscription).order_by("name"))
+
+
+def resource_groups_of(*, subscription: Subscription) -> list[ResourceGroup]:
+    return list(
+        ResourceGroup.objects.filter(subscription=subscription)
+        .select_related("region")
+        .order_by("name")
+    )
+
+
+def peering_locations() -> list[PeeringLocation]:
+    """The metros (reference data)."""
+    return list(PeeringLocation.objects.order_by("name"))
+
+
+def places_by_id(*, kind: str, ids: Iterable[int]) -> dict[str, DirectFacility | Exchange]:
+    """Facilities (or exchanges, for Exchange) by id as text, to name the grid's rows while the
+    configuration is incomplete."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    model = Exchange if kind == Kind.EXCHANGE else DirectFacility
+    return {str(p.pk): p for p in model.objects.filter(pk__in=ids)}
