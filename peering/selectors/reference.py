@@ -92,22 +92,3 @@ def azure_region_named(name: str) -> AzureRegion | None:
     """An Azure region by its programmatic name (`eastus`, `West US` → `westus`)."""
     name = (name or "").replace(" ", "").lower()
     return AzureRegion.objects.filter(name__iexact=name).first() if name else None
-
-
-def service_location_named(text: str) -> PeeringServiceLocation | None:
-    """A customer location from the API's `peeringServiceLocation`: "State, Country", or the
-    state alone when only one country has it."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    state, _, country = (part.strip() for part in text.partition(","))
-    qs = PeeringServiceLocation.objects.filter(state__iexact=state)
-    if country:
-        qs = qs.filter(country__iexact=country)
-    found = list(qs[:2])
-    return found[0] if len(found) == 1 else None
-
-
-def service_provider_named(name: str) -> PeeringServiceProvider | None:
-    name = (name or "").strip()
-    return PeeringServiceProvider.objects.filter(name__iexact=name).first() if name else None

@@ -23,16 +23,20 @@ def peer_asn_body(asn=13335, email="noc@contoso.example"):
     )
 
 
-def test_peer_asn_put_201_then_200_then_409(sdk, subscription):
+def test_peer_asn_put_201_then_200(sdk, subscription):
     created = sdk.peer_asns.create_or_update("contoso", peer_asn_body())
     assert created.properties.validation_state == "Pending"
     assert created.type == "Microsoft.Peering/peerAsns"
-    again = sdk.peer_asns.create_or_update("contoso", peer_asn_body())
+    # An update replaces the contacts (200); the ASN itself cannot change.
+    again = sdk.peer_asns.create_or_update(
+        "contoso", peer_asn_body(email="peering@contoso.example")
+    )
     assert again.id == created.id
+    assert [c.email for c in again.properties.peer_contact_detail] == ["ops@contoso.example"]
     with pytest.raises(HttpResponseError) as caught:
         sdk.peer_asns.create_or_update("contoso", peer_asn_body(asn=13336))
-    assert caught.value.status_code == 409
-    assert caught.value.error.code == "Conflict"
+    assert caught.value.status_code == 400
+    assert caught.value.error.target == "properties.peerAsn"
     assert PeerAsn.objects.get().peer_asn == 13335
 
 
@@ -96,7 +100,8 @@ def test_registered_asn_lifecycle(sdk, active_peering):
             "fabrikam",
             m.PeeringRegisteredAsn(properties=m.PeeringRegisteredAsnProperties(asn=150011)),
         )
-    assert caught.value.status_code == 409
+    assert caught.value.status_code == 400
+    assert caught.value.error.target == "properties.asn"
     with pytest.raises(HttpResponseError) as caught:
         sdk.registered_asns.create_or_update(
             "rg-ix",

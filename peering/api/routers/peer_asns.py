@@ -9,7 +9,6 @@ from peering.api.body import parse_body
 from peering.api.paging import arm_page
 from peering.api.routing import SUB, arm, arm_json, deleted, no_content
 from peering.api.schemas import PEER_ASN_PATHS, PeerAsnBody
-from peering.api.unchanged import unchanged_or_conflict
 from peering.selectors.peer_asns import peer_asn_for_user, peer_asns_for_user
 from peering.services import peer_asns as services
 from portal.selectors import subscription_for_user
@@ -69,45 +68,15 @@ def peer_asn_delete(request: HttpRequest, subscription_id: str, name: str):
     summary="Associate a Peer ASN",
 )
 def peer_asn_put(request: HttpRequest, subscription_id: str, name: str):
-    """201 when associated (validation state Pending until Microsoft decides); 200 when the
-    same Peer ASN is sent again; 409 when it asks for a change (delete and associate again)."""
+    """201 when associated (validation state Pending until Microsoft decides); 200 when an
+    existing one was updated (its contacts replaced; its ASN and company name cannot change)."""
     subscription = subscription_for_user(
         user=request.user, subscription_id=subscription_id, write=True
     )
     body = parse_body(request, PeerAsnBody)
-    data = body.contract(name=name)
-    try:
-        existing = peer_asn_for_user(user=request.user, subscription_id=subscription.pk, name=name)
-    except Http404:
-        existing = None
-    if existing is not None:
-        current = rep.peer_asn(existing)["properties"]
-        wanted = body.model_dump(by_alias=True, include={"properties"})["properties"]
-        unchanged_or_conflict(
-            what=f"Peer ASN '{existing.name}'",
-            current={
-                "properties.peerAsn": current["peerAsn"],
-                "properties.peerName": current["peerName"],
-                "properties.peerContactDetail": current["peerContactDetail"],
-            },
-            wanted={
-                "properties.peerAsn": wanted["peerAsn"],
-                "properties.peerName": wanted["peerName"],
-                "properties.peerContactDetail": [
-                    {"role": c["role"], "email": c["email"], "phone": c["phone"] or ""}
-                    for c in wanted["peerContactDetail"]
-                ],
-            },
-        )
-        return arm_json(rep.peer_asn(existing))
     with api_write(request, paths=PEER_ASN_PATHS):
-        services.peer_asn_create(
-            user=request.user,
-            subscription=subscription,
-            name=data.name,
-            peer_asn=data.peer_asn,
-            peer_name=data.peer_name,
-            contacts=[c.model_dump() for c in data.peer_contact_detail],
+        item, created = services.peer_asn_create_or_update(
+            user=request.user, subscription=subscription, data=body.contract(name=name)
         )
-    item = peer_asn_for_user(user=request.user, subscription_id=subscription.pk, name=name)
-    return arm_json(rep.peer_asn(item), status=201)
+    item = peer_asn_for_user(user=request.user, subscription_id=subscription.pk, name=item.name)
+    return arm_json(rep.peer_asn(item), status=201 if created else 200)

@@ -17,7 +17,6 @@ from peering.api.schemas import (
     PrefixBody,
     TagsBody,
 )
-from peering.api.unchanged import unchanged_or_conflict
 from peering.contracts import PeeringServiceInput
 from peering.models import PrefixEvent
 from peering.selectors.peering_services import (
@@ -287,8 +286,7 @@ def prefix_put(
     request: HttpRequest, subscription_id: str, resource_group: str, service_name: str, name: str
 ):
     """201 with validation Pending (the key and routes are checked in the background; read it
-    with `$expand=events`); 200 when sent again unchanged; 409 for a change (prefixes cannot be
-    modified)."""
+    with `$expand=events`); 200 when sent again unchanged (prefixes cannot be modified)."""
     service = peering_service_for_user(
         user=request.user,
         subscription_id=subscription_id,
@@ -297,28 +295,9 @@ def prefix_put(
         write=True,
     )
     body = parse_body(request, PrefixBody)
-    data = body.contract(name=name)
-    try:
-        existing = prefix_of(service=service, name=name)
-    except Http404:
-        existing = None
-    if existing is not None:
-        unchanged_or_conflict(
-            what=f"Prefix '{existing.name}'",
-            current={"properties.prefix": existing.prefix},
-            wanted={"properties.prefix": data.prefix},
-        )
-        return arm_json(rep.service_prefix(existing))
     with api_write(request, paths=PREFIX_PATHS):
-        services.peering_service_prefix_add(
-            user=request.user,
-            service=service,
-            rows=[
-                {
-                    "name": data.name,
-                    "prefix": data.prefix,
-                    "prefix_key": data.peering_service_prefix_key,
-                }
-            ],
+        item, created = services.peering_service_prefix_create_or_update(
+            user=request.user, service=service, data=body.contract(name=name)
         )
-    return arm_json(rep.service_prefix(prefix_of(service=service, name=name)), status=201)
+    item = prefix_of(service=service, name=item.name)
+    return arm_json(rep.service_prefix(item), status=201 if created else 200)

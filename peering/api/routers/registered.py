@@ -9,7 +9,6 @@ from peering.api.body import parse_body
 from peering.api.paging import arm_page
 from peering.api.routing import RG, arm, arm_json, deleted, no_content
 from peering.api.schemas import REGISTERED_PATHS, RegisteredAsnBody, RegisteredPrefixBody
-from peering.api.unchanged import unchanged_or_conflict
 from peering.selectors.peerings import peering_for_user
 from peering.selectors.registered import (
     registered_asn_of,
@@ -168,23 +167,16 @@ def registered_prefix_validate(
 def registered_asn_put(
     request: HttpRequest, subscription_id: str, resource_group: str, peering_name: str, name: str
 ):
-    """201 with its new prefix key; 200 when the same ASN is sent again; 409 for a change."""
+    """201 with its new prefix key; 200 when the same ASN is sent again (its number cannot
+    change: delete and register the new one)."""
     peering = _peering(request, subscription_id, resource_group, peering_name, write=True)
     body = parse_body(request, RegisteredAsnBody)
-    data = body.contract(name=name)
-    existing = _absent_is_none(lambda: registered_asn_of(peering=peering, name=name))
-    if existing is not None:
-        unchanged_or_conflict(
-            what=f"Registered ASN '{existing.name}'",
-            current={"properties.asn": existing.asn},
-            wanted={"properties.asn": data.asn},
-        )
-        return arm_json(rep.registered_asn(existing))
     with api_write(request, paths=REGISTERED_PATHS):
-        services.registered_asn_add(
-            user=request.user, peering=peering, name=data.name, asn=data.asn
+        item, created = services.registered_asn_create_or_update(
+            user=request.user, peering=peering, data=body.contract(name=name)
         )
-    return arm_json(rep.registered_asn(registered_asn_of(peering=peering, name=name)), status=201)
+    item = registered_asn_of(peering=peering, name=item.name)
+    return arm_json(rep.registered_asn(item), status=201 if created else 200)
 
 
 @arm(
@@ -198,22 +190,13 @@ def registered_asn_put(
 def registered_prefix_put(
     request: HttpRequest, subscription_id: str, resource_group: str, peering_name: str, name: str
 ):
-    """201 (validation Pending) with its prefix key; 200 when sent again unchanged; 409 for a
-    change."""
+    """201 (validation Pending) with its prefix key; 200 when sent again unchanged (a
+    registered prefix cannot change)."""
     peering = _peering(request, subscription_id, resource_group, peering_name, write=True)
     body = parse_body(request, RegisteredPrefixBody)
-    data = body.contract(name=name)
-    existing = _absent_is_none(lambda: registered_prefix_of(peering=peering, name=name))
-    if existing is not None:
-        unchanged_or_conflict(
-            what=f"Registered prefix '{existing.name}'",
-            current={"properties.prefix": existing.prefix},
-            wanted={"properties.prefix": data.prefix},
-        )
-        return arm_json(rep.registered_prefix(existing))
     with api_write(request, paths=REGISTERED_PATHS):
-        services.registered_prefix_add(
-            user=request.user, peering=peering, name=data.name, prefix=data.prefix
+        item, created = services.registered_prefix_create_or_update(
+            user=request.user, peering=peering, data=body.contract(name=name)
         )
-    item = registered_prefix_of(peering=peering, name=name)
-    return arm_json(rep.registered_prefix(item), status=201)
+    item = registered_prefix_of(peering=peering, name=item.name)
+    return arm_json(rep.registered_prefix(item), status=201 if created else 200)
