@@ -28,9 +28,7 @@ def test_peer_asn_put_201_then_200(sdk, subscription):
     assert created.properties.validation_state == "Pending"
     assert created.type == "Microsoft.Peering/peerAsns"
     # An update replaces the contacts (200); the ASN itself cannot change.
-    again = sdk.peer_asns.create_or_update(
-        "contoso", peer_asn_body(email="peering@contoso.example")
-    )
+    again = sdk.peer_asns.create_or_update("contoso", peer_asn_body(email="ops@contoso.example"))
     assert again.id == created.id
     assert [c.email for c in again.properties.peer_contact_detail] == ["ops@contoso.example"]
     with pytest.raises(HttpResponseError) as caught:
