@@ -311,3 +311,34 @@ def activity_attribute_to_token(*, since_id: int, token: ApiToken) -> int:
     services log the user; the API adds through which token)."""
     caller = f"{token.user.get_username()} (API token '{token.name}')"[:150]
     return ActivityLog.objects.filter(id__gt=since_id, user=token.user).update(caller=caller)
+
+
+def resource_group_create_or_update(
+    *, user, subscription: Subscription, name: str, region: AzureRegion | None, tags: dict
+) -> tuple[ResourceGroup, bool]:
+    """ARM PUT of a resource group: create it, or replace the tags of the one of that name
+    (ignoring case). Its location cannot change. Returns (group, created)."""
+    ensure_can_write(user=user, subscription=subscription)
+    existing = (
+        ResourceGroup.objects.select_related("subscription", "region")
+        .filter(subscription=subscription, name__iexact=str(name or "").strip())
+        .first()
+    )
+    if existing is None:
+        with transaction.atomic():
+            group = resource_group_create(
+                user=user, subscription=subscription, name=name, region=region
+            )
+            if tags:
+                group = resource_group_tags_set(user=user, group=group, tags=tags)
+        return group, True
+    if region is None or region.pk != existing.region_id:
+        raise ValidationError(
+            {
+                "region": [
+                    f"Resource group '{existing.name}' is in {existing.region.name}; the "
+                    "location of a resource group cannot change."
+                ]
+            }
+        )
+    return resource_group_tags_set(user=user, group=existing, tags=tags or {}), False

@@ -68,8 +68,9 @@ def test_resource_group_location_cannot_change(arm, subscription, region):
         data={"location": "westus"},
         content_type="application/json",
     )
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "InvalidResourceGroupLocation"
+    assert response.status_code == 400
+    assert response.json()["error"]["target"] == "location"
+    assert "cannot change" in response.json()["error"]["message"]
 
 
 def test_resource_group_bad_name_and_location(arm, subscription, region):

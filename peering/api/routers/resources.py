@@ -109,21 +109,6 @@ def resource_group_put(request: HttpRequest, subscription_id: str, name: str):
     )
     body = parse_body(request, ResourceGroupInput)
     region = reference.azure_region_named(body.location)
-    existing = groups_in(subscription=subscription, name=name)
-    if existing is not None:
-        if region is None or region.pk != existing.region_id:
-            raise ArmError(
-                409,
-                "InvalidResourceGroupLocation",
-                f"Resource group '{existing.name}' already exists in location "
-                f"'{existing.region.name}'; a group's location cannot change.",
-                target="location",
-            )
-        with api_write(request, paths=GROUP_PATHS):
-            group = services.resource_group_tags_set(
-                user=request.user, group=existing, tags=body.tags or {}
-            )
-        return arm_json(rep.resource_group(group))
     if region is None:
         raise ArmError(
             400,
@@ -132,12 +117,14 @@ def resource_group_put(request: HttpRequest, subscription_id: str, name: str):
             target="location",
         )
     with api_write(request, paths=GROUP_PATHS):
-        group = services.resource_group_create(
-            user=request.user, subscription=subscription, name=name, region=region
+        group, created = services.resource_group_create_or_update(
+            user=request.user,
+            subscription=subscription,
+            name=name,
+            region=region,
+            tags=body.tags or {},
         )
-        if body.tags:
-            group = services.resource_group_tags_set(user=request.user, group=group, tags=body.tags)
-    return arm_json(rep.resource_group(group), status=201)
+    return arm_json(rep.resource_group(group), status=201 if created else 200)
 
 
 @arm(
