@@ -284,6 +284,7 @@ def test_operations_list(sdk):
         lambda c: list(c.registered_asns.list_by_peering("rg-ix", "rs-seattle")),
         lambda c: list(c.received_routes.list_by_peering("rg-ix", "rs-seattle")),
         lambda c: list(c.peering_locations.list(kind="Direct")),
+        lambda c: list(c.cdn_peering_prefixes.list(peering_location="Seattle")),
     ],
 )
 def test_outsider_gets_404_like_a_missing_resource(outsider_sdk, world, call):

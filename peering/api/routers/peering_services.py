@@ -8,6 +8,7 @@ from peering.api import representations as rep
 from peering.api.audit import api_write
 from peering.api.body import parse_body
 from peering.api.errors import ArmError
+from peering.api.lookups import writable_group
 from peering.api.paging import arm_page
 from peering.api.routing import RG, SUB, arm, arm_json, deleted, no_content
 from peering.api.schemas import (
@@ -25,7 +26,6 @@ from peering.selectors.peering_services import (
     prefix_events,
     prefix_of,
     prefixes_of,
-    resource_group_in,
 )
 from peering.services import peering_services as services
 from portal.selectors import resource_group_for_user, subscription_for_user
@@ -35,6 +35,16 @@ router = Router(tags=["Peering Services"])
 PATH = f"{RG}/peeringServices/{{name}}"
 SERVICE = f"{RG}/peeringServices/{{service_name}}"
 PREFIX = f"{SERVICE}/prefixes/{{name}}"
+
+
+def _service(request, subscription_id, resource_group: str, name: str, *, write: bool = False):
+    return peering_service_for_user(
+        user=request.user,
+        subscription_id=subscription_id,
+        resource_group=resource_group,
+        name=name,
+        write=write,
+    )
 
 
 def _expand_events(expand: str | None) -> bool:
@@ -82,9 +92,7 @@ def peering_services_list_by_subscription(request: HttpRequest, subscription_id:
 @arm(router, "GET", PATH, operation_id="PeeringServices_Get", summary="Get a Peering Service")
 def peering_service_get(request: HttpRequest, subscription_id: str, resource_group: str, name: str):
     """One Peering Service: customer location, provider and its peering locations."""
-    item = peering_service_for_user(
-        user=request.user, subscription_id=subscription_id, resource_group=resource_group, name=name
-    )
+    item = _service(request, subscription_id, resource_group, name)
     return arm_json(rep.peering_service(item))
 
 
@@ -104,12 +112,7 @@ def prefixes_list(
 ):
     """Prefixes with validation state and learned type; `$expand=events` adds their events."""
     with_events = _expand_events(expand)
-    service = peering_service_for_user(
-        user=request.user,
-        subscription_id=subscription_id,
-        resource_group=resource_group,
-        name=service_name,
-    )
+    service = _service(request, subscription_id, resource_group, service_name)
     rows = prefixes_of(service=service)
     if with_events:
         rows = rows.prefetch_related(
@@ -134,12 +137,7 @@ def prefix_get(
 ):
     """One prefix; `$expand=events` adds what happened to its routes, newest first."""
     with_events = _expand_events(expand)
-    service = peering_service_for_user(
-        user=request.user,
-        subscription_id=subscription_id,
-        resource_group=resource_group,
-        name=service_name,
-    )
+    service = _service(request, subscription_id, resource_group, service_name)
     item = prefix_of(service=service, name=name)
     events = list(prefix_events(prefix=item)) if with_events else None
     return arm_json(rep.service_prefix(item, events=events))
@@ -160,13 +158,7 @@ def peering_service_delete(
         user=request.user, subscription_id=subscription_id, write=True
     )
     try:
-        item = peering_service_for_user(
-            user=request.user,
-            subscription_id=subscription.pk,
-            resource_group=resource_group,
-            name=name,
-            write=True,
-        )
+        item = _service(request, subscription.pk, resource_group, name, write=True)
     except Http404:
         return no_content()
     with api_write(request, paths=PEERING_SERVICE_PATHS):
@@ -186,13 +178,7 @@ def prefix_delete(
     request: HttpRequest, subscription_id: str, resource_group: str, service_name: str, name: str
 ):
     """200 when removed, 204 when absent."""
-    service = peering_service_for_user(
-        user=request.user,
-        subscription_id=subscription_id,
-        resource_group=resource_group,
-        name=service_name,
-        write=True,
-    )
+    service = _service(request, subscription_id, resource_group, service_name, write=True)
     try:
         item = prefix_of(service=service, name=name)
     except Http404:
@@ -213,29 +199,14 @@ def prefix_delete(
 def peering_service_put(request: HttpRequest, subscription_id: str, resource_group: str, name: str):
     """201 when created; 200 when updated (only the tags change: location, provider and its
     peering locations are Microsoft's to change on request)."""
-    subscription = subscription_for_user(
-        user=request.user, subscription_id=subscription_id, write=True
-    )
-    group = resource_group_in(subscription=subscription, name=resource_group)
-    if group is None:
-        raise ArmError(
-            404,
-            "ResourceGroupNotFound",
-            f"Resource group '{resource_group[:63]}' could not be found.",
-            target="resourceGroupName",
-        )
+    subscription, group = writable_group(request, subscription_id, resource_group)
     body = parse_body(request, PeeringServiceBody)
     data = body.contract(name=name, resource_group=group.name)
     with api_write(request, paths=PEERING_SERVICE_PATHS):
         item, created = services.peering_service_create_or_update(
             user=request.user, subscription=subscription, data=data
         )
-    item = peering_service_for_user(
-        user=request.user,
-        subscription_id=subscription.pk,
-        resource_group=group.name,
-        name=item.name,
-    )
+    item = _service(request, subscription.pk, group.name, item.name)
     return arm_json(rep.peering_service(item), status=201 if created else 200)
 
 
@@ -251,13 +222,7 @@ def peering_service_patch(
     request: HttpRequest, subscription_id: str, resource_group: str, name: str
 ):
     """Replaces the tags (the only property PATCH changes)."""
-    item = peering_service_for_user(
-        user=request.user,
-        subscription_id=subscription_id,
-        resource_group=resource_group,
-        name=name,
-        write=True,
-    )
+    item = _service(request, subscription_id, resource_group, name, write=True)
     body = parse_body(request, TagsBody)
     with api_write(request, paths=PEERING_SERVICE_PATHS):
         services.peering_service_update(
@@ -265,12 +230,7 @@ def peering_service_patch(
             service=item,
             data=PeeringServiceInput(name=item.name, tags=body.tags),
         )
-    item = peering_service_for_user(
-        user=request.user,
-        subscription_id=subscription_id,
-        resource_group=resource_group,
-        name=name,
-    )
+    item = _service(request, subscription_id, resource_group, name)
     return arm_json(rep.peering_service(item))
 
 
@@ -287,13 +247,7 @@ def prefix_put(
 ):
     """201 with validation Pending (the key and routes are checked in the background; read it
     with `$expand=events`); 200 when sent again unchanged (prefixes cannot be modified)."""
-    service = peering_service_for_user(
-        user=request.user,
-        subscription_id=subscription_id,
-        resource_group=resource_group,
-        name=service_name,
-        write=True,
-    )
+    service = _service(request, subscription_id, resource_group, service_name, write=True)
     body = parse_body(request, PrefixBody)
     with api_write(request, paths=PREFIX_PATHS):
         item, created = services.peering_service_prefix_create_or_update(

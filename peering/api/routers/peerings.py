@@ -7,7 +7,7 @@ from ninja import Query, Router
 from peering.api import representations as rep
 from peering.api.audit import api_write
 from peering.api.body import parse_body
-from peering.api.errors import ArmError
+from peering.api.lookups import writable_group
 from peering.api.paging import arm_page
 from peering.api.routing import RG, SUB, arm, arm_json, deleted, no_content
 from peering.api.schemas import PeeringBody, TagsBody, peering_paths
@@ -122,24 +122,6 @@ def received_routes_list(
     return arm_json(arm_page(request, rows, rep.received_route))
 
 
-def _writable_group(request, subscription_id: str, resource_group: str):
-    subscription = subscription_for_user(
-        user=request.user, subscription_id=subscription_id, write=True
-    )
-    try:
-        group = resource_group_for_user(
-            user=request.user, subscription_id=subscription.pk, name=resource_group
-        )
-    except Http404:
-        raise ArmError(
-            404,
-            "ResourceGroupNotFound",
-            f"Resource group '{resource_group[:63]}' could not be found.",
-            target="resourceGroupName",
-        ) from None
-    return subscription, group
-
-
 @arm(
     router,
     "PUT",
@@ -152,7 +134,7 @@ def peering_put(request: HttpRequest, subscription_id: str, resource_group: str,
     """201 when created (connections PendingApproval), 200 when an existing peering was updated:
     its connections are matched by `connectionIdentifier` and added, changed or removed by the
     portal's own rules; tags are replaced."""
-    subscription, group = _writable_group(request, subscription_id, resource_group)
+    subscription, group = writable_group(request, subscription_id, resource_group)
     body = parse_body(request, PeeringBody)
     data = body.contract(name=name, resource_group=group.name)
     with api_write(request, paths=peering_paths(body)):
