@@ -13,6 +13,7 @@ from django.contrib.auth.admin import UserAdmin
 
 from portal.models import (
     ActivityLog,
+    ApiToken,
     AzureRegion,
     Notification,
     ResourceGroup,
@@ -166,3 +167,24 @@ if admin.site.is_registered(User):
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
     inlines = [*UserAdmin.inlines, UserRoleAssignmentInline]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Personal API tokens, for audit: who holds which, where it reaches, when it was last used.
+    Only a digest is stored; people create and revoke their own on the API tokens page."""
+
+    list_display = ["name", "user", "prefix", "subscription", "expires_at", "last_used_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "user__username", "prefix"]
+    fields = [
+        "name",
+        "user",
+        "prefix",
+        "subscription",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    readonly_fields = fields

@@ -181,3 +181,40 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ApiToken(models.Model):
+    """A personal token for the ARM-shaped API (`Authorization: Bearer <token>`).
+
+    Only a SHA-256 digest is stored: the token itself is shown once, when created. The API acts
+    as the token's user with that user's roles, limited to one subscription when one is set.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=63)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The first characters, shown in the list so a person can tell two tokens apart.
+    prefix = models.CharField(max_length=12, editable=False)
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+        constraints = [
+            models.UniqueConstraint("user", Lower("name"), name="api_token_name_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -12,6 +12,7 @@ from django.http import Http404
 from portal.models import (
     WRITE_ROLES,
     ActivityLog,
+    ApiToken,
     Notification,
     ResourceGroup,
     RoleAssignment,
@@ -186,3 +187,22 @@ def current_subscription(request) -> Subscription | None:
     if not sub_id:
         return None
     return subscriptions_for_user(user=request.user).filter(pk=sub_id).first()
+
+
+def api_tokens_for_user(*, user: User) -> QuerySet[ApiToken]:
+    """The user's own API tokens, newest first (never anyone else's)."""
+    if not user.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=user).select_related("subscription")
+
+
+def api_token_for_user(*, user: User, token_id: object) -> ApiToken:
+    """One of the user's own tokens (404 for anyone else's or a missing one)."""
+    try:
+        pk = int(str(token_id))
+    except ValueError:
+        raise Http404("No such token.") from None
+    token = api_tokens_for_user(user=user).filter(pk=pk).first()
+    if token is None:
+        raise Http404("No such token.")
+    return token

@@ -4,17 +4,23 @@ Services validate and write; views, admin and the API call them. A rule broken r
 ValidationError keyed by field name, so every caller can show the message next to its field.
 """
 
+import hashlib
+import secrets
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal.models import (
     ActivityLog,
     ActivityStatus,
+    ApiToken,
     AzureRegion,
     Notification,
     ResourceGroup,
+    RoleAssignment,
     Subscription,
 )
 from portal.permissions import ensure_can_write
@@ -133,3 +139,206 @@ def resource_group_create(
             }
         ) from None
     return group
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "pp_"
+API_TOKEN_MAX_DAYS = 366
+# last_used_at is written at most this often per token, so a busy script does not turn every
+# read into a write.
+API_TOKEN_TOUCH_SECONDS = 60
+
+
+def api_token_digest(raw: str) -> str:
+    """The stored form of a token: tokens are 256 random bits, so one SHA-256 suffices."""
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def api_token_create(
+    *, user, name: str, expires_in_days: object, subscription: Subscription | None = None
+) -> tuple[ApiToken, str]:
+    """Create a personal API token; returns it with the raw token, which is never stored.
+
+    A subscription restricts the token to it; the user must hold a role there."""
+    errors: dict[str, list[str]] = {}
+    name = str(name or "").strip()
+    try:
+        validate_arm_name(name)
+    except ValidationError as exc:
+        errors["name"] = exc.messages
+    try:
+        days = int(str(expires_in_days).strip())
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= API_TOKEN_MAX_DAYS:
+        errors["expires_in_days"] = [f"Choose an expiry between 1 and {API_TOKEN_MAX_DAYS} days."]
+    if (
+        subscription is not None
+        and not RoleAssignment.objects.filter(user=user, subscription=subscription).exists()
+    ):
+        errors["subscription"] = ["Choose a subscription you hold a role on."]
+    if "name" not in errors and ApiToken.objects.filter(user=user, name__iexact=name).exists():
+        errors["name"] = [f"You already have a token named '{name}'."]
+    if errors:
+        raise ValidationError(errors)
+    raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    try:
+        with transaction.atomic():
+            token = ApiToken.objects.create(
+                user=user,
+                name=name,
+                token_hash=api_token_digest(raw),
+                prefix=raw[:10],
+                subscription=subscription,
+                expires_at=timezone.now() + timedelta(days=days),
+            )
+    except IntegrityError:
+        raise ValidationError({"name": [f"You already have a token named '{name}'."]}) from None
+    return token, raw
+
+
+def api_token_revoke(*, user, token: ApiToken) -> ApiToken:
+    """Revoke one of the user's own tokens; it stops working at once."""
+    if token.user_id != user.pk:
+        raise PermissionDenied("This token is not yours.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+class ApiTokenRefused(Exception):
+    """Why a bearer token does not authenticate: code and message for the ARM error body."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def api_token_authenticate(*, raw: str) -> ApiToken:
+    """The live token for a raw bearer value, with its user; records its use.
+
+    Raises ApiTokenRefused for an unknown, expired or revoked token, or an inactive user."""
+    raw = (raw or "").strip()
+    if not raw.startswith(API_TOKEN_PREFIX) or len(raw) > 200:
+        raise ApiTokenRefused("InvalidAuthenticationToken", "The access token is invalid.")
+    token = (
+        ApiToken.objects.select_related("user", "subscription")
+        .filter(token_hash=api_token_digest(raw))
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        raise ApiTokenRefused("InvalidAuthenticationToken", "The access token is invalid.")
+    now = timezone.now()
+    if token.revoked_at is not None:
+        raise ApiTokenRefused("InvalidAuthenticationToken", "The access token has been revoked.")
+    if token.expires_at <= now:
+        raise ApiTokenRefused(
+            "ExpiredAuthenticationToken",
+            f"The access token expired at {token.expires_at:%Y-%m-%dT%H:%M:%SZ}.",
+        )
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > (
+        API_TOKEN_TOUCH_SECONDS
+    ):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def resource_group_tags_set(*, user, group: ResourceGroup, tags: dict) -> ResourceGroup:
+    """Replace a resource group's tags (ARM PUT on an existing group)."""
+    ensure_can_write(user=user, subscription=group.subscription)
+    if not isinstance(tags, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
+    ):
+        raise ValidationError({"tags": ["Tags are names and values, both text."]})
+    with transaction.atomic():
+        group.tags = tags
+        group.save(update_fields=["tags"])
+        activity_record(
+            subscription=group.subscription,
+            user=user,
+            operation="Microsoft.Resources/subscriptions/resourceGroups/write",
+            operation_display="Update resource group",
+            resource_id=group.resource_id,
+            resource_group=group.name,
+        )
+    return group
+
+
+def resource_group_delete(*, user, group: ResourceGroup) -> None:
+    """Delete an empty resource group; one holding resources is refused with what it holds."""
+    ensure_can_write(user=user, subscription=group.subscription)
+    with transaction.atomic():
+        locked = ResourceGroup.objects.select_for_update().get(pk=group.pk)
+        held = [
+            f"{count} {label}"
+            for label, count in (
+                ("peering(s)", locked.peerings.count()),
+                ("Peering Service(s)", locked.peering_services.count()),
+            )
+            if count
+        ]
+        if held:
+            raise ValidationError(
+                {
+                    "name": [
+                        f"Resource group '{locked.name}' still holds {' and '.join(held)}; "
+                        "delete them first."
+                    ]
+                }
+            )
+        activity_record(
+            subscription=locked.subscription,
+            user=user,
+            operation="Microsoft.Resources/subscriptions/resourceGroups/delete",
+            operation_display="Delete resource group",
+            resource_id=locked.resource_id,
+            resource_group=locked.name,
+        )
+        locked.delete()
+
+
+def activity_mark() -> int:
+    """The newest activity log id: what `activity_attribute_to_token` counts from."""
+    return ActivityLog.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def activity_attribute_to_token(*, since_id: int, token: ApiToken) -> int:
+    """Name the API token in the caller of the entries its user's request just wrote (the
+    services log the user; the API adds through which token)."""
+    caller = f"{token.user.get_username()} (API token '{token.name}')"[:150]
+    return ActivityLog.objects.filter(id__gt=since_id, user=token.user).update(caller=caller)
+
+
+def resource_group_create_or_update(
+    *, user, subscription: Subscription, name: str, region: AzureRegion | None, tags: dict
+) -> tuple[ResourceGroup, bool]:
+    """ARM PUT of a resource group: create it, or replace the tags of the one of that name
+    (ignoring case). Its location cannot change. Returns (group, created)."""
+    ensure_can_write(user=user, subscription=subscription)
+    existing = (
+        ResourceGroup.objects.select_related("subscription", "region")
+        .filter(subscription=subscription, name__iexact=str(name or "").strip())
+        .first()
+    )
+    if existing is None:
+        with transaction.atomic():
+            group = resource_group_create(
+                user=user, subscription=subscription, name=name, region=region
+            )
+            if tags:
+                group = resource_group_tags_set(user=user, group=group, tags=tags)
+        return group, True
+    if region is None or region.pk != existing.region_id:
+        raise ValidationError(
+            {
+                "region": [
+                    f"Resource group '{existing.name}' is in {existing.region.name}; the "
+                    "location of a resource group cannot change."
+                ]
+            }
+        )
+    return resource_group_tags_set(user=user, group=existing, tags=tags or {}), False

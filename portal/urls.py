@@ -21,6 +21,8 @@ portal_patterns = [
     ),
     path("activity-log/", views.activity_log, name="activity_log"),
     path("healthz", views.healthz, name="healthz"),
+    path("api-tokens/", views.api_tokens, name="api_tokens"),
+    path("api-tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]
 
 admin.site.site_header = "Peering Portal — Microsoft operators"
@@ -47,4 +49,5 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("arm/", include("peering.api.urls")),
 ]

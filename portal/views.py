@@ -29,6 +29,8 @@ from portal.htmx import render_page
 from portal.selectors import (
     SESSION_SUBSCRIPTION_KEY,
     activity_for_user,
+    api_token_for_user,
+    api_tokens_for_user,
     current_subscription,
     notifications_for_user,
     resource_group_for_user,
@@ -325,3 +327,68 @@ def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness probe: answers without touching the database. Benchmarks use it as the
     trivial view every page's cost is compared with."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+API_TOKEN_EXPIRY_CHOICES = (30, 90, 180, 366)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """API tokens: create one (shown once), list them with their last use, revoke one.
+
+    A token acts as its user with the user's roles (optionally in one subscription only), so
+    nothing here needs a role: people manage only their own tokens."""
+    errors: dict[str, list[str]] = {}
+    created = None
+    raw_token = ""
+    values = {"name": "", "expires_in_days": "90", "subscription": ""}
+    if request.method == "POST":
+        values = {key: request.POST.get(key, "").strip() for key in values}
+        subscription = None
+        if values["subscription"]:
+            subscription = subscription_for_user(
+                user=request.user, subscription_id=values["subscription"]
+            )
+        try:
+            created, raw_token = services.api_token_create(
+                user=request.user,
+                name=values["name"],
+                expires_in_days=values["expires_in_days"],
+                subscription=subscription,
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            values = {"name": "", "expires_in_days": "90", "subscription": ""}
+    response = render_page(
+        request,
+        "portal/api_tokens.html",
+        {
+            "active_nav": "",
+            "tokens": list(api_tokens_for_user(user=request.user)),
+            "subscriptions": list(
+                role_assignments_for_user(user=request.user).order_by("subscription__display_name")
+            ),
+            "expiry_choices": API_TOKEN_EXPIRY_CHOICES,
+            "values": values,
+            "errors": errors,
+            "created": created,
+            "raw_token": raw_token,
+            "now": timezone.now(),
+        },
+        status=400 if errors else 200,
+    )
+    # The page may carry a secret shown once: never keep it in a cache.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    """Revoke one of the caller's tokens (another person's answers 404)."""
+    token = api_token_for_user(user=request.user, token_id=token_id)
+    services.api_token_revoke(user=request.user, token=token)
+    messages.success(request, f"Token '{token.name}' was revoked; it no longer works.")
+    return redirect("portal:api_tokens")

@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
@@ -464,3 +465,16 @@ def provider_world(
     if announce:
         world.announce()
     return world
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """A live API token; its raw value is unknown (use portal.services.api_token_create)."""
+
+    class Meta:
+        model = portal_models.ApiToken
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"token-{n}")
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    prefix = "pp_xxxxxxx"
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))

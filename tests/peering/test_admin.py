@@ -72,6 +72,7 @@ def world(subscription, owner, reader, region):
     factories.ResourceGroupFactory(subscription=subscription, region=region)
     factories.ActivityLogFactory(subscription=subscription)
     factories.NotificationFactory(user=owner, subscription=subscription)
+    factories.ApiTokenFactory(user=owner, subscription=subscription)
     connection = factories.PeeringConnectionFactory(
         peering__subscription=subscription, peering__peering_location__azure_region=region
     )

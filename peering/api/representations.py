@@ -1,0 +1,429 @@
+"""Model → ARM JSON, with `id`, `name` and `type` exactly as Azure prints them.
+
+Pure functions of already-read objects (the selectors join and prefetch what they need), so a
+list page costs the same queries for 1 row or 50.
+"""
+
+from __future__ import annotations
+
+from peering.models import (
+    DirectFacility,
+    Exchange,
+    LegacyPeering,
+    PeerAsn,
+    Peering,
+    PeeringConnection,
+    PeeringLocation,
+    PeeringService,
+    PeeringServiceLocation,
+    PeeringServicePrefix,
+    PeeringServiceProvider,
+    PrefixEvent,
+    ReceivedRoute,
+    RegisteredAsn,
+    RegisteredPrefix,
+)
+from portal.models import ResourceGroup, Subscription
+
+PROVIDER = "/providers/Microsoft.Peering"
+
+
+def _time(value) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def _system_data(obj, *, modified=None) -> dict:
+    creator = getattr(obj, "created_by", None)
+    data = {"createdAt": _time(obj.created_at), "lastModifiedAt": _time(modified or obj.created_at)}
+    if creator is not None:
+        data.update(
+            createdBy=creator.get_username(),
+            createdByType="User",
+            lastModifiedBy=creator.get_username(),
+            lastModifiedByType="User",
+        )
+    return data
+
+
+def _drop_none(data: dict) -> dict:
+    return {key: value for key, value in data.items() if value is not None}
+
+
+# --- Peer ASNs --------------------------------------------------------------------------------
+
+
+def peer_asn(item: PeerAsn) -> dict:
+    properties = {
+        "peerAsn": item.peer_asn,
+        "peerContactDetail": [
+            {"role": c.role, "email": c.email, "phone": c.phone} for c in item.contacts.all()
+        ],
+        "peerName": item.peer_name,
+        "validationState": item.validation_state,
+    }
+    if item.error_message:
+        properties["errorMessage"] = item.error_message
+    return {
+        "id": item.resource_id,
+        "name": item.name,
+        "type": "Microsoft.Peering/peerAsns",
+        "properties": properties,
+        "systemData": _system_data(item, modified=item.decided_at),
+    }
+
+
+# --- Peerings ---------------------------------------------------------------------------------
+
+
+def _sku(name: str) -> dict:
+    tier, family, size = (name.split("_") + ["", "", ""])[:3]
+    return {"name": name, "tier": tier, "family": family, "size": size}
+
+
+def _bgp_session(c: PeeringConnection) -> dict:
+    return _drop_none(
+        {
+            "sessionPrefixV4": c.session_prefix_v4 or None,
+            "sessionPrefixV6": c.session_prefix_v6 or None,
+            "microsoftSessionIPv4Address": c.microsoft_session_ipv4_address,
+            "microsoftSessionIPv6Address": c.microsoft_session_ipv6_address,
+            "peerSessionIPv4Address": c.peer_session_ipv4_address,
+            "peerSessionIPv6Address": c.peer_session_ipv6_address,
+            "sessionStateV4": c.session_state_v4,
+            "sessionStateV6": c.session_state_v6,
+            "maxPrefixesAdvertisedV4": c.max_prefixes_advertised_v4,
+            "maxPrefixesAdvertisedV6": c.max_prefixes_advertised_v6,
+        }
+    )
+
+
+def _direct_connection(c: PeeringConnection) -> dict:
+    facility = c.direct_facility
+    return _drop_none(
+        {
+            "bandwidthInMbps": c.bandwidth_mbps,
+            "provisionedBandwidthInMbps": c.provisioned_bandwidth_mbps,
+            "sessionAddressProvider": c.session_address_provider or None,
+            "useForPeeringService": c.use_for_peering_service,
+            "microsoftTrackingId": c.microsoft_tracking_id or None,
+            "peeringDBFacilityId": facility.peeringdb_facility_id if facility else None,
+            "connectionState": c.connection_state,
+            "bgpSession": _bgp_session(c),
+            "connectionIdentifier": str(c.connection_identifier),
+            "errorMessage": c.error_message or None,
+        }
+    )
+
+
+def _exchange_connection(c: PeeringConnection) -> dict:
+    exchange = c.exchange
+    return _drop_none(
+        {
+            "peeringDBFacilityId": exchange.peeringdb_ix_id if exchange else None,
+            "connectionState": c.connection_state,
+            "bgpSession": _bgp_session(c),
+            "connectionIdentifier": str(c.connection_identifier),
+            "errorMessage": c.error_message or None,
+        }
+    )
+
+
+def peering(item: Peering) -> dict:
+    connections = list(item.connections.all())
+    peer_asn_ref = {"id": item.peer_asn.resource_id}
+    properties: dict = {"peeringLocation": item.peering_location.name}
+    if item.kind == "Direct":
+        properties["direct"] = {
+            "connections": [_direct_connection(c) for c in connections],
+            "useForPeeringService": any(c.use_for_peering_service for c in connections),
+            "peerAsn": peer_asn_ref,
+            "directPeeringType": item.direct_peering_type or None,
+        }
+    else:
+        properties["exchange"] = {
+            "connections": [_exchange_connection(c) for c in connections],
+            "peerAsn": peer_asn_ref,
+        }
+    properties["connectivityProbes"] = []
+    properties["provisioningState"] = item.provisioning_state
+    return {
+        "id": item.resource_id,
+        "name": item.name,
+        "type": "Microsoft.Peering/peerings",
+        "location": item.region.name,
+        "kind": item.kind,
+        "sku": _sku(item.sku_name),
+        "tags": item.tags or {},
+        "properties": properties,
+        "systemData": _system_data(item),
+    }
+
+
+def registered_asn(item: RegisteredAsn) -> dict:
+    return {
+        "id": item.resource_id,
+        "name": item.name,
+        "type": "Microsoft.Peering/peerings/registeredAsns",
+        "properties": {
+            "asn": item.asn,
+            "peeringServicePrefixKey": str(item.prefix_key),
+            "provisioningState": "Succeeded",
+        },
+        "systemData": _system_data(item, modified=item.key_rotated_at),
+    }
+
+
+def registered_prefix(item: RegisteredPrefix) -> dict:
+    properties = {
+        "prefix": item.prefix,
+        "prefixValidationState": item.validation_state,
+        "peeringServicePrefixKey": str(item.prefix_key),
+        "provisioningState": "Succeeded",
+    }
+    if item.error_message:
+        properties["errorMessage"] = item.error_message
+    return {
+        "id": item.resource_id,
+        "name": item.name,
+        "type": "Microsoft.Peering/peerings/registeredPrefixes",
+        "properties": properties,
+        "systemData": _system_data(item, modified=item.validated_at),
+    }
+
+
+def received_route(item: ReceivedRoute) -> dict:
+    return {
+        "prefix": item.prefix,
+        "nextHop": item.next_hop,
+        "asPath": item.as_path,
+        "originAsValidationState": item.origin_as_validation_state,
+        "rpkiValidationState": item.rpki_validation_state,
+        "trustAnchor": item.trust_anchor,
+        "receivedTimestamp": item.received_at.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+
+
+# --- Peering Service --------------------------------------------------------------------------
+
+
+def peering_service(item: PeeringService) -> dict:
+    return {
+        "id": item.resource_id,
+        "name": item.name,
+        "type": "Microsoft.Peering/peeringServices",
+        "location": item.region.name,
+        "tags": item.tags or {},
+        "properties": _drop_none(
+            {
+                "peeringServiceLocation": item.location.state,
+                "peeringServiceProvider": item.provider.name,
+                "provisioningState": item.provisioning_state,
+                "providerPrimaryPeeringLocation": item.primary_location or None,
+                "providerBackupPeeringLocation": item.backup_location or None,
+            }
+        ),
+        "systemData": _system_data(item),
+    }
+
+
+def prefix_event(event: PrefixEvent) -> dict:
+    return {
+        "eventTimestamp": _time(event.timestamp),
+        "eventType": event.event_type,
+        "eventSummary": event.summary,
+        "eventLevel": event.event_level,
+        "eventDescription": event.description,
+    }
+
+
+def service_prefix(item: PeeringServicePrefix, *, events: list[PrefixEvent] | None = None) -> dict:
+    properties = {
+        "prefix": item.prefix,
+        "prefixValidationState": item.validation_state,
+        "learnedType": item.learned_type,
+        "provisioningState": "Succeeded",
+    }
+    if item.error_message:
+        properties["errorMessage"] = item.error_message
+    if events is not None:
+        properties["events"] = [prefix_event(e) for e in events]
+    return {
+        "id": item.resource_id,
+        "name": item.name,
+        "type": "Microsoft.Peering/peeringServices/prefixes",
+        "properties": properties,
+        "systemData": _system_data(item, modified=item.validated_at),
+    }
+
+
+# --- Reference data (subscription-scoped lists) ---------------------------------------------
+
+
+def _sub_id(subscription: Subscription, kind: str, name: str) -> str:
+    return f"/subscriptions/{subscription.pk}{PROVIDER}/{kind}/{name}"
+
+
+def _direct_facilities(
+    facilities: list[DirectFacility], direct_peering_type: str = ""
+) -> list[dict]:
+    rows = []
+    for facility in facilities:
+        for kind in facility.direct_peering_types or []:
+            if direct_peering_type and kind != direct_peering_type:
+                continue
+            rows.append(
+                _drop_none(
+                    {
+                        "address": facility.address or facility.name,
+                        "directPeeringType": kind,
+                        "peeringDBFacilityId": facility.peeringdb_facility_id,
+                        "peeringDBFacilityLink": facility.peeringdb_link or None,
+                    }
+                )
+            )
+    return rows
+
+
+def _bandwidth_offers(facilities: list[DirectFacility]) -> list[dict]:
+    values = sorted({int(v) for f in facilities for v in (f.bandwidth_offers_mbps or [])})
+    return [{"offerName": f"{v // 1000}Gbps", "valueInMbps": v} for v in values]
+
+
+def _exchange_facility(exchange: Exchange) -> dict:
+    return _drop_none(
+        {
+            "exchangeName": exchange.name,
+            "microsoftIPv4Address": exchange.microsoft_ipv4_address,
+            "microsoftIPv6Address": exchange.microsoft_ipv6_address,
+            "facilityIPv4Prefix": exchange.ipv4_prefix or None,
+            "facilityIPv6Prefix": exchange.ipv6_prefix or None,
+            "peeringDBFacilityId": exchange.peeringdb_ix_id,
+            "peeringDBFacilityLink": exchange.peeringdb_link or None,
+        }
+    )
+
+
+def peering_location(
+    item: PeeringLocation, *, subscription: Subscription, kind: str, direct_peering_type: str = ""
+) -> dict:
+    properties: dict = {
+        "peeringLocation": item.name,
+        "country": item.country,
+        "azureRegion": item.azure_region.name if item.azure_region else None,
+    }
+    if kind == "Direct":
+        facilities = list(item.direct_facilities.all())
+        properties["direct"] = {
+            "peeringFacilities": _direct_facilities(facilities, direct_peering_type),
+            "bandwidthOffers": _bandwidth_offers(facilities),
+        }
+    else:
+        properties["exchange"] = {
+            "peeringFacilities": [_exchange_facility(x) for x in item.exchanges.all()]
+        }
+    return {
+        "id": _sub_id(subscription, "peeringLocations", item.name),
+        "name": item.name,
+        "type": "Microsoft.Peering/peeringLocations",
+        "kind": kind,
+        "properties": _drop_none(properties),
+    }
+
+
+def legacy_peering(item: LegacyPeering, *, subscription: Subscription) -> dict:
+    session = _drop_none(
+        {
+            "peerSessionIPv4Address": item.peer_session_ipv4_address,
+            "peerSessionIPv6Address": item.peer_session_ipv6_address,
+            "microsoftSessionIPv4Address": item.microsoft_session_ipv4_address,
+            "microsoftSessionIPv6Address": item.microsoft_session_ipv6_address,
+            "maxPrefixesAdvertisedV4": item.max_prefixes_advertised_v4,
+            "maxPrefixesAdvertisedV6": item.max_prefixes_advertised_v6,
+        }
+    )
+    if item.exchange_id:
+        connection = {"peeringDBFacilityId": item.exchange.peeringdb_ix_id, "bgpSession": session}
+        properties = {"exchange": {"connections": [_drop_none(connection)]}}
+        kind, sku = "Exchange", "Basic_Exchange_Free"
+    else:
+        connection = {
+            "peeringDBFacilityId": item.direct_facility.peeringdb_facility_id,
+            "bandwidthInMbps": item.bandwidth_mbps,
+            "bgpSession": session,
+        }
+        properties = {"direct": {"connections": [_drop_none(connection)]}}
+        kind, sku = "Direct", "Basic_Direct_Free"
+    properties["peeringLocation"] = item.peering_location.name
+    name = f"legacy-{item.pk}"
+    return {
+        "id": _sub_id(subscription, "legacyPeerings", name),
+        "name": name,
+        "type": "Microsoft.Peering/legacyPeerings",
+        "kind": kind,
+        "sku": _sku(sku),
+        "location": (
+            item.peering_location.azure_region.name if item.peering_location.azure_region else ""
+        ),
+        "properties": properties,
+    }
+
+
+def service_country(country: str, *, subscription: Subscription) -> dict:
+    return {
+        "id": _sub_id(subscription, "peeringServiceCountries", country),
+        "name": country,
+        "type": "Microsoft.Peering/peeringServiceCountries",
+    }
+
+
+def service_location(item: PeeringServiceLocation, *, subscription: Subscription) -> dict:
+    return {
+        "id": _sub_id(subscription, "peeringServiceLocations", item.state),
+        "name": item.state,
+        "type": "Microsoft.Peering/peeringServiceLocations",
+        "properties": {
+            "country": item.country,
+            "state": item.state,
+            "azureRegion": item.azure_region.name if item.azure_region else "",
+        },
+    }
+
+
+def service_provider(item: PeeringServiceProvider, *, subscription: Subscription) -> dict:
+    return {
+        "id": _sub_id(subscription, "peeringServiceProviders", item.name),
+        "name": item.name,
+        "type": "Microsoft.Peering/peeringServiceProviders",
+        "properties": {
+            "serviceProviderName": item.name,
+            "peeringLocations": [loc.name for loc in item.peering_locations.all()],
+        },
+    }
+
+
+# --- Microsoft.Resources ----------------------------------------------------------------------
+
+
+def subscription(item: Subscription) -> dict:
+    return {
+        "id": item.resource_id,
+        "subscriptionId": str(item.pk),
+        "displayName": item.display_name,
+        "state": "Enabled",
+        "subscriptionPolicies": {
+            "locationPlacementId": "Public_2014-09-01",
+            "spendingLimit": "Off",
+        },
+        "authorizationSource": "RoleBased",
+    }
+
+
+def resource_group(item: ResourceGroup) -> dict:
+    return {
+        "id": item.resource_id,
+        "name": item.name,
+        "type": "Microsoft.Resources/resourceGroups",
+        "location": item.region.name,
+        "tags": item.tags or {},
+        "properties": {"provisioningState": "Succeeded"},
+    }
