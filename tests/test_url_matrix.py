@@ -2,7 +2,10 @@
 
 Every pattern of the root URLconf is requested with real objects (factories): anonymous →
 redirect to sign-in, another tenant's owner → 404 on any URL naming a subscription, a Reader →
-403 on writes (POST). A new view is covered the moment its pattern is added: the test builds its
+403 on writes (POST). The REST API under /arm/ authenticates by bearer token instead of the
+session: no token → 401, another tenant's token → 404 (tests/api covers each operation's
+Reader → 403 with real bodies).
+A new view is covered the moment its pattern is added: the test builds its
 URL from the pattern, and fails with a clear message when it does not know how to fill one of the
 pattern's parts (teach `ARM_SEGMENTS` or `KWARG_VALUES` the new part).
 """
@@ -36,6 +39,8 @@ PERSONAL_WRITES = {
     "portal:switch_subscription",  # the top bar's subscription switcher (kept in the session)
     "portal:notifications",  # marking one's own notifications read
     "password_change",  # one's own password
+    "portal:api_tokens",  # one's own API tokens
+    "portal:api_token_revoke",
 }
 
 
@@ -82,6 +87,8 @@ ARM_SEGMENTS = {
     "peerings": "peering",
     "peeringServices": "peering_service",
     "resourceGroups": "resource_group",
+    "resourcegroups": "resource_group",
+    "connectionMonitorTests": "peering",
     "registeredAsns": "registered_asn",
     "registeredPrefixes": "registered_prefix",
     "prefixes": "service_prefix",
@@ -106,7 +113,7 @@ def _value(world: World, route: Route, kwarg: str) -> str:
     o = world.objects
     if kwarg == "subscription_id":
         return str(o["peering"].subscription_id)
-    if kwarg == "resource_group" or segment == "resourceGroups":
+    if kwarg == "resource_group" or segment in ("resourceGroups", "resourcegroups"):
         return o["resource_group"].name
     if segment in ARM_SEGMENTS:
         obj = o[ARM_SEGMENTS[segment]]
@@ -126,6 +133,7 @@ KWARG_VALUES = {
     "tab": lambda o: "basics",  # a Create a Peering tab
     "index": lambda o: "0",  # the first connection row of the wizard's draft
     "name": lambda o: o["peering"].name,  # the wizard's deployment page names a peering
+    "token_id": lambda o: str(o["api_token"].pk),  # the Reader's own API token
 }
 
 
@@ -144,7 +152,8 @@ def world(tenant, subscription, other_subscription) -> World:
     factories.RoleAssignmentFactory(user=reader, subscription=subscription, role=Role.READER)
     outsider = factories.UserFactory(username="matrix-outsider")
     factories.RoleAssignmentFactory(user=outsider, subscription=other_subscription, role=Role.OWNER)
-    return World(objects=tenant, owner=owner, reader=reader, outsider=outsider)
+    objects = {**tenant, "api_token": factories.ApiTokenFactory(user=reader)}
+    return World(objects=objects, owner=owner, reader=reader, outsider=outsider)
 
 
 def test_the_matrix_walks_every_pattern():
@@ -163,7 +172,52 @@ def test_the_matrix_walks_every_pattern():
     assert sum(route.is_tenant_scoped for route in ROUTES) >= 30
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=[f"{r.name}:{r.route}" for r in ROUTES])
+API_PREFIX = "arm/"
+PORTAL_ROUTES = [r for r in ROUTES if not r.route.startswith(API_PREFIX)]
+# The API's description is public, like Azure's published REST specification; the catch-all
+# route answers an ARM "no such operation" error for any other path (tests/api/test_framework).
+API_PUBLIC = {"arm:openapi-json", "arm:openapi-view", "arm:api-root", ""}
+API_ROUTES = [r for r in ROUTES if r.route.startswith(API_PREFIX) and r.name not in API_PUBLIC]
+
+
+def _api_version(url: str) -> str:
+    # Microsoft.Resources (subscriptions, resource groups) and Microsoft.Peering versions.
+    return "2025-05-01" if "/providers/Microsoft.Peering" in url else "2021-04-01"
+
+
+@pytest.mark.parametrize("route", API_ROUTES, ids=[f"{r.name}:{r.route}" for r in API_ROUTES])
+def test_api_matrix(client, world, route):
+    from portal.services import api_token_create
+
+    url = url_of(world, route)
+    query = {"api-version": _api_version(url)}
+    unauthenticated = set()
+    for method in ("get", "put", "patch", "delete", "post"):
+        response = getattr(client, method)(f"{url}?api-version={query['api-version']}")
+        # 405: a method the operation does not have is refused before anything else.
+        assert response.status_code in (401, 405), f"no token: {method} {url}"
+        assert response.json()["error"]["code"], response.content
+        unauthenticated.add(response.status_code)
+    assert 401 in unauthenticated, f"{url} answered without a token"
+
+    if route.is_tenant_scoped:
+        # Another tenant's token learns nothing: 404 as for a missing subscription, or a 400 for
+        # the request itself (a required parameter, an operation the portal does not offer).
+        _token, raw = api_token_create(user=world.outsider, name="matrix", expires_in_days=1)
+        auth = {"Authorization": f"Bearer {raw}"}
+        response = client.get(f"{url}?api-version={query['api-version']}", headers=auth)
+        if response.status_code == 405:  # a POST operation (validate, availability …)
+            response = client.post(
+                f"{url}?api-version={query['api-version']}",
+                data="{}",
+                content_type="application/json",
+                headers=auth,
+            )
+        assert response.status_code in (400, 404), f"outsider on {url}: {response.status_code}"
+        assert response.json()["error"]["code"], response.content
+
+
+@pytest.mark.parametrize("route", PORTAL_ROUTES, ids=[f"{r.name}:{r.route}" for r in PORTAL_ROUTES])
 def test_matrix(client, world, route):
     url = url_of(world, route)
     login = resolve_url(settings.LOGIN_URL)
@@ -184,6 +238,7 @@ def test_matrix(client, world, route):
     assert get_status in (200, 302, 403, 405), f"Reader GET {url}: {get_status}"
     post_status = client.post(url).status_code
     if route.name in PERSONAL_WRITES:
-        assert post_status in (200, 302, 405), f"Reader POST {url}: {post_status}"
+        # 400: the personal form re-displayed with its errors (nothing was posted).
+        assert post_status in (200, 302, 400, 405), f"Reader POST {url}: {post_status}"
     else:
         assert post_status in (403, 405), f"Reader POST {url}: {post_status}"
