@@ -27,9 +27,6 @@ from tests import factories
 EXCLUDED_PREFIXES = (
     "admin/",  # the operators' console: staff only, tested in tests/peering/test_admin*
     "static/",  # files, no tenancy
-    # The ARM API (api branch) signs in with bearer tokens: anonymous is a 401, not a redirect.
-    # Its own tenancy matrix (Reader 403, outsider 404) is in tests/api.
-    "arm/",
 )
 EXCLUDED_NAMES = {
     "portal:healthz",  # the load balancer's probe: public by design
