@@ -32,7 +32,7 @@ from peering.services.connections import (
     connection_update,
     peering_service_request_refusal,
 )
-from peering.services.lifecycle import NEXT_STEPS, REMOVAL_BLOCKED
+from peering.services.lifecycle import REMOVAL_BLOCKED, next_step
 from peering.services.peerings import DIRECT, DIRECT_PEERING_SERVICE, ROUTE_SERVER, VOICE
 from peering.views.peerings import (
     blade_context,
@@ -52,7 +52,7 @@ LEGACY_NOTE = "read-only (converted legacy connection)"
 
 
 def _next_step(connection: PeeringConnection) -> dict | None:
-    step = NEXT_STEPS.get(connection.connection_state)
+    step = next_step(connection.connection_state, kind=connection.peering.kind)
     if step is None:
         return None
     who = {Actor.PEER: "You", Actor.OPERATOR: "Microsoft"}.get(step.actor, "")
