@@ -22,7 +22,11 @@ from peering.forms.common import apply_errors, errors_of
 from peering.forms.connections import DeleteConnectionForm, EditConnectionForm
 from peering.forms.wizard import ConnectionForm, form_with_errors, values_from
 from peering.models import Actor, Peering, PeeringConnection
-from peering.selectors.connections import connection_of, connection_timeline
+from peering.selectors.connections import (
+    connection_of,
+    connection_requested_by,
+    connection_timeline,
+)
 from peering.services.connections import (
     configuration_of,
     connection_add,
@@ -73,6 +77,7 @@ def _connections_context(request, peering: Peering, selected: PeeringConnection 
         modifiable = context["can_write"] and not selected.is_legacy
         context.update(
             timeline=connection_timeline(connection=selected),
+            requested_by=connection_requested_by(connection=selected),
             next_step=_next_step(selected),
             modifiable=modifiable,
             edit_url=connection_url(peering, selected, "peering:peering_connection_edit"),

@@ -44,6 +44,7 @@ from peering.services.registered import (
     registered_prefix_revalidate,
     registered_prefix_unavailable_reason,
 )
+from peering.views.peerings import MENU, settings_menu
 from portal.htmx import render_page
 from portal.models import WRITE_ROLES
 from portal.tables import paginate
@@ -104,6 +105,9 @@ def _context(peering: Peering, blade: str, *crumbs: tuple[str, str | None]) -> d
         "page_label": trail[-1][0],
         "crumbs": trail,
         "overview_url": _url(peering, "peering:peering_detail"),
+        # The peering's resource menu, as on its other blades (issue 12 item 6).
+        "menu": [{"key": k, "label": text, "url": _url(peering, u)} for k, text, u in MENU],
+        "settings_menu": settings_menu(peering),
         "can_write": getattr(peering.subscription, "user_role", None) in WRITE_ROLES,
     }
 

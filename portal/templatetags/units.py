@@ -62,3 +62,24 @@ def when(value):
         naturaltime(moment),
         utc(moment),
     )
+
+
+@register.filter
+def place(connection) -> str:
+    """Where a connection is, with the PeeringDB id beside the name: "Equinix SE2 (PeeringDB
+    facility 42)", "DE-CIX Frankfurt (PeeringDB IX 31)"; the bare name when the id is not known.
+    Also takes a DirectFacility or an Exchange."""
+    facility = getattr(connection, "direct_facility", None)
+    exchange = getattr(connection, "exchange", None)
+    if facility is None and exchange is None:
+        if hasattr(connection, "peeringdb_facility_id"):
+            facility = connection
+        elif hasattr(connection, "peeringdb_ix_id"):
+            exchange = connection
+    if facility is not None:
+        name, label, number = facility.name, "facility", facility.peeringdb_facility_id
+    elif exchange is not None:
+        name, label, number = exchange.name, "IX", exchange.peeringdb_ix_id
+    else:
+        return ""
+    return f"{name} (PeeringDB {label} {number})" if number else name

@@ -53,3 +53,20 @@ def test_filters_load_in_templates():
         Context({"b": 10000, "t": moment, "z": 0})
     )
     assert rendered == "10 Gbps · 2026-05-06 07:08:09 UTC · —"
+
+
+@pytest.mark.django_db
+def test_place_puts_the_peeringdb_id_beside_the_name():
+    from portal.templatetags.units import place
+    from tests import factories
+
+    facility = factories.DirectFacilityFactory(name="Equinix SE2", peeringdb_facility_id=42)
+    exchange = factories.ExchangeFactory(name="SIX Seattle", peeringdb_ix_id=31)
+    bare = factories.ExchangeFactory(name="Unlisted IX", peeringdb_ix_id=None)
+    direct = factories.PeeringConnectionFactory(direct_facility=facility)
+    at_ix = factories.PeeringConnectionFactory(direct_facility=None, exchange=exchange)
+    assert place(direct) == "Equinix SE2 (PeeringDB facility 42)"
+    assert place(at_ix) == "SIX Seattle (PeeringDB IX 31)"
+    assert place(facility) == "Equinix SE2 (PeeringDB facility 42)"
+    assert place(bare) == "Unlisted IX"
+    assert place(None) == ""
