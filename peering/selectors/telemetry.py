@@ -5,10 +5,10 @@ Both take objects already read through the tenancy-checked selectors (`peering_f
 the prefix of a service the user holds a role on), so they never widen what a user sees.
 
 The received-route import replaces a connection's routes and keeps no table of counts; what it
-does keep is one Activity log entry per connection and import ("120 route(s) at Equinix SE2:
-…", `peering.services.routes`). The history is read back from those entries; a connection
-whose routes were loaded without such an entry (seeded data) shows one point: its current
-route count at its newest `received_at`.
+does keep is one Activity log entry per connection and import ("120 route(s) at Equinix SE2
+(connection <GUID>): …", `peering.services.routes`). The history is read back from those
+entries; a connection whose routes were loaded without such an entry (seeded data) shows one
+point: its current route count at its newest `received_at`.
 """
 
 from __future__ import annotations
@@ -24,8 +24,12 @@ from peering.models import Peering, PeeringServicePrefix, PrefixEvent, ReceivedR
 from portal.models import ActivityLog
 
 IMPORT_OPERATION = "Microsoft.Peering/peerings/receivedRoutes/write"
-# "<n> route(s) at <place>: <a> announced, …" as `received_routes_import` writes it.
-IMPORT_MESSAGE = re.compile(r"^(?P<count>\d+) route\(s\) at (?P<place>.+?): \d+ announced")
+# "<n> route(s) at <place> (connection <GUID>): <a> announced, …" as `received_routes_import`
+# writes it (entries written before the GUID was added name only the place).
+IMPORT_MESSAGE = re.compile(
+    r"^(?P<count>\d+) route\(s\) at (?P<place>.+?)"
+    r"(?: \(connection (?P<guid>[0-9a-f-]{36})\))?: \d+ announced"
+)
 # How many imports of each connection the chart shows (the newest ones).
 MAX_IMPORTS = 30
 MAX_EVENTS = 200
@@ -51,15 +55,32 @@ class Series:
         return self.points[-1] if self.points else None
 
 
+def _labels(connections: list) -> dict[int, str]:
+    """Each connection's place; "<place> · connection 2 of 3" where several share one."""
+    at: dict[str, list] = defaultdict(list)
+    for connection in connections:
+        at[connection.facility_name].append(connection)
+    labels = {}
+    for place, here in at.items():
+        for number, connection in enumerate(here, start=1):
+            labels[connection.pk] = (
+                place if len(here) == 1 else f"{place} · connection {number} of {len(here)}"
+            )
+    return labels
+
+
 def received_route_counts(*, peering: Peering) -> list[Series]:
     """Received-route counts per connection over the imports, oldest first (two queries:
     the import entries of the Activity log, and the current counts). Connections with
-    nothing received are left out; connections at the same place share one line, as the
-    import entries name only the place."""
-    connections = list(peering.connections.all())  # prefetched by `peering_for_user`
-    places = list(dict.fromkeys(c.facility_name for c in connections if c.facility_name))
-    if not places:
+    nothing received are left out. An entry names its connection's GUID; an older entry that
+    names only the place counts when one connection is there."""
+    connections = [c for c in peering.connections.all() if c.facility_name]  # prefetched
+    if not connections:
         return []
+    by_guid = {str(c.connection_identifier): c.pk for c in connections}
+    places: dict[str, list[int]] = defaultdict(list)
+    for connection in connections:
+        places[connection.facility_name].append(connection.pk)
     entries = (
         ActivityLog.objects.filter(
             subscription_id=peering.subscription_id,
@@ -67,33 +88,35 @@ def received_route_counts(*, peering: Peering) -> list[Series]:
             operation=IMPORT_OPERATION,
         )
         .order_by("-timestamp", "-id")
-        .values_list("timestamp", "message")[: MAX_IMPORTS * len(places)]
+        .values_list("timestamp", "message")[: MAX_IMPORTS * len(connections)]
     )
-    history: dict[str, list[Point]] = defaultdict(list)
+    history: dict[int, list[Point]] = defaultdict(list)
     for when, message in reversed(list(entries)):
         match = IMPORT_MESSAGE.match(message or "")
-        if match and match["place"] in places:
-            history[match["place"]].append(Point(when=when, value=int(match["count"])))
-    current: dict[str, tuple[int, datetime | None]] = {}
-    place_of = {c.pk: c.facility_name for c in connections}
-    rows = (
-        ReceivedRoute.objects.filter(connection__in=[c.pk for c in connections])
+        if match is None:
+            continue
+        if match["guid"]:
+            pk = by_guid.get(match["guid"])
+        else:
+            here = places.get(match["place"], [])
+            pk = here[0] if len(here) == 1 else None
+        if pk is not None:
+            history[pk].append(Point(when=when, value=int(match["count"])))
+    current = {
+        row["connection_id"]: row
+        for row in ReceivedRoute.objects.filter(connection__in=[c.pk for c in connections])
         .values("connection_id")
         .annotate(routes=Count("id"), newest=Max("received_at"))
-    )
-    for row in rows:
-        place = place_of[row["connection_id"]]
-        count, newest = current.get(place, (0, None))
-        newest = max(filter(None, (newest, row["newest"])), default=None)
-        current[place] = (count + row["routes"], newest)
+    }
+    labels = _labels(connections)
     series = []
-    for place in places:
-        points = history.get(place, [])[-MAX_IMPORTS:]
-        if not points and place in current and current[place][1] is not None:
-            count, newest = current[place]
-            points = [Point(when=newest, value=count)]
+    for connection in connections:
+        points = history.get(connection.pk, [])[-MAX_IMPORTS:]
+        row = current.get(connection.pk)
+        if not points and row is not None:
+            points = [Point(when=row["newest"], value=row["routes"])]
         if points:
-            series.append(Series(label=place, points=points))
+            series.append(Series(label=labels[connection.pk], points=points))
     return series
 
 

@@ -108,14 +108,23 @@ def _time_axis(times: list[dt.datetime], x0: float, x1: float):
             return (x0 + x1) / 2
         return x0 + (moment - lo).total_seconds() / span * (x1 - x0)
 
-    fmt = "%Y-%m-%d" if span > 3 * 86400 else "%m-%d %H:%M"
+    if span > 3 * 86400:
+        fmt = "%Y-%m-%d"
+    elif span > 3600:
+        fmt = "%m-%d %H:%M"
+    else:  # imports minutes apart (or a demo): seconds tell the ticks apart
+        fmt = "%H:%M:%S"
     if span <= 0:
         moments = [lo]
     else:
         moments = [
             lo + dt.timedelta(seconds=span * i / (TIME_TICKS - 1)) for i in range(TIME_TICKS)
         ]
-    ticks = [Tick(at=_r(x(m)), label=m.astimezone(dt.UTC).strftime(fmt)) for m in moments]
+    ticks: list[Tick] = []
+    for moment in moments:
+        label = moment.astimezone(dt.UTC).strftime(fmt)
+        if not ticks or ticks[-1].label != label:  # imports seconds apart: no repeated label
+            ticks.append(Tick(at=_r(x(moment)), label=label))
     return x, ticks
 
 

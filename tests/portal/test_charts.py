@@ -59,3 +59,10 @@ def test_a_single_moment_sits_in_the_middle():
     (mark,) = chart.marks
     assert mark.x == round((chart.x0 + chart.x1) / 2, 1)
     assert len(chart.x_ticks) == 1
+
+
+def test_time_labels_are_not_repeated_for_moments_seconds_apart():
+    points = [Point(T0 + dt.timedelta(milliseconds=100 * i), i) for i in range(5)]
+    chart = line_chart([Series("SE2", points)])
+    labels = [t.label for t in chart.x_ticks]
+    assert labels == sorted(set(labels)) and labels[0] == "00:00:00"

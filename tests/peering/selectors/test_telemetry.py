@@ -134,3 +134,32 @@ def test_prefix_event_history_is_oldest_first():
     history = prefix_event_history(prefix=prefix)
     assert [e.level for e in history] == ["Information", "Warning"]
     assert history[0].when < history[1].when
+
+
+def test_connections_at_the_same_place_keep_their_own_lines(owner, operator, subscription):
+    peering = factories.PeeringFactory(subscription=subscription)
+    westin = factories.DirectFacilityFactory(location=peering.peering_location, name="Westin")
+    first = factories.PeeringConnectionFactory(peering=peering, direct_facility=westin)
+    second = factories.PeeringConnectionFactory(peering=peering, direct_facility=westin)
+    for count in (3, 6):
+        received_routes_import(connection=first, routes=_routes(count), operator=operator)
+        received_routes_import(connection=second, routes=_routes(count + 1, 61), operator=operator)
+    series = received_route_counts(peering=_read(owner, peering))
+    assert [(s.label, [p.value for p in s.points]) for s in series] == [
+        ("Westin · connection 1 of 2", [3, 6]),
+        ("Westin · connection 2 of 2", [4, 7]),
+    ]
+
+
+def test_an_entry_naming_only_the_place_counts_when_one_connection_is_there(owner, peering):
+    ActivityLog.objects.create(
+        subscription=peering.subscription,
+        caller="operator",
+        operation=IMPORT_OPERATION,
+        operation_display="Import received routes",
+        resource_id=peering.resource_id,
+        message="12 route(s) at SE2: 12 announced, 0 withdrawn, 0 origin change(s); 0 prefix "
+        "event(s).",
+    )
+    (series,) = received_route_counts(peering=_read(owner, peering))
+    assert (series.label, [p.value for p in series.points]) == ("SE2", [12])
