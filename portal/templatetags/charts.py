@@ -198,7 +198,9 @@ def event_axis(events) -> Chart | None:
     chart = Chart(
         width=WIDTH, height=height, x0=x0, x1=x1, y0=TOP, y1=height - BOTTOM, x_ticks=x_ticks
     )
+    # One lane per level: drawn by the same frame as a line chart's value ticks.
     chart.lanes = [Tick(at=_r(lane_y[level]), label=level) for level in levels]
+    chart.y_ticks = chart.lanes
     for event in events:
         cx, cy = _r(x(event.when)), _r(lane_y[event.level])
         chart.marks.append(

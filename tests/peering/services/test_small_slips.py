@@ -60,34 +60,27 @@ def _approve(subscription, operator, *, kind, mailoutbox, capture):
     return notification.body, mailoutbox[-1].body
 
 
-def test_exchange_approved_talks_about_the_exchange_not_a_loa(
-    subscription, owner, operator, mailoutbox, django_capture_on_commit_callbacks
+@pytest.mark.parametrize(
+    ("kind", "says", "never"),
+    [
+        # An Exchange connection has no cross-connect, so no LOA.
+        (Kind.EXCHANGE, ["at the exchange"], ["LOA", "cross-connect"]),
+        (Kind.DIRECT, ["LOA"], []),
+    ],
+)
+def test_approved_next_step_fits_the_peerings_kind(
+    subscription, owner, operator, mailoutbox, django_capture_on_commit_callbacks, kind, says, never
 ):
     body, email = _approve(
         subscription,
         operator,
-        kind=Kind.EXCHANGE,
+        kind=kind,
         mailoutbox=mailoutbox,
         capture=django_capture_on_commit_callbacks,
     )
     for text in (body, email):
-        assert "LOA" not in text
-        assert "cross-connect" not in text
-        assert "at the exchange" in text
-
-
-def test_direct_approved_still_names_the_loa(
-    subscription, owner, operator, mailoutbox, django_capture_on_commit_callbacks
-):
-    body, email = _approve(
-        subscription,
-        operator,
-        kind=Kind.DIRECT,
-        mailoutbox=mailoutbox,
-        capture=django_capture_on_commit_callbacks,
-    )
-    assert "LOA" in body
-    assert "LOA" in email
+        assert all(word in text for word in says)
+        assert not any(word in text for word in never)
 
 
 def test_next_step_depends_on_kind_only_where_it_differs():
