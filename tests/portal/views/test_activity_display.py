@@ -1,5 +1,5 @@
-"""The Activity log shows times one way (relative + absolute UTC with seconds) and prints only
-failed operations in the error colour."""
+"""The Activity log and the notifications show times one way (relative + absolute UTC with
+seconds); the log prints only failed operations in the error colour."""
 
 import datetime as dt
 import re
@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from portal.models import ActivityLog, ActivityStatus
+from portal.models import ActivityLog, ActivityStatus, Notification
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +53,12 @@ def test_times_show_absolute_utc_with_seconds_beside_relative(client, owner, ent
     assert '<span class="time-abs">2026-03-04 05:06:07 UTC</span>' in html
     assert '<span class="time-abs">2026-03-04 05:06:08 UTC</span>' in html
     assert "ago" in html
+
+
+def test_notifications_show_absolute_utc_with_seconds(client, owner, subscription):
+    note = factories.NotificationFactory(user=owner, subscription=subscription, title="Approved")
+    at = dt.datetime(2026, 3, 4, 5, 6, 9, tzinfo=dt.UTC)
+    Notification.objects.filter(pk=note.pk).update(created_at=at)
+    client.force_login(owner)
+    html = client.get(reverse("portal:notifications")).content.decode()
+    assert '<span class="time-abs">2026-03-04 05:06:09 UTC</span>' in html
