@@ -26,6 +26,7 @@ from portal.forms import (
     ResourceGroupFilterForm,
 )
 from portal.htmx import render_page
+from portal.models import WRITE_ROLES
 from portal.selectors import (
     SESSION_SUBSCRIPTION_KEY,
     activity_for_user,
@@ -114,12 +115,15 @@ def home(request: HttpRequest) -> HttpResponse:
     assignments = role_assignments_for_user(user=request.user).order_by(
         "subscription__display_name"
     )
+    assignments = list(assignments)
     return render_page(
         request,
         "portal/home.html",
         {
             "active_nav": "home",
-            "assignments": list(assignments),
+            "assignments": assignments,
+            # Readers only: the "Associate a Peer ASN" tile would lead to 403 (no extra query).
+            "can_write": any(a.role in WRITE_ROLES for a in assignments),
             "recent_resources": _recent_resources(request.user),
             "current_subscription": current_subscription(request),
         },

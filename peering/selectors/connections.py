@@ -1,6 +1,7 @@
 """Reads of a peering's connections and their timelines."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.http import Http404
 
@@ -10,6 +11,7 @@ from peering.models import (
     Peering,
     PeeringConnection,
 )
+from portal.models import ActivityLog
 
 
 def connection_of(*, peering: Peering, connection_identifier: object) -> PeeringConnection:
@@ -44,6 +46,38 @@ def _who(transition: ConnectionTransition) -> str:
             return "Peer"
         return user.get_full_name() or user.get_username()
     return Actor(transition.actor).label if transition.actor in Actor.values else "Automation"
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+# A connection created this soon after its peering came with it (the wizard's Create).
+WITH_THE_PEERING = timedelta(minutes=1)
+
+
+def connection_requested_by(*, connection: PeeringConnection) -> str:
+    """Who requested the connection: the timeline's first entry names its actor. A connection
+    created with its peering was requested by the peering's creator (no query: the peering is
+    read with `created_by`); one added later by whoever made the first Activity log entry on
+    the peering from that moment (Add connection; one query)."""
+    peering = connection.peering
+    creator = peering.created_by if peering.created_by_id else None
+    if connection.created_at - peering.created_at <= WITH_THE_PEERING:
+        return _person(creator) if creator is not None else Actor.PEER.label
+    entry = (
+        ActivityLog.objects.filter(
+            subscription_id=peering.subscription_id,
+            resource_id=peering.resource_id,
+            timestamp__gte=connection.created_at,
+        )
+        .select_related("user")
+        .order_by("timestamp", "id")
+        .first()
+    )
+    if entry is not None:
+        return _person(entry.user) if entry.user else entry.caller
+    return _person(creator) if creator is not None else Actor.PEER.label
 
 
 def connection_timeline(*, connection: PeeringConnection) -> list[TimelineEntry]:

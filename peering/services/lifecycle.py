@@ -16,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from peering.enums import ConnectionState as S
-from peering.enums import SessionAddressProvider, SessionState
+from peering.enums import Kind, SessionAddressProvider, SessionState
 from peering.models import (
     Actor,
     ConnectionTransition,
@@ -161,6 +161,23 @@ NEXT_STEPS: dict[str, NextStep] = {
     ),
     S.PENDING_REMOVE: NextStep(OP, "Microsoft removes the connection.", "a few business days"),
 }
+
+# An Exchange connection has no cross-connect and no LOA: where its next step differs.
+EXCHANGE_NEXT_STEPS: dict[str, NextStep] = {
+    S.APPROVED: NextStep(
+        PEER,
+        "Configure the BGP session on your router at the exchange, then tell Microsoft.",
+        "as soon as you are ready",
+    ),
+}
+
+
+def next_step(state: str, *, kind: str) -> NextStep | None:
+    """Who acts next in `state` for a peering of `kind` (Direct or Exchange), or None."""
+    if kind == Kind.EXCHANGE and state in EXCHANGE_NEXT_STEPS:
+        return EXCHANGE_NEXT_STEPS[state]
+    return NEXT_STEPS.get(state)
+
 
 # Milestones the peer hears about (product.md §3.12): title and notification level.
 MILESTONES: dict[str, tuple[str, str]] = {
@@ -350,7 +367,7 @@ def _record(
     if to_state not in MILESTONES:
         return
     word, level = MILESTONES[to_state]
-    step = NEXT_STEPS[to_state]
+    step = next_step(to_state, kind=peering.kind)
     link = connection_link(connection)
     milestone(
         subscription=peering.subscription,

@@ -296,10 +296,10 @@ def peer_asn_unusable_reason(peer_asn: PeerAsn) -> str:
     if peer_asn.validation_state == ValidationState.APPROVED:
         return ""
     if peer_asn.validation_state == ValidationState.FAILED:
-        return (
-            f"{peer_asn.name} (AS{peer_asn.peer_asn}) failed validation: "
-            f"{peer_asn.error_message or 'see the Peer ASN for details'}."
-        )
+        # The operator's reason is usually a sentence already: do not end it with "..".
+        reason = peer_asn.error_message.strip() or "see the Peer ASN for details"
+        ending = "" if reason.endswith((".", "!", "?")) else "."
+        return f"{peer_asn.name} (AS{peer_asn.peer_asn}) failed validation: {reason}{ending}"
     return (
         f"{peer_asn.name} (AS{peer_asn.peer_asn}) is {peer_asn.validation_state}: Microsoft has "
         "not approved it yet (usually within 12 hours). Only Approved ASNs can request peerings."

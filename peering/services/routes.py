@@ -250,7 +250,8 @@ def received_routes_import(
             resource_id=peering.resource_id,
             resource_group=peering.resource_group.name,
             message=(
-                f"{len(routes)} route(s) at {locked.facility_name}: {len(result.announced)} "
+                f"{len(routes)} route(s) at {locked.facility_name} (connection "
+                f"{locked.connection_identifier}): {len(result.announced)} "
                 f"announced, {len(result.withdrawn)} withdrawn, {len(result.origin_changed)} "
                 f"origin change(s); {result.events} prefix event(s)."
             ),

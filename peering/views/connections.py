@@ -22,7 +22,11 @@ from peering.forms.common import apply_service_errors, errors_of
 from peering.forms.connections import DeleteConnectionForm, EditConnectionForm
 from peering.forms.wizard import ConnectionForm, form_with_errors, values_from
 from peering.models import Actor, Peering, PeeringConnection
-from peering.selectors.connections import connection_of, connection_timeline
+from peering.selectors.connections import (
+    connection_of,
+    connection_requested_by,
+    connection_timeline,
+)
 from peering.services.connections import (
     configuration_of,
     connection_add,
@@ -32,7 +36,7 @@ from peering.services.connections import (
     connection_update,
     peering_service_request_refusal,
 )
-from peering.services.lifecycle import NEXT_STEPS, REMOVAL_BLOCKED
+from peering.services.lifecycle import REMOVAL_BLOCKED, next_step
 from peering.services.peerings import DIRECT, DIRECT_PEERING_SERVICE, ROUTE_SERVER, VOICE
 from peering.views.peerings import (
     blade_context,
@@ -52,7 +56,7 @@ LEGACY_NOTE = "read-only (converted legacy connection)"
 
 
 def _next_step(connection: PeeringConnection) -> dict | None:
-    step = NEXT_STEPS.get(connection.connection_state)
+    step = next_step(connection.connection_state, kind=connection.peering.kind)
     if step is None:
         return None
     who = {Actor.PEER: "You", Actor.OPERATOR: "Microsoft"}.get(step.actor, "")
@@ -73,6 +77,7 @@ def _connections_context(request, peering: Peering, selected: PeeringConnection 
         modifiable = context["can_write"] and not selected.is_legacy
         context.update(
             timeline=connection_timeline(connection=selected),
+            requested_by=connection_requested_by(connection=selected),
             next_step=_next_step(selected),
             modifiable=modifiable,
             edit_url=connection_url(peering, selected, "peering:peering_connection_edit"),

@@ -64,6 +64,7 @@ from peering.selectors.peering_services import (
     session_availability,
     state_counts,
 )
+from peering.selectors.telemetry import prefix_event_history
 from peering.services.peering_services import MAX_PREFIXES_PER_REQUEST
 from peering.services.peering_services import peering_service_create as service_create
 from peering.services.peering_services import peering_service_delete as service_delete
@@ -596,6 +597,7 @@ def peering_service_prefix_detail(
         prefix=prefix,
         masked_key=mask_key(prefix.prefix_key),
         events=list(prefix_events(prefix=prefix)),
+        event_history=prefix_event_history(prefix=prefix),
     )
     return render_page(request, "peering/peering_service/prefix_detail.html", context)
 

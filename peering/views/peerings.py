@@ -24,6 +24,7 @@ from peering.selectors.peerings import (
     peering_for_user,
     peering_list_for_user,
 )
+from peering.selectors.telemetry import received_route_counts
 from peering.services.connections import (
     peering_tags_update,
 )
@@ -169,6 +170,7 @@ def peering_detail(
         open_request=open_deprovision_request(deprovision_requests_of(peering=peering)),
         deprovision_url=blade_url(peering, "peering:peering_deprovision"),
         tags=sorted(peering.tags.items()) if isinstance(peering.tags, dict) else [],
+        route_counts=received_route_counts(peering=peering),
     )
     return render_page(request, "peering/peering_detail.html", context, partial="pane")
 

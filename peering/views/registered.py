@@ -42,7 +42,7 @@ from peering.services.registered import (
     registered_prefix_revalidate,
     registered_prefix_unavailable_reason,
 )
-from peering.views.peerings import blade_url, get_peering
+from peering.views.peerings import MENU, blade_url, get_peering, settings_menu
 from portal.htmx import render_page
 from portal.permissions import can_write
 from portal.tables import paginate
@@ -84,6 +84,9 @@ def _context(peering: Peering, blade: str, *crumbs: tuple[str, str | None]) -> d
         "page_label": trail[-1][0],
         "crumbs": trail,
         "overview_url": blade_url(peering, "peering:peering_detail"),
+        # The peering's resource menu, as on its other blades (issue 12 item 6).
+        "menu": [{"key": k, "label": text, "url": blade_url(peering, u)} for k, text, u in MENU],
+        "settings_menu": settings_menu(peering),
         "can_write": can_write(peering.subscription),
     }
 

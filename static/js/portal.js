@@ -101,3 +101,85 @@
     enhance(document);
   }
 })();
+
+/*
+ * A table box that scrolls sideways (.table-responsive, or a section holding a table) must be
+ * reachable by keyboard (WCAG 2.1.1, axe "scrollable-region-focusable"): while its content is
+ * wider than the box it is a focusable region named by the table's caption; when it fits, it
+ * is no tab stop. Checked on load, after htmx swaps, on resize and when a <details> opens.
+ */
+(function () {
+  "use strict";
+
+  function boxes(root) {
+    var found = [];
+    root.querySelectorAll(".table-responsive, section").forEach(function (box) {
+      if (box.classList.contains("table-responsive") || box.querySelector(":scope > table")) {
+        found.push(box);
+      }
+    });
+    return found;
+  }
+
+  // The region's name: the table's caption, else the heading of the section it is in, saying
+  // that it scrolls (so it never repeats the section's own name); unique on the page (axe
+  // "landmark-unique").
+  function regionName(box, used) {
+    var caption = box.querySelector("caption");
+    var name = caption ? caption.textContent.trim() : "";
+    if (!name) {
+      var section = box.closest("section[aria-labelledby]");
+      var heading = section && document.getElementById(section.getAttribute("aria-labelledby"));
+      name = heading ? heading.textContent.trim() : "Table";
+    }
+    name += ", scrolls sideways";
+    var unique = name;
+    for (var n = 2; used[unique]; n++) {
+      unique = name + " " + n;
+    }
+    used[unique] = true;
+    return unique;
+  }
+
+  function update() {
+    var used = {};
+    boxes(document).forEach(function (box) {
+      if (box.getAttribute("role") === "region" && box.hasAttribute("data-scroll-region")) {
+        used[box.getAttribute("aria-label")] = true;
+      }
+    });
+    boxes(document).forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("data-scroll-region", "");
+        if (box.tagName !== "SECTION") {
+          box.setAttribute("role", "region");
+          box.setAttribute("aria-label", regionName(box, used));
+        }
+      } else if (!scrolls && box.hasAttribute("data-scroll-region")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-scroll-region");
+        if (box.tagName !== "SECTION") {
+          box.removeAttribute("role");
+          box.removeAttribute("aria-label");
+        }
+      }
+    });
+  }
+
+  var pending = null;
+  function later() {
+    window.clearTimeout(pending);
+    pending = window.setTimeout(update, 100);
+  }
+
+  document.addEventListener("htmx:afterSettle", update);
+  document.addEventListener("toggle", update, true);
+  window.addEventListener("resize", later);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", update);
+  } else {
+    update();
+  }
+})();

@@ -412,7 +412,8 @@ def test_home_lists_subscriptions_roles_and_recent_resources(client, reader, sub
         )
         in body
     )
-    assert reverse("peering:peer_asn_create") in body
+    # A Reader cannot associate a Peer ASN (403): Home does not offer it (issue 12 item 7).
+    assert reverse("peering:peer_asn_create") not in body
     assert reverse("peering:peer_asn_list") in body
     assert reverse("peering:peering_list") in body
 

@@ -1,0 +1,143 @@
+"""Reads behind the portal's pictures: received-route counts per connection over the imports
+(a peering's Overview) and a Peering Service prefix's events on a time axis.
+
+Both take objects already read through the tenancy-checked selectors (`peering_for_user`,
+the prefix of a service the user holds a role on), so they never widen what a user sees.
+
+The received-route import replaces a connection's routes and keeps no table of counts; what it
+does keep is one Activity log entry per connection and import ("120 route(s) at Equinix SE2
+(connection <GUID>): …", `peering.services.routes`). The history is read back from those
+entries; a connection whose routes were loaded without such an entry (seeded data) shows one
+point: its current route count at its newest `received_at`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Max
+
+from peering.models import Peering, PeeringServicePrefix, PrefixEvent, ReceivedRoute
+from portal.models import ActivityLog
+
+IMPORT_OPERATION = "Microsoft.Peering/peerings/receivedRoutes/write"
+# "<n> route(s) at <place> (connection <GUID>): <a> announced, …" as `received_routes_import`
+# writes it (entries written before the GUID was added name only the place).
+IMPORT_MESSAGE = re.compile(
+    r"^(?P<count>\d+) route\(s\) at (?P<place>.+?)"
+    r"(?: \(connection (?P<guid>[0-9a-f-]{36})\))?: \d+ announced"
+)
+# How many imports of each connection the chart shows (the newest ones).
+MAX_IMPORTS = 30
+MAX_EVENTS = 200
+
+
+@dataclass(frozen=True)
+class Point:
+    """One measurement: when, and the value then."""
+
+    when: datetime
+    value: int
+
+
+@dataclass
+class Series:
+    """One line of a chart: its label and its points, oldest first."""
+
+    label: str
+    points: list[Point] = field(default_factory=list)
+
+    @property
+    def latest(self) -> Point | None:
+        return self.points[-1] if self.points else None
+
+
+def _labels(connections: list) -> dict[int, str]:
+    """Each connection's place; "<place> · connection 2 of 3" where several share one."""
+    at: dict[str, list] = defaultdict(list)
+    for connection in connections:
+        at[connection.facility_name].append(connection)
+    labels = {}
+    for place, here in at.items():
+        for number, connection in enumerate(here, start=1):
+            labels[connection.pk] = (
+                place if len(here) == 1 else f"{place} · connection {number} of {len(here)}"
+            )
+    return labels
+
+
+def received_route_counts(*, peering: Peering) -> list[Series]:
+    """Received-route counts per connection over the imports, oldest first (two queries:
+    the import entries of the Activity log, and the current counts). Connections with
+    nothing received are left out. An entry names its connection's GUID; an older entry that
+    names only the place counts when one connection is there."""
+    connections = [c for c in peering.connections.all() if c.facility_name]  # prefetched
+    if not connections:
+        return []
+    by_guid = {str(c.connection_identifier): c.pk for c in connections}
+    places: dict[str, list[int]] = defaultdict(list)
+    for connection in connections:
+        places[connection.facility_name].append(connection.pk)
+    entries = (
+        ActivityLog.objects.filter(
+            subscription_id=peering.subscription_id,
+            resource_id=peering.resource_id,
+            operation=IMPORT_OPERATION,
+        )
+        .order_by("-timestamp", "-id")
+        .values_list("timestamp", "message")[: MAX_IMPORTS * len(connections)]
+    )
+    history: dict[int, list[Point]] = defaultdict(list)
+    for when, message in reversed(list(entries)):
+        match = IMPORT_MESSAGE.match(message or "")
+        if match is None:
+            continue
+        if match["guid"]:
+            pk = by_guid.get(match["guid"])
+        else:
+            here = places.get(match["place"], [])
+            pk = here[0] if len(here) == 1 else None
+        if pk is not None:
+            history[pk].append(Point(when=when, value=int(match["count"])))
+    current = {
+        row["connection_id"]: row
+        for row in ReceivedRoute.objects.filter(connection__in=[c.pk for c in connections])
+        .values("connection_id")
+        .annotate(routes=Count("id"), newest=Max("received_at"))
+    }
+    labels = _labels(connections)
+    series = []
+    for connection in connections:
+        points = history.get(connection.pk, [])[-MAX_IMPORTS:]
+        row = current.get(connection.pk)
+        if not points and row is not None:
+            points = [Point(when=row["newest"], value=row["routes"])]
+        if points:
+            series.append(Series(label=labels[connection.pk], points=points))
+    return series
+
+
+@dataclass(frozen=True)
+class EventMark:
+    """One prefix event placed on the time axis."""
+
+    when: datetime
+    level: str
+    event_type: str
+    summary: str
+
+
+def prefix_event_history(*, prefix: PeeringServicePrefix) -> list[EventMark]:
+    """The prefix's newest events, oldest first, for its time axis (one query)."""
+    events = (
+        PrefixEvent.objects.filter(prefix=prefix)
+        .order_by("-timestamp", "-id")
+        .values_list("timestamp", "event_level", "event_type", "summary")[:MAX_EVENTS]
+    )
+    return [
+        EventMark(when=when, level=level, event_type=event_type, summary=summary)
+        for when, level, event_type, summary in reversed(list(events))
+    ]
