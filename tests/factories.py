@@ -344,6 +344,33 @@ class ReceivedRouteFactory(factory.django.DjangoModelFactory):
     received_at = factory.LazyFunction(timezone.now)
 
 
+class VrpFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.Vrp
+
+    asn = 150000
+    prefix = "45.60.0.0/16"
+    max_length = 24
+    trust_anchor = "arin"
+
+
+class AspaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.Aspa
+
+    customer_asn = factory.Sequence(lambda n: 150500 + n)
+    providers = factory.LazyFunction(lambda: [59999])
+
+
+class VrpSetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.VrpSet
+
+    source = "rpki-client"
+    build_time = factory.LazyFunction(timezone.now)
+    vrp_count = 1
+
+
 class PrefixKeyAttemptFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = pm.PrefixKeyAttempt
@@ -403,6 +430,7 @@ def provider_world(
     backup: str = "Ashburn",
     direct_peering_type: str = "IxRs",
     announce: bool = True,
+    roa: bool = True,
 ) -> ProviderWorld:
     subscription = subscription or SubscriptionFactory(display_name=name)
     provider = PeeringServiceProviderFactory(
@@ -451,6 +479,10 @@ def provider_world(
         peerings.append(peering)
         connections.append(rows)
     registered = RegisteredAsnFactory(peering=peerings[0], name="fabrikam", asn=customer_asn)
+    if roa:
+        # The customer holds a ROA for its test address space (any length), so a clean
+        # announcement is RPKI Valid.
+        VrpFactory(asn=customer_asn, prefix="45.0.0.0/8", max_length=32)
     world = ProviderWorld(
         provider=provider,
         subscription=subscription,

@@ -15,10 +15,12 @@ from peering.models.peering_service import (
     PeeringServicePrefix,
     PrefixEvent,
     PrefixKeyAttempt,
+    PrefixSpan,
     PrefixValidationState,
     ReceivedRoute,
     RegisteredAsn,
     RegisteredPrefix,
+    ValidationRun,
 )
 from peering.models.reference import (
     DirectFacility,
@@ -29,8 +31,14 @@ from peering.models.reference import (
     PeeringServiceProvider,
     PeeringServiceProviderLocation,
 )
+from peering.models.rpki import Aspa, Vrp, VrpSet
 
 __all__ = [
+    "Aspa",
+    "PrefixSpan",
+    "ValidationRun",
+    "Vrp",
+    "VrpSet",
     "LearnedType",
     "PeeringService",
     "PeeringServicePrefix",
