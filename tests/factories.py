@@ -371,6 +371,17 @@ class VrpSetFactory(factory.django.DjangoModelFactory):
     vrp_count = 1
 
 
+class ValidationRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.ValidationRun
+
+    prefix = factory.SubFactory(PeeringServicePrefixFactory)
+    state = "Verified"
+    checks = factory.LazyFunction(
+        lambda: [{"key": "format", "label": "IPv4", "status": "pass", "evidence": []}]
+    )
+
+
 class PrefixKeyAttemptFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = pm.PrefixKeyAttempt

@@ -25,4 +25,5 @@ from peering.admin import (  # noqa: F401
     peer_asns,
     peering_service,
     reference,
+    rpki,
 )

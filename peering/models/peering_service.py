@@ -252,7 +252,9 @@ class ReceivedRoute(models.Model):
     # The rightmost AS of the path; null when the path ends in an AS_SET (RFC 6811: NONE).
     origin_as = models.PositiveBigIntegerField(null=True, blank=True)
     communities = models.JSONField(default=list, help_text='RFC 1997, e.g. ["8075:8007"]')
-    large_communities = models.JSONField(default=list, help_text='RFC 8092, e.g. ["8075:8007:0"]')
+    large_communities = models.JSONField(
+        default=list, blank=True, help_text='RFC 8092, e.g. ["8075:8007:0"]'
+    )
     origin_as_validation_state = models.CharField(max_length=16, blank=True, default="")
     rpki_validation_state = models.CharField(max_length=16, default="NotFound")
     reported_rpki_state = models.CharField(max_length=16, blank=True, default="")
