@@ -447,11 +447,11 @@ class RouteImport:
         generation = self.generation[connection.pk]
         result = ImportResult(connection=connection, routes=self.counts[connection.pk])
         diff = _diff_generations(connection.pk, generation)
-        result.announced, result.withdrawn, origin_changed, previous, current = diff
-        result.origin_changed = origin_changed
-        ReceivedRoute.objects.filter(connection=connection).exclude(generation=generation).delete()
+        result.announced, result.withdrawn, result.origin_changed = diff
         changed = set(result.announced) | set(result.withdrawn) | set(result.origin_changed)
         affected = _affected_prefixes(connection, changed)
+        previous, current = _origins_of(connection.pk, generation, {p.prefix for p in affected})
+        ReceivedRoute.objects.filter(connection=connection).exclude(generation=generation).delete()
         events = []
         announced, withdrawn = set(result.announced), set(result.withdrawn)
         for prefix in affected:
@@ -536,42 +536,44 @@ def _diff_generations(connection_id: int, generation: int):
         )
         differing = {row[0] for row in cursor.fetchall()}
     origin_changed = sorted(differing - set(announced) - set(withdrawn))
+    return announced, withdrawn, origin_changed
+
+
+def _origins_of(connection_id: int, generation: int, prefixes: set[str]):
+    """(previous, current) origins per prefix, for the few prefixes someone holds."""
     previous: dict[str, set] = defaultdict(set)
     current: dict[str, set] = defaultdict(set)
-    if origin_changed or announced or withdrawn:
-        # Origins only of prefixes a Peering Service prefix may care about are needed later;
-        # those are few, so read them for the changed prefixes that are someone's prefix.
-        watched = set(
-            PeeringServicePrefix.objects.filter(
-                prefix__in=list(set(origin_changed) | set(announced))[:50000]
-            ).values_list("prefix", flat=True)
-        )
-        if watched:
-            for prefix, origin, gen in ReceivedRoute.objects.filter(
-                connection_id=connection_id, prefix__in=watched
-            ).values_list("prefix", "origin_as", "generation"):
-                (current if gen == generation else previous)[prefix].add(origin)
-    return announced, withdrawn, origin_changed, previous, current
+    wanted = sorted(prefixes)
+    for start in range(0, len(wanted), 5000):
+        for prefix, origin, gen in ReceivedRoute.objects.filter(
+            connection_id=connection_id, prefix__in=wanted[start : start + 5000]
+        ).values_list("prefix", "origin_as", "generation"):
+            (current if gen == generation else previous)[prefix].add(origin)
+    return previous, current
 
 
 def _affected_prefixes(connection: PeeringConnection, changed: set[str]):
-    """Peering Service prefixes among `changed` whose provider owns the connection's peering."""
+    """Peering Service prefixes among `changed` whose provider owns the connection's peering.
+
+    The provider's customer prefixes are few next to a full table, so they are read once and
+    intersected with the changes, rather than looking every changed prefix up."""
     if not changed:
         return []
     peering = connection.peering
-    asn = peering.peer_asn.peer_asn
     from peering.services.prefix_validation import SERVICE_TYPES
 
     if peering.kind != "Direct" or peering.direct_peering_type not in SERVICE_TYPES:
         return []
+    held = PeeringServicePrefix.objects.filter(
+        peering_service__provider__asn=peering.peer_asn.peer_asn
+    )
+    relevant = sorted(set(held.values_list("prefix", flat=True)) & changed)
     found = []
-    changed_list = sorted(changed)
-    for start in range(0, len(changed_list), 5000):
+    for start in range(0, len(relevant), 5000):
         found.extend(
-            PeeringServicePrefix.objects.filter(
-                prefix__in=changed_list[start : start + 5000],
-                peering_service__provider__asn=asn,
-            ).select_related("peering_service__provider")
+            held.filter(prefix__in=relevant[start : start + 5000]).select_related(
+                "peering_service__provider"
+            )
         )
     return found
 
@@ -636,7 +638,7 @@ def received_routes_import(
     prefix events from the difference."""
     with transaction.atomic():
         run = RouteImport(operator=operator, strict=strict)
-        if not strict and len(routes) > MAX_ROUTES_PER_CONNECTION:
+        if len(routes) > MAX_ROUTES_PER_CONNECTION:
             raise ValidationError(f"At most {MAX_ROUTES_PER_CONNECTION} routes per connection.")
         run.open(connection)
         for number, route in enumerate(routes, start=1):
