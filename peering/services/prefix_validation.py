@@ -15,11 +15,14 @@ exact prefix; the provider's sessions in one query.
 
 from __future__ import annotations
 
+import bisect
 import hmac
 import ipaddress
 from dataclasses import dataclass, field
 from uuid import UUID
 
+import pytricia
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -38,6 +41,7 @@ from peering.models import (
     RegisteredAsn,
     RegisteredPrefix,
     ValidationRun,
+    Vrp,
 )
 from peering.services import rpki
 from peering.validators import NON_PUBLIC_ASN_RANGES
@@ -238,16 +242,6 @@ def _session_text(connection: PeeringConnection) -> str:
     return f"{connection.facility_name} ({address})"
 
 
-def provider_sessions(peerings) -> list[PeeringConnection]:
-    """Every connection of the provider's Peering Service peerings, with its metro, in one
-    query (whether it counts is decided per check, so the evidence can say why not)."""
-    return list(
-        PeeringConnection.objects.filter(peering__in=peerings)
-        .select_related("peering__peering_location", "direct_facility", "exchange")
-        .order_by("id")
-    )
-
-
 def _counts(connection: PeeringConnection) -> bool:
     return (
         connection.connection_state == ConnectionState.ACTIVE and connection.use_for_peering_service
@@ -260,16 +254,183 @@ def _why_not(connection: PeeringConnection) -> str:
     return "does not count: not used for Peering Service"
 
 
-def _overlaps(network, exclude_prefix_id: int | None) -> bool:
-    """Another Verified (or Warning) Peering Service prefix covering or inside `network`."""
-    held = PrefixSpan.objects.filter(prefix__validation_state__in=(V.VERIFIED, V.WARNING)).exclude(
-        prefix_id=exclude_prefix_id
-    )
-    start, end = int(network.network_address), int(network.broadcast_address)
-    return (
-        held.filter(cidr__in=rpki.supernets(network.with_prefixlen)).exists()
-        or held.filter(start__gte=start, start__lte=end).exists()
-    )
+@dataclass(frozen=True)
+class Subject:
+    """A customer prefix to evaluate: what the customer typed and chose."""
+
+    prefix: str
+    provider: PeeringServiceProvider
+    key: str
+    primary_location: str
+    backup_location: str = ""
+    exclude_prefix_id: int | None = None
+
+
+class Preloaded:
+    """Everything the checks read for a batch of prefixes, in a fixed number of indexed queries
+    whatever the batch size: key candidates (by the unique key index), the provider's peerings
+    and sessions, held spans overlapping any prefix of the batch, the routes of the batch's
+    prefixes, the VRPs covering them, the ASPAs of the ASes on their paths, the VRP set."""
+
+    CHUNK = 2000
+
+    def __init__(self, subjects: list[Subject]):
+        self.subjects = subjects
+        providers = {s.provider.pk: s.provider for s in subjects}
+        asns = {p.asn for p in providers.values() if p.asn is not None}
+        peering_asn = dict(
+            Peering.objects.filter(
+                peer_asn__peer_asn__in=asns, kind=Kind.DIRECT, direct_peering_type__in=SERVICE_TYPES
+            ).values_list("pk", "peer_asn__peer_asn")
+        )
+        self.peerings = {
+            pk: {peering for peering, asn in peering_asn.items() if asn == provider.asn}
+            for pk, provider in providers.items()
+        }
+        keys = {k for k in (normalise_key(s.key) for s in subjects) if k}
+        self.candidates = {
+            model: {
+                str(row.prefix_key): row
+                for chunk in _chunks(sorted(keys), self.CHUNK)
+                for row in model.objects.filter(prefix_key__in=chunk, peering_id__in=peering_asn)
+            }
+            for model in (RegisteredAsn, RegisteredPrefix)
+        }
+        self.networks = {}
+        for subject in subjects:
+            network, _problem = parse_public_ipv4(subject.prefix)
+            if network is not None:
+                self.networks[subject.prefix] = network
+        texts = sorted({n.with_prefixlen for n in self.networks.values()})
+        self._held = self._load_held(list(self.networks.values()))
+        sessions = list(
+            PeeringConnection.objects.filter(peering_id__in=peering_asn)
+            .select_related("peering__peering_location", "direct_facility", "exchange")
+            .order_by("id")
+        )
+        self.sessions = {
+            pk: [c for c in sessions if c.peering_id in ids] for pk, ids in self.peerings.items()
+        }
+        counted = [c.pk for c in sessions if _counts(c)]
+        self.routes: dict[str, list[ReceivedRoute]] = {t: [] for t in texts}
+        for chunk in _chunks(texts, self.CHUNK):
+            for route in ReceivedRoute.objects.filter(
+                connection_id__in=counted, prefix__in=chunk
+            ).order_by("connection_id", "id"):
+                self.routes[route.prefix].append(route)
+        self._covering = self._load_covering(texts)
+        self.vrp_set = rpki.current_vrp_set()
+        self._aspas = None
+
+    # --- loading ---
+    def _load_held(self, networks):
+        """Spans of Verified/Warning prefixes that cover or lie inside any batch prefix: a
+        prefix tree for the covering ones, sorted starts for the ones inside."""
+        tree = pytricia.PyTricia(32)
+        starts: list[tuple[int, int]] = []
+        if networks:
+            held = PrefixSpan.objects.filter(prefix__validation_state__in=(V.VERIFIED, V.WARNING))
+            supernets = sorted({s for n in networks for s in rpki.supernets(n.with_prefixlen)})
+            rows = set()
+            for chunk in _chunks(supernets, self.CHUNK):
+                rows |= set(held.filter(cidr__in=chunk).values_list("cidr", "prefix_id", "start"))
+            for chunk in _chunks(networks, 200):
+                inside = Q()
+                for network in chunk:
+                    inside |= Q(
+                        start__gte=int(network.network_address),
+                        start__lte=int(network.broadcast_address),
+                    )
+                rows |= set(held.filter(inside).values_list("cidr", "prefix_id", "start"))
+            for cidr, prefix_id, start in rows:
+                if tree.has_key(cidr):
+                    tree[cidr].add(prefix_id)
+                else:
+                    tree[cidr] = {prefix_id}
+                starts.append((start, prefix_id))
+        starts.sort()
+        return tree, starts
+
+    def _load_covering(self, texts) -> rpki.VrpIndex:
+        supernets = sorted({s for t in texts for s in rpki.supernets(t)})
+        entries = []
+        for chunk in _chunks(supernets, self.CHUNK):
+            entries += [
+                rpki.VrpEntry(*row)
+                for row in Vrp.objects.filter(prefix__in=chunk).values_list(
+                    "prefix", "max_length", "asn", "trust_anchor"
+                )
+            ]
+        return rpki.VrpIndex(sorted(entries, key=lambda v: (v.prefix, v.asn, v.max_length)))
+
+    # --- reading ---
+    def match(self, subject: Subject):
+        """The registered ASN / prefix of the subject's provider with the subject's key: one
+        constant-time comparison per kind, against the candidate or a stand-in."""
+        normal = normalise_key(subject.key)
+        typed = normal.encode() or b"-"
+        mine = self.peerings.get(subject.provider.pk, set())
+        found = []
+        for model in (RegisteredAsn, RegisteredPrefix):
+            candidate = self.candidates[model].get(normal)
+            if candidate is not None and candidate.peering_id not in mine:
+                candidate = None
+            stored = str(candidate.prefix_key).encode() if candidate else _NO_KEY
+            same = hmac.compare_digest(stored, typed)
+            found.append(candidate if same and candidate is not None else None)
+        return found[0], found[1]
+
+    def overlaps(self, network, exclude_prefix_id) -> bool:
+        """Another held prefix covers `network` (or is it), or lies inside it."""
+        tree, starts = self._held
+        ids: set[int] = set()
+        key = tree.get_key(network.with_prefixlen)
+        while key is not None:
+            ids |= tree[key]
+            key = tree.parent(key)
+        first, last = int(network.network_address), int(network.broadcast_address)
+        position = bisect.bisect_left(starts, (first, -1))
+        while position < len(starts) and starts[position][0] <= last:
+            ids.add(starts[position][1])
+            position += 1
+        ids.discard(exclude_prefix_id)
+        return bool(ids)
+
+    def hold(self, prefix_id: int, prefix: str, held: bool) -> None:
+        """After a prefix of the batch is decided: it holds its place now, or no longer."""
+        network = self.networks.get(prefix)
+        if network is None or network.version != 4:
+            return
+        tree, starts = self._held
+        text = network.with_prefixlen
+        entry = (int(network.network_address), prefix_id)
+        if held:
+            if tree.has_key(text):
+                tree[text].add(prefix_id)
+            else:
+                tree[text] = {prefix_id}
+            if entry not in starts:
+                bisect.insort(starts, entry)
+        else:
+            if tree.has_key(text):
+                tree[text].discard(prefix_id)
+            if entry in starts:
+                starts.remove(entry)
+
+    def covering(self, prefix_text: str) -> list:
+        return self._covering.covering(prefix_text)
+
+    def aspas(self, asns) -> dict[int, set[int]]:
+        if self._aspas is None:
+            every = {a for routes in self.routes.values() for r in routes for a in r.as_path_list}
+            self._aspas = rpki.aspas_for(every | set(asns))
+        return self._aspas
+
+
+def _chunks(items, size):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def prefix_evaluate(
@@ -282,6 +443,12 @@ def prefix_evaluate(
     exclude_prefix_id: int | None = None,
 ) -> Outcome:
     """Every check of §3.10 for a customer prefix, in order; the first failure decides."""
+    subject = Subject(prefix, provider, key, primary_location, backup_location, exclude_prefix_id)
+    return _evaluate(subject, Preloaded([subject]))
+
+
+def _evaluate(subject: Subject, pre: Preloaded) -> Outcome:
+    prefix, provider = subject.prefix, subject.provider
     checks: list[Check] = []
     network, problem = parse_public_ipv4(prefix)
     if network is None:
@@ -294,7 +461,7 @@ def prefix_evaluate(
         return Outcome(V.INVALID, LearnedType.NONE, problem, checks=tuple(checks))
     checks.append(Check("format", LABELS["format"], PASS, evidence=(network.with_prefixlen,)))
     checks.append(Check("range", LABELS["range"], PASS))
-    registered_asn, registered_prefix = match_key(provider=provider, key=key)
+    registered_asn, registered_prefix = pre.match(subject)
     wrong_key = MSG_KEY.format(provider=provider.name)
     if registered_prefix is not None:
         covering = ipaddress.ip_network(registered_prefix.prefix)
@@ -317,7 +484,7 @@ def prefix_evaluate(
     )
     # Only prefixes that hold their place (Verified, or Verified with a warning) block others:
     # a copy someone else typed, which failed, must not knock out the owner's prefix.
-    if _overlaps(network, exclude_prefix_id):
+    if pre.overlaps(network, subject.exclude_prefix_id):
         message = MSG_OVERLAP.format(prefix=network.with_prefixlen)
         checks.append(Check("overlap", LABELS["overlap"], FAIL, message))
     else:
@@ -325,10 +492,11 @@ def prefix_evaluate(
     checks += _route_checks(
         network=network,
         provider=provider,
-        primary_location=primary_location,
-        backup_location=backup_location,
+        primary_location=subject.primary_location,
+        backup_location=subject.backup_location,
         origin=registered_asn.asn if registered_asn else None,
         registered_prefix=registered_prefix,
+        pre=pre,
     )
     return _decide(checks, registered_asn=registered_asn, registered_prefix=registered_prefix)
 
@@ -442,13 +610,13 @@ def _community_check(routes, sessions) -> Check:
     )
 
 
-def _rpki_check(prefix_text: str, routes) -> Check:
+def _rpki_check(prefix_text: str, routes, pre: Preloaded | None = None) -> Check:
     """RFC 6811 computed now from the VRPs covering the prefix (one indexed query); the state
     the router reported is shown beside it, with any disagreement."""
-    covering = rpki.covering_vrps(prefix_text)
+    covering = pre.covering(prefix_text) if pre else rpki.covering_vrps(prefix_text)
     length = int(prefix_text.rsplit("/", 1)[1])
     evidence = []
-    vrp_set = rpki.current_vrp_set()
+    vrp_set = pre.vrp_set if pre else rpki.current_vrp_set()
     if vrp_set is None:
         evidence.append("VRPs: none imported yet")
     else:
@@ -487,9 +655,9 @@ def _rpki_check(prefix_text: str, routes) -> Check:
     return Check("rpki", LABELS["rpki"], PASS, "", tuple(evidence))
 
 
-def _aspa_check(routes) -> Check:
+def _aspa_check(routes, pre: Preloaded | None = None) -> Check:
     asns = {a for r in routes for a in r.as_path_list}
-    aspas = rpki.aspas_for(asns)
+    aspas = pre.aspas(asns) if pre else rpki.aspas_for(asns)
     if not aspas:
         return Check("aspa", LABELS["aspa"], SKIP, "", ("No ASPA object for any AS of the path.",))
     evidence, problem = [], None
@@ -509,11 +677,11 @@ def _route_checks(
     backup_location: str,
     origin: int | None,
     registered_prefix: RegisteredPrefix | None = None,
+    pre: Preloaded,
 ) -> list[Check]:
     """Sessions at the locations, announcement, origin, AS path, community, RPKI, ASPA."""
-    peerings = provider_peerings(provider)
     prefix_text = network.with_prefixlen
-    everything = provider_sessions(peerings)
+    everything = pre.sessions.get(provider.pk, [])
     at = {}
     for location in {primary_location.lower(), backup_location.lower()} - {""}:
         at[location] = [
@@ -522,11 +690,7 @@ def _route_checks(
     primary = at.get(primary_location.lower(), [])
     backup = at.get(backup_location.lower(), []) if backup_location else []
     counted = {c.pk: c for c in primary + backup if _counts(c)}
-    routes = list(
-        ReceivedRoute.objects.filter(connection_id__in=counted, prefix=prefix_text).order_by(
-            "connection_id", "id"
-        )
-    )
+    routes = [r for r in pre.routes.get(prefix_text, []) if r.connection_id in counted]
     announced = {r.connection_id for r in routes}
     checks = [
         _session_check(
@@ -580,8 +744,8 @@ def _route_checks(
     checks.append(_announced_check("announced_primary", primary, primary_location, 2, announced))
     if backup_location:
         checks.append(_announced_check("announced_backup", backup, backup_location, 1, announced))
-    checks.append(_rpki_check(prefix_text, routes))
-    checks.append(_aspa_check(routes))
+    checks.append(_rpki_check(prefix_text, routes, pre))
+    checks.append(_aspa_check(routes, pre))
     return checks
 
 
@@ -628,25 +792,41 @@ def _origin_check(prefix_text, routes, origin, registered_prefix, sessions) -> C
 RUNS_KEPT = 5
 
 
-def _store_run(obj, outcome: Outcome) -> None:
-    """Keep the run's checklist; only the latest few runs of a prefix are kept."""
-    subject = (
-        {"prefix": obj} if isinstance(obj, PeeringServicePrefix) else {"registered_prefix": obj}
-    )
-    ValidationRun.objects.create(
-        state=outcome.state,
-        message=outcome.message,
-        checks=[c.as_dict() for c in outcome.checks],
-        **subject,
-    )
-    keep = ValidationRun.objects.filter(**subject).order_by("-id").values("id")[:RUNS_KEPT]
-    ValidationRun.objects.filter(**subject).exclude(id__in=keep).delete()
+BATCH_SIZE = 500
 
 
-def _record_change(obj, outcome: Outcome, *, subscription, title_name: str, link: str) -> None:
-    """Save the outcome and its checklist; notify when a prefix becomes Verified or stops being
-    Verified."""
-    previous = obj.validation_state
+def _store_runs(objects, outcomes) -> None:
+    """Keep each validation's checklist; only the latest RUNS_KEPT runs of a prefix stay."""
+    if not objects:
+        return
+    customer = isinstance(objects[0], PeeringServicePrefix)
+    column = "prefix_id" if customer else "registered_prefix_id"
+    ValidationRun.objects.bulk_create(
+        [
+            ValidationRun(
+                state=outcome.state,
+                message=outcome.message,
+                checks=[c.as_dict() for c in outcome.checks],
+                **{column: obj.pk},
+            )
+            for obj, outcome in zip(objects, outcomes, strict=True)
+        ]
+    )
+    table = ValidationRun._meta.db_table
+    marks = ", ".join(["%s"] * len(objects))
+    ids = [obj.pk for obj in objects]
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE {column} IN ({marks}) AND id NOT IN ("  # noqa: S608
+            f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY {column} "
+            f"ORDER BY id DESC) AS n FROM {table} WHERE {column} IN ({marks})) AS ranked "
+            "WHERE n <= %s)",
+            [*ids, *ids, RUNS_KEPT],
+        )
+
+
+def _apply(obj, outcome: Outcome) -> list[str]:
+    """Set the outcome on the object; the fields to save."""
     obj.validation_state = outcome.state
     obj.error_message = outcome.message
     obj.validated_at = timezone.now()
@@ -656,8 +836,11 @@ def _record_change(obj, outcome: Outcome, *, subscription, title_name: str, link
         obj.registered_asn = outcome.registered_asn
         obj.registered_prefix = outcome.registered_prefix
         fields += ["learned_type", "registered_asn", "registered_prefix"]
-    obj.save(update_fields=fields)
-    _store_run(obj, outcome)
+    return fields
+
+
+def _announce(obj, previous: str, outcome: Outcome, *, subscription, title_name, link) -> None:
+    """Notify when a prefix becomes Verified, Failed or Invalid."""
     if previous == outcome.state:
         return
     kind = (
@@ -685,41 +868,77 @@ def _record_change(obj, outcome: Outcome, *, subscription, title_name: str, link
     )
 
 
+def _record_change(obj, outcome: Outcome, *, subscription, title_name: str, link: str) -> None:
+    """Save the outcome and its checklist; notify when a prefix becomes Verified or stops being
+    Verified."""
+    previous = obj.validation_state
+    obj.save(update_fields=_apply(obj, outcome))
+    _store_runs([obj], [outcome])
+    _announce(obj, previous, outcome, subscription=subscription, title_name=title_name, link=link)
+
+
 def prefix_validate(*, prefix_id: int) -> PeeringServicePrefix | None:
     """Validate one customer prefix now (the background task calls this)."""
-    with transaction.atomic():
-        prefix = (
-            PeeringServicePrefix.objects.select_for_update(of=("self",))
-            .select_related(
-                "peering_service__provider",
-                "peering_service__subscription",
-                "peering_service__resource_group",
+    validated = prefixes_validate(prefix_ids=[prefix_id])
+    return validated[0] if validated else None  # None: deleted before the task ran
+
+
+def prefixes_validate(*, prefix_ids) -> list[PeeringServicePrefix]:
+    """Validate customer prefixes in batches: each batch reads what its checks need in a fixed
+    number of queries (`Preloaded`) and writes the outcomes and checklists in bulk. Within a
+    batch, a prefix that takes or loses its place counts for the next ones, as if one by one."""
+    done: list[PeeringServicePrefix] = []
+    for chunk in _chunks(sorted(set(prefix_ids)), BATCH_SIZE):
+        with transaction.atomic():
+            prefixes = list(
+                PeeringServicePrefix.objects.select_for_update(of=("self",))
+                .select_related(
+                    "peering_service__provider",
+                    "peering_service__subscription",
+                    "peering_service__resource_group",
+                )
+                .filter(pk__in=chunk)
+                .order_by("pk")
             )
-            .filter(pk=prefix_id)
-            .first()
-        )
-        if prefix is None:
-            return None  # deleted before the task ran
-        service = prefix.peering_service
-        outcome = prefix_evaluate(
-            prefix=prefix.prefix,
-            provider=service.provider,
-            key=prefix.prefix_key,
-            primary_location=service.primary_location,
-            backup_location=service.backup_location,
-            exclude_prefix_id=prefix.pk,
-        )
-        _record_change(
-            prefix,
-            outcome,
-            subscription=service.subscription,
-            title_name=f"{prefix.name} ({prefix.prefix})",
-            link=reverse(
-                "peering_services:detail",
-                args=[service.subscription_id, service.resource_group.name, service.name],
-            ),
-        )
-    return prefix
+            subjects = [
+                Subject(
+                    p.prefix,
+                    p.peering_service.provider,
+                    p.prefix_key,
+                    p.peering_service.primary_location,
+                    p.peering_service.backup_location,
+                    p.pk,
+                )
+                for p in prefixes
+            ]
+            pre = Preloaded(subjects)
+            outcomes = []
+            for prefix, subject in zip(prefixes, subjects, strict=True):
+                outcome = _evaluate(subject, pre)
+                pre.hold(prefix.pk, subject.prefix, outcome.state in (V.VERIFIED, V.WARNING))
+                outcomes.append(outcome)
+            previous = [p.validation_state for p in prefixes]
+            fields: list[str] = []
+            for prefix, outcome in zip(prefixes, outcomes, strict=True):
+                fields = _apply(prefix, outcome)
+            if prefixes:
+                PeeringServicePrefix.objects.bulk_update(prefixes, fields)
+            _store_runs(prefixes, outcomes)
+            for prefix, before, outcome in zip(prefixes, previous, outcomes, strict=True):
+                service = prefix.peering_service
+                _announce(
+                    prefix,
+                    before,
+                    outcome,
+                    subscription=service.subscription,
+                    title_name=f"{prefix.name} ({prefix.prefix})",
+                    link=reverse(
+                        "peering_services:detail",
+                        args=[service.subscription_id, service.resource_group.name, service.name],
+                    ),
+                )
+        done += prefixes
+    return done
 
 
 def registered_prefix_validate(*, registered_prefix_id: int) -> RegisteredPrefix | None:
@@ -817,7 +1036,7 @@ def _registered_prefix_outcome(network, peering: Peering) -> Outcome:
 def revalidate_prefixes(*, prefixes) -> int:
     """Queue validation of the customer and registered prefixes equal to any of `prefixes`
     (their routes changed RPKI state, for instance)."""
-    from peering.tasks import enqueue_prefix_validation, enqueue_registered_prefix_validation
+    from peering.tasks import enqueue_prefixes_validation, enqueue_registered_prefix_validation
 
     prefixes = sorted(set(prefixes))
     customer, registered = [], []
@@ -827,7 +1046,7 @@ def revalidate_prefixes(*, prefixes) -> int:
             "pk", flat=True
         )
         registered += RegisteredPrefix.objects.filter(prefix__in=chunk).values_list("pk", flat=True)
-    enqueue_prefix_validation(customer)
+    enqueue_prefixes_validation(customer)
     enqueue_registered_prefix_validation(registered)
     return len(customer) + len(registered)
 

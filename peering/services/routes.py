@@ -466,9 +466,9 @@ class RouteImport:
         PrefixEvent.objects.bulk_create(events)
         result.events = len(events)
         result.revalidated = len(affected)
-        from peering.tasks import enqueue_prefix_validation
+        from peering.tasks import enqueue_prefixes_validation
 
-        enqueue_prefix_validation([p.pk for p in affected])
+        enqueue_prefixes_validation([p.pk for p in affected])
         peering = connection.peering
         rejected = len(self.rejected.get(connection.pk, []))
         activity_record(

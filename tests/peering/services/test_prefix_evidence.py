@@ -333,3 +333,52 @@ def test_scenario_a_customer_prefix_from_import_to_verified_and_back(
     # Fixed: Verified again.
     announce(world.primary_connections[1])
     assert prefix.validation_state == V.VERIFIED
+
+
+# --- batches: a fixed number of queries, the same answers as one by one ----------------------
+
+
+def customer_prefixes(world, prefixes):
+    service = factories.PeeringServiceFactory(
+        provider=world.provider, primary_location="Seattle", backup_location="Ashburn"
+    )
+    return [
+        factories.PeeringServicePrefixFactory(
+            peering_service=service,
+            name=f"p{n}",
+            prefix=prefix,
+            prefix_key=str(world.registered.prefix_key),
+        )
+        for n, prefix in enumerate(prefixes)
+    ]
+
+
+def test_a_batch_decides_overlaps_as_one_by_one_would(world):
+    first, second = customer_prefixes(world, [CUSTOMER_PREFIX, "45.60.10.0/25"])
+    world.announce("45.60.10.0/25")
+    pv.prefixes_validate(prefix_ids=[first.pk, second.pk])
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.validation_state == V.VERIFIED
+    assert (second.validation_state, second.error_message) == (
+        V.FAILED,
+        MSG_OVERLAP.format(prefix="45.60.10.0/25"),
+    )
+
+
+def test_batch_queries_do_not_grow_with_the_batch(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(count, offset):
+        prefixes = [f"45.61.{offset + n}.0/24" for n in range(count)]
+        for prefix in prefixes:
+            world.announce(prefix)
+        ids = [r.pk for r in customer_prefixes(world, prefixes)]
+        pv.prefixes_validate(prefix_ids=ids)  # Pending → Verified: one notification each
+        with CaptureQueriesContext(connection) as ctx:
+            validated = pv.prefixes_validate(prefix_ids=ids)  # again: nothing to announce
+        assert {p.validation_state for p in validated} == {V.VERIFIED}
+        return len(ctx.captured_queries)
+
+    assert queries(2, 0) == queries(40, 10)
