@@ -15,6 +15,7 @@ then dropped — memory stays bounded whatever the file's size.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import re
@@ -176,20 +177,32 @@ def _communities(raw: dict, where: str) -> tuple[list[str], list[str]]:
     return standard, large
 
 
+# A full table repeats the same prefixes on every session and the same next hop on every line
+# of a session: parsing each once saves most of an import's time.
+@functools.lru_cache(maxsize=1 << 19)
+def _canonical_prefix(text: str) -> str:
+    return ipaddress.ip_network(text, strict=True).with_prefixlen
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _canonical_address(text: str) -> str:
+    return str(ipaddress.ip_address(text))
+
+
 def parse_route(raw: object, *, line: int, now: datetime) -> dict:
     """One route from the file, cleaned; ValidationError naming the line and the field."""
     where = f"Line {line}"
     if not isinstance(raw, dict):
         raise ValidationError(f"{where}: a route is a JSON object.")
     try:
-        prefix = ipaddress.ip_network(str(raw.get("prefix", "")), strict=True)
+        prefix_text = _canonical_prefix(str(raw.get("prefix", "")))
     except ValueError:
         raise ValidationError(
             f"{where}: prefix {str(raw.get('prefix'))[:50]!r} is not a CIDR prefix without host "
             "bits."
         ) from None
     try:
-        next_hop = ipaddress.ip_address(str(raw.get("next_hop", "")))
+        next_hop = _canonical_address(str(raw.get("next_hop", "")))
     except ValueError:
         raise ValidationError(f"{where}: next_hop is not an IP address.") from None
     sequence, as_set = _as_path(raw.get("as_path", ""), where)
@@ -218,8 +231,8 @@ def parse_route(raw: object, *, line: int, now: datetime) -> dict:
     if as_set:
         path_text = f"{path_text} {{{','.join(str(a) for a in as_set)}}}".strip()
     cleaned = {
-        "prefix": prefix.with_prefixlen,
-        "next_hop": str(next_hop),
+        "prefix": prefix_text,
+        "next_hop": next_hop,
         "as_path": path_text,
         "origin_as": origin,
         "communities": communities,
