@@ -375,9 +375,13 @@ def ipv4_span(text: str) -> tuple[str, int, int] | None:
 
 
 @receiver(post_save, sender=PeeringServicePrefix, dispatch_uid="prefix_span")
-def _keep_prefix_span(sender, instance: PeeringServicePrefix, raw=False, **kwargs) -> None:
-    """Every saved prefix keeps its span (prefixes are never edited, so saving once is enough;
+def _keep_prefix_span(
+    sender, instance: PeeringServicePrefix, created=False, raw=False, **kwargs
+) -> None:
+    """A new prefix gets its span (prefixes are never edited, so once at creation is enough;
     a malformed or IPv6 prefix has none and overlaps nothing)."""
+    if not created:
+        return
     span = ipv4_span(instance.prefix)
     if span is None:
         return
