@@ -507,3 +507,19 @@ def provider_world(
     if announce:
         world.announce()
     return world
+
+
+def isp_world(*, announce: bool = False) -> ProviderWorld:
+    """An ISP provider (Kordia Test, AS59998) on a Direct Edge peering — bilateral sessions —
+    with customer AS150003 and the registered prefix 45.70.0.0/16 (`world.registered_prefix`)."""
+    world = provider_world(
+        name="Kordia Test",
+        provider_asn=59998,
+        customer_asn=150003,
+        direct_peering_type="Edge",
+        announce=announce,
+    )
+    world.registered_prefix = RegisteredPrefixFactory(
+        peering=world.peering, name="isp-block", prefix="45.70.0.0/16"
+    )
+    return world

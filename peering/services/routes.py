@@ -40,6 +40,7 @@ from peering.models import (
     ReceivedRoute,
     Vrp,
 )
+from peering.services.bulk import copy_rows
 from peering.services.rpki import VrpIndex, covering_vrps, origin_validate
 from peering.validators import ASN_MAX
 from portal.services import activity_record
@@ -507,20 +508,17 @@ def _line_key(message: str) -> int:
 
 
 def _write_routes(rows: list[tuple]) -> None:
-    """Bulk insert: COPY on PostgreSQL, multi-row INSERTs elsewhere."""
+    """Bulk insert: COPY on PostgreSQL (JSON columns as text), batched INSERTs elsewhere."""
     if db_connection.vendor == "postgresql":
-        table = ReceivedRoute._meta.db_table
-        with (
-            db_connection.cursor() as cursor,
-            cursor.cursor.copy(
-                f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN"  # noqa: S608
-            ) as copy,
-        ):
-            for row in rows:
-                copy.write_row(row[:6] + (json.dumps(row[6]), json.dumps(row[7])) + row[8:])
-        return
-    ReceivedRoute.objects.bulk_create(
-        (ReceivedRoute(**dict(zip(COLUMNS, row, strict=True))) for row in rows), batch_size=BATCH
+        rows = [row[:6] + (json.dumps(row[6]), json.dumps(row[7])) + row[8:] for row in rows]
+    copy_rows(
+        ReceivedRoute,
+        list(COLUMNS),
+        rows,
+        objects=lambda rows: (
+            ReceivedRoute(**dict(zip(COLUMNS, row, strict=True))) for row in rows
+        ),
+        batch_size=BATCH,
     )
 
 

@@ -24,12 +24,12 @@ from datetime import UTC, datetime
 
 import pytricia
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from peering.models import Aspa, ReceivedRoute, Vrp, VrpSet
+from peering.services.bulk import copy_rows
 from peering.validators import ASN_MAX
 
 VALID, INVALID, NOT_FOUND = "Valid", "Invalid", "NotFound"
@@ -279,23 +279,13 @@ def parse_vrp_export(data: object) -> VrpExport:
 
 
 def _write_vrps(vrps: list[VrpEntry]) -> None:
-    if db_connection.vendor == "postgresql":
-        table = Vrp._meta.db_table
-        with (
-            db_connection.cursor() as cursor,
-            cursor.cursor.copy(
-                f"COPY {table} (prefix, max_length, asn, trust_anchor) FROM STDIN"  # noqa: S608
-            ) as copy,
-        ):
-            for vrp in vrps:
-                copy.write_row((vrp.prefix, vrp.max_length, vrp.asn, vrp.trust_anchor))
-        return
-    Vrp.objects.bulk_create(
-        (
-            Vrp(prefix=v.prefix, max_length=v.max_length, asn=v.asn, trust_anchor=v.trust_anchor)
-            for v in vrps
+    copy_rows(
+        Vrp,
+        ["prefix", "max_length", "asn", "trust_anchor"],
+        [(v.prefix, v.max_length, v.asn, v.trust_anchor) for v in vrps],
+        objects=lambda rows: (
+            Vrp(prefix=p, max_length=m, asn=a, trust_anchor=t) for p, m, a, t in rows
         ),
-        batch_size=5000,
     )
 
 

@@ -233,14 +233,8 @@ def test_each_run_stores_every_check_in_order(world):
 
 
 def test_a_registered_prefix_key_checks_the_origin_of_the_registered_prefix():
-    isp = factories.provider_world(
-        name="Kordia Test",
-        provider_asn=59998,
-        customer_asn=150003,
-        direct_peering_type="Edge",
-        announce=False,
-    )
-    registered = factories.RegisteredPrefixFactory(peering=isp.peering, prefix="45.70.0.0/16")
+    isp = factories.isp_world()
+    registered = isp.registered_prefix
     isp.announce("45.70.0.0/16", connections=isp.primary_connections, origin_as=150003)
     isp.announce(
         "45.70.1.0/24",

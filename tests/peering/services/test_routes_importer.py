@@ -200,17 +200,7 @@ def test_more_routes_than_a_connection_may_hold_are_rejected_beyond_the_limit(
 @pytest.fixture
 def isp():
     """An ISP (AS59998) on a Direct Edge peering: a bilateral session."""
-    world = factories.provider_world(
-        name="Kordia Test",
-        provider_asn=59998,
-        customer_asn=150003,
-        direct_peering_type="Edge",
-        announce=False,
-    )
-    world.registered_prefix = factories.RegisteredPrefixFactory(
-        peering=world.peering, name="isp-block", prefix="45.70.0.0/16"
-    )
-    return world
+    return factories.isp_world()
 
 
 def test_on_a_bilateral_session_the_first_as_must_be_the_peer(isp, operator):

@@ -87,18 +87,10 @@ def test_another_tenant_cannot_see_the_checklist(client, world, customer):
 
 
 def test_the_registered_prefix_page_shows_its_checklist(client):
-    isp = factories.provider_world(
-        name="Kordia Test",
-        provider_asn=59998,
-        customer_asn=150003,
-        direct_peering_type="Edge",
-        announce=False,
-    )
+    isp = factories.isp_world()
     owner = factories.UserFactory(username="kordia-owner")
     factories.RoleAssignmentFactory(user=owner, subscription=isp.subscription, role=Role.OWNER)
-    registered = factories.RegisteredPrefixFactory(
-        peering=isp.peering, name="isp-block", prefix="45.70.0.0/16"
-    )
+    registered = isp.registered_prefix
     isp.announce("45.70.0.0/16", connections=isp.primary_connections[:1], origin_as=150003)
     registered_prefix_validate(registered_prefix_id=registered.pk)
     client.force_login(owner)
