@@ -4,7 +4,7 @@ Generates ROUTES received routes (default 1,000,000, spread over 5 connections o
 and VRPS VRPs (default 500,000) synthetically, then prints:
 
 * the route import (`manage.py import_received_routes`, in a child process): wall time and the
-  child's peak memory (resource.getrusage(RUSAGE_CHILDREN).ru_maxrss);
+  import process's own peak memory (resource.getrusage(RUSAGE_SELF).ru_maxrss, in the child);
 * the re-import of the same file;
 * the VRP import (`manage.py import_vrps` of a changed set, recomputing every route's state);
 * validation throughput (`prefix_validate`, evidence stored) with 1k and with 40k stored
@@ -17,7 +17,6 @@ DATABASE_URL (default postgres://postgres@127.0.0.1:5432/pp_routing); its tables
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -58,15 +57,31 @@ def ensure_database() -> None:
             conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
 
 
+# Runs manage.py and reports the child's own peak RSS (children's ru_maxrss would be the
+# largest child so far, not this one).
+CHILD = (
+    "import resource, runpy, sys\n"
+    "sys.argv = sys.argv[1:]\n"
+    "try:\n"
+    "    runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    "finally:\n"
+    "    print(f'PEAK_KB={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n"
+)
+
+
 def child(*args: str) -> tuple[float, float]:
     """Run manage.py in a child process: (seconds, the child's peak RSS in MB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(ROOT / "manage.py"), *args],
+        check=True,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest child so far: the import is the largest one.
-    return seconds, max(peak, before) / 1024
+    peak = [line for line in done.stderr.splitlines() if line.startswith("PEAK_KB=")]
+    return seconds, int(peak[-1].split("=")[1]) / 1024 if peak else float("nan")
 
 
 def network(index: int, base: int) -> str:
@@ -190,13 +205,13 @@ def main() -> None:
         return path
 
     first_vrps = vrp_export(0.0)
-    seconds, _ = child("import_vrps", str(first_vrps))
-    print(f"VRP import, {VRPS} VRPs, no routes yet: {seconds:.1f} s")
+    seconds, peak = child("import_vrps", str(first_vrps))
+    print(f"VRP import, {VRPS} VRPs, no routes yet: {seconds:.1f} s, peak memory {peak:.0f} MB")
 
     seconds, peak = child("import_received_routes", str(routes_file))
     print(
         f"Route import, {ROUTES} routes ({CONNECTIONS} connections): {seconds:.1f} s, "
-        f"peak memory {peak:.0f} MB (child ru_maxrss)"
+        f"peak memory {peak:.0f} MB (ru_maxrss of the import process)"
     )
     seconds, _ = child("import_received_routes", str(routes_file))
     print(f"Re-import of the same file: {seconds:.1f} s")
