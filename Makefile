@@ -14,7 +14,7 @@ PYTHON_BOOT := $(shell for p in python3.12 python3.13 python3.14 python3 python;
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then \
 	command -v $$p; break; fi; done)
 
-.PHONY: help venv run test bench lint format migrate demo worker check-deploy chromium clean
+.PHONY: help venv run test bench bench-routes lint format migrate demo worker check-deploy chromium clean
 
 help:
 	@echo "make run    — set up, load demo data, serve on http://$(HOST):$(PORT)"
@@ -69,6 +69,12 @@ test: venv chromium
 # Page timings with more rows, printed as ratios against the trivial /healthz view.
 bench: venv
 	BENCH_ROWS=$${BENCH_ROWS:-3000} $(PY) -m pytest -q -s tests/benchmarks $(PYTEST_ARGS)
+
+# Routing at a real exchange's size on PostgreSQL (issue 9): route and VRP imports, validation
+# throughput. BENCH_ROUTES / BENCH_VRPS scale it down (e.g. BENCH_ROUTES=100000).
+bench-routes: venv
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pp_routing} \
+	$(PY) tests/benchmarks/routes_bench.py
 
 lint: venv
 	$(PY) -m ruff check .

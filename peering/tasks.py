@@ -43,6 +43,14 @@ def validate_prefix(*, prefix_id: int) -> str:
 
 
 @task()
+def validate_prefixes(*, prefix_ids: list[int]) -> str:
+    """Validate many customer prefixes at once (after a route or VRP import)."""
+    from peering.services.prefix_validation import prefixes_validate
+
+    return f"{len(prefixes_validate(prefix_ids=prefix_ids))} validated"
+
+
+@task()
 def validate_registered_prefix(*, registered_prefix_id: int) -> str:
     """Run the checks of a provider's registered prefix and record the outcome."""
     from peering.services.prefix_validation import registered_prefix_validate
@@ -55,6 +63,16 @@ def enqueue_prefix_validation(prefix_ids) -> None:
     """Queue validation of these customer prefixes once the current transaction commits."""
     for prefix_id in sorted(set(prefix_ids)):
         transaction.on_commit(partial(validate_prefix.enqueue, prefix_id=prefix_id))
+
+
+def enqueue_prefixes_validation(prefix_ids, *, batch: int = 500) -> None:
+    """Queue validation of many customer prefixes, `batch` per task, once the transaction
+    commits: each task reads what the checks need once for its whole batch."""
+    ids = sorted(set(prefix_ids))
+    for start in range(0, len(ids), batch):
+        transaction.on_commit(
+            partial(validate_prefixes.enqueue, prefix_ids=ids[start : start + batch])
+        )
 
 
 def enqueue_registered_prefix_validation(registered_prefix_ids) -> None:

@@ -345,6 +345,44 @@ class ReceivedRouteFactory(factory.django.DjangoModelFactory):
     received_at = factory.LazyFunction(timezone.now)
 
 
+class VrpFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.Vrp
+
+    asn = 150000
+    prefix = "45.60.0.0/16"
+    max_length = 24
+    trust_anchor = "arin"
+
+
+class AspaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.Aspa
+
+    customer_asn = factory.Sequence(lambda n: 150500 + n)
+    providers = factory.LazyFunction(lambda: [59999])
+
+
+class VrpSetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.VrpSet
+
+    source = "rpki-client"
+    build_time = factory.LazyFunction(timezone.now)
+    vrp_count = 1
+
+
+class ValidationRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.ValidationRun
+
+    prefix = factory.SubFactory(PeeringServicePrefixFactory)
+    state = "Verified"
+    checks = factory.LazyFunction(
+        lambda: [{"key": "format", "label": "IPv4", "status": "pass", "evidence": []}]
+    )
+
+
 class PrefixKeyAttemptFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = pm.PrefixKeyAttempt
@@ -404,6 +442,7 @@ def provider_world(
     backup: str = "Ashburn",
     direct_peering_type: str = "IxRs",
     announce: bool = True,
+    roa: bool = True,
 ) -> ProviderWorld:
     subscription = subscription or SubscriptionFactory(display_name=name)
     provider = PeeringServiceProviderFactory(
@@ -452,6 +491,10 @@ def provider_world(
         peerings.append(peering)
         connections.append(rows)
     registered = RegisteredAsnFactory(peering=peerings[0], name="fabrikam", asn=customer_asn)
+    if roa:
+        # The customer holds a ROA for its test address space (any length), so a clean
+        # announcement is RPKI Valid.
+        VrpFactory(asn=customer_asn, prefix="45.0.0.0/8", max_length=32)
     world = ProviderWorld(
         provider=provider,
         subscription=subscription,
@@ -478,3 +521,19 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     token_hash = factory.Sequence(lambda n: f"{n:064x}")
     prefix = "pp_xxxxxxx"
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+
+
+def isp_world(*, announce: bool = False) -> ProviderWorld:
+    """An ISP provider (Kordia Test, AS59998) on a Direct Edge peering — bilateral sessions —
+    with customer AS150003 and the registered prefix 45.70.0.0/16 (`world.registered_prefix`)."""
+    world = provider_world(
+        name="Kordia Test",
+        provider_asn=59998,
+        customer_asn=150003,
+        direct_peering_type="Edge",
+        announce=announce,
+    )
+    world.registered_prefix = RegisteredPrefixFactory(
+        peering=world.peering, name="isp-block", prefix="45.70.0.0/16"
+    )
+    return world

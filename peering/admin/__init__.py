@@ -26,4 +26,5 @@ from peering.admin import (  # noqa: F401
     peering_service,
     peerings,
     reference,
+    rpki,
 )

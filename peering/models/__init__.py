@@ -15,9 +15,11 @@ from peering.models.peering_service import (
     PeeringServicePrefix,
     PrefixEvent,
     PrefixKeyAttempt,
+    PrefixSpan,
     ReceivedRoute,
     RegisteredAsn,
     RegisteredPrefix,
+    ValidationRun,
 )
 from peering.models.reference import (
     DirectFacility,
@@ -28,8 +30,14 @@ from peering.models.reference import (
     PeeringServiceProvider,
     PeeringServiceProviderLocation,
 )
+from peering.models.rpki import Aspa, Vrp, VrpSet
 
 __all__ = [
+    "Aspa",
+    "PrefixSpan",
+    "ValidationRun",
+    "Vrp",
+    "VrpSet",
     "LearnedType",
     "PeeringService",
     "PeeringServicePrefix",

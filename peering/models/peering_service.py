@@ -1,13 +1,16 @@
 """Peering Service: the provider's registered ASNs and prefixes (each with a prefix key), the
 customer's Peering Service with its prefixes, the routes Microsoft receives, and prefix events."""
 
+import ipaddress
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 
-from peering.enums import LearnedType
+from peering.enums import LearnedType, PrefixValidationState
 from peering.models.abstracts import ArmResource, TrackedResource, ValidatedPrefix
 from peering.validators import ASN_MAX
 
@@ -171,20 +174,34 @@ class PrefixEvent(models.Model):
 
 
 class ReceivedRoute(models.Model):
-    """A route Microsoft receives on a connection, as loaded by `import_received_routes`."""
+    """A route Microsoft receives on a connection, as loaded by `import_received_routes`.
+
+    `rpki_validation_state` is the portal's own RFC 6811 verdict against the imported VRPs
+    (recomputed when they change); `reported_rpki_state` and `origin_as_validation_state` are
+    what the router reported, kept as evidence ('' when the line said nothing)."""
 
     connection = models.ForeignKey(
         "peering.PeeringConnection", on_delete=models.CASCADE, related_name="received_routes"
     )
     prefix = models.CharField(max_length=43, db_index=True)
     next_hop = models.GenericIPAddressField()
-    as_path = models.CharField(max_length=512, help_text="Space-separated, e.g. '59999 64500'.")
-    origin_as = models.PositiveBigIntegerField()
-    communities = models.JSONField(default=list, help_text='e.g. ["8075:8007"]')
-    origin_as_validation_state = models.CharField(max_length=16, default="Valid")
-    rpki_validation_state = models.CharField(max_length=16, default="Valid")
+    as_path = models.CharField(
+        max_length=512, help_text="Space-separated, e.g. '59999 64500'; an AS_SET as '{1,2}'."
+    )
+    # The rightmost AS of the path; null when the path ends in an AS_SET (RFC 6811: NONE).
+    origin_as = models.PositiveBigIntegerField(null=True, blank=True)
+    communities = models.JSONField(default=list, help_text='RFC 1997, e.g. ["8075:8007"]')
+    large_communities = models.JSONField(
+        default=list, blank=True, help_text='RFC 8092, e.g. ["8075:8007:0"]'
+    )
+    origin_as_validation_state = models.CharField(max_length=16, blank=True, default="")
+    rpki_validation_state = models.CharField(max_length=16, default="NotFound")
+    reported_rpki_state = models.CharField(max_length=16, blank=True, default="")
     trust_anchor = models.CharField(max_length=32, blank=True)
     received_at = models.DateTimeField()
+    # Which import wrote the row: an import writes a new generation, compares it with the old
+    # one in SQL and then drops the old one.
+    generation = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["prefix", "id"]
@@ -196,6 +213,80 @@ class ReceivedRoute(models.Model):
     @property
     def as_path_list(self) -> list[int]:
         return [int(part) for part in self.as_path.split() if part.isdigit()]
+
+    @property
+    def ends_in_as_set(self) -> bool:
+        return self.as_path.rstrip().endswith("}")
+
+    @property
+    def rpki_disagrees(self) -> bool:
+        """The router reported an RPKI state other than the one the portal computed."""
+        reported = self.reported_rpki_state
+        return reported in ("Valid", "Invalid", "NotFound") and reported != (
+            self.rpki_validation_state
+        )
+
+
+class PrefixSpan(models.Model):
+    """A Peering Service prefix as an integer range, kept beside it so overlap checks are index
+    lookups: covering prefixes by their exact text, covered ones by a range on `start`."""
+
+    prefix = models.OneToOneField(
+        PeeringServicePrefix, on_delete=models.CASCADE, primary_key=True, related_name="span"
+    )
+    cidr = models.CharField(max_length=18)
+    start = models.PositiveBigIntegerField()
+    end = models.PositiveBigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["cidr"], name="prefix_span_cidr"),
+            models.Index(fields=["start", "end"], name="prefix_span_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.cidr
+
+
+class ValidationRun(models.Model):
+    """One run of prefix validation with every check's verdict and evidence, newest first: the
+    prefix page shows the latest as a checklist."""
+
+    prefix = models.ForeignKey(
+        PeeringServicePrefix,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="validation_runs",
+    )
+    registered_prefix = models.ForeignKey(
+        RegisteredPrefix,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="validation_runs",
+    )
+    state = models.CharField(max_length=16, choices=PrefixValidationState.choices)
+    message = models.TextField(blank=True)
+    # [{"key", "label", "status": pass|warn|fail|skip, "message", "evidence": [str, ...]}]
+    checks = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["prefix", "-id"], name="validation_run_prefix"),
+            models.Index(fields=["registered_prefix", "-id"], name="validation_run_registered"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(prefix__isnull=True) ^ models.Q(registered_prefix__isnull=True),
+                name="validation_run_one_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.state} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class PrefixKeyAttempt(models.Model):
@@ -209,3 +300,31 @@ class PrefixKeyAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Wrong prefix key by {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def ipv4_span(text: str) -> tuple[str, int, int] | None:
+    """(canonical CIDR, first address, last address) of an IPv4 prefix, or None."""
+    try:
+        network = ipaddress.ip_network(str(text).strip(), strict=True)
+    except ValueError:
+        return None
+    if network.version != 4:
+        return None
+    return network.with_prefixlen, int(network.network_address), int(network.broadcast_address)
+
+
+@receiver(post_save, sender=PeeringServicePrefix, dispatch_uid="prefix_span")
+def _keep_prefix_span(
+    sender, instance: PeeringServicePrefix, created=False, raw=False, **kwargs
+) -> None:
+    """A new prefix gets its span (prefixes are never edited, so once at creation is enough;
+    a malformed or IPv6 prefix has none and overlaps nothing)."""
+    if not created:
+        return
+    span = ipv4_span(instance.prefix)
+    if span is None:
+        return
+    cidr, start, end = span
+    PrefixSpan.objects.update_or_create(
+        prefix=instance, defaults={"cidr": cidr, "start": start, "end": end}
+    )

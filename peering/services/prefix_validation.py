@@ -1,18 +1,28 @@
 """Prefix validation (product.md §3.10): every check, in order, with the documented messages.
 
 `prefix_evaluate` is the rule: given a prefix (customer's or registered) and the data the portal
-holds — the provider's registered ASNs and prefixes, its connections and the routes Microsoft
-receives on them — it returns (state, learned type, message). `prefix_validate` applies it to a
-stored prefix and records the outcome; the `validate_prefix` task runs it in the background.
+holds — the provider's registered ASNs and prefixes, its connections used for Peering Service, the
+routes Microsoft receives on them and the imported VRPs — it returns an `Outcome`: the state, the
+learned type, the message of the deciding check, and every check with its verdict and evidence
+(stored as a `ValidationRun`, shown as a checklist on the prefix page). The first failing check
+decides (Failed, or Invalid for a malformed prefix or a wrong key); otherwise the first warning
+(Warning); a prefix passing every check is Verified.
+
+Every lookup is indexed: the key by its unique column then one constant-time comparison; overlap
+by `PrefixSpan` (covering prefixes by exact text, covered ones by a range); covering VRPs by their
+exact prefix; the provider's sessions in one query.
 """
 
 from __future__ import annotations
 
+import bisect
 import hmac
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
+import pytricia
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -25,12 +35,16 @@ from peering.models import (
     PeeringConnection,
     PeeringServicePrefix,
     PeeringServiceProvider,
+    PrefixSpan,
     PrefixValidationState,
     ReceivedRoute,
     RegisteredAsn,
     RegisteredPrefix,
+    ValidationRun,
+    Vrp,
 )
-from peering.validators import non_public_asn_reason
+from peering.services import rpki
+from peering.validators import NON_PUBLIC_ASN_RANGES
 from portal.models import ActivityStatus, Notification
 from portal.services import activity_record, notify_subscription
 
@@ -72,7 +86,38 @@ MSG_COMMUNITY = (
     "The announcement lacks the BGP community 8075:8007 (received from {next_hop} at {location})."
 )
 MSG_NOT_FROM_IP = "Not receiving the advertisement from IP {ips} at {location}."
-MSG_RPKI = "Verified, but the route's RPKI validation state is {state}: publish a ROA for {prefix}."
+MSG_AS_PATH_RESERVED = "The AS path contains AS{asn}, which is {what} ({rfc}): {path}."
+MSG_RPKI_INVALID = (
+    "The route is RPKI Invalid: {reason}. A ROA exists for this address space and contradicts "
+    "the announcement; the holder must fix the ROA or the announcement."
+)
+MSG_RPKI_NOT_FOUND = (
+    "No ROA covers {prefix}: ask the holder of the address space to publish a ROA for {origin}."
+)
+MSG_NO_SESSIONS = "The peering has no Active connection used for Peering Service yet."
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of a validation run: pass, warn, fail or skip, with what it looked at."""
+
+    key: str
+    label: str
+    status: str
+    message: str = ""
+    evidence: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "status": self.status,
+            "message": self.message,
+            "evidence": list(self.evidence),
+        }
+
+
+PASS, WARN, FAIL, SKIP = "pass", "warn", "fail", "skip"
 
 
 @dataclass(frozen=True)
@@ -82,6 +127,7 @@ class Outcome:
     message: str
     registered_asn: RegisteredAsn | None = None
     registered_prefix: RegisteredPrefix | None = None
+    checks: tuple[Check, ...] = field(default=(), compare=False)
 
 
 # IANA special-purpose and non-unicast IPv4 space (RFC 6890 and successors). A Peering Service
@@ -142,47 +188,256 @@ def provider_peerings(provider: PeeringServiceProvider):
     )
 
 
+# A stand-in compared when no candidate exists, so a miss costs the same comparison as a hit.
+_NO_KEY = b"ffffffff-ffff-4fff-bfff-ffffffffffff"
+
+
 def match_key(
     *, provider: PeeringServiceProvider, key: str
 ) -> tuple[RegisteredAsn | None, RegisteredPrefix | None]:
-    """The provider's registered ASN or prefix whose key is `key`, compared in constant time.
+    """The provider's registered ASN or prefix whose key is `key`.
 
-    Every key of the provider is compared (no early exit), so timing says nothing about which
-    part matched; an unknown key and another provider's key both give (None, None)."""
-    typed = normalise_key(key).encode() or b"-"
+    The candidate is found by the unique index on the key, restricted to the provider's
+    peerings, and then compared in constant time; exactly one comparison per kind happens
+    whether or not a candidate exists, so an unknown key and another provider's key both give
+    (None, None) at the same cost."""
+    normal = normalise_key(key)
+    typed = normal.encode() or b"-"
     peerings = provider_peerings(provider)
-    found_asn = found_prefix = None
-    for registered in RegisteredAsn.objects.filter(peering__in=peerings):
-        if hmac.compare_digest(str(registered.prefix_key).encode(), typed):
-            found_asn = registered
-    for registered in RegisteredPrefix.objects.filter(peering__in=peerings):
-        if hmac.compare_digest(str(registered.prefix_key).encode(), typed):
-            found_prefix = registered
-    return found_asn, found_prefix
+    found = []
+    for model in (RegisteredAsn, RegisteredPrefix):
+        candidate = (
+            model.objects.filter(prefix_key=normal, peering__in=peerings).first()
+            if normal
+            else None
+        )
+        stored = str(candidate.prefix_key).encode() if candidate else _NO_KEY
+        same = hmac.compare_digest(stored, typed)
+        found.append(candidate if same and candidate is not None else None)
+    return found[0], found[1]
 
 
-def _path_problem(route: ReceivedRoute) -> str | None:
-    path = route.as_path_list
-    text = route.as_path or "(empty)"
-    for asn in path:
-        if non_public_asn_reason(asn):
-            return MSG_AS_PATH_PRIVATE.format(asn=asn, path=text)
-    for first, second in zip(path, path[1:], strict=False):
-        if first == second:
-            return MSG_AS_PATH_PREPEND.format(asn=first, path=text)
-    if len(path) > MAX_AS_PATH:
-        return MSG_AS_PATH_LONG.format(path=text)
+def _asn_problem(asn: int, path: str) -> str | None:
+    """The message for a non-public ASN in a path, naming what the range really is."""
+    for first, last, what, rfc in NON_PUBLIC_ASN_RANGES:
+        if first <= asn <= last:
+            if "private" in what:
+                return MSG_AS_PATH_PRIVATE.format(asn=asn, path=path)
+            return MSG_AS_PATH_RESERVED.format(asn=asn, what=what, rfc=rfc, path=path)
     return None
 
 
-def _sessions_at(peerings, location: str) -> list[PeeringConnection]:
-    return list(
-        PeeringConnection.objects.filter(
-            peering__in=peerings,
-            peering__peering_location__name__iexact=location,
-            connection_state=ConnectionState.ACTIVE,
-        ).order_by("id")
+def _route_text(route: ReceivedRoute, sessions: dict) -> str:
+    connection = sessions.get(route.connection_id)
+    where = f" on {_session_text(connection)}" if connection else ""
+    communities = ", ".join([*(route.communities or []), *(route.large_communities or [])])
+    return (
+        f"{route.prefix} from {route.next_hop}{where}: AS path {route.as_path or '(empty)'}; "
+        f"communities {communities or 'none'}"
     )
+
+
+def _session_text(connection: PeeringConnection) -> str:
+    address = connection.peer_session_ipv4_address or "no IPv4 session"
+    return f"{connection.facility_name} ({address})"
+
+
+def _counts(connection: PeeringConnection) -> bool:
+    return (
+        connection.connection_state == ConnectionState.ACTIVE and connection.use_for_peering_service
+    )
+
+
+def _why_not(connection: PeeringConnection) -> str:
+    if connection.connection_state != ConnectionState.ACTIVE:
+        return f"does not count: {connection.connection_state}, not Active"
+    return "does not count: not used for Peering Service"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A customer prefix to evaluate: what the customer typed and chose."""
+
+    prefix: str
+    provider: PeeringServiceProvider
+    key: str
+    primary_location: str
+    backup_location: str = ""
+    exclude_prefix_id: int | None = None
+
+
+class Preloaded:
+    """Everything the checks read for a batch of prefixes, in a fixed number of indexed queries
+    whatever the batch size: key candidates (by the unique key index), the provider's peerings
+    and sessions, held spans overlapping any prefix of the batch, the routes of the batch's
+    prefixes, the VRPs covering them, the ASPAs of the ASes on their paths, the VRP set."""
+
+    CHUNK = 2000
+
+    def __init__(self, subjects: list[Subject]):
+        self.subjects = subjects
+        providers = {s.provider.pk: s.provider for s in subjects}
+        asns = {p.asn for p in providers.values() if p.asn is not None}
+        peering_asn = dict(
+            Peering.objects.filter(
+                peer_asn__peer_asn__in=asns, kind=Kind.DIRECT, direct_peering_type__in=SERVICE_TYPES
+            ).values_list("pk", "peer_asn__peer_asn")
+        )
+        self.peerings = {
+            pk: {peering for peering, asn in peering_asn.items() if asn == provider.asn}
+            for pk, provider in providers.items()
+        }
+        keys = {k for k in (normalise_key(s.key) for s in subjects) if k}
+        self.candidates = {
+            model: {
+                str(row.prefix_key): row
+                for chunk in _chunks(sorted(keys), self.CHUNK)
+                for row in model.objects.filter(prefix_key__in=chunk, peering_id__in=peering_asn)
+            }
+            for model in (RegisteredAsn, RegisteredPrefix)
+        }
+        self.networks = {}
+        for subject in subjects:
+            network, _problem = parse_public_ipv4(subject.prefix)
+            if network is not None:
+                self.networks[subject.prefix] = network
+        texts = sorted({n.with_prefixlen for n in self.networks.values()})
+        self._held = self._load_held(list(self.networks.values()))
+        sessions = list(
+            PeeringConnection.objects.filter(peering_id__in=peering_asn)
+            .select_related("peering__peering_location", "direct_facility", "exchange")
+            .order_by("id")
+        )
+        self.sessions = {
+            pk: [c for c in sessions if c.peering_id in ids] for pk, ids in self.peerings.items()
+        }
+        counted = [c.pk for c in sessions if _counts(c)]
+        self.routes: dict[str, list[ReceivedRoute]] = {t: [] for t in texts}
+        for chunk in _chunks(texts, self.CHUNK):
+            for route in ReceivedRoute.objects.filter(
+                connection_id__in=counted, prefix__in=chunk
+            ).order_by("connection_id", "id"):
+                self.routes[route.prefix].append(route)
+        self._covering = self._load_covering(texts)
+        self.vrp_set = rpki.current_vrp_set()
+        self._aspas = None
+
+    # --- loading ---
+    def _load_held(self, networks):
+        """Spans of Verified/Warning prefixes that cover or lie inside any batch prefix: a
+        prefix tree for the covering ones, sorted starts for the ones inside."""
+        tree = pytricia.PyTricia(32)
+        starts: list[tuple[int, int]] = []
+        if networks:
+            held = PrefixSpan.objects.filter(prefix__validation_state__in=(V.VERIFIED, V.WARNING))
+            supernets = sorted({s for n in networks for s in rpki.supernets(n.with_prefixlen)})
+            rows = set()
+            for chunk in _chunks(supernets, self.CHUNK):
+                rows |= set(held.filter(cidr__in=chunk).values_list("cidr", "prefix_id", "start"))
+            # Spans inside a batch prefix: a range on `start` each, in one statement per chunk.
+            span, prefix_table = PrefixSpan._meta.db_table, PeeringServicePrefix._meta.db_table
+            for chunk in _chunks(networks, 500):
+                ranges = " OR ".join(["(s.start BETWEEN %s AND %s)"] * len(chunk))
+                bounds = [
+                    b for n in chunk for b in (int(n.network_address), int(n.broadcast_address))
+                ]
+                with db_connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT s.cidr, s.prefix_id, s.start FROM {span} s "  # noqa: S608
+                        f"JOIN {prefix_table} p ON p.id = s.prefix_id "
+                        f"WHERE p.validation_state IN (%s, %s) AND ({ranges})",
+                        [V.VERIFIED, V.WARNING, *bounds],
+                    )
+                    rows |= set(cursor.fetchall())
+            for cidr, prefix_id, start in rows:
+                if tree.has_key(cidr):
+                    tree[cidr].add(prefix_id)
+                else:
+                    tree[cidr] = {prefix_id}
+                starts.append((start, prefix_id))
+        starts.sort()
+        return tree, starts
+
+    def _load_covering(self, texts) -> rpki.VrpIndex:
+        supernets = sorted({s for t in texts for s in rpki.supernets(t)})
+        entries = []
+        for chunk in _chunks(supernets, self.CHUNK):
+            entries += [
+                rpki.VrpEntry(*row)
+                for row in Vrp.objects.filter(prefix__in=chunk).values_list(
+                    "prefix", "max_length", "asn", "trust_anchor"
+                )
+            ]
+        return rpki.VrpIndex(sorted(entries, key=lambda v: (v.prefix, v.asn, v.max_length)))
+
+    # --- reading ---
+    def match(self, subject: Subject):
+        """The registered ASN / prefix of the subject's provider with the subject's key: one
+        constant-time comparison per kind, against the candidate or a stand-in."""
+        normal = normalise_key(subject.key)
+        typed = normal.encode() or b"-"
+        mine = self.peerings.get(subject.provider.pk, set())
+        found = []
+        for model in (RegisteredAsn, RegisteredPrefix):
+            candidate = self.candidates[model].get(normal)
+            if candidate is not None and candidate.peering_id not in mine:
+                candidate = None
+            stored = str(candidate.prefix_key).encode() if candidate else _NO_KEY
+            same = hmac.compare_digest(stored, typed)
+            found.append(candidate if same and candidate is not None else None)
+        return found[0], found[1]
+
+    def overlaps(self, network, exclude_prefix_id) -> bool:
+        """Another held prefix covers `network` (or is it), or lies inside it."""
+        tree, starts = self._held
+        ids: set[int] = set()
+        key = tree.get_key(network.with_prefixlen)
+        while key is not None:
+            ids |= tree[key]
+            key = tree.parent(key)
+        first, last = int(network.network_address), int(network.broadcast_address)
+        position = bisect.bisect_left(starts, (first, -1))
+        while position < len(starts) and starts[position][0] <= last:
+            ids.add(starts[position][1])
+            position += 1
+        ids.discard(exclude_prefix_id)
+        return bool(ids)
+
+    def hold(self, prefix_id: int, prefix: str, held: bool) -> None:
+        """After a prefix of the batch is decided: it holds its place now, or no longer."""
+        network = self.networks.get(prefix)
+        if network is None or network.version != 4:
+            return
+        tree, starts = self._held
+        text = network.with_prefixlen
+        entry = (int(network.network_address), prefix_id)
+        if held:
+            if tree.has_key(text):
+                tree[text].add(prefix_id)
+            else:
+                tree[text] = {prefix_id}
+            if entry not in starts:
+                bisect.insort(starts, entry)
+        else:
+            if tree.has_key(text):
+                tree[text].discard(prefix_id)
+            if entry in starts:
+                starts.remove(entry)
+
+    def covering(self, prefix_text: str) -> list:
+        return self._covering.covering(prefix_text)
+
+    def aspas(self, asns) -> dict[int, set[int]]:
+        if self._aspas is None:
+            every = {a for routes in self.routes.values() for r in routes for a in r.as_path_list}
+            self._aspas = rpki.aspas_for(every | set(asns))
+        return self._aspas
+
+
+def _chunks(items, size):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def prefix_evaluate(
@@ -195,132 +450,390 @@ def prefix_evaluate(
     exclude_prefix_id: int | None = None,
 ) -> Outcome:
     """Every check of §3.10 for a customer prefix, in order; the first failure decides."""
+    subject = Subject(prefix, provider, key, primary_location, backup_location, exclude_prefix_id)
+    return _evaluate(subject, Preloaded([subject]))
+
+
+def _evaluate(subject: Subject, pre: Preloaded) -> Outcome:
+    prefix, provider = subject.prefix, subject.provider
+    checks: list[Check] = []
     network, problem = parse_public_ipv4(prefix)
     if network is None:
-        return Outcome(V.INVALID, LearnedType.NONE, problem)
-    registered_asn, registered_prefix = match_key(provider=provider, key=key)
-    if registered_asn is None and registered_prefix is None:
-        return Outcome(V.INVALID, LearnedType.NONE, MSG_KEY.format(provider=provider.name))
+        key_name = "format" if problem == MSG_FORMAT else "range"
+        if key_name == "range":
+            checks.append(Check("format", "IPv4 prefix in CIDR notation", PASS))
+        checks.append(
+            Check(key_name, LABELS[key_name], FAIL, problem, (f"Prefix as typed: {prefix}",))
+        )
+        return Outcome(V.INVALID, LearnedType.NONE, problem, checks=tuple(checks))
+    checks.append(Check("format", LABELS["format"], PASS, evidence=(network.with_prefixlen,)))
+    checks.append(Check("range", LABELS["range"], PASS))
+    registered_asn, registered_prefix = pre.match(subject)
+    wrong_key = MSG_KEY.format(provider=provider.name)
     if registered_prefix is not None:
         covering = ipaddress.ip_network(registered_prefix.prefix)
         if not network.subnet_of(covering):
-            return Outcome(V.INVALID, LearnedType.NONE, MSG_KEY.format(provider=provider.name))
+            registered_prefix = None
+    if registered_asn is None and registered_prefix is None:
+        checks.append(Check("key", LABELS["key"], FAIL, wrong_key))
+        return Outcome(V.INVALID, LearnedType.NONE, wrong_key, checks=tuple(checks))
+    checks.append(
+        Check(
+            "key",
+            LABELS["key"],
+            PASS,
+            evidence=(
+                f"Registered ASN {registered_asn} of {provider.name}"
+                if registered_asn
+                else f"Registered prefix {registered_prefix} of {provider.name}",
+            ),
+        )
+    )
     # Only prefixes that hold their place (Verified, or Verified with a warning) block others:
     # a copy someone else typed, which failed, must not knock out the owner's prefix.
-    for other in (
-        PeeringServicePrefix.objects.exclude(pk=exclude_prefix_id)
-        .filter(validation_state__in=(V.VERIFIED, V.WARNING))
-        .values_list("prefix", flat=True)
-    ):
-        try:
-            other_network = ipaddress.ip_network(other, strict=True)
-        except ValueError:
-            continue
-        if other_network.version == 4 and network.overlaps(other_network):
-            return Outcome(
-                V.FAILED, LearnedType.NONE, MSG_OVERLAP.format(prefix=network.with_prefixlen)
-            )
-    return _check_routes(
+    if pre.overlaps(network, subject.exclude_prefix_id):
+        message = MSG_OVERLAP.format(prefix=network.with_prefixlen)
+        checks.append(Check("overlap", LABELS["overlap"], FAIL, message))
+    else:
+        checks.append(Check("overlap", LABELS["overlap"], PASS))
+    checks += _route_checks(
         network=network,
         provider=provider,
-        primary_location=primary_location,
-        backup_location=backup_location,
+        primary_location=subject.primary_location,
+        backup_location=subject.backup_location,
         origin=registered_asn.asn if registered_asn else None,
-        registered_asn=registered_asn,
         registered_prefix=registered_prefix,
+        pre=pre,
+    )
+    return _decide(checks, registered_asn=registered_asn, registered_prefix=registered_prefix)
+
+
+LABELS = {
+    "format": "IPv4 prefix in CIDR notation",
+    "range": "Public address space",
+    "key": "Prefix key issued by the provider",
+    "overlap": "No overlap with another Peering Service prefix",
+    "primary_sessions": "At least two sessions at the primary location",
+    "backup_sessions": "At least one session at the backup location",
+    "sessions": "Active sessions used for Peering Service",
+    "received": "Prefix received from the provider",
+    "origin": "Origin AS",
+    "private_asn": "No private or reserved ASN in the AS path",
+    "prepending": "No AS prepending",
+    "path_length": "AS path at most 3",
+    "community": "Community 8075:8007",
+    "announced_primary": "Announced on the primary sessions",
+    "announced_backup": "Announced on the backup sessions",
+    "announced": "Announced on every session",
+    "rpki": "RPKI origin validation (RFC 6811)",
+    "aspa": "ASPA upstream path check",
+}
+
+
+def _decide(checks: list[Check], **found) -> Outcome:
+    learned = found.pop("learned", LearnedType.VIA_SERVICE_PROVIDER)
+    failed = next((c for c in checks if c.status == FAIL), None)
+    if failed is not None:
+        state = V.INVALID if failed.key in ("format", "range", "key") else V.FAILED
+        return Outcome(state, LearnedType.NONE, failed.message, checks=tuple(checks), **found)
+    warned = next((c for c in checks if c.status == WARN), None)
+    if warned is not None:
+        return Outcome(V.WARNING, learned, warned.message, checks=tuple(checks), **found)
+    return Outcome(V.VERIFIED, learned, "", checks=tuple(checks), **found)
+
+
+def _session_check(key, sessions, location, minimum, message, announced=None) -> Check:
+    evidence = []
+    for connection in sessions:
+        line = f"{location}: {_session_text(connection)}"
+        if not _counts(connection):
+            line += f" — {_why_not(connection)}"
+        elif announced is not None:
+            line += " — announcing" if connection.pk in announced else " — not announcing"
+        evidence.append(line)
+    if not sessions:
+        evidence.append(f"{location}: no connection of the provider")
+    counted = [c for c in sessions if _counts(c)]
+    status = FAIL if len(counted) < minimum else PASS
+    return Check(key, LABELS[key], status, message if status == FAIL else "", tuple(evidence))
+
+
+def _announced_check(key, sessions, location, minimum, announced) -> Check:
+    counted = [c for c in sessions if _counts(c)]
+    missing = [c for c in counted if c.pk not in announced]
+    evidence = tuple(
+        f"{location}: {_session_text(c)} — "
+        + ("announcing" if c.pk in announced else "not announcing")
+        for c in counted
+    )
+    if not missing:
+        return Check(key, LABELS[key], PASS, evidence=evidence)
+    ips = ", ".join(str(c.peer_session_ipv4_address or c.facility_name) for c in missing)
+    message = MSG_NOT_FROM_IP.format(ips=ips, location=location)
+    # Fewer than the minimum announcing fails; above it, a missing session is a warning.
+    status = FAIL if len(counted) - len(missing) < minimum else WARN
+    return Check(key, LABELS[key], status, message, evidence)
+
+
+def _path_checks(routes, sessions) -> list[Check]:
+    private = prepend = long = None
+    evidence = tuple(_route_text(r, sessions) for r in routes)
+    for route in routes:
+        path = route.as_path_list
+        text = route.as_path or "(empty)"
+        if private is None:
+            private = next((p for a in path if (p := _asn_problem(a, text))), None)
+        if prepend is None:
+            repeated = next((a for a, b in zip(path, path[1:], strict=False) if a == b), None)
+            if repeated is not None:
+                prepend = MSG_AS_PATH_PREPEND.format(asn=repeated, path=text)
+        if long is None and len(path) + (1 if route.ends_in_as_set else 0) > MAX_AS_PATH:
+            long = MSG_AS_PATH_LONG.format(path=text)
+    return [
+        Check(key, LABELS[key], FAIL if message else PASS, message or "", evidence)
+        for key, message in (
+            ("private_asn", private),
+            ("prepending", prepend),
+            ("path_length", long),
+        )
+    ]
+
+
+def _community_check(routes, sessions) -> Check:
+    for route in routes:
+        if MAPS_COMMUNITY not in (route.communities or []):
+            connection = sessions[route.connection_id]
+            message = MSG_COMMUNITY.format(
+                next_hop=route.next_hop, location=connection.peering.peering_location.name
+            )
+            return Check(
+                "community", LABELS["community"], FAIL, message, (_route_text(route, sessions),)
+            )
+    return Check(
+        "community",
+        LABELS["community"],
+        PASS,
+        evidence=tuple(_route_text(r, sessions) for r in routes),
     )
 
 
-def _check_routes(
+def _rpki_check(prefix_text: str, routes, pre: Preloaded | None = None) -> Check:
+    """RFC 6811 computed now from the VRPs covering the prefix (one indexed query); the state
+    the router reported is shown beside it, with any disagreement."""
+    covering = pre.covering(prefix_text) if pre else rpki.covering_vrps(prefix_text)
+    length = int(prefix_text.rsplit("/", 1)[1])
+    evidence = []
+    vrp_set = pre.vrp_set if pre else rpki.current_vrp_set()
+    if vrp_set is None:
+        evidence.append("VRPs: none imported yet")
+    else:
+        built = f"{vrp_set.age_reference:%Y-%m-%d %H:%M} UTC"
+        age = f"VRPs: {vrp_set.vrp_count} from {vrp_set.source}, built {built}"
+        if vrp_set.is_stale:
+            age += " — older than 24 hours"
+        evidence.append(age)
+    evidence.append(
+        "Covering VRPs: " + (", ".join(str(v) for v in covering) if covering else "none")
+    )
+    invalid = not_found = None
+    for route in routes:
+        origin = None if route.ends_in_as_set else route.origin_as
+        verdict = rpki.origin_validate(prefix_length=length, origin=origin, covering=covering)
+        shown = "AS_SET" if origin is None else f"AS{origin}"
+        line = f"Route from {route.next_hop} (origin {shown}): {verdict.state}"
+        if route.reported_rpki_state:
+            line += f"; the router reported {route.reported_rpki_state}"
+            if (
+                route.reported_rpki_state in rpki.STATES
+                and route.reported_rpki_state != verdict.state
+            ):
+                line += " — disagrees with the portal's computation"
+        evidence.append(line)
+        if verdict.state == rpki.INVALID and invalid is None:
+            invalid = MSG_RPKI_INVALID.format(reason="; ".join(verdict.reasons))
+        elif verdict.state == rpki.NOT_FOUND and not_found is None:
+            not_found = MSG_RPKI_NOT_FOUND.format(
+                prefix=prefix_text, origin="AS_SET" if origin is None else f"AS{origin}"
+            )
+    if invalid:
+        return Check("rpki", LABELS["rpki"], FAIL, invalid, tuple(evidence))
+    if not_found:
+        return Check("rpki", LABELS["rpki"], WARN, not_found, tuple(evidence))
+    return Check("rpki", LABELS["rpki"], PASS, "", tuple(evidence))
+
+
+def _aspa_check(routes, pre: Preloaded | None = None) -> Check:
+    asns = {a for r in routes for a in r.as_path_list}
+    aspas = pre.aspas(asns) if pre else rpki.aspas_for(asns)
+    if not aspas:
+        return Check("aspa", LABELS["aspa"], SKIP, "", ("No ASPA object for any AS of the path.",))
+    evidence, problem = [], None
+    for route in routes:
+        verdict = rpki.aspa_upstream_verify(route.as_path_list, aspas)
+        evidence.append(f"{route.as_path}: {verdict.state} — {verdict.detail}")
+        if verdict.state == rpki.INVALID and problem is None:
+            problem = f"The AS path {route.as_path} fails the ASPA check: {verdict.detail}"
+    return Check("aspa", LABELS["aspa"], WARN if problem else PASS, problem or "", tuple(evidence))
+
+
+def _route_checks(
     *,
     network,
     provider: PeeringServiceProvider,
     primary_location: str,
     backup_location: str,
     origin: int | None,
-    registered_asn: RegisteredAsn | None = None,
     registered_prefix: RegisteredPrefix | None = None,
-    peerings=None,
-) -> Outcome:
-    """The route checks: sessions at the locations, announcement, origin, AS path, community."""
-    found = {"registered_asn": registered_asn, "registered_prefix": registered_prefix}
-    peerings = provider_peerings(provider) if peerings is None else peerings
+    pre: Preloaded,
+) -> list[Check]:
+    """Sessions at the locations, announcement, origin, AS path, community, RPKI, ASPA."""
     prefix_text = network.with_prefixlen
-    primary = _sessions_at(peerings, primary_location)
-    if len(primary) < 2:
-        return Outcome(
-            V.FAILED, LearnedType.NONE, MSG_FEW_PRIMARY.format(location=primary_location), **found
+    everything = pre.sessions.get(provider.pk, [])
+    at = {}
+    for location in {primary_location.lower(), backup_location.lower()} - {""}:
+        at[location] = [
+            c for c in everything if c.peering.peering_location.name.lower() == location
+        ]
+    primary = at.get(primary_location.lower(), [])
+    backup = at.get(backup_location.lower(), []) if backup_location else []
+    counted = {c.pk: c for c in primary + backup if _counts(c)}
+    routes = [r for r in pre.routes.get(prefix_text, []) if r.connection_id in counted]
+    announced = {r.connection_id for r in routes}
+    checks = [
+        _session_check(
+            "primary_sessions",
+            primary,
+            primary_location,
+            2,
+            MSG_FEW_PRIMARY.format(location=primary_location),
+            announced,
         )
-    backup = _sessions_at(peerings, backup_location) if backup_location else []
-    if backup_location and not backup:
-        return Outcome(
-            V.FAILED, LearnedType.NONE, MSG_NO_BACKUP.format(location=backup_location), **found
+    ]
+    if backup_location:
+        checks.append(
+            _session_check(
+                "backup_sessions",
+                backup,
+                backup_location,
+                1,
+                MSG_NO_BACKUP.format(location=backup_location),
+                announced,
+            )
         )
-    sessions = {c.pk: c for c in primary + backup}
-    routes = list(
-        ReceivedRoute.objects.filter(connection_id__in=sessions, prefix=prefix_text).order_by(
-            "connection_id", "id"
+    else:
+        checks.append(
+            Check(
+                "backup_sessions",
+                LABELS["backup_sessions"],
+                SKIP,
+                evidence=("No backup location chosen: failover goes over the internet.",),
+            )
+        )
+    if not routes:
+        message = MSG_NOT_RECEIVED.format(
+            prefix=prefix_text,
+            provider=provider.name,
+            origin=f" with origin AS{origin}" if origin else "",
+        )
+        checks.append(Check("received", LABELS["received"], FAIL, message))
+        return checks
+    checks.append(
+        Check(
+            "received",
+            LABELS["received"],
+            PASS,
+            evidence=tuple(_route_text(r, counted) for r in routes),
         )
     )
-    if not routes:
-        return Outcome(
-            V.FAILED,
-            LearnedType.NONE,
-            MSG_NOT_RECEIVED.format(
-                prefix=prefix_text,
-                provider=provider.name,
-                origin=f" with origin AS{origin}" if origin else "",
-            ),
-            **found,
-        )
+    checks.append(_origin_check(prefix_text, routes, origin, registered_prefix, counted))
+    checks += _path_checks(routes, counted)
+    checks.append(_community_check(routes, counted))
+    checks.append(_announced_check("announced_primary", primary, primary_location, 2, announced))
+    if backup_location:
+        checks.append(_announced_check("announced_backup", backup, backup_location, 1, announced))
+    checks.append(_rpki_check(prefix_text, routes, pre))
+    checks.append(_aspa_check(routes, pre))
+    return checks
+
+
+def _origin_check(prefix_text, routes, origin, registered_prefix, sessions) -> Check:
+    """The origin (the rightmost AS) must be the registered ASN; for a registered prefix's key,
+    the origin the provider's own announcement of the registered prefix carries."""
+    seen = sorted({r.origin_as for r in routes}, key=lambda a: -1 if a is None else a)
+    evidence = [f"Origin seen: {', '.join('AS_SET' if a is None else f'AS{a}' for a in seen)}"]
+    expected: set[int | None] = set()
     if origin is not None:
-        wrong = next((r for r in routes if r.origin_as != origin), None)
-        if wrong is not None:
-            return Outcome(
-                V.FAILED,
-                LearnedType.NONE,
-                MSG_ORIGIN.format(prefix=prefix_text, actual=wrong.origin_as, expected=origin),
-                **found,
-            )
-    for route in routes:
-        problem = _path_problem(route)
-        if problem:
-            return Outcome(V.FAILED, LearnedType.NONE, problem, **found)
-    for route in routes:
-        if MAPS_COMMUNITY not in (route.communities or []):
-            location = sessions[route.connection_id].peering.peering_location.name
-            return Outcome(
-                V.FAILED,
-                LearnedType.NONE,
-                MSG_COMMUNITY.format(next_hop=route.next_hop, location=location),
-                **found,
-            )
-    announced = {r.connection_id for r in routes}
-    # Announced from all primary and backup sessions.
-    for group, location in ((primary, primary_location), (backup, backup_location)):
-        missing = [c for c in group if c.pk not in announced]
-        if missing:
-            ips = ", ".join(str(c.peer_session_ipv4_address or c.facility_name) for c in missing)
-            return Outcome(
-                V.FAILED,
-                LearnedType.NONE,
-                MSG_NOT_FROM_IP.format(ips=ips, location=location),
-                **found,
-            )
-    not_valid = next((r for r in routes if r.rpki_validation_state != "Valid"), None)
-    if not_valid is not None:
-        return Outcome(
-            V.WARNING,
-            LearnedType.VIA_SERVICE_PROVIDER,
-            MSG_RPKI.format(state=not_valid.rpki_validation_state, prefix=prefix_text),
-            **found,
+        expected = {origin}
+        evidence.append(f"Registered ASN: AS{origin}")
+    elif registered_prefix is not None:
+        expected = set(
+            ReceivedRoute.objects.filter(
+                connection__peering=registered_prefix.peering, prefix=registered_prefix.prefix
+            ).values_list("origin_as", flat=True)
         )
-    return Outcome(V.VERIFIED, LearnedType.VIA_SERVICE_PROVIDER, "", **found)
+        if expected:
+            shown = ", ".join(f"AS{a}" for a in sorted(a for a in expected if a is not None))
+            evidence.append(
+                f"The registered prefix {registered_prefix.prefix} is received from {shown}"
+            )
+        else:
+            evidence.append(
+                f"The registered prefix {registered_prefix.prefix} is not received itself: "
+                "its origin cannot be compared"
+            )
+    if expected:
+        wrong = next((r for r in routes if r.origin_as not in expected), None)
+        if wrong is not None:
+            message = MSG_ORIGIN.format(
+                prefix=prefix_text,
+                actual=wrong.origin_as if wrong.origin_as is not None else " AS_SET",
+                expected=origin
+                if origin is not None
+                else ", AS".join(str(a) for a in sorted(a for a in expected if a is not None)),
+            )
+            evidence.append(_route_text(wrong, sessions))
+            return Check("origin", LABELS["origin"], FAIL, message, tuple(evidence))
+    return Check("origin", LABELS["origin"], PASS, evidence=tuple(evidence))
 
 
-def _record_change(obj, outcome: Outcome, *, subscription, title_name: str, link: str) -> None:
-    """Save the outcome; notify when a prefix becomes Verified or stops being Verified."""
-    previous = obj.validation_state
+RUNS_KEPT = 5
+
+
+BATCH_SIZE = 500
+
+
+def _store_runs(objects, outcomes) -> None:
+    """Keep each validation's checklist; only the latest RUNS_KEPT runs of a prefix stay."""
+    if not objects:
+        return
+    customer = isinstance(objects[0], PeeringServicePrefix)
+    column = "prefix_id" if customer else "registered_prefix_id"
+    ValidationRun.objects.bulk_create(
+        [
+            ValidationRun(
+                state=outcome.state,
+                message=outcome.message,
+                checks=[c.as_dict() for c in outcome.checks],
+                **{column: obj.pk},
+            )
+            for obj, outcome in zip(objects, outcomes, strict=True)
+        ]
+    )
+    table = ValidationRun._meta.db_table
+    marks = ", ".join(["%s"] * len(objects))
+    ids = [obj.pk for obj in objects]
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE {column} IN ({marks}) AND id NOT IN ("  # noqa: S608
+            f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY {column} "
+            f"ORDER BY id DESC) AS n FROM {table} WHERE {column} IN ({marks})) AS ranked "
+            "WHERE n <= %s)",
+            [*ids, *ids, RUNS_KEPT],
+        )
+
+
+def _apply(obj, outcome: Outcome) -> list[str]:
+    """Set the outcome on the object; the fields to save."""
     obj.validation_state = outcome.state
     obj.error_message = outcome.message
     obj.validated_at = timezone.now()
@@ -330,7 +843,11 @@ def _record_change(obj, outcome: Outcome, *, subscription, title_name: str, link
         obj.registered_asn = outcome.registered_asn
         obj.registered_prefix = outcome.registered_prefix
         fields += ["learned_type", "registered_asn", "registered_prefix"]
-    obj.save(update_fields=fields)
+    return fields
+
+
+def _announce(obj, previous: str, outcome: Outcome, *, subscription, title_name, link) -> None:
+    """Notify when a prefix becomes Verified, Failed or Invalid."""
     if previous == outcome.state:
         return
     kind = (
@@ -358,41 +875,95 @@ def _record_change(obj, outcome: Outcome, *, subscription, title_name: str, link
     )
 
 
+def _write_outcomes(prefixes, fields: list[str]) -> None:
+    """One UPDATE per prefix, sent together (executemany): Django's bulk_update builds a CASE
+    per field and row, which costs more than the validation itself."""
+    if not prefixes:
+        return
+    columns = [PeeringServicePrefix._meta.get_field(f) for f in fields]
+    table = PeeringServicePrefix._meta.db_table
+    assignments = ", ".join(f"{c.column} = %s" for c in columns)
+    rows = [
+        [c.get_db_prep_save(getattr(p, c.attname), connection=db_connection) for c in columns]
+        + [p.pk]
+        for p in prefixes
+    ]
+    with db_connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)  # noqa: S608
+
+
+def _record_change(obj, outcome: Outcome, *, subscription, title_name: str, link: str) -> None:
+    """Save the outcome and its checklist; notify when a prefix becomes Verified or stops being
+    Verified."""
+    previous = obj.validation_state
+    obj.save(update_fields=_apply(obj, outcome))
+    _store_runs([obj], [outcome])
+    _announce(obj, previous, outcome, subscription=subscription, title_name=title_name, link=link)
+
+
 def prefix_validate(*, prefix_id: int) -> PeeringServicePrefix | None:
     """Validate one customer prefix now (the background task calls this)."""
-    with transaction.atomic():
-        prefix = (
-            PeeringServicePrefix.objects.select_for_update(of=("self",))
-            .select_related(
-                "peering_service__provider",
-                "peering_service__subscription",
-                "peering_service__resource_group",
+    validated = prefixes_validate(prefix_ids=[prefix_id])
+    return validated[0] if validated else None  # None: deleted before the task ran
+
+
+def prefixes_validate(*, prefix_ids) -> list[PeeringServicePrefix]:
+    """Validate customer prefixes in batches: each batch reads what its checks need in a fixed
+    number of queries (`Preloaded`) and writes the outcomes and checklists in bulk. Within a
+    batch, a prefix that takes or loses its place counts for the next ones, as if one by one."""
+    done: list[PeeringServicePrefix] = []
+    for chunk in _chunks(sorted(set(prefix_ids)), BATCH_SIZE):
+        with transaction.atomic():
+            prefixes = list(
+                PeeringServicePrefix.objects.select_for_update(of=("self",))
+                .select_related(
+                    "peering_service__provider",
+                    "peering_service__subscription",
+                    "peering_service__resource_group",
+                )
+                .filter(pk__in=chunk)
+                .order_by("pk")
             )
-            .filter(pk=prefix_id)
-            .first()
-        )
-        if prefix is None:
-            return None  # deleted before the task ran
-        service = prefix.peering_service
-        outcome = prefix_evaluate(
-            prefix=prefix.prefix,
-            provider=service.provider,
-            key=prefix.prefix_key,
-            primary_location=service.primary_location,
-            backup_location=service.backup_location,
-            exclude_prefix_id=prefix.pk,
-        )
-        _record_change(
-            prefix,
-            outcome,
-            subscription=service.subscription,
-            title_name=f"{prefix.name} ({prefix.prefix})",
-            link=reverse(
-                "peering_services:detail",
-                args=[service.subscription_id, service.resource_group.name, service.name],
-            ),
-        )
-    return prefix
+            subjects = [
+                Subject(
+                    p.prefix,
+                    p.peering_service.provider,
+                    p.prefix_key,
+                    p.peering_service.primary_location,
+                    p.peering_service.backup_location,
+                    p.pk,
+                )
+                for p in prefixes
+            ]
+            pre = Preloaded(subjects)
+            outcomes = []
+            for prefix, subject in zip(prefixes, subjects, strict=True):
+                outcome = _evaluate(subject, pre)
+                pre.hold(prefix.pk, subject.prefix, outcome.state in (V.VERIFIED, V.WARNING))
+                outcomes.append(outcome)
+            previous = [p.validation_state for p in prefixes]
+            fields: list[str] = []
+            for prefix, outcome in zip(prefixes, outcomes, strict=True):
+                fields = _apply(prefix, outcome)
+            _write_outcomes(prefixes, fields)
+            _store_runs(prefixes, outcomes)
+            for prefix, before, outcome in zip(prefixes, previous, outcomes, strict=True):
+                if before == outcome.state:
+                    continue  # nothing to announce (and no link to build)
+                service = prefix.peering_service
+                _announce(
+                    prefix,
+                    before,
+                    outcome,
+                    subscription=service.subscription,
+                    title_name=f"{prefix.name} ({prefix.prefix})",
+                    link=reverse(
+                        "peering_services:detail",
+                        args=[service.subscription_id, service.resource_group.name, service.name],
+                    ),
+                )
+        done += prefixes
+    return done
 
 
 def registered_prefix_validate(*, registered_prefix_id: int) -> RegisteredPrefix | None:
@@ -410,7 +981,12 @@ def registered_prefix_validate(*, registered_prefix_id: int) -> RegisteredPrefix
         peering = registered.peering
         network, problem = parse_public_ipv4(registered.prefix)
         if network is None:
-            outcome = Outcome(V.INVALID, LearnedType.NONE, problem)
+            outcome = Outcome(
+                V.INVALID,
+                LearnedType.NONE,
+                problem,
+                checks=(Check("format", LABELS["format"], FAIL, problem),),
+            )
         else:
             outcome = _registered_prefix_outcome(network, peering)
         _record_change(
@@ -427,34 +1003,91 @@ def registered_prefix_validate(*, registered_prefix_id: int) -> RegisteredPrefix
 
 
 def _registered_prefix_outcome(network, peering: Peering) -> Outcome:
+    """A registered prefix: announced on every Active Peering Service session of its peering
+    (the documented rule), with a clean path, the community and a valid RPKI origin."""
+    checks = [
+        Check("format", LABELS["format"], PASS, evidence=(network.with_prefixlen,)),
+        Check("range", LABELS["range"], PASS),
+    ]
     sessions = list(
-        peering.connections.filter(connection_state=ConnectionState.ACTIVE).order_by("id")
+        peering.connections.select_related("peering__peering_location", "direct_facility")
+        .select_related("exchange")
+        .order_by("id")
     )
-    if not sessions:
-        return Outcome(V.FAILED, LearnedType.NONE, "The peering has no Active connection yet.")
-    routes = list(ReceivedRoute.objects.filter(connection__in=sessions, prefix=str(network)))
+    location = peering.peering_location.name
+    counted = {c.pk: c for c in sessions if _counts(c)}
+    routes = list(
+        ReceivedRoute.objects.filter(connection_id__in=counted, prefix=str(network)).order_by(
+            "connection_id", "id"
+        )
+    )
     announced = {r.connection_id for r in routes}
-    missing = [c for c in sessions if c.pk not in announced]
+    if not counted:
+        active = any(c.connection_state == ConnectionState.ACTIVE for c in sessions)
+        message = MSG_NO_SESSIONS if active else "The peering has no Active connection yet."
+        checks.append(_session_check("sessions", sessions, location, 1, message, announced))
+        return _decide(checks, learned=LearnedType.VIA_SESSION)
+    checks.append(_session_check("sessions", sessions, location, 1, "", announced))
+    missing = [c for c in counted.values() if c.pk not in announced]
+    evidence = tuple(
+        f"{location}: {_session_text(c)} — "
+        + ("announcing" if c.pk in announced else "not announcing")
+        for c in counted.values()
+    )
     if missing:
         ips = ", ".join(str(c.peer_session_ipv4_address or c.facility_name) for c in missing)
-        return Outcome(
-            V.FAILED,
-            LearnedType.NONE,
-            MSG_NOT_FROM_IP.format(ips=ips, location=peering.peering_location.name),
-        )
-    for route in routes:
-        problem = _path_problem(route)
-        if problem:
-            return Outcome(V.FAILED, LearnedType.NONE, problem)
-        if MAPS_COMMUNITY not in (route.communities or []):
-            return Outcome(
-                V.FAILED,
-                LearnedType.NONE,
-                MSG_COMMUNITY.format(
-                    next_hop=route.next_hop, location=peering.peering_location.name
-                ),
+        checks.append(
+            Check(
+                "announced",
+                LABELS["announced"],
+                FAIL,
+                MSG_NOT_FROM_IP.format(ips=ips, location=location),
+                evidence,
             )
-    return Outcome(V.VERIFIED, LearnedType.VIA_SESSION, "")
+        )
+    else:
+        checks.append(Check("announced", LABELS["announced"], PASS, evidence=evidence))
+    if routes:
+        origins = sorted({r.origin_as for r in routes}, key=lambda a: -1 if a is None else a)
+        shown = ", ".join("AS_SET" if a is None else f"AS{a}" for a in origins)
+        checks.append(Check("origin", LABELS["origin"], PASS, evidence=(f"Origin seen: {shown}",)))
+        checks += _path_checks(routes, counted)
+        checks.append(_community_check(routes, counted))
+        checks.append(_rpki_check(str(network), routes))
+        checks.append(_aspa_check(routes))
+    return _decide(checks, learned=LearnedType.VIA_SESSION)
+
+
+def revalidate_prefixes(*, prefixes) -> int:
+    """Queue validation of the customer and registered prefixes equal to any of `prefixes`
+    (their routes changed RPKI state, for instance)."""
+    from peering.tasks import enqueue_prefixes_validation, enqueue_registered_prefix_validation
+
+    prefixes = sorted(set(prefixes))
+    customer, registered = [], []
+    for start in range(0, len(prefixes), 5000):
+        chunk = prefixes[start : start + 5000]
+        customer += PeeringServicePrefix.objects.filter(prefix__in=chunk).values_list(
+            "pk", flat=True
+        )
+        registered += RegisteredPrefix.objects.filter(prefix__in=chunk).values_list("pk", flat=True)
+    enqueue_prefixes_validation(customer)
+    enqueue_registered_prefix_validation(registered)
+    return len(customer) + len(registered)
+
+
+def revalidate_registered_prefixes(*, prefixes, peering_ids) -> int:
+    """After a route import: the registered prefixes of these peerings whose routes changed."""
+    from peering.tasks import enqueue_registered_prefix_validation
+
+    prefixes = sorted(set(prefixes))
+    found = []
+    for start in range(0, len(prefixes), 5000):
+        found += RegisteredPrefix.objects.filter(
+            peering_id__in=peering_ids, prefix__in=prefixes[start : start + 5000]
+        ).values_list("pk", flat=True)
+    enqueue_registered_prefix_validation(found)
+    return len(found)
 
 
 def prefixes_using(*, registered_asn_ids=(), registered_prefix_ids=(), prefixes=()):

@@ -1,39 +1,76 @@
 """Received routes: operators load the routes Microsoft receives on a connection; each import
-replaces that connection's set, records prefix events for the affected Peering Service prefixes
-(announcement, withdrawal, origin AS change, backup route …) and re-validates them.
+replaces that connection's set, computes each route's RPKI state (RFC 6811) against the imported
+VRPs, records prefix events for the affected Peering Service prefixes (announcement, withdrawal,
+origin AS change, backup route …) and re-validates them and the affected registered prefixes.
 
-The file format (JSON lines, one route per line) is documented in docs/received-routes.md.
+BGP practice (docs/received-routes.md): the origin is the rightmost AS of the AS_PATH (an
+`origin_as` that disagrees rejects the line); RFC 1997 communities are two 16-bit numbers,
+RFC 8092 large communities three 32-bit numbers; on a bilateral session (anything but an
+exchange route server, which is transparent) the first AS must be the peer's. A bad line is
+rejected with its number and reason and the rest is imported; `strict=True` keeps the old
+all-or-nothing. The file is streamed: routes are written in batches (COPY on PostgreSQL) as a new
+generation of the connection's rows, compared with the previous generation in SQL, which is
+then dropped — memory stays bounded whatever the file's size.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection as db_connection
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from peering.enums import DirectPeeringType
 from peering.models import (
     PeeringConnection,
     PeeringServicePrefix,
     PrefixEvent,
     ReceivedRoute,
+    Vrp,
 )
-from peering.services.prefix_validation import provider_peerings
-from peering.tasks import enqueue_prefix_validation
+from peering.services.bulk import copy_rows
+from peering.services.rpki import VrpIndex, covering_vrps, origin_validate
 from peering.validators import ASN_MAX
 from portal.services import activity_record
 
-COMMUNITY_RE = re.compile(r"\d{1,10}:\d{1,10}")
+STANDARD_COMMUNITY_RE = re.compile(r"(\d{1,5}):(\d{1,5})")
+LARGE_COMMUNITY_RE = re.compile(r"(\d{1,10}):(\d{1,10}):(\d{1,10})")
+AS_PATH_TOKEN_RE = re.compile(r"\{[^}]*\}|[^\s{}]+")
 STATES = {"Valid", "Invalid", "NotFound", "Unknown", "None"}
 MAX_ROUTES_PER_CONNECTION = 200_000
+MAX_AS_PATH_LENGTH = 64
+BATCH = 5000
+#: At most this many distinct prefixes are validated by indexed queries; more build the tree.
+SQL_LOOKUP_LIMIT = 500
+#: Rejected lines kept for the report (all are counted).
+MAX_REPORTED = 1000
+COLUMNS = (
+    "connection_id",
+    "generation",
+    "prefix",
+    "next_hop",
+    "as_path",
+    "origin_as",
+    "communities",
+    "large_communities",
+    "origin_as_validation_state",
+    "rpki_validation_state",
+    "reported_rpki_state",
+    "trust_anchor",
+    "received_at",
+)
 
 
 @dataclass
@@ -45,6 +82,112 @@ class ImportResult:
     origin_changed: list[str] = field(default_factory=list)
     events: int = 0
     revalidated: int = 0
+    # Lines of this connection that were refused: (line number, reason).
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+# --- one line -------------------------------------------------------------------------------
+
+
+def _as_path(raw: object, where: str) -> tuple[list[int], list[int] | None]:
+    """(AS_SEQUENCE, trailing AS_SET or None)."""
+    if isinstance(raw, list):
+        tokens = raw
+    else:
+        tokens = AS_PATH_TOKEN_RE.findall(str(raw))
+        if "".join(tokens).replace("{", "").replace("}", "") != re.sub(r"[\s{}]", "", str(raw)):
+            tokens = [str(raw)]
+    sequence: list[int] = []
+    as_set = None
+    for position, token in enumerate(tokens):
+        members = None
+        if isinstance(token, list):
+            members = token
+        elif isinstance(token, str) and token.startswith("{"):
+            members = [m for m in re.split(r"[\s,]+", token[1:-1]) if m]
+        if members is not None:
+            if position != len(tokens) - 1:
+                raise ValidationError(
+                    f"{where}: as_path may end in an AS_SET (e.g. {{64500,64501}}), but holds "
+                    "one before its end."
+                )
+            try:
+                as_set = sorted({_int_asn(m) for m in members})
+            except (TypeError, ValueError):
+                raise ValidationError(
+                    f"{where}: as_path must be ASNs separated by spaces."
+                ) from None
+            if not as_set:
+                raise ValidationError(f"{where}: the AS_SET at the end of as_path is empty.")
+            continue
+        try:
+            sequence.append(_int_asn(token))
+        except (TypeError, ValueError):
+            raise ValidationError(f"{where}: as_path must be ASNs separated by spaces.") from None
+    length = len(sequence) + (1 if as_set else 0)
+    if (
+        not length
+        or length > MAX_AS_PATH_LENGTH
+        or any(not 0 < a <= ASN_MAX for a in sequence + (as_set or []))
+    ):
+        raise ValidationError(f"{where}: as_path must hold 1–64 ASNs from 1 to {ASN_MAX}.")
+    return sequence, as_set
+
+
+def _int_asn(token) -> int:
+    if isinstance(token, bool):
+        raise ValueError
+    if isinstance(token, int):
+        return token
+    if not isinstance(token, str) or not token.isascii() or not token.isdigit():
+        raise ValueError
+    return int(token)
+
+
+def _communities(raw: dict, where: str) -> tuple[list[str], list[str]]:
+    """RFC 1997 (16:16 bits) and RFC 8092 large (32:32:32 bits) communities."""
+    values = raw.get("communities", [])
+    large_values = raw.get("large_communities", [])
+    standard: list[str] = []
+    large: list[str] = []
+    for name, given in (("communities", values), ("large_communities", large_values)):
+        if isinstance(given, str):
+            given = given.split()
+        if not isinstance(given, list):
+            raise ValidationError(f'{where}: {name} must be a list like ["8075:8007"].')
+        for value in given:
+            text = value if isinstance(value, str) else ""
+            standard_match = STANDARD_COMMUNITY_RE.fullmatch(text)
+            large_match = LARGE_COMMUNITY_RE.fullmatch(text)
+            if (
+                name == "communities"
+                and standard_match
+                and all(int(part) <= 0xFFFF for part in standard_match.groups())
+            ):
+                standard.append(f"{int(standard_match[1])}:{int(standard_match[2])}")
+                continue
+            if large_match and all(int(part) <= ASN_MAX for part in large_match.groups()):
+                large.append(":".join(str(int(p)) for p in large_match.groups()))
+                continue
+            shown = json.dumps(value)[:40]
+            raise ValidationError(
+                f'{where}: communities must be a list like ["8075:8007"] (RFC 1997: two numbers '
+                'up to 65535) or ["8075:8007:0"] (RFC 8092 large: three numbers up to '
+                f"4294967295); {shown} is neither."
+            )
+    return standard, large
+
+
+# A full table repeats the same prefixes on every session and the same next hop on every line
+# of a session: parsing each once saves most of an import's time.
+@functools.lru_cache(maxsize=1 << 19)
+def _canonical_prefix(text: str) -> str:
+    return ipaddress.ip_network(text, strict=True).with_prefixlen
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _canonical_address(text: str) -> str:
+    return str(ipaddress.ip_address(text))
 
 
 def parse_route(raw: object, *, line: int, now: datetime) -> dict:
@@ -53,34 +196,31 @@ def parse_route(raw: object, *, line: int, now: datetime) -> dict:
     if not isinstance(raw, dict):
         raise ValidationError(f"{where}: a route is a JSON object.")
     try:
-        prefix = ipaddress.ip_network(str(raw.get("prefix", "")), strict=True)
+        prefix_text = _canonical_prefix(str(raw.get("prefix", "")))
     except ValueError:
         raise ValidationError(
             f"{where}: prefix {str(raw.get('prefix'))[:50]!r} is not a CIDR prefix without host "
             "bits."
         ) from None
     try:
-        next_hop = ipaddress.ip_address(str(raw.get("next_hop", "")))
+        next_hop = _canonical_address(str(raw.get("next_hop", "")))
     except ValueError:
         raise ValidationError(f"{where}: next_hop is not an IP address.") from None
-    path_raw = raw.get("as_path", "")
-    parts = path_raw if isinstance(path_raw, list) else str(path_raw).split()
-    try:
-        path = [int(p) for p in parts]
-    except (TypeError, ValueError):
-        raise ValidationError(f"{where}: as_path must be ASNs separated by spaces.") from None
-    if not path or any(not 0 < a <= ASN_MAX for a in path) or len(path) > 64:
-        raise ValidationError(f"{where}: as_path must hold 1–64 ASNs from 1 to {ASN_MAX}.")
-    origin = raw.get("origin_as", path[-1])
-    if isinstance(origin, bool) or not isinstance(origin, int) or not 0 < origin <= ASN_MAX:
-        raise ValidationError(f"{where}: origin_as must be an ASN.")
-    communities = raw.get("communities", [])
-    if isinstance(communities, str):
-        communities = communities.split()
-    if not isinstance(communities, list) or not all(
-        isinstance(c, str) and COMMUNITY_RE.fullmatch(c) for c in communities
-    ):
-        raise ValidationError(f'{where}: communities must be a list like ["8075:8007"].')
+    sequence, as_set = _as_path(raw.get("as_path", ""), where)
+    # The origin is the rightmost AS of the path (RFC 4271 §5.1.2; NONE after an AS_SET,
+    # RFC 6811 §2): a separate origin_as may only repeat it.
+    origin = None if as_set else sequence[-1]
+    if "origin_as" in raw:
+        given = raw["origin_as"]
+        if isinstance(given, bool) or not isinstance(given, int) or not 0 < given <= ASN_MAX:
+            raise ValidationError(f"{where}: origin_as must be an ASN.")
+        if given != origin:
+            last = f"AS{origin}" if origin else "an AS_SET"
+            raise ValidationError(
+                f"{where}: origin_as AS{given} disagrees with the AS path, which ends in {last}; "
+                "the origin is the rightmost AS of as_path."
+            )
+    communities, large = _communities(raw, where)
     received_at = now
     if raw.get("received_at"):
         received_at = parse_datetime(str(raw["received_at"]).replace(" ", "T"))
@@ -88,22 +228,28 @@ def parse_route(raw: object, *, line: int, now: datetime) -> dict:
             raise ValidationError(f"{where}: received_at is not a date and time.")
         if timezone.is_naive(received_at):
             received_at = timezone.make_aware(received_at, timezone.UTC)
+    path_text = " ".join(str(a) for a in sequence)
+    if as_set:
+        path_text = f"{path_text} {{{','.join(str(a) for a in as_set)}}}".strip()
     cleaned = {
-        "prefix": prefix.with_prefixlen,
-        "next_hop": str(next_hop),
-        "as_path": " ".join(str(a) for a in path),
+        "prefix": prefix_text,
+        "next_hop": next_hop,
+        "as_path": path_text,
         "origin_as": origin,
         "communities": communities,
+        "large_communities": large,
         "received_at": received_at,
     }
-    for key, default in (
-        ("origin_as_validation_state", "Valid"),
-        ("rpki_validation_state", "Valid"),
+    # What the router reported, kept as evidence; the portal computes its own RPKI state.
+    for key, target in (
+        ("origin_as_validation_state", "origin_as_validation_state"),
+        ("rpki_validation_state", "reported_rpki_state"),
     ):
-        value = str(raw.get(key, default))
-        if value not in STATES:
+        value = raw.get(key)
+        value = "" if value is None else str(value)
+        if value and value not in STATES:
             raise ValidationError(f"{where}: {key} must be one of {', '.join(sorted(STATES))}.")
-        cleaned[key] = value
+        cleaned[target] = value
     trust_anchor = str(raw.get("trust_anchor", ""))
     if len(trust_anchor) > 32 or re.search(r"[\x00-\x1f\x7f]", trust_anchor):
         raise ValidationError(f"{where}: trust_anchor must be up to 32 printable characters.")
@@ -111,31 +257,44 @@ def parse_route(raw: object, *, line: int, now: datetime) -> dict:
     return cleaned
 
 
+def iter_lines(
+    lines: Iterable[str], *, now: datetime
+) -> Iterator[tuple[int, str, dict | None, str]]:
+    """(line number, connection identifier, route or None, reason) for every non-blank line."""
+    for number, text in enumerate(lines, start=1):
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield number, "", None, f"Line {number}: not JSON ({exc.msg})."
+            continue
+        identifier = str(raw.get("connection", "")).strip().lower() if isinstance(raw, dict) else ""
+        try:
+            yield number, identifier, parse_route(raw, line=number, now=now), ""
+        except ValidationError as exc:
+            yield number, identifier, None, exc.messages[0]
+
+
 def parse_jsonl(text: str, *, now: datetime | None = None) -> dict[str, list[dict]]:
     """Routes of a JSON-lines file grouped by connection identifier; every bad line is
-    reported at once and nothing is imported."""
+    reported at once and nothing is returned (the strict reading)."""
     now = now or timezone.now()
     groups: dict[str, list[dict]] = defaultdict(list)
     errors: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
+    for _number, identifier, route, reason in iter_lines(text.splitlines(), now=now):
+        if route is None:
+            errors.append(reason)
+            if len(errors) > 50:
+                break
             continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            errors.append(f"Line {number}: not JSON ({exc.msg}).")
-            continue
-        try:
-            route = parse_route(raw, line=number, now=now)
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-            continue
-        groups[str(raw.get("connection", "")).strip().lower()].append(route)
-        if len(errors) > 50:
-            break
+        groups[identifier].append(route)
     if errors:
         raise ValidationError(errors[:50])
     return dict(groups)
+
+
+# --- the import -----------------------------------------------------------------------------
 
 
 def _location_role(prefix: PeeringServicePrefix, connection: PeeringConnection) -> str | None:
@@ -148,115 +307,326 @@ def _location_role(prefix: PeeringServicePrefix, connection: PeeringConnection) 
     return None
 
 
-def received_routes_import(
-    *, connection: PeeringConnection, routes: list[dict], operator
-) -> ImportResult:
-    """Replace the connection's received routes with `routes` (already parsed) and derive the
-    prefix events from the difference."""
-    if not (operator and operator.is_active and operator.is_staff):
-        raise PermissionDenied("Only Microsoft operators load received routes.")
-    if len(routes) > MAX_ROUTES_PER_CONNECTION:
-        raise ValidationError(f"At most {MAX_ROUTES_PER_CONNECTION} routes per connection.")
-    now = timezone.now()
-    with transaction.atomic():
+def _first_as_problem(connection: PeeringConnection, route: dict, line: int) -> str | None:
+    """On a bilateral session the neighbour prepends its own AS: the path must start with it.
+    An exchange route server is transparent (RFC 7947 §2.2.2) and adds nothing."""
+    peering = connection.peering
+    if peering.direct_peering_type == DirectPeeringType.IX_RS:
+        return None
+    peer = peering.peer_asn.peer_asn
+    first = route["as_path"].split()[0]
+    if first == str(peer):
+        return None
+    return (
+        f"Line {line}: the AS path starts with {first if first.startswith('{') else 'AS' + first}"
+        f", but routes on this bilateral session come from the peer AS{peer}."
+    )
+
+
+class RouteImport:
+    """One import: any number of connections, streamed; `finish()` swaps the sets."""
+
+    def __init__(self, *, operator, strict: bool = False, now: datetime | None = None):
+        if not (operator and operator.is_active and operator.is_staff):
+            raise PermissionDenied("Only Microsoft operators load received routes.")
+        self.operator = operator
+        self.strict = strict
+        self.now = now or timezone.now()
+        self.connections: dict[int, PeeringConnection] = {}
+        self.generation: dict[int, int] = {}
+        self.counts: dict[int, int] = defaultdict(int)
+        self.rejected: dict[int | None, list[tuple[int, str]]] = defaultdict(list)
+        self.rejected_count = 0
+        self.buffer: list[tuple[int, dict]] = []
+        self.index: VrpIndex | None = None
+        self.has_vrps = Vrp.objects.exists()
+
+    # connections: locked and loaded once, with their peering, peer ASN and metro
+    def open(self, connection: PeeringConnection) -> PeeringConnection:
+        if connection.pk in self.connections:
+            return self.connections[connection.pk]
         locked = (
             PeeringConnection.objects.select_for_update(of=("self",))
-            .select_related("peering__subscription", "peering__resource_group", "peering__peer_asn")
-            .select_related("peering__peering_location")
+            .select_related(
+                "peering__subscription",
+                "peering__resource_group",
+                "peering__peer_asn",
+                "peering__peering_location",
+                "direct_facility",
+                "exchange",
+            )
             .get(pk=connection.pk)
         )
-        result = ImportResult(connection=locked, routes=len(routes))
-        previous: dict[str, set[int]] = defaultdict(set)
-        for prefix, origin in locked.received_routes.values_list("prefix", "origin_as"):
-            previous[prefix].add(origin)
-        current: dict[str, set[int]] = defaultdict(set)
-        for route in routes:
-            current[route["prefix"]].add(route["origin_as"])
-        result.announced = sorted(set(current) - set(previous))
-        result.withdrawn = sorted(set(previous) - set(current))
-        result.origin_changed = sorted(
-            p for p in set(current) & set(previous) if current[p] != previous[p]
-        )
-        locked.received_routes.all().delete()
-        ReceivedRoute.objects.bulk_create(
-            (ReceivedRoute(connection=locked, **route) for route in routes), batch_size=2000
-        )
+        self.connections[locked.pk] = locked
+        last = locked.received_routes.aggregate(g=Max("generation"))["g"]
+        self.generation[locked.pk] = (last or 0) + 1
+        return locked
 
-        changed = set(result.announced) | set(result.withdrawn) | set(result.origin_changed)
-        affected = [
-            p
-            for p in PeeringServicePrefix.objects.filter(prefix__in=changed).select_related(
-                "peering_service__provider"
+    def reject(self, connection_id: int | None, line: int, reason: str) -> None:
+        self.rejected_count += 1
+        if self.strict and self.rejected_count > 50:
+            self._refuse()
+        if sum(len(v) for v in self.rejected.values()) < MAX_REPORTED:
+            self.rejected[connection_id].append((line, reason))
+
+    def add(self, connection: PeeringConnection, route: dict, line: int = 0) -> None:
+        connection = self.open(connection)
+        problem = _first_as_problem(connection, route, line)
+        if problem:
+            self.reject(connection.pk, line, problem)
+            return
+        if self.counts[connection.pk] >= MAX_ROUTES_PER_CONNECTION:
+            if self.strict:
+                raise ValidationError(f"At most {MAX_ROUTES_PER_CONNECTION} routes per connection.")
+            self.reject(
+                connection.pk,
+                line,
+                f"Line {line}: more than {MAX_ROUTES_PER_CONNECTION} routes on this connection.",
             )
-            if locked.peering_id
-            in set(provider_peerings(p.peering_service.provider).values_list("pk", flat=True))
+            return
+        self.counts[connection.pk] += 1
+        self.buffer.append((connection.pk, route))
+        if len(self.buffer) >= BATCH:
+            self.flush()
+
+    def _validator(self, final: bool):
+        """RFC 6811 for the buffered routes: indexed queries for a few, the tree for many."""
+        if not self.has_vrps:
+            return lambda prefix, origin: "NotFound"
+        if self.index is None:
+            prefixes = {route["prefix"] for _, route in self.buffer}
+            if final and len(prefixes) <= SQL_LOOKUP_LIMIT:
+                covering = {p: covering_vrps(p) for p in prefixes}
+                return lambda prefix, origin: (
+                    origin_validate(
+                        prefix_length=int(prefix.rsplit("/", 1)[1]),
+                        origin=origin,
+                        covering=covering[prefix],
+                    ).state
+                )
+            self.index = VrpIndex.from_database()
+        return lambda prefix, origin: self.index.validate(prefix, origin).state
+
+    def flush(self, final: bool = False) -> None:
+        if not self.buffer:
+            return
+        state_of = self._validator(final)
+        rows = [
+            (
+                connection_id,
+                self.generation[connection_id],
+                r["prefix"],
+                r["next_hop"],
+                r["as_path"],
+                r["origin_as"],
+                r["communities"],
+                r["large_communities"],
+                r["origin_as_validation_state"],
+                state_of(r["prefix"], r["origin_as"]),
+                r["reported_rpki_state"],
+                r["trust_anchor"],
+                r["received_at"],
+            )
+            for connection_id, r in self.buffer
         ]
+        self.buffer = []
+        _write_routes(rows)
+
+    def _refuse(self):
+        messages = [reason for lines in self.rejected.values() for _, reason in lines]
+        raise ValidationError(sorted(messages, key=_line_key)[:50])
+
+    def finish(self) -> list[ImportResult]:
+        """Swap every opened connection's set, record events, queue re-validation."""
+        if self.strict and self.rejected_count:
+            self._refuse()
+        self.flush(final=True)
+        results = []
+        touched_prefixes: set[str] = set()
+        for connection in self.connections.values():
+            result = self._swap(connection)
+            result.rejected = sorted(self.rejected.get(connection.pk, []))
+            touched_prefixes |= (
+                set(result.announced) | set(result.withdrawn) | set(result.origin_changed)
+            )
+            results.append(result)
+        from peering.services.prefix_validation import revalidate_registered_prefixes
+
+        revalidate_registered_prefixes(
+            prefixes=touched_prefixes, peering_ids={c.peering_id for c in self.connections.values()}
+        )
+        return results
+
+    def _swap(self, connection: PeeringConnection) -> ImportResult:
+        generation = self.generation[connection.pk]
+        result = ImportResult(connection=connection, routes=self.counts[connection.pk])
+        diff = _diff_generations(connection.pk, generation)
+        result.announced, result.withdrawn, result.origin_changed = diff
+        changed = set(result.announced) | set(result.withdrawn) | set(result.origin_changed)
+        affected = _affected_prefixes(connection, changed)
+        previous, current = _origins_of(connection.pk, generation, {p.prefix for p in affected})
+        ReceivedRoute.objects.filter(connection=connection).exclude(generation=generation).delete()
         events = []
+        announced, withdrawn = set(result.announced), set(result.withdrawn)
         for prefix in affected:
-            role = _location_role(prefix, locked)
+            role = _location_role(prefix, connection)
             if role is None:
                 continue
-            backup = role == "backup"
-            where = f"{locked.facility_name} ({locked.peering.peering_location.name}, {role})"
-            if prefix.prefix in result.announced:
-                events.append(
-                    _event(
-                        prefix,
-                        "PrefixBackupRouteAnnouncementEvent"
-                        if backup
-                        else "PrefixAnnouncementEvent",
-                        PrefixEvent.Level.INFORMATION,
-                        f"{prefix.prefix} announced at {where}",
-                        f"Origin AS{', AS'.join(str(a) for a in sorted(current[prefix.prefix]))}.",
-                        now,
-                    )
+            events.append(
+                _prefix_event(
+                    prefix, connection, role, announced, withdrawn, previous, current, self.now
                 )
-            elif prefix.prefix in result.withdrawn:
-                events.append(
-                    _event(
-                        prefix,
-                        "PrefixBackupRouteWithdrawalEvent" if backup else "PrefixWithdrawalEvent",
-                        PrefixEvent.Level.WARNING,
-                        f"{prefix.prefix} withdrawn at {where}",
-                        "Microsoft no longer receives the route on this session.",
-                        now,
-                    )
-                )
-            else:
-                before = ", ".join(f"AS{a}" for a in sorted(previous[prefix.prefix]))
-                after = ", ".join(f"AS{a}" for a in sorted(current[prefix.prefix]))
-                events.append(
-                    _event(
-                        prefix,
-                        "PrefixBackupRouteOriginAsChangeEvent"
-                        if backup
-                        else "PrefixOriginAsChangeEvent",
-                        PrefixEvent.Level.ERROR if backup else PrefixEvent.Level.CRITICAL,
-                        f"Origin of {prefix.prefix} changed at {where}",
-                        f"Origin was {before}, now {after}.",
-                        now,
-                    )
-                )
+            )
         PrefixEvent.objects.bulk_create(events)
         result.events = len(events)
         result.revalidated = len(affected)
-        enqueue_prefix_validation([p.pk for p in affected])
-        peering = locked.peering
+        from peering.tasks import enqueue_prefixes_validation
+
+        enqueue_prefixes_validation([p.pk for p in affected])
+        peering = connection.peering
+        rejected = len(self.rejected.get(connection.pk, []))
         activity_record(
             subscription=peering.subscription,
-            user=operator,
+            user=self.operator,
             operation="Microsoft.Peering/peerings/receivedRoutes/write",
             operation_display="Import received routes",
             resource_id=peering.resource_id,
             resource_group=peering.resource_group.name,
             message=(
-                f"{len(routes)} route(s) at {locked.facility_name} (connection "
-                f"{locked.connection_identifier}): {len(result.announced)} "
-                f"announced, {len(result.withdrawn)} withdrawn, {len(result.origin_changed)} "
-                f"origin change(s); {result.events} prefix event(s)."
+                f"{result.routes} route(s) at {connection.facility_name} (connection "
+                f"{connection.connection_identifier}): {len(result.announced)} announced, "
+                f"{len(result.withdrawn)} withdrawn, {len(result.origin_changed)} origin "
+                f"change(s); {result.events} prefix event(s)."
+                + (f" {rejected} line(s) rejected." if rejected else "")
             ),
         )
-    return result
+        return result
+
+
+def _line_key(message: str) -> int:
+    match = re.match(r"Line (\d+)", message)
+    return int(match[1]) if match else 0
+
+
+def _write_routes(rows: list[tuple]) -> None:
+    """Bulk insert: COPY on PostgreSQL (JSON columns as text), batched INSERTs elsewhere."""
+    if db_connection.vendor == "postgresql":
+        rows = [row[:6] + (json.dumps(row[6]), json.dumps(row[7])) + row[8:] for row in rows]
+    copy_rows(
+        ReceivedRoute,
+        list(COLUMNS),
+        rows,
+        objects=lambda rows: (
+            ReceivedRoute(**dict(zip(COLUMNS, row, strict=True))) for row in rows
+        ),
+        batch_size=BATCH,
+    )
+
+
+def _diff_generations(connection_id: int, generation: int):
+    """(announced, withdrawn, origin changed, previous origins, current origins) between the
+    connection's new generation and its old rows, computed by the database."""
+    table = ReceivedRoute._meta.db_table
+    new = f"SELECT prefix FROM {table} WHERE connection_id = %s AND generation = %s"  # noqa: S608
+    old = f"SELECT prefix FROM {table} WHERE connection_id = %s AND generation <> %s"  # noqa: S608
+    pairs_new = (
+        f"SELECT prefix, origin_as FROM {table} WHERE connection_id = %s AND generation = %s"  # noqa: S608
+    )
+    pairs_old = (
+        f"SELECT prefix, origin_as FROM {table} WHERE connection_id = %s AND generation <> %s"  # noqa: S608
+    )
+    args = [connection_id, generation]
+    with db_connection.cursor() as cursor:
+        cursor.execute(f"{new} EXCEPT {old}", args * 2)
+        announced = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(f"{old} EXCEPT {new}", args * 2)
+        withdrawn = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(
+            f"SELECT prefix FROM ({pairs_new} EXCEPT {pairs_old}) AS added UNION "  # noqa: S608
+            f"SELECT prefix FROM ({pairs_old} EXCEPT {pairs_new}) AS removed",
+            args * 4,
+        )
+        differing = {row[0] for row in cursor.fetchall()}
+    origin_changed = sorted(differing - set(announced) - set(withdrawn))
+    return announced, withdrawn, origin_changed
+
+
+def _origins_of(connection_id: int, generation: int, prefixes: set[str]):
+    """(previous, current) origins per prefix, for the few prefixes someone holds."""
+    previous: dict[str, set] = defaultdict(set)
+    current: dict[str, set] = defaultdict(set)
+    wanted = sorted(prefixes)
+    for start in range(0, len(wanted), 5000):
+        for prefix, origin, gen in ReceivedRoute.objects.filter(
+            connection_id=connection_id, prefix__in=wanted[start : start + 5000]
+        ).values_list("prefix", "origin_as", "generation"):
+            (current if gen == generation else previous)[prefix].add(origin)
+    return previous, current
+
+
+def _affected_prefixes(connection: PeeringConnection, changed: set[str]):
+    """Peering Service prefixes among `changed` whose provider owns the connection's peering.
+
+    The provider's customer prefixes are few next to a full table, so they are read once and
+    intersected with the changes, rather than looking every changed prefix up."""
+    if not changed:
+        return []
+    peering = connection.peering
+    from peering.services.prefix_validation import SERVICE_TYPES
+
+    if peering.kind != "Direct" or peering.direct_peering_type not in SERVICE_TYPES:
+        return []
+    held = PeeringServicePrefix.objects.filter(
+        peering_service__provider__asn=peering.peer_asn.peer_asn
+    )
+    relevant = sorted(set(held.values_list("prefix", flat=True)) & changed)
+    found = []
+    for start in range(0, len(relevant), 5000):
+        found.extend(
+            held.filter(prefix__in=relevant[start : start + 5000]).select_related(
+                "peering_service__provider"
+            )
+        )
+    return found
+
+
+def _origins(values) -> str:
+    return ", ".join("an AS_SET" if a is None else f"AS{a}" for a in sorted(values, key=_sort_asn))
+
+
+def _sort_asn(value):
+    return -1 if value is None else value
+
+
+def _prefix_event(prefix, connection, role, announced, withdrawn, previous, current, now):
+    backup = role == "backup"
+    where = f"{connection.facility_name} ({connection.peering.peering_location.name}, {role})"
+    if prefix.prefix in announced:
+        return _event(
+            prefix,
+            "PrefixBackupRouteAnnouncementEvent" if backup else "PrefixAnnouncementEvent",
+            PrefixEvent.Level.INFORMATION,
+            f"{prefix.prefix} announced at {where}",
+            f"Origin {_origins(current[prefix.prefix])}.",
+            now,
+        )
+    if prefix.prefix in withdrawn:
+        return _event(
+            prefix,
+            "PrefixBackupRouteWithdrawalEvent" if backup else "PrefixWithdrawalEvent",
+            PrefixEvent.Level.WARNING,
+            f"{prefix.prefix} withdrawn at {where}",
+            "Microsoft no longer receives the route on this session.",
+            now,
+        )
+    return _event(
+        prefix,
+        "PrefixBackupRouteOriginAsChangeEvent" if backup else "PrefixOriginAsChangeEvent",
+        PrefixEvent.Level.ERROR if backup else PrefixEvent.Level.CRITICAL,
+        f"Origin of {prefix.prefix} changed at {where}",
+        f"Origin was {_origins(previous[prefix.prefix])}, now {_origins(current[prefix.prefix])}.",
+        now,
+    )
 
 
 def _event(prefix, event_type, level, summary, description, when) -> PrefixEvent:
@@ -270,41 +640,76 @@ def _event(prefix, event_type, level, summary, description, when) -> PrefixEvent
     )
 
 
-def received_routes_import_text(*, text: str, operator, connection=None) -> list[ImportResult]:
-    """Import a JSON-lines file: each line names its connection (`connection`: the connection
-    identifier GUID) unless `connection` is given for the whole file."""
-    groups = parse_jsonl(text)
-    results = []
-    targets: dict[str, PeeringConnection] = {}
-    if connection is not None:
-        # The given connection takes the lines that name none or name it (an empty file
-        # withdraws all); lines naming other connections go to those.
-        own = str(connection.connection_identifier).lower()
-        groups[""] = groups.get("", []) + groups.pop(own, [])
-        targets[""] = connection
-    unknown = []
-    for identifier in groups:
-        if identifier in targets:
-            continue
-        guid = uuid_or_none(identifier)
-        target = (
-            PeeringConnection.objects.filter(connection_identifier=guid).first() if guid else None
-        )
-        if target is None:
-            unknown.append(identifier or "(missing)")
-        else:
-            targets[identifier] = target
-    if unknown:
-        raise ValidationError(
-            [f"No connection with identifier {u[:40]}." for u in sorted(unknown)[:20]]
-        )
+# --- entry points ---------------------------------------------------------------------------
+
+
+def received_routes_import(
+    *, connection: PeeringConnection, routes: list[dict], operator, strict: bool = False
+) -> ImportResult:
+    """Replace the connection's received routes with `routes` (already parsed) and derive the
+    prefix events from the difference."""
     with transaction.atomic():
-        for identifier, routes in groups.items():
-            results.append(
-                received_routes_import(
-                    connection=targets[identifier], routes=routes, operator=operator
+        run = RouteImport(operator=operator, strict=strict)
+        if len(routes) > MAX_ROUTES_PER_CONNECTION:
+            raise ValidationError(f"At most {MAX_ROUTES_PER_CONNECTION} routes per connection.")
+        run.open(connection)
+        for number, route in enumerate(routes, start=1):
+            run.add(connection, route, number)
+        return run.finish()[0]
+
+
+def received_routes_import_lines(
+    *, lines: Iterable[str], operator, connection=None, strict: bool = False
+) -> tuple[list[ImportResult], list[tuple[int, str]]]:
+    """Stream a JSON-lines file: each line names its connection (`connection`: the connection
+    identifier GUID) unless `connection` is given for the whole file. Returns the results and
+    the rejected lines (line number, reason); with `strict`, any bad line refuses the file."""
+    with transaction.atomic():
+        run = RouteImport(operator=operator, strict=strict)
+        targets: dict[str, PeeringConnection | None] = {}
+        own = ""
+        if connection is not None:
+            # The given connection takes the lines that name none or name it (an empty file
+            # withdraws all); lines naming other connections go to those.
+            own = str(connection.connection_identifier).lower()
+            targets[""] = targets[own] = run.open(connection)
+        unknown: list[str] = []
+        for number, identifier, route, reason in iter_lines(lines, now=run.now):
+            if identifier not in targets:
+                guid = uuid_or_none(identifier)
+                found = (
+                    PeeringConnection.objects.filter(connection_identifier=guid).first()
+                    if guid
+                    else None
                 )
+                targets[identifier] = run.open(found) if found else None
+                if found is None:
+                    unknown.append(identifier or "(missing)")
+            target = targets[identifier]
+            if route is None:
+                run.reject(target.pk if target else None, number, reason)
+            elif target is not None:
+                run.add(target, route, number)
+        if unknown:
+            # A file naming connections that do not exist is addressed to another system.
+            raise ValidationError(
+                [f"No connection with identifier {u[:40]}." for u in sorted(unknown)[:20]]
             )
+        results = run.finish()
+        rejected = sorted(
+            (item for items in run.rejected.values() for item in items), key=lambda i: i[0]
+        )
+    return results, rejected
+
+
+def received_routes_import_text(
+    *, text: str, operator, connection=None, strict: bool = False
+) -> list[ImportResult]:
+    """Import a JSON-lines text (see `received_routes_import_lines`); the rejected lines are on
+    each result's `rejected`."""
+    results, _rejected = received_routes_import_lines(
+        lines=text.splitlines(), operator=operator, connection=connection, strict=strict
+    )
     return results
 
 

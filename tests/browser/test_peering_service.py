@@ -19,6 +19,7 @@ from peering.models import (
     PeeringServiceProviderLocation,
     ReceivedRoute,
     RegisteredAsn,
+    Vrp,
 )
 from portal.models import ResourceGroup
 
@@ -91,8 +92,13 @@ def _provider_peering() -> Peering:
 
 
 def _announce(peering: Peering, registered: RegisteredAsn, prefix: str) -> None:
-    """The provider announces `prefix` from the customer's ASN on every Active session."""
-    for connection in peering.connections.filter(connection_state=ConnectionState.ACTIVE):
+    """The provider announces `prefix` from the customer's ASN on every Active session, which
+    is used for Peering Service, and the customer holds a ROA for it (issue 9: only such
+    sessions count, and the RPKI state is computed from VRPs)."""
+    active = peering.connections.filter(connection_state=ConnectionState.ACTIVE)
+    active.update(use_for_peering_service=True)
+    Vrp.objects.get_or_create(asn=registered.asn, prefix=prefix, max_length=32)
+    for connection in active:
         ReceivedRoute.objects.create(
             connection=connection,
             prefix=prefix,

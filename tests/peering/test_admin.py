@@ -96,6 +96,10 @@ def world(subscription, owner, reader, region):
     factories.PrefixEventFactory(prefix=prefix)
     factories.ReceivedRouteFactory(connection=connection, prefix=prefix.prefix)
     factories.PrefixKeyAttemptFactory(user=owner)
+    factories.VrpFactory()
+    factories.VrpSetFactory()
+    factories.AspaFactory()
+    factories.ValidationRunFactory(prefix=prefix)
     LegacyPeering.objects.create(
         peer_asn=59999,
         peering_location=exchange.location,

@@ -64,6 +64,8 @@ def world(db, subscription, region):
         factories.PeeringConnectionFactory(
             peering=peering,
             connection_state=ConnectionState.ACTIVE,
+            # Only connections used for Peering Service count (issue 9).
+            use_for_peering_service=True,
             session_state_v4=SessionState.ESTABLISHED,
             peer_session_ipv4_address=f"192.0.2.{10 + n}",
             microsoft_session_ipv4_address=f"192.0.2.{20 + n}",
@@ -71,6 +73,7 @@ def world(db, subscription, region):
         for n in range(2)
     ]
     registered = RegisteredAsn.objects.create(peering=peering, name="fabrikam", asn=CUSTOMER_ASN)
+    factories.VrpFactory(asn=CUSTOMER_ASN, prefix=ANNOUNCED, max_length=32)  # the customer's ROA
     for conn in connections:
         ReceivedRoute.objects.create(
             connection=conn,

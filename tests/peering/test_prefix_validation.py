@@ -27,7 +27,8 @@ from peering.services.prefix_validation import (
     MSG_ORIGIN,
     MSG_OVERLAP,
     MSG_PRIVATE,
-    MSG_RPKI,
+    MSG_RPKI_INVALID,
+    MSG_RPKI_NOT_FOUND,
     match_key,
     parse_public_ipv4,
     prefix_evaluate,
@@ -539,6 +540,8 @@ def test_not_announced_names_every_missing_ip(world):
         peering=world.peering,
         direct_facility=world.primary_connections[0].direct_facility,
         connection_state=ConnectionState.ACTIVE,
+        # Only connections used for Peering Service count (issue 9).
+        use_for_peering_service=True,
         peer_session_ipv4_address="206.81.199.12",
         microsoft_session_ipv4_address="206.81.199.112",
         session_prefix_v4="206.81.199.0/24",
@@ -553,19 +556,44 @@ def test_not_announced_names_every_missing_ip(world):
     )
 
 
-@pytest.mark.parametrize("rpki", ["Invalid", "NotFound", "Unknown", "None"])
-def test_rpki_not_valid_is_a_warning(world, rpki):
-    route = world.primary_connections[1].received_routes.get()
-    route.rpki_validation_state = rpki
-    route.save()
+# Changed with issue 9: the RPKI state is computed from the imported VRPs (RFC 6811), not copied
+# from the route, and Invalid fails (a ROA exists and contradicts the route) instead of warning
+# "publish a ROA".
+def test_rpki_not_found_is_a_warning(world):
+    from peering.models import Vrp
+
+    Vrp.objects.all().delete()
     outcome = evaluate(world)
     assert_outcome(
         outcome,
         V.WARNING,
-        MSG_RPKI.format(state=rpki, prefix=CUSTOMER_PREFIX),
+        MSG_RPKI_NOT_FOUND.format(prefix=CUSTOMER_PREFIX, origin=f"AS{CUSTOMER_ASN}"),
         LearnedType.VIA_SERVICE_PROVIDER,
     )
     assert outcome.registered_asn == world.registered
+
+
+def test_rpki_invalid_fails_naming_the_vrp(world):
+    from peering.models import Vrp
+
+    Vrp.objects.all().delete()
+    factories.VrpFactory(asn=150999, prefix="45.60.0.0/16", max_length=24)
+    outcome = evaluate(world)
+    assert outcome.state == V.FAILED
+    assert outcome.message == MSG_RPKI_INVALID.format(
+        reason="45.60.0.0/16-24 AS150999 authorises AS150999, not AS150001"
+    )
+
+
+@pytest.mark.parametrize("reported", ["Invalid", "NotFound", "Unknown", "None"])
+def test_the_routers_reported_state_does_not_decide(world, reported):
+    route = world.primary_connections[1].received_routes.get()
+    route.reported_rpki_state = reported
+    route.save()
+    outcome = evaluate(world)
+    assert outcome.state == V.VERIFIED
+    rpki_check = next(c for c in outcome.checks if c.key == "rpki")
+    assert any(f"the router reported {reported}" in line for line in rpki_check.evidence)
 
 
 def test_checks_run_in_order_first_failure_decides(world):
@@ -616,10 +644,11 @@ def test_match_key_compares_every_key_of_the_provider_in_constant_time(world, co
 
     found_asn, found_prefix = match_key(provider=world.provider, key=typed)
 
-    # One comparison per key of this provider, whatever matched: no early exit, and only
-    # this provider's keys are read.
-    assert len(compare_spy) == len(keys)
-    assert sorted(a.decode() for a, _ in compare_spy) == sorted(keys)
+    # Changed with issue 9: the candidate is found by the key's unique index, restricted to
+    # this provider, then compared in constant time — one comparison per kind (registered ASN,
+    # registered prefix) whatever matched, against the candidate or a stand-in.
+    assert len(compare_spy) == 2
+    assert all(a.decode() in keys or a == pv._NO_KEY for a, _ in compare_spy)
     assert all(isinstance(a, bytes) and isinstance(b, bytes) for a, b in compare_spy)
     if which == "first":
         assert (found_asn, found_prefix) == (world.registered, None)
@@ -716,9 +745,9 @@ def test_prefix_validate_again_with_the_same_outcome_does_not_notify_again(world
 
 def test_warning_is_recorded_without_a_notification(world, customer):
     user, _ = customer
-    route = world.primary_connections[0].received_routes.get()
-    route.rpki_validation_state = "NotFound"
-    route.save()
+    from peering.models import Vrp
+
+    Vrp.objects.all().delete()  # no ROA covers the prefix: NotFound (changed with issue 9)
     prefix = stored_prefix(world, customer)
     prefix_validate(prefix_id=prefix.pk)
     prefix.refresh_from_db()

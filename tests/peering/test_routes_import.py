@@ -64,9 +64,12 @@ def test_parse_route_defaults():
         "as_path": "59999 150001",
         "origin_as": 150001,
         "communities": [],
+        "large_communities": [],
         "received_at": NOW,
-        "origin_as_validation_state": "Valid",
-        "rpki_validation_state": "Valid",
+        # Changed with issue 9: a state the line omits is not reported (''), never "Valid";
+        # the portal computes the RPKI state itself at import.
+        "origin_as_validation_state": "",
+        "reported_rpki_state": "",
         "trust_anchor": "",
     }
 
@@ -88,7 +91,7 @@ def test_parse_route_accepts_lists_ipv6_and_explicit_fields():
     )
     assert parsed["as_path"] == "59999 150001"
     assert parsed["communities"] == ["8075:8007", "59999:1"]
-    assert parsed["rpki_validation_state"] == "NotFound"
+    assert parsed["reported_rpki_state"] == "NotFound"  # kept as the router's report
     assert parsed["received_at"] == datetime(2025, 2, 1, 10, 0, tzinfo=UTC)
 
 
@@ -400,6 +403,8 @@ def test_import_text_with_an_unknown_connection_imports_nothing(world, operator,
     assert list(first.received_routes.values_list("prefix", flat=True)) == ["45.60.99.0/24"]
 
 
+# Changed with issue 9: all-or-nothing is now the `strict` reading; by default the bad line is
+# rejected and the rest imported (tests/peering/services/test_routes_importer.py).
 def test_import_text_with_a_bad_line_imports_nothing(world, operator):
     first = world.primary_connections[0]
     load(world, first, [route("45.60.99.0/24")], operator)
@@ -410,7 +415,7 @@ def test_import_text_with_a_bad_line_imports_nothing(world, operator):
         ]
     )
     with pytest.raises(ValidationError) as info:
-        received_routes_import_text(text=text, operator=operator)
+        received_routes_import_text(text=text, operator=operator, strict=True)
     assert info.value.messages == ["Line 2: as_path must be ASNs separated by spaces."]
     assert list(first.received_routes.values_list("prefix", flat=True)) == ["45.60.99.0/24"]
 
@@ -489,6 +494,8 @@ def test_command_unknown_identifier_in_the_file(world, operator, tmp_path):
     assert "No connection with identifier 6f1c2a55-0000-4000-8000-000000000000" in str(info.value)
 
 
+# Changed with issue 9: --strict keeps all-or-nothing; without it the line is reported and the
+# rest imported (test_command_rejects_a_bad_line_and_imports_the_rest).
 def test_command_bad_line_is_named(world, operator, tmp_path):
     first = world.primary_connections[0]
     path = tmp_path / "routes.jsonl"
@@ -498,9 +505,23 @@ def test_command_bad_line_is_named(world, operator, tmp_path):
         + line(connection=str(first.connection_identifier), prefix="45.60.10.1/24")
     )
     with pytest.raises(CommandError) as info:
-        run(str(path))
+        run(str(path), strict=True)
     assert "Line 2: prefix '45.60.10.1/24'" in str(info.value)
     assert not ReceivedRoute.objects.exists()
+
+
+def test_command_rejects_a_bad_line_and_imports_the_rest(world, operator, tmp_path):
+    first = world.primary_connections[0]
+    path = tmp_path / "routes.jsonl"
+    path.write_text(
+        line(connection=str(first.connection_identifier))
+        + "\n"
+        + line(connection=str(first.connection_identifier), prefix="45.60.10.1/24")
+    )
+    output = run(str(path))
+    assert "1 line rejected" in output
+    assert "Line 2: prefix '45.60.10.1/24'" in output
+    assert list(first.received_routes.values_list("prefix", flat=True)) == [CUSTOMER_PREFIX]
 
 
 @pytest.mark.parametrize("operator_name", ["owner", "ghost"])

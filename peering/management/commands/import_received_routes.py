@@ -1,18 +1,19 @@
 """Load the routes Microsoft receives on connections from a JSON-lines file.
 
 Each import replaces the named connection's previous set, records prefix events for the affected
-Peering Service prefixes and re-validates them. Format: docs/received-routes.md.
+Peering Service prefixes and re-validates them. The file is streamed line by line; a bad line is
+reported with its number and reason and the rest imported, unless --strict. Format:
+docs/received-routes.md.
 """
 
 import sys
-from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from peering.models import PeeringConnection
-from peering.services.routes import received_routes_import_text, uuid_or_none
+from peering.services.routes import received_routes_import_lines, uuid_or_none
 
 
 class Command(BaseCommand):
@@ -29,6 +30,11 @@ class Command(BaseCommand):
             default="operator",
             help="Username of the staff user the import is recorded as (default: operator).",
         )
+        parser.add_argument(
+            "--strict",
+            action="store_true",
+            help="Import nothing if any line is wrong (default: reject bad lines, import the rest)",
+        )
 
     def handle(self, *args, **options):
         operator = get_user_model().objects.filter(username=options["operator"]).first()
@@ -36,8 +42,8 @@ class Command(BaseCommand):
             raise CommandError(f"No staff user named {options['operator']!r}.")
         path = options["file"]
         try:
-            text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc}") from exc
         connection = None
         if options["connection"]:
@@ -50,12 +56,25 @@ class Command(BaseCommand):
             if connection is None:
                 raise CommandError(f"No connection with identifier {options['connection']}.")
         try:
-            results = received_routes_import_text(
-                text=text, operator=operator, connection=connection
-            )
+            with stream:
+                results, rejected = received_routes_import_lines(
+                    lines=stream,
+                    operator=operator,
+                    connection=connection,
+                    strict=options["strict"],
+                )
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"Cannot read {path}: {exc}") from exc
         except (ValidationError, PermissionDenied, ValueError) as exc:
             messages = getattr(exc, "messages", [str(exc)])
             raise CommandError("Nothing imported:\n  " + "\n  ".join(messages)) from exc
+        if rejected:
+            self.stdout.write(
+                f"{len(rejected)} line{'' if len(rejected) == 1 else 's'} rejected "
+                "(the rest imported):"
+            )
+            for _number, reason in rejected:
+                self.stdout.write(f"  {reason}")
         for result in results:
             self.stdout.write(
                 f"{result.connection.connection_identifier} ({result.connection.facility_name}): "

@@ -453,8 +453,21 @@ class Command(BaseCommand):
         self._say(f"Registered Fabrikam's AS{FABRIKAM_ASN} on {PEERING_NAME} as exchange.")
 
     def _received_routes(self, users: dict, peering: Peering) -> None:
-        """Fabrikam's prefix, received from the route server on every connection."""
+        """Fabrikam's prefix, received from the route server on every connection, with the ROA
+        Fabrikam publishes for it (a one-VRP set, unless an operator imported real VRPs)."""
+        from peering.models import VrpSet
+        from peering.services.rpki import vrps_import
+
         now = timezone.now()
+        if not VrpSet.objects.exists():
+            vrps_import(
+                data={
+                    "metadata": {"buildtime": now.isoformat()},
+                    "roas": [{"asn": FABRIKAM_ASN, "prefix": FABRIKAM_PREFIX, "maxLength": 24}],
+                },
+                operator=users["operator"],
+                file_name="seed_demo",
+            )
         for connection in peering.connections.order_by("id"):
             if connection.received_routes.exists():
                 continue  # loaded before (or by an operator): an import replaces, so leave it
