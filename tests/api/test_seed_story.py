@@ -6,12 +6,14 @@ validation with events."""
 import pytest
 import requests
 from azure.mgmt.peering import models as m
+from django.utils import timezone
 
 from peering.enums import ConnectionState
 from peering.models import PeerAsn, PeeringConnection
 from peering.services.lifecycle import connection_transition
 from peering.services.peer_asns import peer_asn_approve
 from peering.services.routes import parse_route, received_routes_import
+from peering.services.rpki import vrps_import
 from portal.models import ActivityLog
 from tests import factories
 from tests.api.conftest import make_client, token_for
@@ -169,6 +171,16 @@ def test_seed_story(
     )
     assert prefix.properties.prefix == CUSTOMER_PREFIX
 
+    # The customer's ROA, as the RPKI publishes it (operators load the VRPs, issue 9).
+    vrps_import(
+        data={
+            "metadata": {"buildtime": timezone.now().isoformat()},
+            "roas": [
+                {"asn": CUSTOMER_ASN, "prefix": CUSTOMER_PREFIX, "maxLength": 24, "ta": "arin"}
+            ],
+        },
+        operator=operator,
+    )
     # Microsoft's routers see the customer's prefix on both provider sessions.
     for connection in PeeringConnection.objects.all():
         route = parse_route(

@@ -12,7 +12,7 @@ from peering.selectors.telemetry import (
     prefix_event_history,
     received_route_counts,
 )
-from peering.services.routes import received_routes_import
+from peering.services.routes import parse_route, received_routes_import
 from portal.models import ActivityLog
 from tests import factories
 
@@ -56,8 +56,8 @@ def peering(subscription):
 def test_counts_follow_each_import_per_connection(owner, operator, peering):
     first, second = peering.connections.order_by("id")
     for count in (3, 5, 2):
-        received_routes_import(connection=first, routes=_routes(count), operator=operator)
-    received_routes_import(connection=second, routes=_routes(4, 61), operator=operator)
+        received_routes_import(connection=first, routes=_parsed(count), operator=operator)
+    received_routes_import(connection=second, routes=_parsed(4, 61), operator=operator)
 
     series = received_route_counts(peering=_read(owner, peering))
 
@@ -71,7 +71,7 @@ def test_counts_follow_each_import_per_connection(owner, operator, peering):
 
 def test_an_empty_import_is_a_point_at_zero(owner, operator, peering):
     first = peering.connections.order_by("id").first()
-    received_routes_import(connection=first, routes=_routes(2), operator=operator)
+    received_routes_import(connection=first, routes=_parsed(2), operator=operator)
     received_routes_import(connection=first, routes=[], operator=operator)
     (series,) = received_route_counts(peering=_read(owner, peering))
     assert [p.value for p in series.points] == [2, 0]
@@ -91,7 +91,7 @@ def test_other_peerings_imports_are_not_counted(owner, operator, subscription, p
     other = factories.PeeringFactory(subscription=subscription, name="contoso-dfw")
     facility = factories.DirectFacilityFactory(location=other.peering_location, name="SE2")
     connection = factories.PeeringConnectionFactory(peering=other, direct_facility=facility)
-    received_routes_import(connection=connection, routes=_routes(7), operator=operator)
+    received_routes_import(connection=connection, routes=_parsed(7), operator=operator)
     # A hand-written entry with another message shape is ignored, not misread.
     ActivityLog.objects.create(
         subscription=subscription,
@@ -109,7 +109,7 @@ def test_counts_take_two_queries_however_many_imports(
 ):
     first = peering.connections.order_by("id").first()
     for count in range(1, 8):
-        received_routes_import(connection=first, routes=_routes(count), operator=operator)
+        received_routes_import(connection=first, routes=_parsed(count), operator=operator)
     read = _read(owner, peering)
     with django_assert_num_queries(2):
         (series,) = received_route_counts(peering=read)
@@ -142,8 +142,8 @@ def test_connections_at_the_same_place_keep_their_own_lines(owner, operator, sub
     first = factories.PeeringConnectionFactory(peering=peering, direct_facility=westin)
     second = factories.PeeringConnectionFactory(peering=peering, direct_facility=westin)
     for count in (3, 6):
-        received_routes_import(connection=first, routes=_routes(count), operator=operator)
-        received_routes_import(connection=second, routes=_routes(count + 1, 61), operator=operator)
+        received_routes_import(connection=first, routes=_parsed(count), operator=operator)
+        received_routes_import(connection=second, routes=_parsed(count + 1, 61), operator=operator)
     series = received_route_counts(peering=_read(owner, peering))
     assert [(s.label, [p.value for p in s.points]) for s in series] == [
         ("Westin · connection 1 of 2", [3, 6]),
@@ -163,3 +163,9 @@ def test_an_entry_naming_only_the_place_counts_when_one_connection_is_there(owne
     )
     (series,) = received_route_counts(peering=_read(owner, peering))
     assert (series.label, [p.value for p in series.points]) == ("SE2", [12])
+
+
+def _parsed(*args) -> list[dict]:
+    """The routes as the importer reads them from a file."""
+    now = timezone.now()
+    return [parse_route(raw, line=n, now=now) for n, raw in enumerate(_routes(*args), start=1)]

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from peering.services.routes import received_routes_import
+from peering.services.routes import parse_route, received_routes_import
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def test_overview_draws_received_routes_per_import(client, owner, operator, subs
     facility = factories.DirectFacilityFactory(location=peering.peering_location, name="SE2")
     connection = factories.PeeringConnectionFactory(peering=peering, direct_facility=facility)
     for count in (4, 9):
-        received_routes_import(connection=connection, routes=_routes(count), operator=operator)
+        received_routes_import(connection=connection, routes=_parsed(count), operator=operator)
     client.force_login(owner)
     url = reverse(
         "peering:peering_detail",
@@ -80,3 +80,9 @@ def test_prefix_page_draws_its_events_on_a_time_axis(client, owner, subscription
     assert 'class="chart-mark chart-level-warning"' in svg
     assert 'class="chart-mark chart-level-information"' in svg
     assert 'data-testid="event-chart-table"' in html
+
+
+def _parsed(*args) -> list[dict]:
+    """The routes as the importer reads them from a file."""
+    now = timezone.now()
+    return [parse_route(raw, line=n, now=now) for n, raw in enumerate(_routes(*args), start=1)]
