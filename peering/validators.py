@@ -101,6 +101,13 @@ def parse_prefix(value: object, *, family: int, label: str = "prefix") -> IPNetw
             f"this field takes an {FAMILY_NAME[family]} prefix.",
             code="wrong_family",
         )
+    if network.prefixlen == 0:
+        # /0 is every address of the family (a default route), never a session or LAN prefix.
+        raise ValidationError(
+            f"'{text}' is the whole {FAMILY_NAME[family]} address space (/0); enter the "
+            f"{label} itself.",
+            code="default_route",
+        )
     if network.network_address != ipaddress.ip_interface(text).ip:
         raise ValidationError(
             f"'{text}' has host bits set; the prefix is {network.with_prefixlen}.",
