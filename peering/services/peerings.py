@@ -439,6 +439,17 @@ def legacy_connections_for(*, peer_asn: PeerAsn, configuration: Configuration):
     )
 
 
+def route_server_prefill(lans: list[Exchange]) -> dict[str, str]:
+    """A new route-server row's defaults: with one exchange in the metro, its LAN and
+    Microsoft's address on it (with several, the dialog lists them and the peer picks)."""
+    if len(lans) != 1:
+        return {}
+    return {
+        "session_prefix_v4": lans[0].ipv4_prefix,
+        "microsoft_session_ipv4_address": lans[0].microsoft_ipv4_address,
+    }
+
+
 @dataclass
 class Connection:
     """One connection row, cleaned, ready to save."""

@@ -246,3 +246,25 @@ def test_add_connection_uses_the_same_lan_rule(world):
             row=make_row(w, "route_server", facility=str(w.fac2.pk), **SIX),
         )
     assert "already used" in exc.value.message_dict["peer_session_ipv4_address"][0]
+
+
+def test_route_server_dialog_lists_the_lans_and_prefills_a_single_one(client, world):
+    """The dialog shows the exchange LANs and Microsoft's addresses, as the Exchange dialog
+    does; with one exchange in the metro its LAN and Microsoft's address are filled in."""
+    from django.urls import reverse
+
+    from peering.services.wizard import draft_save
+
+    w = world
+    client.force_login(w.owner)
+    draft = make_draft(w, "route_server", rows=[])
+    for section in ("basics", "configuration"):
+        draft_save(user=w.owner, section=section, values=draft[section])
+    page = client.get(reverse("wizard:connection")).content.decode()
+    assert 'data-testid="exchange-lans"' in page
+    assert "206.81.80.0/22" in page and "206.81.80.40" in page
+    assert 'value="206.81.80.0/22"' not in page  # three exchanges in Seattle: the peer picks
+    w.ix.delete()
+    w.ix_v4_only.delete()
+    page = client.get(reverse("wizard:connection")).content.decode()
+    assert 'value="206.81.80.0/22"' in page and 'value="206.81.80.40"' in page
