@@ -12,6 +12,8 @@ CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 ASN_MIN = 1
 ASN_MAX = 4294967295
+# Microsoft's own networks: AS8075, and AS8069 (reserved, not offered).
+MICROSOFT_ASNS = (8075, 8069)
 
 # (first, last, what it is, the RFC that says so). Checked in order; the first match explains.
 NON_PUBLIC_ASN_RANGES: tuple[tuple[int, int, str, str], ...] = (
