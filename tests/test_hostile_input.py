@@ -24,6 +24,7 @@ from peering.services.connections import connection_add, peering_tags_update
 from peering.services.peer_asns import peer_asn_create
 from peering.services.peering_services import peering_service_create
 from peering.services.registered import registered_asn_add
+from peering.services.wizard import CONNECTION_FIELDS
 from portal.models import ActivityLog, ResourceGroup
 from portal.services import resource_group_create
 from tests import factories
@@ -127,24 +128,8 @@ def test_peering_tags_update(world, tags):
         assert peering.tags == before
 
 
-ROW_FIELDS = (
-    "facility",
-    "session_address_provider",
-    "bandwidth_mbps",
-    "use_for_peering_service",
-    "session_prefix_v4",
-    "peer_session_ipv4_address",
-    "microsoft_session_ipv4_address",
-    "session_prefix_v6",
-    "peer_session_ipv6_address",
-    "microsoft_session_ipv6_address",
-    "max_prefixes_advertised_v4",
-    "max_prefixes_advertised_v6",
-)
-
-
 @HOSTILE
-@given(row=st.fixed_dictionaries({}, optional=dict.fromkeys(ROW_FIELDS, ANY)))
+@given(row=st.fixed_dictionaries({}, optional=dict.fromkeys(CONNECTION_FIELDS, ANY)))
 def test_connection_add(world, row):
     attempt(lambda: connection_add(user=world.owner, peering=world.peering, row=row))
 
