@@ -151,6 +151,7 @@ def main() -> int:
                 "LOAD_SUBSCRIPTION": sub,
                 "LOAD_FACILITY": facility,
                 "LOAD_PASSWORD": PASSWORD,
+                "LOAD_SUMMARY": str(OUT / "summary.json"),
             },
             check=False,
             timeout=SECONDS + 120,
@@ -167,7 +168,10 @@ def main() -> int:
     summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
     print()
     print(f"{USERS} signed-in users for {SECONDS} s, gunicorn ({WORKERS} workers), PostgreSQL:")
-    print(f"  all: {requests} requests ({float(total['Requests/s']):.1f}/s), {failures} errors")
+    print(
+        f"  all: {requests} requests ({float(total['Requests/s']):.1f}/s), {failures} errors, "
+        f"p95 {total['95%']} ms"
+    )
     for label, key in (("pages + wizard", "browsing"), ("sign-in (once per user)", "sign_in")):
         if key not in summary:
             continue
