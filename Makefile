@@ -14,11 +14,12 @@ PYTHON_BOOT := $(shell for p in python3.12 python3.13 python3.14 python3 python;
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then \
 	command -v $$p; break; fi; done)
 
-.PHONY: help venv run test bench bench-routes lint format migrate demo worker check-deploy chromium clean
+.PHONY: help venv run test bench bench-routes load lint format migrate demo worker check-deploy chromium clean
 
 help:
 	@echo "make run    — set up, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   — set up, run the whole test suite on every core (SQLite, or DATABASE_URL)"
+	@echo "make load   — 50 users for 60 s on gunicorn + PostgreSQL: p95 and errors"
 	@echo "make lint   — ruff check and format check"
 
 $(STAMP): pyproject.toml
@@ -44,12 +45,15 @@ demo: migrate
 run: demo
 	@echo "Serving Peering Portal on http://$(HOST):$(PORT)/ (operators: /admin/). Ctrl-C stops."
 	@export DJANGO_DEBUG=1 DJANGO_DEMO_MOTION=$${DJANGO_DEMO_MOTION:-1}; \
-	$(PY) manage.py db_worker --queue-name default >var/worker.log 2>&1 & \
+	$(PY) manage.py requeue_abandoned_tasks --worker-id portal-worker >/dev/null; \
+	$(PY) manage.py db_worker --queue-name default --worker-id portal-worker >var/worker.log 2>&1 & \
 	worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# A restarted worker first requeues what its killed predecessor left RUNNING.
 worker: venv
-	DJANGO_DEBUG=1 $(PY) manage.py db_worker
+	DJANGO_DEBUG=1 $(PY) manage.py requeue_abandoned_tasks --worker-id portal-worker
+	DJANGO_DEBUG=1 $(PY) manage.py db_worker --worker-id portal-worker
 
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \
@@ -75,6 +79,13 @@ bench: venv
 bench-routes: venv
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pp_routing} \
 	$(PY) tests/benchmarks/routes_bench.py
+
+# 50 signed-in users for 60 s against gunicorn on PostgreSQL (127.0.0.1 only): prints p95 and
+# the error count, fails on any error. LOAD_DATABASE_URL names the database it may (re)fill.
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pp_load
+load: venv
+	LOAD_DATABASE_URL=$(LOAD_DATABASE_URL) LOAD_USERS=$${LOAD_USERS:-50} \
+	LOAD_SECONDS=$${LOAD_SECONDS:-60} timeout 600 $(PY) tests/load/run.py
 
 lint: venv
 	$(PY) -m ruff check .

@@ -16,22 +16,26 @@ from peering.views import (
     registered,
     wizard,
 )
+from portal.validators import register_arm_converter
 
-PEER_ASN = "subscriptions/<uuid:subscription_id>/providers/Microsoft.Peering/peerAsns/<str:name>/"
+# Names in URLs follow the ARM rule: a longer or odd one answers 404 before any query.
+register_arm_converter()
+
+PEER_ASN = "subscriptions/<uuid:subscription_id>/providers/Microsoft.Peering/peerAsns/<arm:name>/"
 PEERING = (
-    "subscriptions/<uuid:subscription_id>/resourceGroups/<str:resource_group>"
-    "/providers/Microsoft.Peering/peerings/<str:name>/"
+    "subscriptions/<uuid:subscription_id>/resourceGroups/<arm:resource_group>"
+    "/providers/Microsoft.Peering/peerings/<arm:name>/"
 )
 CONNECTION = f"{PEERING}connections/<uuid:connection_id>/"
 ASNS = f"{PEERING}registeredAsns/"
-ASN = f"{ASNS}<str:asn_name>/"
+ASN = f"{ASNS}<arm:asn_name>/"
 PREFIXES = f"{PEERING}registeredPrefixes/"
-PREFIX = f"{PREFIXES}<str:prefix_name>/"
+PREFIX = f"{PREFIXES}<arm:prefix_name>/"
 SERVICE = (
-    "subscriptions/<uuid:subscription_id>/resourceGroups/<str:resource_group>"
-    "/providers/Microsoft.Peering/peeringServices/<str:name>/"
+    "subscriptions/<uuid:subscription_id>/resourceGroups/<arm:resource_group>"
+    "/providers/Microsoft.Peering/peeringServices/<arm:name>/"
 )
-SERVICE_PREFIX = f"{SERVICE}prefixes/<str:prefix_name>/"
+SERVICE_PREFIX = f"{SERVICE}prefixes/<arm:prefix_name>/"
 
 peering_patterns = [
     path("peer-asns/", peer_asns.peer_asn_list, name="peer_asn_list"),
@@ -81,7 +85,7 @@ wizard_patterns = [
         name="connection_remove",
     ),
     path(
-        "deployments/<uuid:subscription_id>/<str:resource_group>/<str:name>/",
+        "deployments/<uuid:subscription_id>/<arm:resource_group>/<arm:name>/",
         wizard.deployment,
         name="deployment",
     ),

@@ -12,6 +12,8 @@ CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 ASN_MIN = 1
 ASN_MAX = 4294967295
+# Microsoft's own networks: AS8075, and AS8069 (reserved, not offered).
+MICROSOFT_ASNS = (8075, 8069)
 
 # (first, last, what it is, the RFC that says so). Checked in order; the first match explains.
 NON_PUBLIC_ASN_RANGES: tuple[tuple[int, int, str, str], ...] = (
@@ -100,6 +102,13 @@ def parse_prefix(value: object, *, family: int, label: str = "prefix") -> IPNetw
             f"'{text}' is an {FAMILY_NAME[network.version]} prefix; "
             f"this field takes an {FAMILY_NAME[family]} prefix.",
             code="wrong_family",
+        )
+    if network.prefixlen == 0:
+        # /0 is every address of the family (a default route), never a session or LAN prefix.
+        raise ValidationError(
+            f"'{text}' is the whole {FAMILY_NAME[family]} address space (/0); enter the "
+            f"{label} itself.",
+            code="default_route",
         )
     if network.network_address != ipaddress.ip_interface(text).ip:
         raise ValidationError(

@@ -7,6 +7,7 @@ DJANGO_EMAIL_BACKEND and EMAIL_*, DJANGO_TASKS_BACKEND, DJANGO_DEMO_MOTION.
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_tasks_db",
+    "axes",
     "portal.apps.PortalConfig",
     "peering.apps.PeeringConfig",
 ]
@@ -85,7 +87,28 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The database going away for a moment answers 503 with a clear page, not a traceback.
+    "portal.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords in a row a
+# username is locked, and so is the address they came from (each on its own), for
+# AXES_COOLOFF_TIME; the portal's and the admin's sign-in alike. Operators unlock in admin
+# (Axes → Access attempts: delete the rows). Lockouts are logged by `axes`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.middleware.sign_in_locked_out"
+# Tests sign in with force_login or client.login (no request for axes to see); the tests of
+# the throttle turn it on with override_settings.
+AXES_ENABLED = env_bool("DJANGO_AXES_ENABLED", not TESTING)
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -238,7 +261,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "axes": {"level": "INFO"},
+        "portal.middleware": {"level": "WARNING"},
+    },
 }
 
 # The portal's own knobs.

@@ -5,6 +5,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from portal import views
+from portal.validators import register_arm_converter
+
+# Names in URLs follow the ARM rule: a longer or odd one answers 404 before any query.
+register_arm_converter()
 
 # The portal shell (namespace `portal`). Resource groups keep the ARM path shape
 # (/subscriptions/<id>/resourceGroups/<name>/), like every resource of the peering app.
@@ -15,7 +19,7 @@ portal_patterns = [
     path("resource-groups/", views.resource_group_list, name="resource_group_list"),
     path("resource-groups/create/", views.resource_group_create, name="resource_group_create"),
     path(
-        "subscriptions/<uuid:subscription_id>/resourceGroups/<str:name>/",
+        "subscriptions/<uuid:subscription_id>/resourceGroups/<arm:name>/",
         views.resource_group_detail,
         name="resource_group_detail",
     ),

@@ -3,6 +3,8 @@
 import re
 
 from django.core.exceptions import ValidationError
+from django.urls import register_converter
+from django.urls.converters import get_converters
 
 ARM_NAME_RE = re.compile(r"[A-Za-z0-9_.\-]{1,63}")
 ARM_NAME_MESSAGE = (
@@ -42,3 +44,23 @@ def clean_message(
     except ValidationError as exc:
         raise ValidationError({field: exc.messages}) from None
     return text
+
+
+class ArmNameConverter:
+    """`<arm:name>` in a URL: an ARM resource name (1–63 letters, digits, `_`, `.`, `-`).
+    Anything else — a 10,000-character name, a slash, a space — does not match the route, so
+    it answers 404 before any query (SQLite refuses LIKE patterns past 50,000 bytes)."""
+
+    regex = ARM_NAME_RE.pattern
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+def register_arm_converter() -> None:
+    """Register `<arm:…>` once; both URL modules call it (whichever is imported first)."""
+    if "arm" not in get_converters():
+        register_converter(ArmNameConverter, "arm")

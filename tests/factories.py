@@ -537,3 +537,27 @@ def isp_world(*, announce: bool = False) -> ProviderWorld:
         peering=world.peering, name="isp-block", prefix="45.70.0.0/16"
     )
     return world
+
+
+# Route-server sessions use an exchange's peering LAN (issue 10): the LANs the tests' route-server
+# connections are on, as exchanges of their metro. Microsoft's address on each is the .254.
+ROUTE_SERVER_LANS = (
+    ("192.0.2.0/24", "2001:db8:1::/64"),
+    ("198.51.100.0/24", "2001:db8:2::/64"),
+    ("203.0.113.0/24", "2001:db8:3::/64"),
+)
+
+
+def route_server_lans(location) -> list:
+    """Exchanges in `location` whose LANs are the documentation ranges the tests use."""
+    return [
+        ExchangeFactory(
+            location=location,
+            name=f"LAN {v4}",
+            ipv4_prefix=v4,
+            ipv6_prefix=v6,
+            microsoft_ipv4_address=v4.replace("0/24", "254"),
+            microsoft_ipv6_address=v6.replace("/64", "fe"),
+        )
+        for v4, v6 in ROUTE_SERVER_LANS
+    ]

@@ -21,7 +21,7 @@ from django.http import QueryDict
 
 from peering.contracts import PeeringServiceInput, PrefixInput
 from peering.forms.common import PortalFormMixin
-from peering.services.peering_services import MAX_PREFIXES_PER_REQUEST
+from peering.services.peering_services import MAX_PREFIXES_PER_REQUEST, TOO_MANY_PREFIXES
 from peering.services.prefix_validation import parse_public_ipv4
 from portal.validators import validate_arm_name
 
@@ -128,10 +128,11 @@ def service_input(values: dict[str, str], rows, *, provider, with_prefixes: bool
 
 
 def row_indices(data: QueryDict) -> list[int]:
-    """The prefix row indices the client sent, in order, de-duplicated; at most as many rows as
-    the service takes at once."""
+    """The prefix row indices the client sent, in order, de-duplicated. Every row is kept (up
+    to the highest row index), so more than the service takes at once is refused with a
+    message, never cut."""
     seen: list[int] = []
-    for raw in data.getlist("prefix_index")[:MAX_PREFIXES_PER_REQUEST]:
+    for raw in data.getlist("prefix_index")[: MAX_ROW_INDEX + 1]:
         raw = raw.strip()
         if raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_ROW_INDEX)):
             index = int(raw)
@@ -141,11 +142,15 @@ def row_indices(data: QueryDict) -> list[int]:
 
 
 def rows_from(data: QueryDict) -> list[tuple[int, dict[str, str]]]:
-    """The prefix rows as typed: (client index, {name, prefix, prefix_key})."""
-    return [
-        (index, {f: _clean_text(data.get(f"prefix-{index}-{f}", "")) for f in PREFIX_FIELDS})
-        for index in row_indices(data)
-    ]
+    """The prefix rows as typed: (client index, {name, prefix, prefix_key}). Every filled row
+    is kept (too many are refused with a message, never cut); blank rows only up to the
+    number the service takes at once, so forged indices cannot inflate the page."""
+    rows = []
+    for index in row_indices(data):
+        row = {f: _clean_text(data.get(f"prefix-{index}-{f}", "")) for f in PREFIX_FIELDS}
+        if not row_is_blank(row) or len(rows) < MAX_PREFIXES_PER_REQUEST:
+            rows.append((index, row))
+    return rows
 
 
 def row_is_blank(row: dict[str, str]) -> bool:
@@ -249,7 +254,7 @@ def prefix_row_errors(rows: list[tuple[int, dict[str, str]]]) -> dict[str, list[
     names: set[str] = set()
     filled = [(index, row) for index, row in rows if not row_is_blank(row)]
     if len(filled) > MAX_PREFIXES_PER_REQUEST:
-        errors["prefixes"] = [f"Add at most {MAX_PREFIXES_PER_REQUEST} prefixes at once."]
+        errors["prefixes"] = [TOO_MANY_PREFIXES]
     for index, row in filled:
         try:
             validate_arm_name(row["name"])

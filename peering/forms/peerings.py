@@ -110,9 +110,17 @@ class TagGrid:
     @classmethod
     def from_post(cls, data, *, add: bool = False, remove: str | None = None) -> TagGrid:
         indices: list[int] = []
-        for raw in data.getlist("tag_index")[: MAX_TAGS + 5]:
+        errors: list[str] = []
+        raw_indices = data.getlist("tag_index")
+        if len(raw_indices) > MAX_TAGS + 5:
+            errors.append(f"Too many tag rows were sent; a resource has at most {MAX_TAGS} tags.")
+        for raw in raw_indices[: MAX_TAGS + 5]:
             valid = raw.isascii() and raw.isdigit() and int(raw) <= MAX_TAG_INDEX
-            if valid and int(raw) not in indices:
+            # A row that cannot be read is an error, never a row dropped (saving the rest
+            # would delete the tags it carried).
+            if not valid or (f"tag-{raw}-name" not in data and f"tag-{raw}-value" not in data):
+                errors.append(f"Tag row '{raw[:20]}' could not be read; reload the page.")
+            elif int(raw) not in indices:
                 indices.append(int(raw))
         rows = [
             TagRow(i, data.get(f"tag-{i}-name", "")[:600], data.get(f"tag-{i}-value", "")[:600])
@@ -122,7 +130,7 @@ class TagGrid:
             rows = [row for row in rows if str(row.index) != remove]
         if add or not rows or not rows[-1].is_blank:
             rows.append(TagRow(max((r.index for r in rows), default=-1) + 1))
-        return cls(rows)
+        return cls(rows, errors)
 
     def tags(self) -> tuple[dict[str, str], list[TagRow]]:
         """The tags to save (blank rows skipped), with the row behind each, in order. Checks

@@ -116,6 +116,16 @@ class PeeringConnection(BgpSessionAddresses):
                 name="connection_state_valid",
             ),
         ]
+        # The duplicate-address check looks addresses up exactly (services/addresses.py).
+        indexes = [
+            models.Index(fields=[f], name=f"conn_{f.split('_session_')[0][:4]}_{f[-12:-8]}_ix")
+            for f in (
+                "peer_session_ipv4_address",
+                "microsoft_session_ipv4_address",
+                "peer_session_ipv6_address",
+                "microsoft_session_ipv6_address",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.peering.name} @ {self.facility_name}"

@@ -202,6 +202,16 @@ class LegacyPeering(BgpSessionAddresses):
                 name="legacy_at_facility_or_exchange",
             ),
         ]
+        # The duplicate-address check looks addresses up exactly (services/addresses.py).
+        indexes = [
+            models.Index(fields=[f], name=f"legacy_{f.split('_session_')[0][:4]}_{f[-12:-8]}_ix")
+            for f in (
+                "peer_session_ipv4_address",
+                "microsoft_session_ipv4_address",
+                "peer_session_ipv6_address",
+                "microsoft_session_ipv6_address",
+            )
+        ]
 
     def __str__(self) -> str:
         place = self.exchange or self.direct_facility

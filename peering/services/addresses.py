@@ -1,15 +1,22 @@
-"""Which session addresses are taken at a facility or exchange, and the lock that guards them.
+"""Which session addresses are taken, and the lock that guards them.
 
 Every write that gives a connection addresses — Create, Add connection, Edit connection,
 operator allocation — locks the places involved first (in id order, so two writers never
-deadlock) and then checks against `addresses_used_at`: no address is used twice at the same
-facility or exchange by a live connection or an unconverted legacy peering.
+deadlock) and then checks the addresses it is about to write with `addresses_used_at`.
+
+An address belongs to a *scope*: a Direct (Edge, Voice) session address to its facility; an
+exchange connection's address, and a route-server session's address on the exchange's LAN, to
+that LAN (`("lan", exchange id)`), wherever the connection is made. No address is used twice
+in one scope by a live connection or an unconverted legacy peering, and no peer takes one of
+Microsoft's own addresses on a LAN. Microsoft's side of a LAN session may be shared: its
+router on the LAN serves every peer there.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Q
 
@@ -18,11 +25,13 @@ from peering.models import DirectFacility, Exchange, LegacyPeering, PeeringConne
 from peering.models.abstracts import SESSION_IP_ADDRESS_FIELDS
 
 Place = tuple[str, int]  # ("facility", id) or ("exchange", id)
+Scope = tuple[str, int]  # ("facility", id) or ("lan", exchange id)
 ADDRESS_FIELDS = SESSION_IP_ADDRESS_FIELDS
 
 
 def lock_places(*, facility_ids: Iterable[int] = (), exchange_ids: Iterable[int] = ()) -> None:
-    """Lock the facility and exchange rows (inside the caller's transaction)."""
+    """Lock the facility and exchange rows (inside the caller's transaction). A connection on
+    an exchange's LAN locks that exchange, wherever it is made."""
     list(DirectFacility.objects.select_for_update().filter(pk__in=sorted(set(facility_ids))))
     list(Exchange.objects.select_for_update().filter(pk__in=sorted(set(exchange_ids))))
 
@@ -33,14 +42,148 @@ def _place(row: dict) -> Place:
     return ("facility", row["direct_facility_id"])
 
 
+def _normal(address: str) -> str:
+    return str(ipaddress.ip_address(address))
+
+
+def same_network(a: str, b: str) -> bool:
+    try:
+        return ipaddress.ip_network(a, strict=False) == ipaddress.ip_network(b, strict=False)
+    except ValueError:
+        return False
+
+
+def lan_exchange_of(prefix: str, exchanges: Iterable[Exchange]) -> Exchange | None:
+    """The exchange whose IPv4 or IPv6 peering LAN is exactly `prefix`, if any."""
+    if not prefix:
+        return None
+    for exchange in exchanges:
+        for lan in (exchange.ipv4_prefix, exchange.ipv6_prefix):
+            if lan and same_network(lan, prefix):
+                return exchange
+    return None
+
+
+@dataclass(frozen=True)
+class Use:
+    """One use of an address found by `addresses_used_at(addresses=…)`."""
+
+    scope: Scope
+    place: Place  # where the connection is made
+    microsoft_side: bool  # Microsoft's address (a session's Microsoft side or the exchange's)
+    place_name: str
+
+
+def _field_filter(fields: Iterable[str], addresses: list[str]) -> Q:
+    where = Q()
+    for field_name in fields:
+        where |= Q(**{f"{field_name}__in": addresses})
+    return where
+
+
+def _addresses_in_use(addresses: Iterable[str], exclude_pk: int | None) -> dict[str, list[Use]]:
+    """Every use of exactly these addresses: exact matches on the indexed address columns,
+    so the cost follows the addresses typed, not the connections at a place."""
+    wanted = {_normal(a) for a in addresses if a}
+    uses: dict[str, list[Use]] = {}
+    if not wanted:
+        return uses
+    v4 = sorted(a for a in wanted if ":" not in a)
+    v6 = sorted(a for a in wanted if ":" in a)
+    where = Q()
+    if v4:
+        where |= _field_filter(ADDRESS_FIELDS[:2], v4)
+    if v6:
+        where |= _field_filter(ADDRESS_FIELDS[2:], v6)
+    live = (
+        PeeringConnection.objects.filter(where)
+        .exclude(connection_state=ConnectionState.PENDING_REMOVE)
+        .select_related("direct_facility", "exchange")
+    )
+    if exclude_pk is not None:
+        live = live.exclude(pk=exclude_pk)
+    legacy = LegacyPeering.objects.filter(where, converted_to__isnull=True).select_related(
+        "direct_facility", "exchange"
+    )
+    exchange_where = Q()
+    if v4:
+        exchange_where |= Q(microsoft_ipv4_address__in=v4)
+    if v6:
+        exchange_where |= Q(microsoft_ipv6_address__in=v6)
+    microsoft = list(Exchange.objects.filter(exchange_where))
+    rows = list(live) + list(legacy)
+    # Route-server sessions at a facility sit on an exchange's LAN: find those exchanges once.
+    prefixes = {
+        p
+        for row in rows
+        if isinstance(row, PeeringConnection) and row.exchange_id is None
+        for p in (row.session_prefix_v4, row.session_prefix_v6)
+        if p
+    }
+    lans = _exchanges_with_lans(prefixes)
+    for row in rows:
+        place = row.exchange or row.direct_facility
+        for field_name in ADDRESS_FIELDS:
+            value = getattr(row, field_name)
+            if not value or _normal(value) not in wanted:
+                continue
+            scope: Scope
+            if row.exchange_id:
+                scope = ("lan", row.exchange_id)
+            else:
+                family_prefix = (
+                    (row.session_prefix_v6 if "ipv6" in field_name else row.session_prefix_v4)
+                    if isinstance(row, PeeringConnection)
+                    else ""
+                )
+                lan = lan_exchange_of(family_prefix, lans)
+                scope = ("lan", lan.pk) if lan else ("facility", row.direct_facility_id)
+            uses.setdefault(_normal(value), []).append(
+                Use(
+                    scope,
+                    ("exchange", row.exchange_id)
+                    if row.exchange_id
+                    else ("facility", row.direct_facility_id),
+                    field_name.startswith("microsoft"),
+                    place.name if place else "",
+                )
+            )
+    for exchange in microsoft:
+        for value in (exchange.microsoft_ipv4_address, exchange.microsoft_ipv6_address):
+            if value and _normal(value) in wanted:
+                uses.setdefault(_normal(value), []).append(
+                    Use(("lan", exchange.pk), ("exchange", exchange.pk), True, exchange.name)
+                )
+    return uses
+
+
+def _exchanges_with_lans(prefixes: set[str]) -> list[Exchange]:
+    if not prefixes:
+        return []
+    texts = set(prefixes)
+    for prefix in prefixes:
+        try:
+            texts.add(ipaddress.ip_network(prefix, strict=False).with_prefixlen)
+        except ValueError:
+            continue
+    return list(Exchange.objects.filter(Q(ipv4_prefix__in=texts) | Q(ipv6_prefix__in=texts)))
+
+
 def addresses_used_at(
     *,
     facility_ids: Iterable[int] = (),
     exchange_ids: Iterable[int] = (),
     exclude_pk: int | None = None,
-) -> dict[Place, set[str]]:
-    """Addresses (normalised text) in use at these places by live connections — all but those
-    being removed, and but `exclude_pk` — and by unconverted legacy peerings."""
+    addresses: Iterable[str] | None = None,
+):
+    """With `addresses`: {address: [Use, …]} — where exactly these addresses are in use (by
+    live connections but `exclude_pk`, unconverted legacy peerings, and Microsoft's own
+    exchange addresses). Indexed exact-match queries only.
+
+    Without: the addresses (normalised text) in use at these places — a whole-place read kept
+    for the operator's pool allocation, which must see every taken subnet of a facility."""
+    if addresses is not None:
+        return _addresses_in_use(addresses, exclude_pk)
     facility_ids, exchange_ids = set(facility_ids), set(exchange_ids)
     used: dict[Place, set[str]] = {}
     if not facility_ids and not exchange_ids:
@@ -55,5 +198,5 @@ def addresses_used_at(
     for queryset in (live, legacy):
         for row in queryset.values("direct_facility_id", "exchange_id", *ADDRESS_FIELDS):
             bucket = used.setdefault(_place(row), set())
-            bucket.update(str(ipaddress.ip_address(row[f])) for f in ADDRESS_FIELDS if row[f])
+            bucket.update(_normal(row[f]) for f in ADDRESS_FIELDS if row[f])
     return used

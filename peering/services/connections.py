@@ -120,10 +120,8 @@ def connection_add(
         )
         if clean is not None:
             # Lock the place, then check its addresses against every live connection.
-            lock_places(
-                facility_ids=[clean.direct_facility.pk] if clean.direct_facility else [],
-                exchange_ids=[clean.exchange.pk] if clean.exchange else [],
-            )
+            facility_ids, exchange_ids = clean.lock_ids
+            lock_places(facility_ids=facility_ids, exchange_ids=exchange_ids)
             connections_check_addresses({0: clean}, errors)
         if errors:
             raise ValidationError(
@@ -300,11 +298,8 @@ def connection_update(*, user, connection: PeeringConnection, data: dict) -> Pee
                 errors=check,
             )
             if clean is not None:
-                place = locked.exchange or locked.direct_facility
-                lock_places(
-                    facility_ids=[place.pk] if locked.direct_facility else [],
-                    exchange_ids=[place.pk] if locked.exchange else [],
-                )
+                facility_ids, exchange_ids = clean.lock_ids
+                lock_places(facility_ids=facility_ids, exchange_ids=exchange_ids)
                 connections_check_addresses({0: clean}, check, exclude_pk=locked.pk)
             for key, messages in check.items():
                 for message in messages:
@@ -379,7 +374,8 @@ def _row_of(connection: PeeringConnection) -> dict:
         "facility": str(facility.pk),
         "session_address_provider": connection.session_address_provider,
         "bandwidth_mbps": str(connection.bandwidth_mbps or ""),
-        "use_for_peering_service": connection.use_for_peering_service,
+        # The flag it has is a fact (set by a type change), not a new request to check again.
+        "use_for_peering_service": "",
     }
     for name in (
         "session_prefix_v4",

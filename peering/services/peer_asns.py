@@ -17,7 +17,12 @@ from portal.models import ActivityStatus, Notification, Subscription
 from portal.notifications import milestone
 from portal.selectors import ensure_can_write
 from portal.services import activity_record
-from portal.validators import clean_message, validate_arm_name, validate_plain_text
+from portal.validators import (
+    CONTROL_CHARS_RE,
+    clean_message,
+    validate_arm_name,
+    validate_plain_text,
+)
 
 MAX_CONTACTS = 10
 
@@ -79,6 +84,9 @@ def _clean_contacts(contacts: Iterable[Mapping[str, str]]) -> tuple[list[dict], 
             errors[f"{key}.email"] = ["Enter the contact's email address."]
         elif len(email) > 254:
             errors[f"{key}.email"] = ["An email address has at most 254 characters."]
+        elif CONTROL_CHARS_RE.search(email):
+            # Django's validator lets them through inside a quoted local part ("a\x07"@x).
+            errors[f"{key}.email"] = ["Control characters are not allowed in an email address."]
         else:
             try:
                 validate_email(email)

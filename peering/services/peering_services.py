@@ -45,6 +45,9 @@ WRONG_KEY_WINDOW = timedelta(hours=1)
 
 
 MAX_PREFIXES_PER_REQUEST = 20
+TOO_MANY_PREFIXES = f"Add at most {MAX_PREFIXES_PER_REQUEST} prefixes at once."
+NO_PREFIX = "Add at least one prefix."
+PREFIX_KEYS = ("name", "prefix", "prefix_key")
 
 
 def _wrong_keys_in_window(user) -> int:
@@ -67,8 +70,9 @@ def _clean_prefix_rows(
     names = {n.lower() for n in existing}
     wrong_keys = 0
     rows = list(rows or [])
-    if len(rows) > MAX_PREFIXES_PER_REQUEST:
-        return [], {"prefixes": [f"Add at most {MAX_PREFIXES_PER_REQUEST} prefixes at once."]}, 0
+    filled = [r for r in rows if not isinstance(r, dict) or any(r.get(f) for f in PREFIX_KEYS)]
+    if len(filled) > MAX_PREFIXES_PER_REQUEST:
+        return [], {"prefixes": [TOO_MANY_PREFIXES]}, 0
     earlier_wrong = _wrong_keys_in_window(user)
     for index, row in enumerate(rows):
         # Each row counts: the wrong keys of this request throttle its later rows too.
@@ -104,7 +108,7 @@ def _clean_prefix_rows(
             ]
         clean.append({"name": name, "prefix": prefix, "prefix_key": normalise_key(key) or key})
     if not clean and not errors:
-        errors["prefixes"] = ["Add at least one prefix."]
+        errors["prefixes"] = [NO_PREFIX]
     return clean, errors, wrong_keys
 
 
@@ -283,7 +287,8 @@ def peering_service_create(
         clean, prefix_errors, wrong = _clean_prefix_rows(
             user=user, subscription=subscription, provider=provider, rows=_prefix_rows(data)
         )
-        prefix_errors.pop("prefixes", None)  # prefixes can be added later
+        if prefix_errors.get("prefixes") == [NO_PREFIX]:
+            prefix_errors.pop("prefixes")  # prefixes can be added later; too many cannot
         errors.update(prefix_errors)
     if errors:
         _count_wrong_keys(user=user, subscription=subscription, count=wrong)

@@ -40,7 +40,7 @@ from peering.models import (
     PeeringConnection,
     PeeringLocation,
 )
-from peering.services.addresses import addresses_used_at, lock_places
+from peering.services.addresses import addresses_used_at, lan_exchange_of, lock_places
 from peering.signals import announce_connections_requested
 from peering.validators import (
     check_host_address,
@@ -140,6 +140,9 @@ EXCHANGE = Variant(
 
 
 VARIANTS = {v.key: v for v in (ROUTE_SERVER, DIRECT, DIRECT_PEERING_SERVICE, VOICE, EXCHANGE)}
+
+# The variants whose connections may carry Use for Peering Service (product.md §3, §4a).
+PEERING_SERVICE_VARIANTS = (ROUTE_SERVER, DIRECT_PEERING_SERVICE)
 
 
 class Errors(dict):
@@ -328,6 +331,10 @@ class Configuration:
                 found[number] = place
         return found
 
+    def lans(self) -> list[Exchange]:
+        """The metro's exchanges: a route-server session prefix is one of their LANs."""
+        return list(self.metro.exchanges.all())
+
 
 def variant_lookup(
     *, kind: str, sku_name: str, direct_peering_type: str, agreement_signed: bool
@@ -456,6 +463,17 @@ def legacy_connections_for(*, peer_asn: PeerAsn, configuration: Configuration):
     )
 
 
+def route_server_prefill(lans: list[Exchange]) -> dict[str, str]:
+    """A new route-server row's defaults: with one exchange in the metro, its LAN and
+    Microsoft's address on it (with several, the dialog lists them and the peer picks)."""
+    if len(lans) != 1:
+        return {}
+    return {
+        "session_prefix_v4": lans[0].ipv4_prefix,
+        "microsoft_session_ipv4_address": lans[0].microsoft_ipv4_address,
+    }
+
+
 @dataclass
 class Connection:
     """One connection row, cleaned, ready to save."""
@@ -474,12 +492,31 @@ class Connection:
     max_prefixes_advertised_v4: int | None = None
     max_prefixes_advertised_v6: int | None = None
     addresses: list[str] = field(default_factory=list)
+    # The exchange whose LAN a route-server session is on (exchange rows: their exchange).
+    lan: Exchange | None = None
 
     @property
     def place_key(self) -> tuple[str, int]:
         if self.exchange is not None:
             return ("exchange", self.exchange.pk)
         return ("facility", self.direct_facility.pk)
+
+    @property
+    def scope(self) -> tuple[str, int]:
+        """Where its addresses must be unique: the exchange LAN it is on, or its facility."""
+        lan = self.exchange or self.lan
+        if lan is not None:
+            return ("lan", lan.pk)
+        return ("facility", self.direct_facility.pk)
+
+    @property
+    def lock_ids(self) -> tuple[list[int], list[int]]:
+        """(facility ids, exchange ids) `lock_places` takes before writing its addresses."""
+        lan = self.exchange or self.lan
+        return (
+            [self.direct_facility.pk] if self.direct_facility else [],
+            [lan.pk] if lan else [],
+        )
 
 
 def _bandwidth(text: str, key: str, errors: Errors) -> int | None:
@@ -512,8 +549,10 @@ def _session_family(
     errors: Errors,
     allowed_lengths: tuple[int, ...] | None,
     derive: bool,
+    lans: list[Exchange] | None = None,
 ) -> tuple[str, str | None, str | None]:
-    """Session prefix plus (peer, Microsoft) addresses of one family, checked together."""
+    """Session prefix plus (peer, Microsoft) addresses of one family, checked together. With
+    `lans` (route server) the prefix must be one of these exchanges' peering LANs."""
     suffix = "v4" if family == 4 else "v6"
     ip = "ipv4" if family == 4 else "ipv6"
     prefix_key = f"session_prefix_{suffix}"
@@ -540,6 +579,21 @@ def _session_family(
             + f"; {network.with_prefixlen} is /{network.prefixlen}.",
         )
         return "", None, None
+    if lans is not None:
+        lan = lan_exchange_of(network.with_prefixlen, lans)
+        if lan is None:
+            offered = [
+                f"{x.name} {x.ipv4_prefix if family == 4 else x.ipv6_prefix}"
+                for x in lans
+                if (x.ipv4_prefix if family == 4 else x.ipv6_prefix)
+            ]
+            errors.add(
+                key + prefix_key,
+                f"{network.with_prefixlen} is not an exchange's {label} peering LAN. "
+                "A route-server session uses the exchange's LAN"
+                + (f": {', '.join(offered)}." if offered else "; this metro has none."),
+            )
+            return "", None, None
     if derive:
         peer_expected, ms_expected = session_addresses(network)
         peer_text = peer_text or str(peer_expected)
@@ -665,7 +719,15 @@ def connection_validate(
         conn.bandwidth_mbps = _bandwidth(
             _str(row, "bandwidth_mbps", 12) or "", key + "bandwidth_mbps", errors
         )
-        if wants_ps and not subscription.peering_service_agreement_signed:
+        if wants_ps and variant not in PEERING_SERVICE_VARIANTS:
+            errors.add(
+                key + "use_for_peering_service",
+                f"{variant.label} ({variant.sku_name.replace('_', ' ')}) cannot be used for "
+                "Peering Service: choose Direct peering for Peering Service (AS8075, Premium "
+                "Free, with a signed Peering Service agreement) or Exchange peering with route "
+                "server.",
+            )
+        elif wants_ps and not subscription.peering_service_agreement_signed:
             errors.add(
                 key + "use_for_peering_service",
                 "Use for Peering Service needs a signed Peering Service agreement with Microsoft "
@@ -694,6 +756,7 @@ def connection_validate(
                 conn.max_prefixes_advertised_v6 = _max_prefixes(row, 6, key, errors)
         elif provider == SessionAddressProvider.PEER:
             point_to_point = variant.direct_peering_type != DirectPeeringType.IX_RS
+            lans = None if point_to_point else configuration.lans
             if not _str(row, "session_prefix_v4", 64):
                 errors.add(key + "session_prefix_v4", "Enter the session IPv4 prefix.")
             (
@@ -707,6 +770,7 @@ def connection_validate(
                 errors=errors,
                 allowed_lengths=(30, 31) if point_to_point else None,
                 derive=point_to_point,
+                lans=lans,
             )
             (
                 conn.session_prefix_v6,
@@ -719,7 +783,18 @@ def connection_validate(
                 errors=errors,
                 allowed_lengths=(126, 127) if point_to_point else None,
                 derive=point_to_point,
+                lans=lans,
             )
+            if lans is not None:
+                lan_v4 = lan_exchange_of(conn.session_prefix_v4, lans)
+                lan_v6 = lan_exchange_of(conn.session_prefix_v6, lans)
+                if lan_v4 and lan_v6 and lan_v4 != lan_v6:
+                    errors.add(
+                        key + "session_prefix_v6",
+                        f"{conn.session_prefix_v6} is {lan_v6.name}'s LAN; the IPv4 session is "
+                        f"on {lan_v4.name}'s. Both sessions use the same exchange.",
+                    )
+                conn.lan = lan_v4 or lan_v6
             conn.max_prefixes_advertised_v4 = _max_prefixes(row, 4, key, errors)
             if conn.session_prefix_v6 or _str(row, "max_prefixes_advertised_v6", 12):
                 conn.max_prefixes_advertised_v6 = _max_prefixes(row, 6, key, errors)
@@ -806,18 +881,18 @@ def _shared_addresses(conn: Connection) -> set[str]:
 def connections_check_addresses(
     connections: dict[int, Connection], errors: Errors, *, exclude_pk: int | None = None
 ) -> None:
-    """No address is used twice at the same facility or exchange: not among these rows, and not
-    by any live connection (or unconverted legacy peering) of anyone — except the connection
-    `exclude_pk`, when these rows are its own new values."""
-    values = list(connections.values())
-    used = addresses_used_at(
-        facility_ids={c.direct_facility.pk for c in values if c.direct_facility},
-        exchange_ids={c.exchange.pk for c in values if c.exchange},
-        exclude_pk=exclude_pk,
-    )
-    seen: dict[tuple[str, int], dict[str, int]] = {}
+    """No address is used twice in one scope — a facility, or an exchange's LAN wherever the
+    connection is made: not among these rows, and not by any live connection (or unconverted
+    legacy peering) of anyone — except the connection `exclude_pk`, when these rows are its own
+    new values. A peer address is never one of Microsoft's on the LAN; Microsoft's side of a
+    LAN session may be shared (its router serves every peer there)."""
+    typed = {a for c in connections.values() for a in c.addresses}
+    used = addresses_used_at(addresses=typed, exclude_pk=exclude_pk)
+    seen: dict[tuple[tuple[str, int], str], tuple[int, bool]] = {}
     for index, conn in connections.items():
         shared = _shared_addresses(conn)
+        scope = conn.scope
+        on_lan = scope[0] == "lan"
         place_name = (conn.exchange or conn.direct_facility).name
         for field_name in (
             "peer_session_ipv4_address",
@@ -829,21 +904,38 @@ def connections_check_addresses(
             if not value or value in shared:
                 continue
             normal = str(ipaddress.ip_address(value))
-            if normal in used.get(conn.place_key, set()):
+            microsoft_side = field_name.startswith("microsoft")
+            clash = next(
+                (
+                    use
+                    for use in used.get(normal, ())
+                    if (use.scope == scope or use.place == conn.place_key)
+                    and not (
+                        use.scope == scope and on_lan and microsoft_side and use.microsoft_side
+                    )
+                ),
+                None,
+            )
+            if clash is not None:
+                lan_name = (conn.exchange or conn.lan).name if on_lan else ""
                 errors.add(
                     f"connections.{index}.{field_name}",
-                    f"{value} is already used at {place_name} by another connection.",
+                    f"{value} is Microsoft's address on {lan_name}'s LAN; enter yours."
+                    if on_lan and clash.microsoft_side and not microsoft_side
+                    else f"{value} is already used at {place_name}"
+                    + (f" (on {lan_name}'s LAN)" if conn.lan else "")
+                    + " by another connection.",
                 )
                 continue
-            earlier = seen.setdefault(conn.place_key, {}).get(normal)
-            if earlier is not None:
+            earlier = seen.get((scope, normal))
+            if earlier is not None and not (on_lan and microsoft_side and earlier[1]):
                 errors.add(
                     f"connections.{index}.{field_name}",
-                    f"{value} is already used at {place_name} by connection {earlier + 1} "
+                    f"{value} is already used at {place_name} by connection {earlier[0] + 1} "
                     "of this peering.",
                 )
-            else:
-                seen[conn.place_key][normal] = index
+            elif earlier is None:
+                seen[(scope, normal)] = (index, microsoft_side)
 
 
 @dataclass
@@ -953,10 +1045,8 @@ def peering_create(*, user, subscription: Subscription | None, data: PeeringInpu
         with transaction.atomic():
             # Lock the places involved and re-check their addresses: two peers creating at
             # once cannot both take the same address.
-            facility_ids = [
-                c.direct_facility.pk for c in validated.connections if c.direct_facility
-            ]
-            exchange_ids = [c.exchange.pk for c in validated.connections if c.exchange]
+            facility_ids = [i for c in validated.connections for i in c.lock_ids[0]]
+            exchange_ids = [i for c in validated.connections for i in c.lock_ids[1]]
             lock_places(facility_ids=facility_ids, exchange_ids=exchange_ids)
             recheck = Errors()
             connections_check_addresses(dict(enumerate(validated.connections)), recheck)

@@ -23,7 +23,7 @@ from peering.services.prefix_validation import (
     prefixes_using,
 )
 from peering.tasks import enqueue_prefix_validation, enqueue_registered_prefix_validation
-from peering.validators import validate_public_asn
+from peering.validators import MICROSOFT_ASNS, validate_public_asn
 from portal.models import Notification
 from portal.notifications import milestone
 from portal.selectors import ensure_can_write
@@ -117,7 +117,17 @@ def registered_asn_add(*, user, peering: Peering, name: str, asn: object) -> Reg
         errors["asn"] = exc.messages
     if "name" not in errors and peering.registered_asns.filter(name__iexact=name).exists():
         errors["name"] = [f"A registered ASN named '{name}' already exists on this peering."]
-    if number is not None and RegisteredAsn.objects.filter(asn=number).exists():
+    if number in MICROSOFT_ASNS:
+        errors["asn"] = [
+            f"AS{number} is Microsoft's own network; register your customers' ASNs, not "
+            "Microsoft's."
+        ]
+    elif number is not None and number == peering.peer_asn.peer_asn:
+        errors["asn"] = [
+            f"AS{number} is this peering's own ASN (the provider's network): its routes "
+            "already reach Microsoft over the peering. Register your customers' ASNs."
+        ]
+    elif number is not None and RegisteredAsn.objects.filter(asn=number).exists():
         errors["asn"] = [_asn_taken(number)]
     if errors:
         raise ValidationError(errors)

@@ -37,7 +37,13 @@ from peering.services.connections import (
     peering_service_request_refusal,
 )
 from peering.services.lifecycle import REMOVAL_BLOCKED, next_step
-from peering.services.peerings import DIRECT, DIRECT_PEERING_SERVICE, ROUTE_SERVER, VOICE
+from peering.services.peerings import (
+    DIRECT,
+    DIRECT_PEERING_SERVICE,
+    ROUTE_SERVER,
+    VOICE,
+    route_server_prefill,
+)
 from peering.views.peerings import (
     blade_context,
     blade_url,
@@ -196,6 +202,8 @@ def peering_connection_add(
             values["session_address_provider"] = (
                 variant.session_address_provider or SessionAddressProvider.PEER
             )
+        if variant is ROUTE_SERVER:
+            values.update(route_server_prefill(configuration.lans))
     form = _add_form(peering, configuration, values, errors)
     context.update(
         form=form,
@@ -203,7 +211,9 @@ def peering_connection_add(
         variant=variant,
         metro=configuration.metro,
         is_exchange=variant.is_exchange,
-        exchanges=list(configuration.places.values()) if variant.is_exchange else [],
+        exchanges=list(configuration.places.values())
+        if variant.is_exchange
+        else (configuration.lans if variant is ROUTE_SERVER else []),
         microsoft_allocates=variant.session_address_provider == SessionAddressProvider.MICROSOFT,
         derived=variant in (DIRECT, DIRECT_PEERING_SERVICE),
         route_server=variant is ROUTE_SERVER,

@@ -56,6 +56,7 @@ from peering.services.peerings import (
     facilities_for,
     legacy_connections_for,
     peer_asn_unusable_reason,
+    route_server_prefill,
 )
 from peering.services.wizard import (
     CONNECTION_FIELDS,
@@ -628,7 +629,13 @@ def _connection_defaults(setup: _Setup) -> dict[str, str]:
         signed = bool(setup.subscription and setup.subscription.peering_service_agreement_signed)
         if signed and variant in (ROUTE_SERVER, DIRECT_PEERING_SERVICE):
             values["use_for_peering_service"] = "on"
+        values.update(route_server_prefill(route_server_lans(variant, setup)))
     return values
+
+
+def route_server_lans(variant: Variant, setup) -> list:
+    """A route-server session is on one of the metro's exchange LANs: the dialog lists them."""
+    return setup.configuration.lans if variant is ROUTE_SERVER else []
 
 
 def _fixed_provider_reason(variant: Variant) -> str:
@@ -713,7 +720,7 @@ def _connection_response(
         "variant": variant,
         "metro": setup.configuration.metro,
         "is_exchange": variant.is_exchange,
-        "exchanges": setup.places if variant.is_exchange else [],
+        "exchanges": setup.places if variant.is_exchange else route_server_lans(variant, setup),
         "microsoft_allocates": variant.session_address_provider == SessionAddressProvider.MICROSOFT,
         "derived": variant in (DIRECT, DIRECT_PEERING_SERVICE),
         "route_server": variant.direct_peering_type == DirectPeeringType.IX_RS,

@@ -51,10 +51,49 @@
     return copyWithSelection(text);
   }
 
+  // ARM names have at most 63 characters. A browser's maxlength cuts a pasted name without a
+  // word, so the limit becomes a live counter instead: everything typed stays in the field, the
+  // counter says how many characters are too many, and the server refuses it with a message.
+  var NAME_LIMIT = 63;
+
+  function countName(input, counter) {
+    var length = input.value.length;
+    var over = length - NAME_LIMIT;
+    counter.textContent =
+      over > 0
+        ? length + "/" + NAME_LIMIT + " characters: " + over + " too many. A name has at most " +
+          NAME_LIMIT + " characters."
+        : length + "/" + NAME_LIMIT + " characters";
+    counter.classList.toggle("text-danger", over > 0);
+  }
+
+  function addNameCounter(input) {
+    if (input.hasAttribute("data-name-counter")) {
+      return;
+    }
+    input.setAttribute("data-name-counter", "");
+    input.removeAttribute("maxlength");
+    var counter = document.createElement("div");
+    counter.className = "form-text name-counter";
+    counter.id = (input.id || input.name) + "-counter";
+    counter.setAttribute("aria-live", "polite");
+    counter.setAttribute("data-testid", "name-counter");
+    input.insertAdjacentElement("afterend", counter);
+    var described = input.getAttribute("aria-describedby");
+    input.setAttribute("aria-describedby", (described ? described + " " : "") + counter.id);
+    countName(input, counter);
+    input.addEventListener("input", function () {
+      countName(input, counter);
+    });
+  }
+
   function enhance(root) {
     root.querySelectorAll(".js-show[hidden]").forEach(function (el) {
       el.hidden = false;
     });
+    root
+      .querySelectorAll('input[maxlength="' + NAME_LIMIT + '"]:not([type="search"])')
+      .forEach(addNameCounter);
   }
 
   document.addEventListener("change", function (event) {

@@ -39,7 +39,9 @@ def peer_asn(subscription):
 
 @pytest.fixture
 def metro(db):
-    return factories.PeeringLocationFactory(name="Seattle")
+    metro = factories.PeeringLocationFactory(name="Seattle")
+    factories.route_server_lans(metro)
+    return metro
 
 
 @pytest.fixture

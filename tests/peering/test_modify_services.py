@@ -41,6 +41,7 @@ OTHER_STATES = [s for s in S.values if s != S.ACTIVE]
 @pytest.fixture
 def world(subscription, owner, reader, outsider, operator, region):
     metro = factories.PeeringLocationFactory(name="Seattle")
+    factories.route_server_lans(metro)
     chicago = factories.PeeringLocationFactory(name="Chicago")
     all_types = ["Edge", "IxRs", "Voice"]
     fac = factories.DirectFacilityFactory(
@@ -291,7 +292,23 @@ def test_add_with_use_for_peering_service_needs_the_agreement(world, unchanged):
         connection_add(user=world.owner, peering=world.edge, row=row)
     assert "agreement" in exc.value.message_dict["use_for_peering_service"][0]
     sign_agreement(world.subscription)
-    connection = connection_add(user=world.owner, peering=world.edge, row=row)
+    # Issue 10, defect 3: a Basic Free Direct peering never carries the flag, agreement or not.
+    with unchanged(), pytest.raises(ValidationError) as exc:
+        connection_add(user=world.owner, peering=world.edge, row=row)
+    assert "Premium Free" in exc.value.message_dict["use_for_peering_service"][0]
+    connection = connection_add(
+        user=world.owner,
+        peering=world.rs,
+        row={
+            "facility": str(world.fac.pk),
+            "bandwidth_mbps": "10000",
+            "use_for_peering_service": "on",
+            "session_prefix_v4": "203.0.113.0/24",
+            "peer_session_ipv4_address": "203.0.113.10",
+            "microsoft_session_ipv4_address": "203.0.113.254",
+            "max_prefixes_advertised_v4": "1000",
+        },
+    )
     assert connection.use_for_peering_service
 
 

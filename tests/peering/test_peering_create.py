@@ -147,9 +147,9 @@ def make_row(w, variant: str, **overrides) -> dict:
         row = {
             "facility": str(w.fac.pk),
             "bandwidth_mbps": "10000",
-            "session_prefix_v4": "206.126.236.0/22",
-            "peer_session_ipv4_address": "206.126.236.1",
-            "microsoft_session_ipv4_address": "206.126.236.209",
+            "session_prefix_v4": "206.81.80.0/22",
+            "peer_session_ipv4_address": "206.81.80.1",
+            "microsoft_session_ipv4_address": "206.81.80.209",
             "max_prefixes_advertised_v4": "1000",
         }
     elif variant in ("direct", "direct_peering_service"):
@@ -396,16 +396,16 @@ def test_route_server_with_ipv6(world):
         w,
         "route_server",
         session_address_provider="Peer",
-        session_prefix_v6="2001:504:0:2::/64",
-        peer_session_ipv6_address="2001:504:0:2::1",
-        microsoft_session_ipv6_address="2001:504:0:2:0:0:8075:1",
+        session_prefix_v6="2001:504:16::/64",
+        peer_session_ipv6_address="2001:504:16::1",
+        microsoft_session_ipv6_address="2001:504:16:0:0:0:8075:1",
         max_prefixes_advertised_v6="2000",
     )
     connection = create(w, make_draft(w, "route_server", rows=[row])).connections.get()
-    assert connection.session_prefix_v4 == "206.126.236.0/22"
-    assert connection.session_prefix_v6 == "2001:504:0:2::/64"
-    assert connection.peer_session_ipv6_address == "2001:504:0:2::1"
-    assert connection.microsoft_session_ipv6_address == "2001:504:0:2::8075:1"
+    assert connection.session_prefix_v4 == "206.81.80.0/22"
+    assert connection.session_prefix_v6 == "2001:504:16::/64"
+    assert connection.peer_session_ipv6_address == "2001:504:16::1"
+    assert connection.microsoft_session_ipv6_address == "2001:504:16::8075:1"
     assert connection.session_state_v6 == SessionState.PENDING_ADD
     assert connection.max_prefixes_advertised_v6 == 2000
 
@@ -1094,7 +1094,7 @@ CONNECTION_REFUSALS = [
     (
         "route-server-peer-outside",
         "route_server",
-        _row(peer_session_ipv4_address="206.126.240.1"),
+        _row(peer_session_ipv4_address="206.81.84.1"),
         "connections.0.peer_session_ipv4_address",
         (),
     ),
@@ -1108,14 +1108,14 @@ CONNECTION_REFUSALS = [
     (
         "route-server-same-addresses",
         "route_server",
-        _row(microsoft_session_ipv4_address="206.126.236.1"),
+        _row(microsoft_session_ipv4_address="206.81.80.1"),
         "connections.0.microsoft_session_ipv4_address",
         (),
     ),
     (
         "route-server-network-address",
         "route_server",
-        _row(peer_session_ipv4_address="206.126.236.0"),
+        _row(peer_session_ipv4_address="206.81.80.0"),
         "connections.0.peer_session_ipv4_address",
         (),
     ),
@@ -1123,9 +1123,9 @@ CONNECTION_REFUSALS = [
         "route-server-v6-without-max",
         "route_server",
         _row(
-            session_prefix_v6="2001:504:0:2::/64",
-            peer_session_ipv6_address="2001:504:0:2::1",
-            microsoft_session_ipv6_address="2001:504:0:2::8075:1",
+            session_prefix_v6="2001:504:16::/64",
+            peer_session_ipv6_address="2001:504:16::1",
+            microsoft_session_ipv6_address="2001:504:16::8075:1",
         ),
         "connections.0.max_prefixes_advertised_v6",
         (),
@@ -1134,9 +1134,9 @@ CONNECTION_REFUSALS = [
         "route-server-v6-max-2001",
         "route_server",
         _row(
-            session_prefix_v6="2001:504:0:2::/64",
-            peer_session_ipv6_address="2001:504:0:2::1",
-            microsoft_session_ipv6_address="2001:504:0:2::8075:1",
+            session_prefix_v6="2001:504:16::/64",
+            peer_session_ipv6_address="2001:504:16::1",
+            microsoft_session_ipv6_address="2001:504:16::8075:1",
             max_prefixes_advertised_v6="2001",
         ),
         "connections.0.max_prefixes_advertised_v6",
@@ -1145,7 +1145,7 @@ CONNECTION_REFUSALS = [
     (
         "route-server-v6-address-without-prefix",
         "route_server",
-        _row(peer_session_ipv6_address="2001:504:0:2::1"),
+        _row(peer_session_ipv6_address="2001:504:16::1"),
         "connections.0.session_prefix_v6",
         (),
     ),
@@ -1452,19 +1452,29 @@ def test_errors_of_one_tab_all_reported(world):
 
 
 @pytest.mark.django_db
-def test_peering_service_with_signed_agreement_on_basic_direct(world):
+def test_peering_service_refused_on_basic_direct_even_with_agreement(world):
+    """Issue 10, defect 3: only Direct for Peering Service (Premium Free) and the route server
+    may carry Use for Peering Service; Basic Free Direct is refused with the way to get it."""
     w = world
     sign_agreement(w.subscription)
     rows = [
         make_row(w, "direct", use_for_peering_service="true"),
         make_row(w, "direct", facility=str(w.fac2.pk)),
     ]
-    peering = create(w, make_draft(w, "direct", rows=rows))
-    assert peering.sku_name == "Basic_Direct_Free"
-    flags = list(
-        peering.connections.order_by("id").values_list("use_for_peering_service", flat=True)
+    errors = assert_refused(
+        w.owner, make_draft(w, "direct", rows=rows), "connections.0.use_for_peering_service"
     )
-    assert flags == [True, False]
+    assert "Premium Free" in errors["connections.0.use_for_peering_service"][0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("variant", ["direct_peering_service", "route_server"])
+def test_peering_service_flag_on_the_variants_that_allow_it(world, variant):
+    w = world
+    sign_agreement(w.subscription)
+    data = make_draft(w, variant)
+    data["connections"][0]["use_for_peering_service"] = "true"
+    assert create(w, data).connections.get().use_for_peering_service is True
 
 
 @pytest.mark.django_db
@@ -1881,9 +1891,9 @@ _plausible = st.sampled_from(
         "2001:504:12::10",
         "2001:504:12::15",
         "2001:504:12::15%1",
-        "206.126.236.0/22",
-        "206.126.236.1",
-        "206.126.236.209",
+        "206.81.80.0/22",
+        "206.81.80.1",
+        "206.81.80.209",
         "::ffff:192.0.2.1",
         "0",
         "1",

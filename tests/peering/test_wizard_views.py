@@ -29,6 +29,7 @@ def world(subscription, owner, region):
     subscription.peering_service_agreement_signed = True
     subscription.save()
     metro = factories.PeeringLocationFactory(name="Seattle")
+    factories.route_server_lans(metro)
     facility = factories.DirectFacilityFactory(location=metro, name="Westin Building Exchange")
     exchange = factories.ExchangeFactory(location=metro, name="Equinix Seattle")
     group = factories.ResourceGroupFactory(
