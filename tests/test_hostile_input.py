@@ -9,6 +9,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from peering.contracts import PeeringServiceInput, PrefixInput
 from peering.forms.peering_services import prefix_row_errors, rows_from
 from peering.forms.peerings import TagGrid
 from peering.models import (
@@ -150,14 +151,24 @@ def test_peering_service_create(world, owner, subscription, region, name, primar
         lambda: peering_service_create(
             user=owner,
             subscription=subscription,
-            new_resource_group="hostile-rg",
-            region=region,
-            name=name,
-            location=location,
-            provider=world.provider,
-            primary_location=primary,
-            backup_location=backup,
-            prefixes=rows,
+            data=PeeringServiceInput(
+                name=str(name),
+                resource_group="hostile-rg",
+                create_resource_group=True,
+                location=region.name,
+                peering_service_location=f"{location.state}, {location.country}",
+                peering_service_provider=world.provider.name,
+                provider_primary_peering_location=str(primary),
+                provider_backup_peering_location="" if backup is None else str(backup),
+                prefixes=[
+                    PrefixInput(
+                        name=str(row["name"]),
+                        prefix=str(row["prefix"]),
+                        peering_service_prefix_key=str(row["prefix_key"]),
+                    )
+                    for row in rows
+                ],
+            ),
         ),
         may_record=("ActivityLog",),  # wrong keys are counted and the throttle is logged
     )

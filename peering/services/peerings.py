@@ -331,6 +331,7 @@ class Configuration:
                 found[number] = place
         return found
 
+    @cached_property
     def lans(self) -> list[Exchange]:
         """The metro's exchanges: a route-server session prefix is one of their LANs."""
         return list(self.metro.exchanges.all())

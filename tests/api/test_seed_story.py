@@ -51,6 +51,17 @@ def test_seed_story(
         factories.DirectFacilityFactory(
             location=seattle, peeringdb_facility_id=pdb, direct_peering_types=["IxRs"]
         )
+    # The exchange LANs the route-server sessions below are on (issue 10: a route-server
+    # session prefix is an exchange's peering LAN).
+    for third in (80, 81):
+        factories.ExchangeFactory(
+            location=seattle,
+            name=f"Seattle IX {third}",
+            ipv4_prefix=f"206.81.{third}.0/24",
+            microsoft_ipv4_address=f"206.81.{third}.110",
+            ipv6_prefix=f"2001:db8:{third}::/64",
+            microsoft_ipv6_address=f"2001:db8:{third}::110",
+        )
     provider = factories.PeeringServiceProviderFactory(name="Contoso IX", asn=PROVIDER_ASN)
     factories.PeeringServiceProviderLocationFactory(provider=provider, name="Seattle")
     factories.PeeringServiceLocationFactory(country="United States", state="Washington")

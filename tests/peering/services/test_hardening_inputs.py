@@ -8,10 +8,9 @@ from django.http import QueryDict
 from peering.forms.peering_services import prefix_row_errors, rows_from
 from peering.models import PeerAsn, PeeringService, PeeringServicePrefix, RegisteredAsn
 from peering.services.peer_asns import peer_asn_create
-from peering.services.peering_services import peering_service_create
 from peering.services.registered import registered_asn_add
 from tests import factories
-from tests.peering.test_peering_service_services import row
+from tests.peering.test_peering_service_services import create, row
 
 pytestmark = pytest.mark.django_db
 
@@ -40,17 +39,7 @@ def test_create_with_21_prefixes_is_refused_not_cut(owner, subscription, group, 
     key = str(world.registered.prefix_key)
     rows = [row(key, f"p{i}", f"45.61.{i}.0/24") for i in range(21)]
     with pytest.raises(ValidationError) as info:
-        peering_service_create(
-            user=owner,
-            subscription=subscription,
-            resource_group=group,
-            name="fabrikam-ps",
-            location=location,
-            provider=world.provider,
-            primary_location="Seattle",
-            backup_location="Ashburn",
-            prefixes=rows,
-        )
+        create(owner, subscription, world, group=group, location=location, prefixes=rows)
     assert info.value.message_dict["prefixes"] == ["Add at most 20 prefixes at once."]
     assert not PeeringService.objects.exists()
     assert not PeeringServicePrefix.objects.exists()
