@@ -54,6 +54,12 @@ class Peering(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The peering list's sorts walk an index and stop at the page (issue 11).
+        indexes = [
+            models.Index(fields=["name", "id"], name="peering_name_id"),
+            models.Index(fields=["created_at", "id"], name="peering_created_id"),
+            models.Index(fields=["kind", "name", "id"], name="peering_kind_name_id"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 "resource_group", Lower("name"), name="peering_name_unique_in_group_ci"
@@ -128,6 +134,10 @@ class PeeringConnection(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # A page's state summary and the "any connection in this state" filter: index only.
+        indexes = [
+            models.Index(fields=["peering", "connection_state"], name="connection_peering_state")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(

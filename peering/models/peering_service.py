@@ -51,6 +51,7 @@ class RegisteredAsn(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = "registered ASN"
+        indexes = [models.Index(fields=["peering", "name", "id"], name="registered_asn_page")]
         constraints = [
             models.UniqueConstraint(fields=["asn"], name="registered_asn_once"),
             models.UniqueConstraint("peering", Lower("name"), name="registered_asn_name_ci"),

@@ -13,7 +13,10 @@ from peering.models import (
     PeeringConnection,
 )
 from portal.models import ActivityLog, Subscription
-from portal.selectors import subscription_for_user, subscriptions_for_user
+from portal.selectors import (
+    subscription_for_user,
+    subscription_ids_for_user,
+)
 
 
 def peerings_for_user(
@@ -24,19 +27,19 @@ def peerings_for_user(
     kind: str = "",
 ) -> QuerySet[Peering]:
     """Peerings in the user's subscriptions (optionally one subscription, one resource group by
-    name, one kind), with what the list needs joined and the connection count annotated."""
-    qs = Peering.objects.filter(subscription__in=subscriptions_for_user(user=user))
+    name, one kind), by name, with what the list needs joined. No aggregate: counting
+    connections here would group every peering × connection before the page's LIMIT;
+    `with_connection_summary` counts them for the rows of one page instead."""
+    qs = Peering.objects.filter(subscription__in=subscription_ids_for_user(user=user))
     if subscription is not None:
         qs = qs.filter(subscription=subscription)
     if resource_group:
         qs = qs.filter(resource_group__name__iexact=resource_group)
     if kind:
         qs = qs.filter(kind=kind)
-    return (
-        qs.select_related("subscription", "resource_group", "peering_location", "peer_asn")
-        .annotate(connection_count=Count("connections", distinct=True))
-        .order_by("subscription__display_name", "resource_group__name", "name")
-    )
+    return qs.select_related(
+        "subscription", "resource_group", "peering_location", "peer_asn"
+    ).order_by("name", "pk")
 
 
 def connection_state_summary(*, peering_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
@@ -55,6 +58,18 @@ def connection_state_summary(*, peering_ids: Iterable[int]) -> dict[int, list[tu
     for states in summary.values():
         states.sort(key=lambda item: (-item[1], order.get(item[0], len(order))))
     return summary
+
+
+def with_connection_summary(peerings: Iterable[Peering]) -> list[Peering]:
+    """The peerings (one page of them) with `state_summary` ((state, count) pairs, as
+    `connection_state_summary`) and `connection_count` set — one aggregate query over these
+    rows' connections only, whatever the size of the table."""
+    rows = list(peerings)
+    summary = connection_state_summary(peering_ids=[peering.pk for peering in rows])
+    for peering in rows:
+        peering.state_summary = summary.get(peering.pk, [])
+        peering.connection_count = sum(count for _state, count in peering.state_summary)
+    return rows
 
 
 def peering_for_user(
@@ -156,7 +171,7 @@ def open_deprovision_request(requests: Iterable[DeprovisionRequest]) -> Deprovis
 def recent_resources_for_user(*, user, limit: int) -> tuple[list[PeerAsn], list[Peering]]:
     """The newest Peer ASNs and peerings across the user's subscriptions (Home): two bounded
     queries with no aggregates, so Home costs the same however many resources there are."""
-    subscriptions = subscriptions_for_user(user=user)
+    subscriptions = subscription_ids_for_user(user=user)
     peer_asns = (
         PeerAsn.objects.filter(subscription__in=subscriptions)
         .select_related("subscription")

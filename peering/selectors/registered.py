@@ -12,22 +12,37 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet, Value
+from django.db.models import Count, OuterRef, QuerySet, Value
 from django.db.models.functions import Concat
 from django.http import Http404
 
-from peering.models import Peering, ReceivedRoute, RegisteredAsn, RegisteredPrefix
+from peering.models import (
+    Peering,
+    PeeringServicePrefix,
+    ReceivedRoute,
+    RegisteredAsn,
+    RegisteredPrefix,
+)
+from portal.selectors import count_of
 
 
 def registered_asns_of(*, peering: Peering) -> QuerySet[RegisteredAsn]:
-    """The peering's registered ASNs with who created each and how many customer prefixes (in
-    how many subscriptions) redeemed its key — one query for any number of rows."""
+    """The peering's registered ASNs by name, with who created each and how many customer
+    prefixes (in how many subscriptions) redeemed its key — one query; the counts are
+    subqueries, computed only for the rows a page returns."""
     return (
         RegisteredAsn.objects.filter(peering=peering)
         .select_related("created_by")
         .annotate(
-            used_by_prefixes=Count("prefixes", distinct=True),
-            used_by_subscriptions=Count("prefixes__peering_service__subscription", distinct=True),
+            used_by_prefixes=count_of(
+                PeeringServicePrefix.objects.filter(registered_asn=OuterRef("pk")),
+                "registered_asn",
+            ),
+            used_by_subscriptions=count_of(
+                PeeringServicePrefix.objects.filter(registered_asn=OuterRef("pk")),
+                "registered_asn",
+                distinct="peering_service__subscription",
+            ),
         )
         .order_by("name", "pk")
     )

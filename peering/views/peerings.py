@@ -17,12 +17,12 @@ from peering.forms.common import apply_errors
 from peering.forms.peerings import DeprovisionForm, PeeringListForm, TagGrid
 from peering.models import PeerContact, Peering, PeeringConnection
 from peering.selectors.peerings import (
-    connection_state_summary,
     deprovision_requests_of,
     open_deprovision_request,
     peering_activity,
     peering_for_user,
     peering_list_for_user,
+    with_connection_summary,
 )
 from peering.services.connections import (
     peering_tags_update,
@@ -30,6 +30,7 @@ from peering.services.connections import (
 from peering.services.deprovision import customers_using, deprovision_request
 from peering.services.lifecycle import REMOVAL_BLOCKED
 from portal.htmx import render_page
+from portal.links import fast_reverse
 from portal.models import WRITE_ROLES, ResourceGroup
 from portal.selectors import (
     current_subscription,
@@ -66,9 +67,12 @@ def peering_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     peerings = peering_list_for_user(user=request.user, subscription=subscription, **filters)
     page = paginate(request, peerings)
-    summary = connection_state_summary(peering_ids=[peering.pk for peering in page])
+    page.object_list = with_connection_summary(page)
     for peering in page:
-        peering.state_summary = summary.get(peering.pk, [])
+        peering.url = fast_reverse("peering:peering_detail", *peering_args(peering))
+        peering.peer_asn_url = fast_reverse(
+            "peering:peer_asn_detail", peering.subscription_id, peering.peer_asn.name
+        )
     context = {
         "active_nav": "peerings",
         "form": form,

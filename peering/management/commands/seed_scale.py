@@ -24,7 +24,7 @@ from itertools import cycle, islice
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Lower
 
 from peering.enums import (
@@ -128,6 +128,7 @@ class Command(BaseCommand):
             self._registered_asns(options)
             self._activity(options)
             self._peering_services(options)
+        self._analyze()
         counts = {
             "peerings": Peering.objects.filter(subscription=self.subscription).count(),
             "connections": PeeringConnection.objects.filter(
@@ -139,6 +140,21 @@ class Command(BaseCommand):
         }
         summary = ", ".join(f"{count} {label}" for label, count in counts.items())
         self.stdout.write(f"{self.subscription.display_name} ({self.subscription.pk}): {summary}")
+
+    def _analyze(self):
+        """Fresh planner statistics (and, on PostgreSQL, the visibility map index-only scans
+        need): right after a bulk load the planner would still think the tables are empty."""
+        tables = [
+            model._meta.db_table
+            for model in (Peering, PeeringConnection, RegisteredAsn, PeerAsn, ActivityLog)
+        ] + [ResourceGroup._meta.db_table, PeeringService._meta.db_table]
+        with connection.cursor() as cursor:
+            for table in tables:
+                quoted = connection.ops.quote_name(table)
+                if connection.vendor == "postgresql":
+                    cursor.execute(f"VACUUM ANALYZE {quoted}")
+                else:
+                    cursor.execute(f"ANALYZE {quoted}")
 
     # --- pieces --------------------------------------------------------------------------------
 
