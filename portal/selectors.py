@@ -109,7 +109,7 @@ def resource_groups_for_user(
     *, user: User, subscription: Subscription | None = None
 ) -> QuerySet[ResourceGroup]:
     qs = ResourceGroup.objects.filter(
-        subscription__in=subscriptions_for_user(user=user)
+        subscription__in=subscription_ids_for_user(user=user)
     ).select_related("subscription", "region")
     if subscription is not None:
         qs = qs.filter(subscription=subscription)
@@ -145,7 +145,7 @@ def activity_for_user(
     resource: str = "",
     since=None,
 ) -> QuerySet[ActivityLog]:
-    qs = ActivityLog.objects.filter(subscription__in=subscriptions_for_user(user=user))
+    qs = ActivityLog.objects.filter(subscription__in=subscription_ids_for_user(user=user))
     if subscription is not None:
         qs = qs.filter(subscription=subscription)
     if status:

@@ -12,7 +12,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, QuerySet, Value
+from django.db.models import Count, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.http import Http404
 
@@ -46,6 +46,22 @@ def registered_asns_of(*, peering: Peering) -> QuerySet[RegisteredAsn]:
         )
         .order_by("name", "pk")
     )
+
+
+def registered_asn_page(*, peering: Peering, name: str) -> int | None:
+    """The page (of `portal.tables.PAGE_SIZE`) of `registered_asns_of` that holds the registered
+    ASN `name` — where the list opens after adding it; None when there is no such row."""
+    from portal.tables import PAGE_SIZE
+
+    if not name:
+        return None
+    row = RegisteredAsn.objects.filter(peering=peering, name__iexact=name).first()
+    if row is None:
+        return None
+    before = RegisteredAsn.objects.filter(peering=peering).filter(
+        Q(name__lt=row.name) | Q(name=row.name, pk__lt=row.pk)
+    )
+    return before.count() // PAGE_SIZE + 1
 
 
 def registered_asn_of(*, peering: Peering, name: str) -> RegisteredAsn:

@@ -30,7 +30,6 @@ from peering.services.connections import (
 from peering.services.deprovision import customers_using, deprovision_request
 from peering.services.lifecycle import REMOVAL_BLOCKED
 from portal.htmx import render_page
-from portal.links import fast_reverse
 from portal.models import WRITE_ROLES, ResourceGroup
 from portal.selectors import (
     current_subscription,
@@ -68,11 +67,6 @@ def peering_list(request: HttpRequest) -> HttpResponse:
     peerings = peering_list_for_user(user=request.user, subscription=subscription, **filters)
     page = paginate(request, peerings)
     page.object_list = with_connection_summary(page)
-    for peering in page:
-        peering.url = fast_reverse("peering:peering_detail", *peering_args(peering))
-        peering.peer_asn_url = fast_reverse(
-            "peering:peer_asn_detail", peering.subscription_id, peering.peer_asn.name
-        )
     context = {
         "active_nav": "peerings",
         "form": form,

@@ -30,6 +30,7 @@ from peering.selectors.peerings import peering_for_user
 from peering.selectors.registered import (
     received_routes_of,
     registered_asn_of,
+    registered_asn_page,
     registered_asns_of,
     registered_prefix_of,
     registered_prefixes_of,
@@ -45,6 +46,7 @@ from peering.services.registered import (
     registered_prefix_unavailable_reason,
 )
 from portal.htmx import render_page
+from portal.links import fast_reverse
 from portal.models import WRITE_ROLES
 from portal.tables import paginate
 
@@ -132,16 +134,29 @@ def asn_list(request: HttpRequest, subscription_id, resource_group: str, name: s
     """Registered ASNs: Name, ASN, Prefix key (copy), Created, Used by; + Add registered ASN
     (disabled with the reason until a connection is Active); Rotate key and Delete per row."""
     peering = _peering(request, subscription_id, resource_group, name)
-    rows = list(registered_asns_of(peering=peering))
-    for row in rows:
-        _asn_urls(peering, row)
+    page = paginate(
+        request,
+        registered_asns_of(peering=peering),
+        number=registered_asn_page(peering=peering, name=request.GET.get("added", "")),
+    )
+    args = _args(peering)
+    for row in page:
+        row.rotate_url = fast_reverse("registered:asn_rotate", *args, row.name)
+        row.delete_url = fast_reverse("registered:asn_delete", *args, row.name)
     context = _context(peering, "asns")
     context.update(
-        rows=rows,
+        page=page,
+        rows=page.object_list,
         add_reason=registered_asn_unavailable_reason(peering),
         add_url=_url(peering, "registered:asn_add"),
     )
-    return render_page(request, "peering/registered/asn_list.html", context, partial="pane")
+    return render_page(
+        request,
+        "peering/registered/asn_list.html",
+        context,
+        partial="pane",
+        fragments={"asn-results": "results"},
+    )
 
 
 @login_required
