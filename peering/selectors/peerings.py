@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 from django.http import Http404
 
 from peering.enums import ConnectionState
@@ -12,7 +13,7 @@ from peering.models import (
     Peering,
     PeeringConnection,
 )
-from portal.models import ActivityLog, Subscription
+from portal.models import ActivityLog, ResourceGroup, Subscription
 from portal.selectors import (
     subscription_for_user,
     subscription_ids_for_user,
@@ -78,12 +79,14 @@ def peering_for_user(
     """One peering by subscription, resource group and name (404 outside the user's
     subscriptions, or when the resource group does not hold it)."""
     subscription = subscription_for_user(user=user, subscription_id=subscription_id, write=write)
+    # Lower(name) = lower(typed), not iexact (UPPER … = UPPER …): the unique constraints'
+    # indexes are on (subscription, Lower(name)) and (resource_group, Lower(name)).
+    groups = ResourceGroup.objects.alias(_lower=Lower("name")).filter(
+        subscription=subscription, _lower=str(resource_group).lower()
+    )
     peering = (
-        Peering.objects.filter(
-            subscription=subscription,
-            resource_group__name__iexact=resource_group,
-            name__iexact=name,
-        )
+        Peering.objects.alias(_lower=Lower("name"))
+        .filter(subscription=subscription, resource_group__in=groups, _lower=str(name).lower())
         .select_related("resource_group", "region", "peering_location", "peer_asn", "created_by")
         .prefetch_related(
             Prefetch(

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.views.decorators.http import require_GET, require_http_methods
 
 from peering.enums import ConnectionState, DirectPeeringType, SkuName
@@ -30,6 +30,7 @@ from peering.services.connections import (
 from peering.services.deprovision import customers_using, deprovision_request
 from peering.services.lifecycle import REMOVAL_BLOCKED
 from portal.htmx import render_page
+from portal.links import fast_reverse
 from portal.models import WRITE_ROLES, ResourceGroup
 from portal.selectors import (
     current_subscription,
@@ -84,13 +85,14 @@ def peering_args(peering: Peering) -> list:
 
 
 def blade_url(peering: Peering, name: str) -> str:
-    return reverse(name, args=peering_args(peering))
+    return fast_reverse(name, *peering_args(peering))
 
 
 def connection_url(peering: Peering, connection: PeeringConnection, name: str = "") -> str:
-    return reverse(
+    return fast_reverse(
         name or "peering:peering_connection",
-        args=[*peering_args(peering), connection.connection_identifier],
+        *peering_args(peering),
+        connection.connection_identifier,
     )
 
 
