@@ -30,7 +30,6 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,20 +57,6 @@ DATASETS = {
         ],
     ),
 }
-HX = {"HX-Request": "true"}
-
-
-@dataclass
-class Page:
-    label: str
-    url: str
-    target: str  # the issue's ratio
-    headers: dict[str, str] = field(default_factory=dict)
-    queries: int = 0
-    status: int = 0
-    size: int = 0
-    ratios: list[float] = field(default_factory=list)
-    rps: list[float] = field(default_factory=list)
 
 
 def environment() -> dict[str, str]:
@@ -103,25 +88,18 @@ def seed(env: dict[str, str]) -> None:
         )
 
 
-def pages_for(user_name: str) -> list[Page]:
+def pages_for(user_name: str) -> list:
     """The issue's pages for one dataset's user (URLs built with reverse), and a draft so the
     wizard's Review has something to check."""
     from django.contrib.auth import get_user_model
-    from django.urls import reverse
 
     from peering.models import Peering, PeeringDraft
+    from portal.benchmark import bench_pages
     from portal.models import RoleAssignment
 
     user = get_user_model().objects.get(username=user_name)
     subscription = RoleAssignment.objects.get(user=user).subscription
 
-    def peering(name: str) -> list:
-        row = Peering.objects.select_related("resource_group").get(
-            subscription=subscription, name=name
-        )
-        return [subscription.pk, row.resource_group.name, row.name]
-
-    detail, rs50, rs2000 = peering("scale-detail"), peering("scale-rs-50"), peering("scale-rs-2000")
     first = Peering.objects.filter(subscription=subscription).order_by("id").first()
     PeeringDraft.objects.update_or_create(
         user=user,
@@ -145,48 +123,10 @@ def pages_for(user_name: str) -> list[Page]:
             }
         },
     )
-    frag = {**HX, "HX-Target": "peering-results"}
-    return [
-        Page("Peerings list, page 1", reverse("peering:peering_list"), "0.25"),
-        Page("Peerings list, page 101", reverse("peering:peering_list") + "?page=101", "0.25"),
-        Page("  fragment: sort", reverse("peering:peering_list") + "?sort=-created", "0.25", frag),
-        Page(
-            "  fragment: filter+page",
-            reverse("peering:peering_list") + "?connection_state=Validating&page=3",
-            "0.25",
-            frag,
-        ),
-        Page("Peering detail (16 conns)", reverse("peering:peering_detail", args=detail), "0.5"),
-        Page("Connections blade", reverse("peering:peering_connections", args=detail), "0.5"),
-        Page("Registered ASNs, 50 rows", reverse("registered:asn_list", args=rs50), "0.25"),
-        Page("Registered ASNs, 2,000, paged", reverse("registered:asn_list", args=rs2000), "0.25"),
-        Page(
-            "  fragment: page 10",
-            reverse("registered:asn_list", args=rs2000) + "?page=10",
-            "0.25",
-            {**HX, "HX-Target": "asn-results"},
-        ),
-        Page("Peer ASNs", reverse("peering:peer_asn_list"), "0.4"),
-        Page("  fragment: search", reverse("peering:peer_asn_list") + "?q=scale-asn-01", "0.4", HX),
-        Page("Home", reverse("portal:home"), "0.4"),
-        Page("Activity log", reverse("portal:activity_log"), "0.4"),
-        Page(
-            "  fragment: filter+page",
-            reverse("portal:activity_log") + "?status=Failed&page=2",
-            "0.4",
-            HX,
-        ),
-        Page("Resource groups", reverse("portal:resource_group_list"), "0.4"),
-        Page("  fragment: sort", reverse("portal:resource_group_list") + "?sort=-name", "0.4", HX),
-        Page("Peering Services", reverse("peering_services:list"), "0.4"),
-        Page("Wizard Basics", reverse("wizard:tab", args=["basics"]), "0.4"),
-        Page("Wizard Configuration", reverse("wizard:tab", args=["configuration"]), "0.4"),
-        Page("Wizard Connection form", reverse("wizard:connection"), "0.4"),
-        Page("Wizard Review", reverse("wizard:tab", args=["review"]), "0.4"),
-    ]
+    return bench_pages(user)
 
 
-def count_queries(user_name: str, pages: list[Page]) -> None:
+def count_queries(user_name: str, pages: list) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
