@@ -8,6 +8,15 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 
 HX = {"HX-Request": "true"}
+# seed_scale arguments of the 100-row dataset (the default is the 10k one).
+SMALL_DATASET = [
+    "--peerings=100",
+    "--registered-asns=100",
+    "--resource-groups=10",
+    "--peer-asns=50",
+    "--activity=100",
+    "--peering-services=20",
+]
 
 
 @dataclass

@@ -33,6 +33,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from portal.benchmark import SMALL_DATASET  # noqa: E402 — needs ROOT on the path
+
 PY = sys.executable
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "2"))
@@ -43,19 +46,7 @@ PASSWORD = "scale-bench-password"
 DATASETS = {
     # label: (subscription, user, seed_scale arguments)
     "10k": ("Scale IX", "scale", []),
-    "100": (
-        "Scale IX small",
-        "scale-small",
-        [
-            "--peerings=100",
-            "--registered-asns=100",
-            "--resource-groups=10",
-            "--peer-asns=50",
-            "--activity=100",
-            "--peering-services=20",
-            "--asn-offset=100000",
-        ],
-    ),
+    "100": ("Scale IX small", "scale-small", [*SMALL_DATASET, "--asn-offset=100000"]),
 }
 
 

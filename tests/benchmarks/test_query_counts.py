@@ -12,18 +12,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from portal.benchmark import bench_pages
+from portal.benchmark import SMALL_DATASET, bench_pages
 
 pytestmark = [pytest.mark.django_db, pytest.mark.benchmark]
 
-SMALL = [
-    "--peerings=100",
-    "--registered-asns=100",
-    "--resource-groups=10",
-    "--peer-asns=50",
-    "--activity=100",
-    "--peering-services=20",
-]
+SMALL = SMALL_DATASET
 LARGE = ["--peerings=10000", "--registered-asns=10000", "--activity=10000"]
 # Page label → queries (session, user and the shell's subscription list and bell included).
 EXPECTED = {
