@@ -3,7 +3,9 @@
 `reverse()` resolves the whole URLconf on every call (tens of microseconds each); a table of 50
 rows with two links per row paid for a hundred of them. `fast_reverse` reverses each URL name
 once with placeholder arguments, keeps the result as a pattern, and fills in each row's values
-quoted exactly as `reverse()` quotes them, so its answer is byte for byte the same.
+when they are plain (ARM names, UUIDs, numbers: nothing to quote, nothing a `str`, `uuid` or
+`int` converter refuses); any other value goes through `reverse()` itself. Either way the
+answer is byte for byte reverse()'s. Meant for URL names whose arguments use those converters.
 """
 
 from __future__ import annotations
@@ -11,14 +13,12 @@ from __future__ import annotations
 import re
 import uuid
 from functools import cache
-from urllib.parse import quote
 
 from django.urls import reverse
-from django.utils.encoding import iri_to_uri
 
-# What reverse() leaves unquoted in a path argument (django.urls.resolvers).
-_SAFE = "/~:@!$&'()*+,;="
-_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
+# Values that reverse() writes as they are and every `str`, `uuid` or `int` converter
+# accepts (ARM names, UUIDs, numbers): the only ones filled in without reverse().
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
 def _placeholder(index: int, kind: type) -> object:
@@ -55,10 +55,13 @@ def _kind(value: object) -> type:
 def fast_reverse(name: str, *args: object) -> str:
     """`reverse(name, args=args)` for positional path arguments (str, int or UUID)."""
     parts, _kinds = _pattern(name, tuple(_kind(arg) for arg in args))
+    values = [str(arg) for arg in args]
+    if not all(_PLAIN.fullmatch(value) for value in values):
+        # Anything but ARM-name characters: let reverse() quote it, or refuse it ("/" in a
+        # `str` argument, an empty value) exactly as it always does.
+        return reverse(name, args=args)
     out = [parts[0]]
-    for arg, text in zip(args, parts[1:], strict=True):
-        value = str(arg)
-        # ARM names ([A-Za-z0-9_.-]) and UUIDs need no quoting: skip the slow path.
-        out.append(value if _PLAIN.fullmatch(value) else iri_to_uri(quote(value, safe=_SAFE)))
+    for value, text in zip(values, parts[1:], strict=True):
+        out.append(value)
         out.append(text)
     return "".join(out)
