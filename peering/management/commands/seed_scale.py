@@ -151,7 +151,7 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             for table in tables:
                 quoted = connection.ops.quote_name(table)
-                if connection.vendor == "postgresql":
+                if connection.vendor == "postgresql" and not connection.in_atomic_block:
                     cursor.execute(f"VACUUM ANALYZE {quoted}")
                 else:
                     cursor.execute(f"ANALYZE {quoted}")
