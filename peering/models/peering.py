@@ -49,6 +49,12 @@ class Peering(TrackedResource):
 
     class Meta:
         ordering = ["name"]
+        # The peering list's sorts walk an index and stop at the page (issue 11).
+        indexes = [
+            models.Index(fields=["name", "id"], name="peering_name_id"),
+            models.Index(fields=["created_at", "id"], name="peering_created_id"),
+            models.Index(fields=["kind", "name", "id"], name="peering_kind_name_id"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 "resource_group", Lower("name"), name="peering_name_unique_in_group_ci"
@@ -116,8 +122,11 @@ class PeeringConnection(BgpSessionAddresses):
                 name="connection_state_valid",
             ),
         ]
-        # The duplicate-address check looks addresses up exactly (services/addresses.py).
         indexes = [
+            # A page's state summary and the "any connection in this state" filter.
+            models.Index(fields=["peering", "connection_state"], name="connection_peering_state"),
+        ] + [
+            # The duplicate-address check looks addresses up exactly (services/addresses.py).
             models.Index(fields=[f], name=f"conn_{f.split('_session_')[0][:4]}_{f[-12:-8]}_ix")
             for f in (
                 "peer_session_ipv4_address",

@@ -34,6 +34,7 @@ class RegisteredAsn(ArmResource):
     class Meta:
         ordering = ["name"]
         verbose_name = "registered ASN"
+        indexes = [models.Index(fields=["peering", "name", "id"], name="registered_asn_page")]
         constraints = [
             models.UniqueConstraint(fields=["asn"], name="registered_asn_once"),
             models.UniqueConstraint("peering", Lower("name"), name="registered_asn_name_ci"),

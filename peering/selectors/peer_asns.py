@@ -1,6 +1,6 @@
 """Reads of Peer ASNs, scoped to the user's subscriptions."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet
 
 from peering.models import (
     PeerAsn,
@@ -8,7 +8,7 @@ from peering.models import (
     Peering,
 )
 from portal.models import Subscription
-from portal.selectors import resource_for_user, subscriptions_for_user
+from portal.selectors import count_of, resource_for_user, subscription_ids_for_user
 
 
 def peer_asns_for_user(
@@ -22,7 +22,7 @@ def peer_asns_for_user(
 
     `search` matches the name or peer name (substring) or the ASN (exact, "AS" prefix allowed);
     `validation_state` keeps one state."""
-    qs = PeerAsn.objects.filter(subscription__in=subscriptions_for_user(user=user))
+    qs = PeerAsn.objects.filter(subscription__in=subscription_ids_for_user(user=user))
     if subscription is not None:
         qs = qs.filter(subscription=subscription)
     search = (search or "").strip()
@@ -37,8 +37,8 @@ def peer_asns_for_user(
     return (
         qs.select_related("subscription")
         .annotate(
-            contact_count=Count("contacts", distinct=True),
-            peering_count=Count("peerings", distinct=True),
+            contact_count=count_of(PeerContact.objects.filter(peer_asn=OuterRef("pk")), "peer_asn"),
+            peering_count=count_of(Peering.objects.filter(peer_asn=OuterRef("pk")), "peer_asn"),
         )
         .order_by("subscription__display_name", "name")
     )

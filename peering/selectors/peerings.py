@@ -11,6 +11,8 @@ from django.db.models import (
     QuerySet,
     prefetch_related_objects,
 )
+from django.db.models.functions import Lower
+from django.http import Http404
 
 from peering.enums import ConnectionState
 from peering.models import (
@@ -20,8 +22,11 @@ from peering.models import (
     Peering,
     PeeringConnection,
 )
-from portal.models import ActivityLog, Subscription
-from portal.selectors import resource_for_user, subscriptions_for_user
+from portal.models import ActivityLog, ResourceGroup, Subscription
+from portal.selectors import (
+    subscription_for_user,
+    subscription_ids_for_user,
+)
 
 
 def peerings_for_user(
@@ -32,19 +37,19 @@ def peerings_for_user(
     kind: str = "",
 ) -> QuerySet[Peering]:
     """Peerings in the user's subscriptions (optionally one subscription, one resource group by
-    name, one kind), with what the list needs joined and the connection count annotated."""
-    qs = Peering.objects.filter(subscription__in=subscriptions_for_user(user=user))
+    name, one kind), by name, with what the list needs joined. No aggregate: counting
+    connections here would group every peering × connection before the page's LIMIT;
+    `with_connection_summary` counts them for the rows of one page instead."""
+    qs = Peering.objects.filter(subscription__in=subscription_ids_for_user(user=user))
     if subscription is not None:
         qs = qs.filter(subscription=subscription)
     if resource_group:
         qs = qs.filter(resource_group__name__iexact=resource_group)
     if kind:
         qs = qs.filter(kind=kind)
-    return (
-        qs.select_related("subscription", "resource_group", "peering_location", "peer_asn")
-        .annotate(connection_count=Count("connections", distinct=True))
-        .order_by("subscription__display_name", "resource_group__name", "name")
-    )
+    return qs.select_related(
+        "subscription", "resource_group", "peering_location", "peer_asn"
+    ).order_by("name", "pk")
 
 
 def connection_state_summary(*, peering_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
@@ -65,29 +70,47 @@ def connection_state_summary(*, peering_ids: Iterable[int]) -> dict[int, list[tu
     return summary
 
 
+def with_connection_summary(peerings: Iterable[Peering]) -> list[Peering]:
+    """The peerings (one page of them) with `state_summary` ((state, count) pairs, as
+    `connection_state_summary`) and `connection_count` set — one aggregate query over these
+    rows' connections only, whatever the size of the table."""
+    rows = list(peerings)
+    summary = connection_state_summary(peering_ids=[peering.pk for peering in rows])
+    for peering in rows:
+        peering.state_summary = summary.get(peering.pk, [])
+        peering.connection_count = sum(count for _state, count in peering.state_summary)
+    return rows
+
+
 def peering_for_user(
     *, user, subscription_id: object, resource_group: str, name: str, write: bool = False
 ) -> Peering:
     """One peering by subscription, resource group and name (404 outside the user's
     subscriptions, or when the resource group does not hold it)."""
-    return resource_for_user(
-        Peering.objects.select_related(
-            "resource_group", "region", "peering_location", "peer_asn", "created_by"
-        ).prefetch_related(
+    subscription = subscription_for_user(user=user, subscription_id=subscription_id, write=write)
+    # Lower(name) = lower(typed), not iexact (UPPER … = UPPER …): the unique constraints'
+    # indexes are on (subscription, Lower(name)) and (resource_group, Lower(name)).
+    groups = ResourceGroup.objects.alias(_lower=Lower("name")).filter(
+        subscription=subscription, _lower=str(resource_group).lower()
+    )
+    peering = (
+        Peering.objects.alias(_lower=Lower("name"))
+        .filter(subscription=subscription, resource_group__in=groups, _lower=str(name).lower())
+        .select_related("resource_group", "region", "peering_location", "peer_asn", "created_by")
+        .prefetch_related(
             Prefetch(
                 "connections",
                 queryset=PeeringConnection.objects.select_related(
                     "direct_facility", "exchange"
                 ).order_by("id"),
             )
-        ),
-        user=user,
-        subscription_id=subscription_id,
-        write=write,
-        not_found="No such peering.",
-        resource_group__name__iexact=resource_group,
-        name__iexact=name,
+        )
+        .first()
     )
+    if peering is None:
+        raise Http404("No such peering.")
+    peering.subscription = subscription  # carries user_role for the templates
+    return peering
 
 
 def peer_asn_with_contacts(*, peering: Peering) -> PeerAsn:
@@ -168,7 +191,7 @@ def open_deprovision_request(requests: Iterable[DeprovisionRequest]) -> Deprovis
 def recent_resources_for_user(*, user, limit: int) -> tuple[list[PeerAsn], list[Peering]]:
     """The newest Peer ASNs and peerings across the user's subscriptions (Home): two bounded
     queries with no aggregates, so Home costs the same however many resources there are."""
-    subscriptions = subscriptions_for_user(user=user)
+    subscriptions = subscription_ids_for_user(user=user)
     peer_asns = (
         PeerAsn.objects.filter(subscription__in=subscriptions)
         .select_related("subscription")

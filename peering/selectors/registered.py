@@ -12,26 +12,17 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet, Value
+from django.db.models import Count, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 
-from peering.models import Peering, ReceivedRoute, RegisteredAsn, RegisteredPrefix
-from portal.selectors import child_of
-
-
-def _with_usage(queryset: QuerySet, customer_prefixes: str) -> QuerySet:
-    """Who created each row, and how many customer prefixes (in how many subscriptions)
-    redeemed its key through the `customer_prefixes` relation — counted, never named."""
-    return (
-        queryset.select_related("created_by")
-        .annotate(
-            used_by_prefixes=Count(customer_prefixes, distinct=True),
-            used_by_subscriptions=Count(
-                f"{customer_prefixes}__peering_service__subscription", distinct=True
-            ),
-        )
-        .order_by("name", "pk")
-    )
+from peering.models import (
+    Peering,
+    PeeringServicePrefix,
+    ReceivedRoute,
+    RegisteredAsn,
+    RegisteredPrefix,
+)
+from portal.selectors import child_of, count_of
 
 
 def _of_peering(queryset: QuerySet, peering: Peering, name: str, what: str):
@@ -45,9 +36,37 @@ def _of_peering(queryset: QuerySet, peering: Peering, name: str, what: str):
 
 
 def registered_asns_of(*, peering: Peering) -> QuerySet[RegisteredAsn]:
-    """The peering's registered ASNs with who created each and how many customer prefixes (in
-    how many subscriptions) redeemed its key — one query for any number of rows."""
-    return _with_usage(RegisteredAsn.objects.filter(peering=peering), "prefixes")
+    """The peering's registered ASNs by name, with who created each and how many customer
+    prefixes (in how many subscriptions) redeemed its key — one query; the counts are
+    subqueries, computed only for the rows a page returns."""
+    redeemed = PeeringServicePrefix.objects.filter(registered_asn=OuterRef("pk"))
+    return (
+        RegisteredAsn.objects.filter(peering=peering)
+        .select_related("created_by")
+        .annotate(
+            used_by_prefixes=count_of(redeemed, "registered_asn"),
+            used_by_subscriptions=count_of(
+                redeemed, "registered_asn", distinct="peering_service__subscription"
+            ),
+        )
+        .order_by("name", "pk")
+    )
+
+
+def registered_asn_page(*, peering: Peering, name: str) -> int | None:
+    """The page (of `portal.tables.PAGE_SIZE`) of `registered_asns_of` that holds the registered
+    ASN `name` — where the list opens after adding it; None when there is no such row."""
+    from portal.tables import PAGE_SIZE
+
+    if not name:
+        return None
+    row = RegisteredAsn.objects.filter(peering=peering, name__iexact=name).first()
+    if row is None:
+        return None
+    before = RegisteredAsn.objects.filter(peering=peering).filter(
+        Q(name__lt=row.name) | Q(name=row.name, pk__lt=row.pk)
+    )
+    return before.count() // PAGE_SIZE + 1
 
 
 def registered_asn_of(*, peering: Peering, name: str) -> RegisteredAsn:
@@ -58,7 +77,17 @@ def registered_asn_of(*, peering: Peering, name: str) -> RegisteredAsn:
 def registered_prefixes_of(*, peering: Peering) -> QuerySet[RegisteredPrefix]:
     """The peering's registered prefixes with who created each and how many customer prefixes
     (in how many subscriptions) redeemed its key — one query."""
-    return _with_usage(RegisteredPrefix.objects.filter(peering=peering), "customer_prefixes")
+    return (
+        RegisteredPrefix.objects.filter(peering=peering)
+        .select_related("created_by")
+        .annotate(
+            used_by_prefixes=Count("customer_prefixes", distinct=True),
+            used_by_subscriptions=Count(
+                "customer_prefixes__peering_service__subscription", distinct=True
+            ),
+        )
+        .order_by("name", "pk")
+    )
 
 
 def registered_prefix_of(*, peering: Peering, name: str) -> RegisteredPrefix:

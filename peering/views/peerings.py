@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.views.decorators.http import require_GET, require_http_methods
 
 from peering.enums import ConnectionState, DirectPeeringType, SkuName
@@ -16,13 +16,13 @@ from peering.forms.common import apply_service_errors
 from peering.forms.peerings import DeprovisionForm, PeeringListForm, TagGrid
 from peering.models import Peering, PeeringConnection
 from peering.selectors.peerings import (
-    connection_state_summary,
     deprovision_requests_of,
     open_deprovision_request,
     peer_asn_with_contacts,
     peering_activity,
     peering_for_user,
     peering_list_for_user,
+    with_connection_summary,
 )
 from peering.selectors.telemetry import received_route_counts
 from peering.services.connections import (
@@ -31,6 +31,7 @@ from peering.services.connections import (
 from peering.services.deprovision import customers_using, deprovision_request
 from peering.services.lifecycle import REMOVAL_BLOCKED
 from portal.htmx import render_page
+from portal.links import fast_reverse
 from portal.permissions import can_write
 from portal.selectors import (
     current_subscription,
@@ -62,9 +63,7 @@ def peering_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     peerings = peering_list_for_user(user=request.user, subscription=subscription, **filters)
     page = paginate(request, peerings)
-    summary = connection_state_summary(peering_ids=[peering.pk for peering in page])
-    for peering in page:
-        peering.state_summary = summary.get(peering.pk, [])
+    page.object_list = with_connection_summary(page)
     context = {
         "active_nav": "peerings",
         "form": form,
@@ -81,15 +80,15 @@ def peering_args(peering: Peering) -> list:
     return [peering.subscription_id, peering.resource_group.name, peering.name]
 
 
-def blade_url(peering: Peering, name: str, *extra) -> str:
-    """The URL of one of the peering's blades (or of a child of it: `extra` path values)."""
-    return reverse(name, args=[*peering_args(peering), *extra])
+def blade_url(peering: Peering, name: str) -> str:
+    return fast_reverse(name, *peering_args(peering))
 
 
 def connection_url(peering: Peering, connection: PeeringConnection, name: str = "") -> str:
-    return reverse(
+    return fast_reverse(
         name or "peering:peering_connection",
-        args=[*peering_args(peering), connection.connection_identifier],
+        *peering_args(peering),
+        connection.connection_identifier,
     )
 
 

@@ -28,6 +28,7 @@ from peering.models import Peering, RegisteredAsn, RegisteredPrefix
 from peering.selectors.registered import (
     received_routes_of,
     registered_asn_of,
+    registered_asn_page,
     registered_asns_of,
     registered_prefix_of,
     registered_prefixes_of,
@@ -42,8 +43,9 @@ from peering.services.registered import (
     registered_prefix_revalidate,
     registered_prefix_unavailable_reason,
 )
-from peering.views.peerings import MENU, blade_url, get_peering, settings_menu
+from peering.views.peerings import MENU, blade_url, get_peering, peering_args, settings_menu
 from portal.htmx import render_page
+from portal.links import fast_reverse
 from portal.permissions import can_write
 from portal.tables import paginate
 
@@ -157,8 +159,29 @@ def asn_list(request: HttpRequest, subscription_id, resource_group: str, name: s
     """Registered ASNs: Name, ASN, Prefix key (copy), Created, Used by; + Add registered ASN
     (disabled with the reason until a connection is Active); Rotate key and Delete per row."""
     peering = get_peering(request, subscription_id, resource_group, name)
-    rows = registered_asns_of(peering=peering)
-    return _list_blade(request, peering, "asns", rows, registered_asn_unavailable_reason(peering))
+    page = paginate(
+        request,
+        registered_asns_of(peering=peering),
+        number=registered_asn_page(peering=peering, name=request.GET.get("added", "")),
+    )
+    args = peering_args(peering)
+    for row in page:
+        row.rotate_url = fast_reverse("registered:asn_rotate", *args, row.name)
+        row.delete_url = fast_reverse("registered:asn_delete", *args, row.name)
+    context = _context(peering, "asns")
+    context.update(
+        page=page,
+        rows=page.object_list,
+        add_reason=registered_asn_unavailable_reason(peering),
+        add_url=blade_url(peering, "registered:asn_add"),
+    )
+    return render_page(
+        request,
+        "peering/registered/asn_list.html",
+        context,
+        partial="pane",
+        fragments={"asn-results": "results"},
+    )
 
 
 @login_required

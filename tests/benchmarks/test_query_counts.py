@@ -1,0 +1,68 @@
+"""Issue 11: every optimised page (and its htmx fragments) runs the same, fixed number of
+queries at 100 rows and at a real exchange's size — 10,000 peerings, 40,000 connections,
+10,000 registered ASNs, built by `seed_scale` — and never more than 10.
+
+The numbers are absolute: a new query on a page changes them on purpose, in this file."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from portal.benchmark import SMALL_DATASET, bench_pages
+
+pytestmark = [pytest.mark.django_db, pytest.mark.benchmark]
+
+SMALL = SMALL_DATASET
+LARGE = ["--peerings=10000", "--registered-asns=10000", "--activity=10000"]
+# Page label → queries (session, user and the shell's subscription list and bell included).
+EXPECTED = {
+    "Peerings list, page 1": 10,
+    "Peerings list, page 101": 10,
+    "  htmx: peerings sort": 8,
+    "  htmx: peerings filter+page": 8,
+    "Peering detail (16 conns)": 8,
+    "Connections blade": 7,
+    "Registered ASNs, 50 rows": 10,
+    "Registered ASNs, 2,000, paged": 10,
+    "  htmx: registered ASNs page 10": 8,
+    "Peer ASNs": 8,
+    "  htmx: peer ASNs search": 6,
+    "Home": 8,
+    "Activity log": 7,
+    "  htmx: activity filter+page": 5,
+    "Resource groups": 8,
+    "  htmx: resource groups sort": 6,
+    "Peering Services": 7,
+}
+
+
+def _counts(client, user) -> dict[str, int]:
+    counts = {}
+    for page in bench_pages(user):
+        if page.wizard:
+            continue
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(page.url, headers=page.headers)
+        assert response.status_code == 200, page.label
+        counts[page.label] = len(queries)
+    return counts
+
+
+def _seed(args):
+    call_command("seed_scale", "--subscription=Counts", "--user=counts", *args, stdout=StringIO())
+
+
+def test_queries_are_fixed_from_100_to_10k_rows(client):
+    _seed(SMALL)
+    user = get_user_model().objects.get(username="counts")
+    client.force_login(user)
+    small = _counts(client, user)
+    _seed(LARGE)
+    large = _counts(client, user)
+    assert small == large
+    assert small == EXPECTED
+    assert max(small.values()) <= 10
