@@ -20,6 +20,7 @@ from django.template.defaultfilters import date as django_date
 from django.utils import timezone
 
 from portal.links import fast_reverse
+from portal.templatetags.units import when
 
 # Formats the tables use, with what Python writes for them directly (Django's date filter
 # costs ~0.1 ms a call: it walks the format through translation and localisation).
@@ -68,7 +69,14 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals["url"] = fast_reverse
-    env.filters.update(date=_date, naturaltime=_naturaltime, default=_default, pluralize=_pluralize)
+    # `when` is the Django filter of portal/templatetags/units.py: one way to show a time.
+    env.filters.update(
+        date=_date,
+        naturaltime=_naturaltime,
+        default=_default,
+        pluralize=_pluralize,
+        when=when,
+    )
     return env
 
 

@@ -9,10 +9,16 @@ from django.http import HttpRequest
 PAGE_SIZE = 50
 
 
-def paginate(request: HttpRequest, queryset: QuerySet, *, number: int | None = None) -> Page:
+def paginate(
+    request: HttpRequest,
+    queryset: QuerySet,
+    per_page: int = PAGE_SIZE,
+    *,
+    number: int | None = None,
+) -> Page:
     """Page `?page=` of the queryset (or page `number` when the request names none); a bad or
     out-of-range number gives the nearest page."""
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page") or number)
+    return Paginator(queryset, per_page).get_page(request.GET.get("page") or number)
 
 
 @dataclass(frozen=True)

@@ -80,8 +80,9 @@ def peering_args(peering: Peering) -> list:
     return [peering.subscription_id, peering.resource_group.name, peering.name]
 
 
-def blade_url(peering: Peering, name: str) -> str:
-    return fast_reverse(name, *peering_args(peering))
+def blade_url(peering: Peering, name: str, *extra) -> str:
+    """The URL of one of the peering's blades (`extra`: the child's name, e.g. a registered ASN)."""
+    return fast_reverse(name, *peering_args(peering), *extra)
 
 
 def connection_url(peering: Peering, connection: PeeringConnection, name: str = "") -> str:

