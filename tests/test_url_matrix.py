@@ -25,7 +25,7 @@ from tests import factories
 
 # Left out on purpose, each for its reason:
 EXCLUDED_PREFIXES = (
-    "admin/",  # the operators' console: staff only, tested in tests/peering/test_admin*
+    "admin/",  # the operators' console: staff only, tested in tests/peering/admin/
     "static/",  # files, no tenancy
 )
 EXCLUDED_NAMES = {

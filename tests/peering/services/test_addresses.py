@@ -12,7 +12,7 @@ from peering.models import LegacyPeering
 from peering.services.addresses import addresses_used_at
 from peering.validators import parse_prefix
 from tests import factories
-from tests.peering.test_peering_create import (
+from tests.peering.services.test_peerings import (
     assert_refused,
     create,
     make_draft,

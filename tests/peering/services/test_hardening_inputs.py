@@ -10,7 +10,7 @@ from peering.models import PeerAsn, PeeringService, PeeringServicePrefix, Regist
 from peering.services.peer_asns import peer_asn_create
 from peering.services.registered import registered_asn_add
 from tests import factories
-from tests.peering.test_peering_service_services import create, row
+from tests.peering.services.test_peering_services import create, row
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from peering.services.registered import (
 )
 from portal.models import ActivityLog
 from tests import factories
-from tests.test_concurrency import _AtomicAfterBarrier, run_together, split
+from tests.concurrency.test_peer_asns import _AtomicAfterBarrier, run_together, split
 
 pytestmark = [
     pytest.mark.skipif(

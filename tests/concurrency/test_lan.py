@@ -13,8 +13,8 @@ from peering.enums import Kind, SkuName
 from peering.models import PeeringConnection
 from peering.services.connections import connection_add
 from tests import factories
-from tests.test_concurrency import run_together, split
-from tests.test_concurrency_lifecycle import _pause_after, _peer
+from tests.concurrency.test_connections import _pause_after, _peer
+from tests.concurrency.test_peer_asns import run_together, split
 
 pytestmark = [
     pytest.mark.skipif(

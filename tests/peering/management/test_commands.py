@@ -101,7 +101,7 @@ def edit(path: Path, change) -> None:
 
 @pytest.mark.django_db
 def test_reference_data_files_ship_inside_the_app():
-    assert Path(__file__).resolve().parents[2] / "peering" / "reference_data" == DEFAULT_DIR
+    assert Path(__file__).resolve().parents[3] / "peering" / "reference_data" == DEFAULT_DIR
     assert sorted(p.name for p in DEFAULT_DIR.glob("*.json")) == [
         "azure-regions.json",
         "peering-locations.json",

@@ -25,7 +25,7 @@ from peering.services.deprovision import (
 from peering.services.lifecycle import connection_allocate_addresses, connection_transition
 from portal.models import ActivityLog, Role
 from tests import factories
-from tests.test_concurrency import _AtomicAfterBarrier, run_together, split
+from tests.concurrency.test_peer_asns import _AtomicAfterBarrier, run_together, split
 
 pytestmark = [
     pytest.mark.skipif(
