@@ -93,13 +93,13 @@ def test_worker_killed_in_a_prefix_validation_completes_once_after_restart(tmp_p
 import time, django
 django.setup()
 import peering.services.prefix_validation as pv
-real = pv.prefix_evaluate
-def paused(**kwargs):
-    outcome = real(**kwargs)           # the checks ran; the outcome is not written yet
+real = pv._write_outcomes
+def paused(*args, **kwargs):
+    # The checks ran; the outcome is about to be written inside the batch's transaction.
     open({str(marker)!r}, "w").close()
     time.sleep(300)
-    return outcome
-pv.prefix_evaluate = paused
+    return real(*args, **kwargs)
+pv._write_outcomes = paused
 from peering.tasks import validate_prefix
 validate_prefix.enqueue(prefix_id={prefix.pk})
 from django.core.management import call_command
@@ -162,16 +162,14 @@ def test_route_import_killed_midway_leaves_the_old_routes_then_completes(tmp_pat
 import time, django
 django.setup()
 import peering.services.routes as routes
-from peering.models import ReceivedRoute
-manager = ReceivedRoute.objects
-real = manager.bulk_create
+real = routes._write_routes
 def paused(*args, **kwargs):
-    created = real(*args, **kwargs)
-    # The old routes are deleted and the new ones inserted, inside the transaction.
+    written = real(*args, **kwargs)
+    # The new generation of routes is written (COPY), inside the import's transaction.
     open({str(marker)!r}, "w").close()
     time.sleep(300)
-    return created
-manager.bulk_create = paused
+    return written
+routes._write_routes = paused
 from django.contrib.auth import get_user_model
 operator = get_user_model().objects.get(pk={operator.pk})
 routes.received_routes_import_text(text=open({str(text_file)!r}).read(), operator=operator)
