@@ -54,10 +54,15 @@ def _start_paused(script: str, marker: Path) -> subprocess.Popen:
         [sys.executable, "-c", script], cwd=ROOT, env=_env(), start_new_session=True
     )
     deadline = time.monotonic() + 90
-    while not marker.exists():
-        assert process.poll() is None, "the worker ended before reaching the pause"
-        assert time.monotonic() < deadline, "the worker never reached the pause"
-        time.sleep(0.2)
+    try:
+        while not marker.exists():
+            assert process.poll() is None, "the worker ended before reaching the pause"
+            assert time.monotonic() < deadline, "the worker never reached the pause"
+            time.sleep(0.2)
+    except AssertionError:
+        # Never leave a worker behind holding the test database (it would break later tests).
+        _kill(process)
+        raise
     return process
 
 
