@@ -32,8 +32,16 @@ ADDRESS_FIELDS = SESSION_IP_ADDRESS_FIELDS
 def lock_places(*, facility_ids: Iterable[int] = (), exchange_ids: Iterable[int] = ()) -> None:
     """Lock the facility and exchange rows (inside the caller's transaction). A connection on
     an exchange's LAN locks that exchange, wherever it is made."""
-    list(DirectFacility.objects.select_for_update().filter(pk__in=sorted(set(facility_ids))))
-    list(Exchange.objects.select_for_update().filter(pk__in=sorted(set(exchange_ids))))
+    # Only these rows (`of=self`: the models' default ordering joins the metro, whose row would
+    # be locked too, in join order — the deadlock between the exchange and route-server paths),
+    # facilities before exchanges, each in id order, so two writers never wait on each other.
+    for model, ids in ((DirectFacility, facility_ids), (Exchange, exchange_ids)):
+        list(
+            model.objects.select_for_update(of=("self",))
+            .filter(pk__in=sorted(set(ids)))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
 
 def _place(row: dict) -> Place:

@@ -27,13 +27,6 @@ pytestmark = [
 ADDRESS = "206.81.80.50"
 
 
-@pytest.mark.skip(
-    reason="Known defect after integrating issues 8-10: the exchange and the route-server address "
-    "paths take their row locks in different orders (PeeringLocation vs Exchange rows), so this "
-    "race can deadlock instead of refusing one writer; the failed run also left a connection "
-    "open that broke the worker's later tests. Fix the lock order in services/addresses.py, "
-    "then remove this skip."
-)
 @pytest.mark.parametrize("forced", [False, True], ids=["natural", "both-pass-the-check"])
 def test_exchange_and_route_server_take_one_lan_address_at_once(
     subscription, other_subscription, monkeypatch, forced
