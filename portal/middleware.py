@@ -3,7 +3,8 @@
 * `DatabaseUnavailableMiddleware`: the database went away for a moment (a restart, a failover,
   a dropped connection) while a request was being served. The visitor gets a clear 503 page
   that says to try again, the broken connection is closed so the next request opens a new one,
-  and the event is logged.
+  and the event is logged. `server_error` (handler500) gives the same answer when the
+  connection is lost outside the view, in a middleware before or after it.
 * `sign_in_locked_out`: django-axes's lockout answer — the sign-in page with what happened and
   how long it lasts (portal and admin sign-in alike).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
@@ -19,6 +21,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.views import defaults
 
 logger = logging.getLogger(__name__)
 
@@ -35,22 +38,35 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception):
-        if not isinstance(exception, OperationalError | InterfaceError) or not _connection_lost():
-            return None
-        logger.warning(
-            "Database unavailable while serving %s %s: %s", request.method, request.path, exception
-        )
-        for connection in connections.all(initialized_only=True):
-            # Throw the broken connection away: the next query (this worker's next request)
-            # connects afresh instead of failing again.
-            try:
-                connection.close()
-            except DatabaseError:
-                connection.connection = None
-        # Rendered without the request: the shell's context processors would ask the database.
-        response = HttpResponse(render_to_string("503.html"), status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return database_unavailable_response(request, exception)
+
+
+def database_unavailable_response(request: HttpRequest, exception: BaseException | None):
+    """The 503 answer when `exception` is a lost database connection, else None."""
+    if not isinstance(exception, OperationalError | InterfaceError) or not _connection_lost():
+        return None
+    logger.warning(
+        "Database unavailable while serving %s %s: %s", request.method, request.path, exception
+    )
+    for connection in connections.all(initialized_only=True):
+        # Throw the broken connection away: the next query (this worker's next request)
+        # connects afresh instead of failing again.
+        try:
+            connection.close()
+        except DatabaseError:
+            connection.connection = None
+    # Rendered without the request: the shell's context processors would ask the database.
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
+    """handler500: where the database is lost outside a view — in a middleware before it or
+    after it (a session saved at the end of the request) — the same 503 as in a view."""
+    return database_unavailable_response(request, sys.exc_info()[1]) or defaults.server_error(
+        request, template_name
+    )
 
 
 def _connection_lost() -> bool:

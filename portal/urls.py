@@ -29,6 +29,9 @@ portal_patterns = [
     path("api-tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]
 
+# A database lost outside a view (in a middleware) answers 503 like one lost inside it.
+handler500 = "portal.middleware.server_error"
+
 admin.site.site_header = "Peering Portal — Microsoft operators"
 admin.site.site_title = "Peering operators"
 admin.site.index_title = "Operations"

@@ -67,3 +67,27 @@ def test_an_ordinary_database_error_is_not_disguised(client, owner, monkeypatch)
     monkeypatch.setattr(portal.views, "role_assignments_for_user", broken)
     client.raise_request_exception = False
     assert client.get(reverse("portal:home")).status_code == 500
+
+
+def test_a_connection_lost_after_the_view_is_503_too(client, owner, monkeypatch):
+    """The session is saved by its middleware after the view has answered: the database lost
+    there answers the same 503 (handler500), not the generic error page."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    client.force_login(owner)
+    subscription = owner.role_assignments.first().subscription
+
+    def lost(self, must_create=False):
+        monkeypatch.setattr(connection, "is_usable", lambda: False)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(SessionStore, "save", lost)
+    client.raise_request_exception = False
+    response = client.post(
+        reverse("portal:switch_subscription"), {"subscription": str(subscription.pk)}
+    )
+    assert response.status_code == 503
+    assert 'data-testid="service-unavailable"' in response.content.decode()
+    assert response["Retry-After"]
+    monkeypatch.undo()
+    assert client.get(reverse("portal:home")).status_code == 200
