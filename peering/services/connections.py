@@ -187,6 +187,20 @@ def connection_delete_refusal(
     return ""
 
 
+def connection_edit_refusal(connection: PeeringConnection) -> str:
+    """Why the peer cannot edit this connection now ('' when it can). The portal shows it on the
+    disabled Edit connection control and on the edit page; `connection_update` (so also an ARM
+    PUT of the peering) refuses with it."""
+    if connection.is_legacy:
+        return LEGACY_READ_ONLY
+    if connection.connection_state != ConnectionState.ACTIVE:
+        return (
+            f"Only Active connections can be edited; this one is {connection.connection_state}. "
+            "Edit connection is available once the connection is Active."
+        )
+    return ""
+
+
 def peering_service_request_refusal(connection: PeeringConnection) -> str:
     """Why Use for Peering Service cannot be requested for this connection now ('' when it
     can). Shown on the disabled control; `connection_request_peering_service` refuses with it."""
@@ -243,12 +257,9 @@ def connection_update(*, user, connection: PeeringConnection, data: dict) -> Pee
     with transaction.atomic():
         locked = _lock_connection(connection)
         peering = locked.peering
-        if locked.is_legacy:
-            raise ValidationError(LEGACY_READ_ONLY)
-        if locked.connection_state != ConnectionState.ACTIVE:
-            raise ValidationError(
-                f"Only Active connections can be edited; this one is {locked.connection_state}."
-            )
+        refusal = connection_edit_refusal(locked)
+        if refusal:
+            raise ValidationError(refusal)
         configuration = configuration_of(peering)
         errors = Errors()
         changes: list[str] = []

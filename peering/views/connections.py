@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from peering.enums import ConnectionState, SessionAddressProvider
+from peering.enums import SessionAddressProvider
 from peering.forms.common import apply_service_errors, errors_of
 from peering.forms.connections import DeleteConnectionForm, EditConnectionForm
 from peering.forms.wizard import ConnectionForm, form_with_errors, values_from
@@ -32,6 +32,7 @@ from peering.services.connections import (
     connection_add,
     connection_delete,
     connection_delete_refusal,
+    connection_edit_refusal,
     connection_request_peering_service,
     connection_update,
     peering_service_request_refusal,
@@ -91,10 +92,7 @@ def _connections_context(request, peering: Peering, selected: PeeringConnection 
             peering_service_url=connection_url(
                 peering, selected, "peering:peering_connection_peering_service"
             ),
-            edit_reason=""
-            if selected.connection_state == ConnectionState.ACTIVE
-            else f"Edit connection is available once the connection is Active "
-            f"(it is {selected.connection_state}).",
+            edit_reason=connection_edit_refusal(selected),
             peering_service_reason=peering_service_request_refusal(selected),
             delete_reason=connection_delete_refusal(
                 selected, other_connections=len(connections) - 1
@@ -277,7 +275,7 @@ def peering_connection_edit(
         form = EditConnectionForm(connection=connection)
     context.update(
         form=form,
-        editable=not connection.is_legacy and connection.connection_state == ConnectionState.ACTIVE,
+        edit_refusal=connection_edit_refusal(connection),
         action_url=connection_url(peering, connection, "peering:peering_connection_edit"),
     )
     return render_page(request, "peering/peering/connection_edit.html", context, partial="pane")
