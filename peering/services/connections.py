@@ -26,13 +26,12 @@ from peering.models import Actor, Exchange, Peering, PeeringConnection
 from peering.services.addresses import lock_places
 from peering.services.lifecycle import REMOVAL_BLOCKED, connection_transition
 from peering.services.peerings import (
-    BANDWIDTH_MAX_MBPS,
-    BANDWIDTH_STEP_MBPS,
     MAX_CONNECTIONS,
     SESSION_ADDRESS_FIELDS,
     VARIANTS,
     Configuration,
     Errors,
+    bandwidth_clean,
     connection_validate,
     connections_check_addresses,
     new_connection,
@@ -317,17 +316,15 @@ def connection_update(*, user, connection: PeeringConnection, data: dict) -> Pee
                     errors.add(key.replace("connections.0.", ""), message)
         bandwidth = str(data.get("bandwidth_mbps") or "").strip()
         if bandwidth and peering.kind == Kind.DIRECT:
-            value = int(bandwidth) if bandwidth.isascii() and bandwidth.isdigit() else None
+            value = bandwidth_clean(bandwidth, "bandwidth_mbps", errors)
             current_bw = locked.bandwidth_mbps or 0
-            if value is None or value % BANDWIDTH_STEP_MBPS or value > BANDWIDTH_MAX_MBPS:
-                errors.add("bandwidth_mbps", "Choose 10, 20, … 100 Gbps.")
-            elif value < current_bw:
+            if value is not None and value < current_bw:
                 errors.add(
                     "bandwidth_mbps",
                     f"Bandwidth can only be upgraded (now {current_bw // 1000} Gbps); ask "
                     "Microsoft's peering team to downgrade.",
                 )
-            elif value > current_bw:
+            elif value is not None and value > current_bw:
                 locked.bandwidth_mbps = value
                 fields.add("bandwidth_mbps")
                 changes.append(f"bandwidth {current_bw // 1000} → {value // 1000} Gbps")

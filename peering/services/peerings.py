@@ -520,15 +520,17 @@ class Connection:
         )
 
 
-def _bandwidth(text: str, key: str, errors: Errors) -> int | None:
+BANDWIDTH_INVALID = "Choose 10, 20, … 100 Gbps (10000–100000 Mbps in steps of 10000)."
+
+
+def bandwidth_clean(text: str, key: str, errors: Errors) -> int | None:
+    """The one bandwidth rule (a new connection's, and an upgrade's in `connection_update`):
+    Mbps in 10 Gbps steps up to 100 Gbps; None with `BANDWIDTH_INVALID` on `key` otherwise."""
     value = _int_or_none(text.replace(",", "").replace("_", ""))
-    if value is None:
-        errors.add(key, "Select a bandwidth: 10 Gbps steps up to 100 Gbps.")
-        return None
-    if value % BANDWIDTH_STEP_MBPS or not BANDWIDTH_STEP_MBPS <= value <= BANDWIDTH_MAX_MBPS:
-        errors.add(
-            key, "Bandwidth must be 10, 20, … 100 Gbps (10000–100000 Mbps in steps of 10000)."
-        )
+    if value is None or (
+        value % BANDWIDTH_STEP_MBPS or not BANDWIDTH_STEP_MBPS <= value <= BANDWIDTH_MAX_MBPS
+    ):
+        errors.add(key, BANDWIDTH_INVALID)
         return None
     return value
 
@@ -717,7 +719,7 @@ def connection_validate(
         elif provider not in SessionAddressProvider.values:
             errors.add(key + "session_address_provider", "Select Peer or Microsoft.")
         conn.session_address_provider = provider
-        conn.bandwidth_mbps = _bandwidth(
+        conn.bandwidth_mbps = bandwidth_clean(
             _str(row, "bandwidth_mbps", 12) or "", key + "bandwidth_mbps", errors
         )
         if wants_ps and variant not in PEERING_SERVICE_VARIANTS:
