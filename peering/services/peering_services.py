@@ -23,7 +23,6 @@ from peering.models import (
     PeeringServicePrefix,
     PeeringServiceProvider,
     PrefixKeyAttempt,
-    PrefixValidationState,
 )
 from peering.services.connections import tags_clean
 from peering.services.prefix_validation import (
@@ -31,7 +30,7 @@ from peering.services.prefix_validation import (
     normalise_key,
     parse_public_ipv4,
 )
-from peering.services.registered import _name_errors
+from peering.services.registered import _name_errors, prefixes_revalidate
 from peering.services.wizard import storable
 from peering.tasks import enqueue_prefix_validation
 from portal.models import ActivityStatus, AzureRegion, Notification, ResourceGroup, Subscription
@@ -475,11 +474,7 @@ def peering_service_prefix_add(
 
 def peering_service_prefix_revalidate(*, user, prefix: PeeringServicePrefix) -> None:
     ensure_can_write(user=user, subscription=prefix.peering_service.subscription)
-    with transaction.atomic():
-        PeeringServicePrefix.objects.filter(pk=prefix.pk).update(
-            validation_state=PrefixValidationState.PENDING
-        )
-        enqueue_prefix_validation([prefix.pk])
+    prefixes_revalidate(PeeringServicePrefix, [prefix.pk])
 
 
 def peering_service_prefix_delete(*, user, prefix: PeeringServicePrefix) -> None:

@@ -13,6 +13,7 @@ from peering.contracts import RegisteredAsnInput, RegisteredPrefixInput
 from peering.enums import ConnectionState, DirectPeeringType, Kind
 from peering.models import (
     Peering,
+    PeeringServicePrefix,
     PrefixValidationState,
     RegisteredAsn,
     RegisteredPrefix,
@@ -264,14 +265,25 @@ def registered_prefix_add(*, user, peering: Peering, name: str, prefix: str) -> 
     return registered
 
 
+def prefixes_revalidate(model: type[RegisteredPrefix | PeeringServicePrefix], ids) -> None:
+    """The one Re-validate write, for registered prefixes or Peering Service prefixes: Pending
+    now, validated again once committed. The tenants' Re-validate (after its role check) and
+    the operators' admin action both call it."""
+    ids = list(ids)
+    enqueue = (
+        enqueue_registered_prefix_validation
+        if model is RegisteredPrefix
+        else enqueue_prefix_validation
+    )
+    with transaction.atomic():
+        model.objects.filter(pk__in=ids).update(validation_state=PrefixValidationState.PENDING)
+        enqueue(ids)
+
+
 def registered_prefix_revalidate(*, user, registered: RegisteredPrefix) -> RegisteredPrefix:
     """Queue validation again (state Pending until it has run)."""
     ensure_can_write(user=user, subscription=registered.peering.subscription)
-    with transaction.atomic():
-        RegisteredPrefix.objects.filter(pk=registered.pk).update(
-            validation_state=PrefixValidationState.PENDING
-        )
-        enqueue_registered_prefix_validation([registered.pk])
+    prefixes_revalidate(RegisteredPrefix, [registered.pk])
     registered.refresh_from_db()
     return registered
 
