@@ -4,11 +4,12 @@ An object in a subscription where the user holds no role does not exist for them
 a Reader asking to write is refused (PermissionDenied → 403).
 """
 
+from collections.abc import Callable
 from uuid import UUID
 
 from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from portal.models import (
     WRITE_ROLES,
@@ -126,6 +127,27 @@ def child_of[M: Model](
         raise Http404(not_found)
     setattr(obj, parent_field, parent)
     return obj
+
+
+def resource_at_path[M: Model](
+    selector: Callable[..., M],
+    request: HttpRequest,
+    subscription_id: object,
+    resource_group: str,
+    name: str,
+    *,
+    write: bool = False,
+) -> M:
+    """The resource a URL or API path names (/subscriptions/<id>/resourceGroups/<rg>/…/<name>),
+    read for the request's user through its selector (`peering_for_user`,
+    `peering_service_for_user` …): the one call views and API handlers make for it."""
+    return selector(
+        user=request.user,
+        subscription_id=subscription_id,
+        resource_group=resource_group,
+        name=name,
+        write=write,
+    )
 
 
 def resource_groups_for_user(
