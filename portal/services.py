@@ -92,17 +92,23 @@ def notifications_mark_read(*, user, notification_ids: list[int] | None = None) 
     return qs.update(read_at=timezone.now())
 
 
+def arm_name_errors(name: str, key: str = "name") -> dict[str, list[str]]:
+    """`{key: [messages]}` when `name` breaks the ARM resource-name rule, else {}: the start of
+    every create service's error dict."""
+    try:
+        validate_arm_name(name)
+    except ValidationError as exc:
+        return {key: exc.messages}
+    return {}
+
+
 def resource_group_create(
     *, user, subscription: Subscription, name: str, region: AzureRegion | None
 ) -> ResourceGroup:
     """Create a resource group; names are unique per subscription, ignoring case."""
     ensure_can_write(user=user, subscription=subscription)
-    errors: dict[str, list[str]] = {}
     name = str(name or "").strip()
-    try:
-        validate_arm_name(name)
-    except ValidationError as exc:
-        errors["name"] = exc.messages
+    errors = arm_name_errors(name)
     if region is None:
         errors["region"] = ["Select a region for the resource group."]
     if (
@@ -141,6 +147,26 @@ def resource_group_create(
     return group
 
 
+def resource_group_create_with(
+    *, user, subscription: Subscription, name: str, region: AzureRegion | None, keys: dict
+) -> ResourceGroup:
+    """A resource group created together with a resource (Create new in a wizard, the API's
+    create flag), always logged as `resource_group_create` logs it. Its errors are keyed for
+    the form it came from (`keys` maps "name" and "region" to that form's fields); a name that
+    is taken asks the user to select that group."""
+    try:
+        return resource_group_create(user=user, subscription=subscription, name=name, region=region)
+    except ValidationError as exc:
+        raise ValidationError(
+            {
+                keys.get(key, key): [f"A resource group named '{name}' already exists; select it."]
+                if key == "name"
+                else value
+                for key, value in exc.message_dict.items()
+            }
+        ) from None
+
+
 # --- API tokens -----------------------------------------------------------------------------
 
 API_TOKEN_PREFIX = "pp_"
@@ -161,12 +187,8 @@ def api_token_create(
     """Create a personal API token; returns it with the raw token, which is never stored.
 
     A subscription restricts the token to it; the user must hold a role there."""
-    errors: dict[str, list[str]] = {}
     name = str(name or "").strip()
-    try:
-        validate_arm_name(name)
-    except ValidationError as exc:
-        errors["name"] = exc.messages
+    errors = arm_name_errors(name)
     try:
         days = int(str(expires_in_days).strip())
     except (TypeError, ValueError):

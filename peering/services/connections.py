@@ -23,11 +23,11 @@ from peering.enums import (
     SessionState,
 )
 from peering.models import Actor, Exchange, Peering, PeeringConnection
+from peering.models.abstracts import SESSION_ADDRESS_FIELDS, SESSION_FIELDS
 from peering.services.addresses import lock_places
 from peering.services.lifecycle import REMOVAL_BLOCKED, connection_transition
 from peering.services.peerings import (
     MAX_CONNECTIONS,
-    SESSION_ADDRESS_FIELDS,
     VARIANTS,
     Configuration,
     Errors,
@@ -385,16 +385,7 @@ def _row_of(connection: PeeringConnection) -> dict:
         # The flag it has is a fact (set by a type change), not a new request to check again.
         "use_for_peering_service": "",
     }
-    for name in (
-        "session_prefix_v4",
-        "session_prefix_v6",
-        "peer_session_ipv4_address",
-        "microsoft_session_ipv4_address",
-        "peer_session_ipv6_address",
-        "microsoft_session_ipv6_address",
-        "max_prefixes_advertised_v4",
-        "max_prefixes_advertised_v6",
-    ):
+    for name in SESSION_FIELDS:
         value = getattr(connection, name)
         row[name] = "" if value is None else str(value)
     if isinstance(facility, Exchange):
@@ -404,14 +395,7 @@ def _row_of(connection: PeeringConnection) -> dict:
         row["microsoft_session_ipv4_address"] = ""
         row["microsoft_session_ipv6_address"] = ""
     elif connection.session_address_provider == SessionAddressProvider.MICROSOFT:
-        for name in (
-            "session_prefix_v4",
-            "session_prefix_v6",
-            "peer_session_ipv4_address",
-            "microsoft_session_ipv4_address",
-            "peer_session_ipv6_address",
-            "microsoft_session_ipv6_address",
-        ):
+        for name in SESSION_ADDRESS_FIELDS:
             row[name] = ""
     return row
 

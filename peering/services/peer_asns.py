@@ -16,11 +16,10 @@ from peering.validators import validate_public_asn
 from portal.models import ActivityStatus, Notification, Subscription
 from portal.notifications import milestone
 from portal.selectors import ensure_can_write
-from portal.services import activity_record
+from portal.services import activity_record, arm_name_errors
 from portal.validators import (
     CONTROL_CHARS_RE,
     clean_message,
-    validate_arm_name,
     validate_plain_text,
 )
 
@@ -124,15 +123,11 @@ def peer_asn_create(
 ) -> PeerAsn:
     """Associate a peer ASN with a subscription. It starts Pending until an operator decides."""
     ensure_can_write(user=user, subscription=subscription)
-    errors: dict[str, list[str]] = {}
     name = str(name or "").strip()
     peer_name = str(peer_name or "").strip()
     asn: int | None = None
 
-    try:
-        validate_arm_name(name)
-    except ValidationError as exc:
-        errors["name"] = exc.messages
+    errors = arm_name_errors(name)
     try:
         asn = validate_public_asn(peer_asn)
     except ValidationError as exc:

@@ -30,12 +30,17 @@ from peering.services.prefix_validation import (
     normalise_key,
     parse_public_ipv4,
 )
-from peering.services.registered import _name_errors, prefixes_revalidate
+from peering.services.registered import prefixes_revalidate
 from peering.services.wizard import storable
 from peering.tasks import enqueue_prefix_validation
 from portal.models import ActivityStatus, AzureRegion, Notification, ResourceGroup, Subscription
 from portal.selectors import ensure_can_write
-from portal.services import activity_record, notify_subscription, resource_group_create
+from portal.services import (
+    activity_record,
+    arm_name_errors,
+    notify_subscription,
+    resource_group_create_with,
+)
 
 WRONG_KEY_LIMIT = 5
 
@@ -85,7 +90,7 @@ def _clean_prefix_rows(
         if not (name or prefix or key):
             continue
         key_prefix = f"prefixes.{index}."
-        for field, message in _name_errors(name, "name").items():
+        for field, message in arm_name_errors(name, "name").items():
             errors[key_prefix + field] = message
         if name.lower() in names:
             errors[key_prefix + "name"] = [f"A prefix named '{name}' already exists here."]
@@ -177,7 +182,7 @@ def peering_service_validate(
     ensure_can_write(user=user, subscription=subscription)
     errors: dict[str, list[str]] = {}
     name = str(data.name or "").strip()
-    errors.update(_name_errors(name))
+    errors.update(arm_name_errors(name))
     resource_group: ResourceGroup | None = None
     new_resource_group = ""
     group_name = str(data.resource_group or "").strip()[:64]
@@ -185,7 +190,7 @@ def peering_service_validate(
     region = AzureRegion.objects.filter(name=region_name).first() if region_name else None
     if data.create_resource_group:
         new_resource_group = group_name
-        errors.update(_name_errors(new_resource_group, "new_resource_group"))
+        errors.update(arm_name_errors(new_resource_group, "new_resource_group"))
         if ResourceGroup.objects.filter(
             subscription=subscription, name__iexact=new_resource_group
         ).exists():
@@ -335,25 +340,13 @@ def peering_service_create(
 
 
 def _new_resource_group(*, user, validated: ValidatedPeeringService) -> ResourceGroup:
-    try:
-        return resource_group_create(
-            user=user,
-            subscription=validated.subscription,
-            name=validated.new_resource_group,
-            region=validated.region,
-        )
-    except ValidationError as exc:
-        raise ValidationError(
-            {
-                "new_resource_group" if key == "name" else key: [
-                    f"A resource group named '{validated.new_resource_group}' already exists; "
-                    "select it."
-                ]
-                if key == "name"
-                else value
-                for key, value in exc.message_dict.items()
-            }
-        ) from None
+    return resource_group_create_with(
+        user=user,
+        subscription=validated.subscription,
+        name=validated.new_resource_group,
+        region=validated.region,
+        keys={"name": "new_resource_group"},
+    )
 
 
 def peering_service_update(

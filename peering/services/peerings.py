@@ -40,6 +40,7 @@ from peering.models import (
     PeeringConnection,
     PeeringLocation,
 )
+from peering.models.abstracts import SESSION_FIELDS
 from peering.services.addresses import addresses_used_at, lan_exchange_of, lock_places
 from peering.signals import announce_connections_requested
 from peering.validators import (
@@ -52,7 +53,7 @@ from peering.validators import (
 from portal.models import ActivityStatus, AzureRegion, Notification, ResourceGroup, Subscription
 from portal.notifications import milestone
 from portal.selectors import writable_subscriptions_for_user
-from portal.services import activity_record, resource_group_create
+from portal.services import activity_record, resource_group_create_with
 from portal.validators import validate_arm_name
 
 MAX_CONNECTIONS = 20
@@ -640,25 +641,6 @@ def _row_of_input(data: ConnectionInput) -> dict:
     return row
 
 
-# The BGP session fields of a connection (also the model's field names): the prefix and both
-# addresses of each family, then the maximum prefixes.
-SESSION_ADDRESS_FIELDS = (
-    "session_prefix_v4",
-    "peer_session_ipv4_address",
-    "microsoft_session_ipv4_address",
-    "session_prefix_v6",
-    "peer_session_ipv6_address",
-    "microsoft_session_ipv6_address",
-)
-
-
-SESSION_FIELDS = (
-    *SESSION_ADDRESS_FIELDS,
-    "max_prefixes_advertised_v4",
-    "max_prefixes_advertised_v6",
-)
-
-
 def place_of(configuration: Configuration, data: ConnectionInput):
     """The facility (or exchange) of the metro a connection names, or None."""
     if data.facility_id is not None:
@@ -1011,25 +993,13 @@ def _resource_group_for(*, user, basics: Basics) -> ResourceGroup:
     """The peering's group: the chosen one, or the new one created (and logged) with it."""
     if basics.resource_group is not None:
         return basics.resource_group
-    try:
-        return resource_group_create(
-            user=user,
-            subscription=basics.subscription,
-            name=basics.new_resource_group_name,
-            region=basics.region,
-        )
-    except ValidationError as exc:
-        raise ValidationError(
-            {
-                {"name": "basics.new_resource_group", "region": "basics.region"}.get(key, key): [
-                    f"A resource group named '{basics.new_resource_group_name}' was just "
-                    "created; select it."
-                ]
-                if key == "name"
-                else value
-                for key, value in exc.message_dict.items()
-            }
-        ) from None
+    return resource_group_create_with(
+        user=user,
+        subscription=basics.subscription,
+        name=basics.new_resource_group_name,
+        region=basics.region,
+        keys={"name": "basics.new_resource_group", "region": "basics.region"},
+    )
 
 
 def peering_create(*, user, subscription: Subscription | None, data: PeeringInput) -> Peering:

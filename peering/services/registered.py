@@ -28,16 +28,7 @@ from peering.validators import MICROSOFT_ASNS, validate_public_asn
 from portal.models import Notification
 from portal.notifications import milestone
 from portal.selectors import ensure_can_write
-from portal.services import activity_record
-from portal.validators import validate_arm_name
-
-
-def _name_errors(name: str, key: str = "name") -> dict[str, list[str]]:
-    try:
-        validate_arm_name(name)
-    except ValidationError as exc:
-        return {key: exc.messages}
-    return {}
+from portal.services import activity_record, arm_name_errors
 
 
 def _has_active_connection(peering: Peering) -> bool:
@@ -107,7 +98,7 @@ def registered_asn_add(*, user, peering: Peering, name: str, asn: object) -> Reg
     """Register a customer ASN on a route-server peering; it gets a new prefix key."""
     ensure_can_write(user=user, subscription=peering.subscription)
     name = str(name or "").strip()
-    errors = _name_errors(name)
+    errors = arm_name_errors(name)
     reason = registered_asn_unavailable_reason(peering)
     if reason:
         raise ValidationError(reason)
@@ -232,7 +223,7 @@ def registered_prefix_add(*, user, peering: Peering, name: str, prefix: str) -> 
     if reason:
         raise ValidationError(reason)
     name = str(name or "").strip()
-    errors = _name_errors(name)
+    errors = arm_name_errors(name)
     network, problem = parse_public_ipv4(str(prefix or "")[:64])
     if network is None:
         errors["prefix"] = [problem]

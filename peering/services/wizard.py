@@ -24,9 +24,9 @@ from django.db import transaction
 from peering.contracts import BgpSessionInput, ConnectionInput, PeeringInput
 from peering.enums import DirectPeeringType, Kind, SkuName
 from peering.models import Peering, PeeringDraft
+from peering.models.abstracts import SESSION_FIELDS
 from peering.services.peerings import (
     MAX_CONNECTIONS,
-    SESSION_FIELDS,
     Configuration,
     Connection,
     Errors,
