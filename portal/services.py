@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from portal.models import (
@@ -55,6 +55,38 @@ def activity_record(
         resource_group=resource_group,
         status=status,
         message=message,
+    )
+
+
+def activity_about(
+    resource: Subscription | ResourceGroup | models.Model,
+    *,
+    user,
+    operation: str,
+    display: str,
+    status: str = ActivityStatus.SUCCEEDED,
+    message: str = "",
+    resource_id: str = "",
+) -> ActivityLog:
+    """`activity_record` for an entry about one resource (a subscription, a resource group, a
+    tracked resource): its subscription, resource ID and resource group are read from it.
+    `resource_id` names a child of it instead (a registered ASN of the peering …)."""
+    if isinstance(resource, Subscription):
+        subscription, group = resource, ""
+    elif isinstance(resource, ResourceGroup):
+        subscription, group = resource.subscription, resource.name
+    else:
+        subscription = resource.subscription
+        group = resource.resource_group.name if hasattr(resource, "resource_group") else ""
+    return activity_record(
+        subscription=subscription,
+        user=user,
+        operation=operation,
+        operation_display=display,
+        resource_id=resource_id or resource.resource_id,
+        status=status,
+        message=message,
+        resource_group=group,
     )
 
 
@@ -126,13 +158,11 @@ def resource_group_create(
             group = ResourceGroup.objects.create(
                 subscription=subscription, name=name, region=region
             )
-            activity_record(
-                subscription=subscription,
+            activity_about(
+                group,
                 user=user,
                 operation="Microsoft.Resources/subscriptions/resourceGroups/write",
-                operation_display="Create resource group",
-                resource_id=group.resource_id,
-                resource_group=group.name,
+                display="Create resource group",
             )
     except IntegrityError:
         # Lost a race with a concurrent create of the same name: same answer as above.
@@ -279,13 +309,11 @@ def resource_group_tags_set(*, user, group: ResourceGroup, tags: dict) -> Resour
     with transaction.atomic():
         group.tags = tags
         group.save(update_fields=["tags"])
-        activity_record(
-            subscription=group.subscription,
+        activity_about(
+            group,
             user=user,
             operation="Microsoft.Resources/subscriptions/resourceGroups/write",
-            operation_display="Update resource group",
-            resource_id=group.resource_id,
-            resource_group=group.name,
+            display="Update resource group",
         )
     return group
 
@@ -312,13 +340,11 @@ def resource_group_delete(*, user, group: ResourceGroup) -> None:
                     ]
                 }
             )
-        activity_record(
-            subscription=locked.subscription,
+        activity_about(
+            locked,
             user=user,
             operation="Microsoft.Resources/subscriptions/resourceGroups/delete",
-            operation_display="Delete resource group",
-            resource_id=locked.resource_id,
-            resource_group=locked.name,
+            display="Delete resource group",
         )
         locked.delete()
 

@@ -40,9 +40,8 @@ from peering.services.peerings import (
 )
 from peering.services.wizard import connection_input
 from peering.signals import announce_connections_requested
-from portal.models import ActivityStatus
 from portal.selectors import ensure_can_write
-from portal.services import activity_record
+from portal.services import activity_about
 
 OPERATION = "Microsoft.Peering/peerings/write"
 
@@ -66,14 +65,11 @@ def configuration_of(peering: Peering) -> Configuration:
 
 
 def _log(*, user, peering: Peering, display: str, message: str) -> None:
-    activity_record(
-        subscription=peering.subscription,
+    activity_about(
+        peering,
         user=user,
         operation=OPERATION,
-        operation_display=display,
-        resource_id=peering.resource_id,
-        resource_group=peering.resource_group.name,
-        status=ActivityStatus.SUCCEEDED,
+        display=display,
         message=message,
     )
 
@@ -237,13 +233,11 @@ def connection_delete(*, user, connection: PeeringConnection, confirm: str) -> N
             raise ValidationError(refusal)
         place, identifier = locked.facility_name, locked.connection_identifier
         locked.delete()
-        activity_record(
-            subscription=peering.subscription,
+        activity_about(
+            peering,
             user=user,
             operation="Microsoft.Peering/peerings/connections/delete",
-            operation_display="Delete connection",
-            resource_id=peering.resource_id,
-            resource_group=peering.resource_group.name,
+            display="Delete connection",
             message=f"Connection {identifier} at {place} deleted.",
         )
 

@@ -16,7 +16,7 @@ from peering.validators import validate_public_asn
 from portal.models import ActivityStatus, Notification, Subscription
 from portal.notifications import milestone
 from portal.selectors import ensure_can_write
-from portal.services import activity_record, arm_name_errors
+from portal.services import activity_about, activity_record, arm_name_errors
 from portal.validators import (
     CONTROL_CHARS_RE,
     clean_message,
@@ -169,12 +169,11 @@ def peer_asn_create(
                 created_by=user,
             )
             PeerContact.objects.bulk_create(PeerContact(peer_asn=record, **row) for row in rows)
-            activity_record(
-                subscription=subscription,
+            activity_about(
+                record,
                 user=user,
                 operation=OPERATION_WRITE,
-                operation_display="Associate Peer ASN",
-                resource_id=record.resource_id,
+                display="Associate Peer ASN",
                 status=ActivityStatus.ACCEPTED,
                 message=f"AS{asn} submitted for validation; state Pending.",
             )
@@ -240,12 +239,11 @@ def _decide(*, seen: PeerAsn, operator, approve: bool, reason: str) -> PeerAsn:
             update_fields=["validation_state", "error_message", "decided_at", "decided_by"]
         )
         outcome = "approved" if approve else "rejected"
-        activity_record(
-            subscription=peer_asn.subscription,
+        activity_about(
+            peer_asn,
             user=operator,
             operation=OPERATION_VALIDATE,
-            operation_display="Validate Peer ASN",
-            resource_id=peer_asn.resource_id,
+            display="Validate Peer ASN",
             status=ActivityStatus.SUCCEEDED if approve else ActivityStatus.FAILED,
             message=(
                 f"AS{peer_asn.peer_asn} {outcome} by Microsoft."
@@ -356,13 +354,11 @@ def peer_asn_create_or_update(
         with transaction.atomic():
             existing.contacts.all().delete()
             PeerContact.objects.bulk_create(PeerContact(peer_asn=existing, **row) for row in rows)
-            activity_record(
-                subscription=subscription,
+            activity_about(
+                existing,
                 user=user,
                 operation=OPERATION_WRITE,
-                operation_display="Update Peer ASN contacts",
-                resource_id=existing.resource_id,
-                status=ActivityStatus.SUCCEEDED,
+                display="Update Peer ASN contacts",
                 message=f"{len(current)} → {len(rows)} contact(s).",
             )
     return existing, False

@@ -36,6 +36,7 @@ from peering.tasks import enqueue_prefix_validation
 from portal.models import ActivityStatus, AzureRegion, Notification, ResourceGroup, Subscription
 from portal.selectors import ensure_can_write
 from portal.services import (
+    activity_about,
     activity_record,
     arm_name_errors,
     notify_subscription,
@@ -124,12 +125,11 @@ def _count_wrong_keys(*, user, subscription: Subscription, count: int) -> None:
         return
     PrefixKeyAttempt.objects.bulk_create(PrefixKeyAttempt(user=user) for _ in range(count))
     if _key_throttled(user):
-        activity_record(
-            subscription=subscription,
+        activity_about(
+            subscription,
             user=user,
             operation="Microsoft.Peering/peeringServices/prefixes/write",
-            operation_display="Prefix key attempts throttled",
-            resource_id=subscription.resource_id,
+            display="Prefix key attempts throttled",
             status=ActivityStatus.FAILED,
             message=(
                 f"{WRONG_KEY_LIMIT} or more wrong prefix keys within an hour; further keys are "
@@ -318,13 +318,11 @@ def peering_service_create(
                 PeeringServicePrefix.objects.create(peering_service=service, created_by=user, **row)
                 for row in clean
             ]
-            activity_record(
-                subscription=subscription,
+            activity_about(
+                service,
                 user=user,
                 operation="Microsoft.Peering/peeringServices/write",
-                operation_display="Create Peering Service",
-                resource_id=service.resource_id,
-                resource_group=resource_group.name,
+                display="Create Peering Service",
                 message=(
                     f"Provider {validated.provider.name}, primary {validated.primary_location}, "
                     f"backup {validated.backup_location or 'None'}; {len(created)} prefix(es) "
@@ -392,13 +390,11 @@ def peering_service_update(
         with transaction.atomic():
             service.tags = tags
             service.save(update_fields=["tags"])
-            activity_record(
-                subscription=service.subscription,
+            activity_about(
+                service,
                 user=user,
                 operation="Microsoft.Peering/peeringServices/write",
-                operation_display="Update Peering Service tags",
-                resource_id=service.resource_id,
-                resource_group=service.resource_group.name,
+                display="Update Peering Service tags",
                 message=f"Tags: {len(tags)}.",
             )
     return service

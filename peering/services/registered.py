@@ -28,7 +28,7 @@ from peering.validators import MICROSOFT_ASNS, validate_public_asn
 from portal.models import Notification
 from portal.notifications import milestone
 from portal.selectors import ensure_can_write
-from portal.services import activity_record, arm_name_errors
+from portal.services import activity_about, arm_name_errors
 
 
 def _has_active_connection(peering: Peering) -> bool:
@@ -62,13 +62,12 @@ def registered_prefix_unavailable_reason(peering: Peering) -> str:
 
 
 def _log(*, user, peering: Peering, operation: str, display: str, resource_id: str, message: str):
-    activity_record(
-        subscription=peering.subscription,
+    activity_about(
+        peering,
         user=user,
         operation=operation,
-        operation_display=display,
+        display=display,
         resource_id=resource_id,
-        resource_group=peering.resource_group.name,
         message=message,
     )
 
