@@ -37,7 +37,6 @@ from portal.models import ActivityStatus, AzureRegion, Notification, ResourceGro
 from portal.selectors import ensure_can_write
 from portal.services import (
     activity_about,
-    activity_record,
     arm_name_errors,
     notify_subscription,
     resource_group_create_with,
@@ -445,13 +444,12 @@ def peering_service_prefix_add(
                 for row in clean
             ]
             for prefix in created:
-                activity_record(
-                    subscription=service.subscription,
+                activity_about(
+                    service,
                     user=user,
                     operation="Microsoft.Peering/peeringServices/prefixes/write",
-                    operation_display="Add prefix",
+                    display="Add prefix",
                     resource_id=prefix.resource_id,
-                    resource_group=service.resource_group.name,
                     status=ActivityStatus.ACCEPTED,
                     message=f"{prefix.prefix} queued for validation.",
                 )
@@ -473,13 +471,12 @@ def peering_service_prefix_delete(*, user, prefix: PeeringServicePrefix) -> None
     with transaction.atomic():
         resource_id = prefix.resource_id
         prefix.delete()
-        activity_record(
-            subscription=service.subscription,
+        activity_about(
+            service,
             user=user,
             operation="Microsoft.Peering/peeringServices/prefixes/delete",
-            operation_display="Delete prefix",
+            display="Delete prefix",
             resource_id=resource_id,
-            resource_group=service.resource_group.name,
         )
 
 
@@ -489,16 +486,13 @@ def peering_service_delete(*, user, service: PeeringService, confirm: str) -> No
     if str(confirm or "").strip().lower() != "yes":
         raise ValidationError({"confirm": ['Type "yes" to confirm the deletion.']})
     with transaction.atomic():
-        resource_id, group = service.resource_id, service.resource_group.name
-        service.delete()
-        activity_record(
-            subscription=service.subscription,
+        activity_about(
+            service,
             user=user,
             operation="Microsoft.Peering/peeringServices/delete",
-            operation_display="Delete Peering Service",
-            resource_id=resource_id,
-            resource_group=group,
+            display="Delete Peering Service",
         )
+        service.delete()
 
 
 # --- the Create a peering service connection wizard's draft ---------------------------------

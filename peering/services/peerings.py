@@ -50,10 +50,10 @@ from peering.validators import (
     session_addresses,
     validate_max_prefixes,
 )
-from portal.models import ActivityStatus, AzureRegion, Notification, ResourceGroup, Subscription
+from portal.models import AzureRegion, Notification, ResourceGroup, Subscription
 from portal.notifications import milestone
 from portal.selectors import writable_subscriptions_for_user
-from portal.services import activity_record, resource_group_create_with
+from portal.services import activity_about, resource_group_create_with
 from portal.validators import validate_arm_name
 
 MAX_CONNECTIONS = 20
@@ -1048,14 +1048,11 @@ def peering_create(*, user, subscription: Subscription | None, data: PeeringInpu
                     converted_to=peering, converted_at=timezone.now()
                 )
             announce_connections_requested(c.pk for c in created if not c.is_legacy)
-            activity_record(
-                subscription=basics.subscription,
+            activity_about(
+                peering,
                 user=user,
                 operation=OPERATION_WRITE,
-                operation_display="Create peering",
-                resource_id=peering.resource_id,
-                resource_group=group.name,
-                status=ActivityStatus.SUCCEEDED,
+                display="Create peering",
                 message=(
                     f"{variant.label} in {configuration.metro.name} with "
                     f"{len(validated.connections)} new connection(s)"
