@@ -6,6 +6,7 @@ ValidationError keyed by field name, so every caller can show the message next t
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -90,6 +91,15 @@ def activity_about(
     )
 
 
+def tags_replace(resource, tags: dict, *, user, operation: str, display: str, message: str = ""):
+    """Store a resource's new tags (already checked) and log the change, in one transaction."""
+    with transaction.atomic():
+        resource.tags = tags
+        resource.save(update_fields=["tags"])
+        activity_about(resource, user=user, operation=operation, display=display, message=message)
+    return resource
+
+
 def notify_subscription(
     *,
     subscription: Subscription,
@@ -134,6 +144,19 @@ def arm_name_errors(name: str, key: str = "name") -> dict[str, list[str]]:
     return {}
 
 
+def create_unless_refused[T](errors: dict, write: Callable[[], T], *, race: dict) -> T:
+    """The end of a create service: the `errors` its checks collected refuse it; otherwise
+    `write()` runs in one transaction, and a unique constraint it trips (a concurrent request
+    created the same thing between the checks and the insert) refuses it with `race`."""
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            return write()
+    except IntegrityError:
+        raise ValidationError(race) from None
+
+
 def resource_group_create(
     *, user, subscription: Subscription, name: str, region: AzureRegion | None
 ) -> ResourceGroup:
@@ -141,40 +164,30 @@ def resource_group_create(
     ensure_can_write(user=user, subscription=subscription)
     name = str(name or "").strip()
     errors = arm_name_errors(name)
+    taken = (
+        f"A resource group named '{name}' already exists in subscription "
+        f"'{subscription.display_name}'."
+    )
     if region is None:
         errors["region"] = ["Select a region for the resource group."]
     if (
         "name" not in errors
         and ResourceGroup.objects.filter(subscription=subscription, name__iexact=name).exists()
     ):
-        errors["name"] = [
-            f"A resource group named '{name}' already exists in subscription "
-            f"'{subscription.display_name}'."
-        ]
-    if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            group = ResourceGroup.objects.create(
-                subscription=subscription, name=name, region=region
-            )
-            activity_about(
-                group,
-                user=user,
-                operation="Microsoft.Resources/subscriptions/resourceGroups/write",
-                display="Create resource group",
-            )
-    except IntegrityError:
-        # Lost a race with a concurrent create of the same name: same answer as above.
-        raise ValidationError(
-            {
-                "name": [
-                    f"A resource group named '{name}' already exists in subscription "
-                    f"'{subscription.display_name}'."
-                ]
-            }
-        ) from None
-    return group
+        errors["name"] = [taken]
+
+    def write() -> ResourceGroup:
+        group = ResourceGroup.objects.create(subscription=subscription, name=name, region=region)
+        activity_about(
+            group,
+            user=user,
+            operation="Microsoft.Resources/subscriptions/resourceGroups/write",
+            display="Create resource group",
+        )
+        return group
+
+    # Losing a race with a concurrent create of the same name gets the same answer.
+    return create_unless_refused(errors, write, race={"name": [taken]})
 
 
 def resource_group_create_with(
@@ -232,21 +245,19 @@ def api_token_create(
         errors["subscription"] = ["Choose a subscription you hold a role on."]
     if "name" not in errors and ApiToken.objects.filter(user=user, name__iexact=name).exists():
         errors["name"] = [f"You already have a token named '{name}'."]
-    if errors:
-        raise ValidationError(errors)
     raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    try:
-        with transaction.atomic():
-            token = ApiToken.objects.create(
-                user=user,
-                name=name,
-                token_hash=api_token_digest(raw),
-                prefix=raw[:10],
-                subscription=subscription,
-                expires_at=timezone.now() + timedelta(days=days),
-            )
-    except IntegrityError:
-        raise ValidationError({"name": [f"You already have a token named '{name}'."]}) from None
+    token = create_unless_refused(
+        errors,
+        lambda: ApiToken.objects.create(
+            user=user,
+            name=name,
+            token_hash=api_token_digest(raw),
+            prefix=raw[:10],
+            subscription=subscription,
+            expires_at=timezone.now() + timedelta(days=days),
+        ),
+        race={"name": [f"You already have a token named '{name}'."]},
+    )
     return token, raw
 
 
@@ -306,16 +317,13 @@ def resource_group_tags_set(*, user, group: ResourceGroup, tags: dict) -> Resour
         isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
     ):
         raise ValidationError({"tags": ["Tags are names and values, both text."]})
-    with transaction.atomic():
-        group.tags = tags
-        group.save(update_fields=["tags"])
-        activity_about(
-            group,
-            user=user,
-            operation="Microsoft.Resources/subscriptions/resourceGroups/write",
-            display="Update resource group",
-        )
-    return group
+    return tags_replace(
+        group,
+        tags,
+        user=user,
+        operation="Microsoft.Resources/subscriptions/resourceGroups/write",
+        display="Update resource group",
+    )
 
 
 def resource_group_delete(*, user, group: ResourceGroup) -> None:

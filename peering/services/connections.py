@@ -41,7 +41,7 @@ from peering.services.peerings import (
 from peering.services.wizard import connection_input
 from peering.signals import announce_connections_requested
 from portal.selectors import ensure_can_write
-from portal.services import activity_about
+from portal.services import activity_about, tags_replace
 
 OPERATION = "Microsoft.Peering/peerings/write"
 
@@ -441,16 +441,14 @@ def peering_tags_update(*, user, peering: Peering, tags: object) -> Peering:
     clean = tags_clean(tags)
     with transaction.atomic():
         locked = _lock_peering(peering)
-        before = locked.tags
-        locked.tags = clean
-        locked.save(update_fields=["tags"])
-        _log(
+        return tags_replace(
+            locked,
+            clean,
             user=user,
-            peering=locked,
+            operation=OPERATION,
             display="Update tags",
-            message=f"Tags: {len(before)} → {len(clean)}.",
+            message=f"Tags: {len(locked.tags)} → {len(clean)}.",
         )
-    return locked
 
 
 def _connection_changes(connection: PeeringConnection, data: ConnectionInput) -> dict[str, str]:

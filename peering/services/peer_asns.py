@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +16,12 @@ from peering.validators import validate_public_asn
 from portal.models import ActivityStatus, Notification, Subscription
 from portal.notifications import milestone
 from portal.selectors import ensure_can_write
-from portal.services import activity_about, activity_record, arm_name_errors
+from portal.services import (
+    activity_about,
+    activity_record,
+    arm_name_errors,
+    create_unless_refused,
+)
 from portal.validators import (
     CONTROL_CHARS_RE,
     clean_message,
@@ -155,34 +160,33 @@ def peer_asn_create(
             errors["peer_asn"] = [
                 f"AS{asn} is already associated with this subscription as '{existing.name}'."
             ]
-    if errors:
-        raise ValidationError(errors)
 
-    try:
-        with transaction.atomic():
-            record = PeerAsn.objects.create(
-                subscription=subscription,
-                name=name,
-                peer_asn=asn,
-                peer_name=peer_name,
-                validation_state=ValidationState.PENDING,
-                created_by=user,
-            )
-            PeerContact.objects.bulk_create(PeerContact(peer_asn=record, **row) for row in rows)
-            activity_about(
-                record,
-                user=user,
-                operation=OPERATION_WRITE,
-                display="Associate Peer ASN",
-                status=ActivityStatus.ACCEPTED,
-                message=f"AS{asn} submitted for validation; state Pending.",
-            )
-    except IntegrityError:
-        # A concurrent request took the name or the ASN between our check and our insert.
-        raise ValidationError(
-            {"name": ["This name or ASN was just associated by another request; reload."]}
-        ) from None
-    return record
+    def write() -> PeerAsn:
+        record = PeerAsn.objects.create(
+            subscription=subscription,
+            name=name,
+            peer_asn=asn,
+            peer_name=peer_name,
+            validation_state=ValidationState.PENDING,
+            created_by=user,
+        )
+        PeerContact.objects.bulk_create(PeerContact(peer_asn=record, **row) for row in rows)
+        activity_about(
+            record,
+            user=user,
+            operation=OPERATION_WRITE,
+            display="Associate Peer ASN",
+            status=ActivityStatus.ACCEPTED,
+            message=f"AS{asn} submitted for validation; state Pending.",
+        )
+        return record
+
+    # A concurrent request may take the name or the ASN between the checks and the insert.
+    return create_unless_refused(
+        errors,
+        write,
+        race={"name": ["This name or ASN was just associated by another request; reload."]},
+    )
 
 
 def _peer_asn_link(peer_asn: PeerAsn) -> str:

@@ -40,6 +40,7 @@ from portal.services import (
     arm_name_errors,
     notify_subscription,
     resource_group_create_with,
+    tags_replace,
 )
 
 WRONG_KEY_LIMIT = 5
@@ -386,16 +387,14 @@ def peering_service_update(
     if errors:
         raise ValidationError(errors)
     if tags != service.tags:
-        with transaction.atomic():
-            service.tags = tags
-            service.save(update_fields=["tags"])
-            activity_about(
-                service,
-                user=user,
-                operation="Microsoft.Peering/peeringServices/write",
-                display="Update Peering Service tags",
-                message=f"Tags: {len(tags)}.",
-            )
+        tags_replace(
+            service,
+            tags,
+            user=user,
+            operation="Microsoft.Peering/peeringServices/write",
+            display="Update Peering Service tags",
+            message=f"Tags: {len(tags)}.",
+        )
     return service
 
 

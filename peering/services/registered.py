@@ -5,7 +5,7 @@ Peering Service.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,7 +28,7 @@ from peering.validators import MICROSOFT_ASNS, validate_public_asn
 from portal.models import Notification
 from portal.notifications import milestone
 from portal.selectors import ensure_can_write
-from portal.services import activity_about, arm_name_errors
+from portal.services import activity_about, arm_name_errors, create_unless_refused
 
 
 def _has_active_connection(peering: Peering) -> bool:
@@ -59,17 +59,6 @@ def registered_prefix_unavailable_reason(peering: Peering) -> str:
     if not _has_active_connection(peering):
         return "Available once a connection of this peering is Active."
     return ""
-
-
-def _log(*, user, peering: Peering, operation: str, display: str, resource_id: str, message: str):
-    activity_about(
-        peering,
-        user=user,
-        operation=operation,
-        display=display,
-        resource_id=resource_id,
-        message=message,
-    )
 
 
 def _peering_link(peering: Peering) -> str:
@@ -120,33 +109,31 @@ def registered_asn_add(*, user, peering: Peering, name: str, asn: object) -> Reg
         ]
     elif number is not None and RegisteredAsn.objects.filter(asn=number).exists():
         errors["asn"] = [_asn_taken(number)]
-    if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            registered = RegisteredAsn.objects.create(
-                peering=peering, name=name, asn=number, created_by=user
-            )
-            _log(
-                user=user,
-                peering=peering,
-                operation="Microsoft.Peering/peerings/registeredAsns/write",
-                display="Add registered ASN",
-                resource_id=registered.resource_id,
-                message=f"AS{number} registered as {name}; a prefix key was issued.",
-            )
-            _registered_asn_milestone(
-                peering,
-                registered,
-                event="added",
-                title=f"Registered ASN {name} (AS{number}) added to {peering.name}",
-                body="Give its prefix key to the customer; it redeems it in its Peering Service.",
-                level=Notification.Level.SUCCESS,
-            )
-    except IntegrityError:
-        # Another request registered the same ASN (or name) between the check and the insert.
-        raise ValidationError({"asn": [_asn_taken(number)]}) from None
-    return registered
+
+    def write() -> RegisteredAsn:
+        registered = RegisteredAsn.objects.create(
+            peering=peering, name=name, asn=number, created_by=user
+        )
+        activity_about(
+            peering,
+            user=user,
+            operation="Microsoft.Peering/peerings/registeredAsns/write",
+            display="Add registered ASN",
+            resource_id=registered.resource_id,
+            message=f"AS{number} registered as {name}; a prefix key was issued.",
+        )
+        _registered_asn_milestone(
+            peering,
+            registered,
+            event="added",
+            title=f"Registered ASN {name} (AS{number}) added to {peering.name}",
+            body="Give its prefix key to the customer; it redeems it in its Peering Service.",
+            level=Notification.Level.SUCCESS,
+        )
+        return registered
+
+    # Another request may register the same ASN (or name) between the checks and the insert.
+    return create_unless_refused(errors, write, race={"asn": [_asn_taken(number)]})
 
 
 def _asn_taken(asn: int) -> str:
@@ -167,9 +154,9 @@ def registered_asn_rotate_key(*, user, registered: RegisteredAsn) -> RegisteredA
         locked.key_rotated_at = timezone.now()
         locked.save(update_fields=["prefix_key", "key_rotated_at"])
         affected = list(prefixes_using(registered_asn_ids=[locked.pk]).values_list("pk", flat=True))
-        _log(
+        activity_about(
+            peering,
             user=user,
-            peering=peering,
             operation="Microsoft.Peering/peerings/registeredAsns/write",
             display="Rotate prefix key",
             resource_id=locked.resource_id,
@@ -196,9 +183,9 @@ def registered_asn_delete(*, user, registered: RegisteredAsn) -> None:
         affected = list(prefixes_using(registered_asn_ids=[locked.pk]).values_list("pk", flat=True))
         resource_id, asn, name = locked.resource_id, locked.asn, locked.name
         locked.delete()
-        _log(
+        activity_about(
+            peering,
             user=user,
-            peering=peering,
             operation="Microsoft.Peering/peerings/registeredAsns/delete",
             display="Delete registered ASN",
             resource_id=resource_id,
@@ -232,27 +219,25 @@ def registered_prefix_add(*, user, peering: Peering, name: str, prefix: str) -> 
         errors["prefix"] = [
             f"{network} is already registered. A prefix may be registered under only one peering."
         ]
-    if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            registered = RegisteredPrefix.objects.create(
-                peering=peering, name=name, prefix=str(network), created_by=user
-            )
-            _log(
-                user=user,
-                peering=peering,
-                operation="Microsoft.Peering/peerings/registeredPrefixes/write",
-                display="Add registered prefix",
-                resource_id=registered.resource_id,
-                message=f"{network} registered; validation queued.",
-            )
-            enqueue_registered_prefix_validation([registered.pk])
-    except IntegrityError:
-        raise ValidationError(
-            {"prefix": [f"{network} was just registered by another request."]}
-        ) from None
-    return registered
+
+    def write() -> RegisteredPrefix:
+        registered = RegisteredPrefix.objects.create(
+            peering=peering, name=name, prefix=str(network), created_by=user
+        )
+        activity_about(
+            peering,
+            user=user,
+            operation="Microsoft.Peering/peerings/registeredPrefixes/write",
+            display="Add registered prefix",
+            resource_id=registered.resource_id,
+            message=f"{network} registered; validation queued.",
+        )
+        enqueue_registered_prefix_validation([registered.pk])
+        return registered
+
+    return create_unless_refused(
+        errors, write, race={"prefix": [f"{network} was just registered by another request."]}
+    )
 
 
 def prefixes_revalidate(model: type[RegisteredPrefix | PeeringServicePrefix], ids) -> None:
@@ -287,9 +272,9 @@ def registered_prefix_delete(*, user, registered: RegisteredPrefix) -> None:
         )
         resource_id = registered.resource_id
         registered.delete()
-        _log(
+        activity_about(
+            peering,
             user=user,
-            peering=peering,
             operation="Microsoft.Peering/peerings/registeredPrefixes/delete",
             display="Delete registered prefix",
             resource_id=resource_id,
