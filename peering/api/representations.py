@@ -105,35 +105,36 @@ def _bgp_session(c: PeeringConnection) -> dict:
     )
 
 
-def _direct_connection(c: PeeringConnection) -> dict:
-    facility = c.direct_facility
+def _connection(c: PeeringConnection, **kind_fields) -> dict:
+    """A connection as ARM shows it: the fields of its kind (Direct or Exchange) first, then
+    what every connection has."""
     return _drop_none(
         {
-            "bandwidthInMbps": c.bandwidth_mbps,
-            "provisionedBandwidthInMbps": c.provisioned_bandwidth_mbps,
-            "sessionAddressProvider": c.session_address_provider or None,
-            "useForPeeringService": c.use_for_peering_service,
-            "microsoftTrackingId": c.microsoft_tracking_id or None,
-            "peeringDBFacilityId": facility.peeringdb_facility_id if facility else None,
+            **kind_fields,
             "connectionState": c.connection_state,
             "bgpSession": _bgp_session(c),
             "connectionIdentifier": str(c.connection_identifier),
             "errorMessage": c.error_message or None,
         }
+    )
+
+
+def _direct_connection(c: PeeringConnection) -> dict:
+    facility = c.direct_facility
+    return _connection(
+        c,
+        bandwidthInMbps=c.bandwidth_mbps,
+        provisionedBandwidthInMbps=c.provisioned_bandwidth_mbps,
+        sessionAddressProvider=c.session_address_provider or None,
+        useForPeeringService=c.use_for_peering_service,
+        microsoftTrackingId=c.microsoft_tracking_id or None,
+        peeringDBFacilityId=facility.peeringdb_facility_id if facility else None,
     )
 
 
 def _exchange_connection(c: PeeringConnection) -> dict:
     exchange = c.exchange
-    return _drop_none(
-        {
-            "peeringDBFacilityId": exchange.peeringdb_ix_id if exchange else None,
-            "connectionState": c.connection_state,
-            "bgpSession": _bgp_session(c),
-            "connectionIdentifier": str(c.connection_identifier),
-            "errorMessage": c.error_message or None,
-        }
-    )
+    return _connection(c, peeringDBFacilityId=exchange.peeringdb_ix_id if exchange else None)
 
 
 def peering(item: Peering) -> dict:
