@@ -7,6 +7,7 @@ a Reader asking to write is refused (PermissionDenied → 403).
 from collections.abc import Callable
 from uuid import UUID
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
@@ -65,6 +66,15 @@ def writable_subscriptions_for_user(*, user: User) -> QuerySet[Subscription]:
     return Subscription.objects.filter(
         role_assignments__user=user, role_assignments__role__in=WRITE_ROLES
     )
+
+
+def creatable_subscriptions_for_user(*, user: User, refusal: str) -> list[Subscription]:
+    """The subscriptions the user may create resources in, by name; none at all refuses (403)
+    with `refusal` (the create page's words for what needs a writing role)."""
+    subscriptions = list(writable_subscriptions_for_user(user=user).order_by("display_name", "pk"))
+    if not subscriptions:
+        raise PermissionDenied(refusal)
+    return subscriptions
 
 
 def role_assignments_for_user(*, user: User) -> QuerySet[RoleAssignment]:

@@ -13,6 +13,7 @@ and `peering.contracts.PEERING_ERROR_FIELDS` maps each to its input field. The p
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -521,6 +522,19 @@ class Connection:
         )
 
 
+def fixed_provider_reason(variant: Variant) -> str:
+    """Why the session address provider cannot be chosen for this kind of peering ('' when it
+    can): the wizard and Add connection show it beside the fixed choice."""
+    if variant is ROUTE_SERVER:
+        return (
+            "Set to Peer: with the exchange route server the session prefix is the exchange's "
+            "LAN, which the exchange supplies."
+        )
+    if variant is VOICE:
+        return "Set to Microsoft: for Voice, Microsoft allocates the session addresses."
+    return ""
+
+
 BANDWIDTH_INVALID = "Choose 10, 20, … 100 Gbps (10000–100000 Mbps in steps of 10000)."
 
 
@@ -863,6 +877,28 @@ def _shared_addresses(conn: Connection) -> set[str]:
     }
 
 
+def connections_validate(
+    *,
+    configuration: Configuration,
+    subscription: Subscription,
+    rows: Iterable[tuple[int, ConnectionInput]],
+    errors: Errors,
+) -> dict[int, Connection]:
+    """`connection_validate` on each (index, row); the rows that passed, by index."""
+    clean: dict[int, Connection] = {}
+    for index, row in rows:
+        conn = connection_validate(
+            configuration=configuration,
+            subscription=subscription,
+            data=row,
+            index=index,
+            errors=errors,
+        )
+        if conn is not None:
+            clean[index] = conn
+    return clean
+
+
 def connections_check_addresses(
     connections: dict[int, Connection], errors: Errors, *, exclude_pk: int | None = None
 ) -> None:
@@ -958,17 +994,12 @@ def peering_validate(
         return None, errors
     if not rows and not legacy:
         errors.add("connections", "Add at least one peering connection.")
-    clean: dict[int, Connection] = {}
-    for index, row in enumerate(rows):
-        conn = connection_validate(
-            configuration=configuration,
-            subscription=basics.subscription,
-            data=row,
-            index=index,
-            errors=errors,
-        )
-        if conn is not None:
-            clean[index] = conn
+    clean = connections_validate(
+        configuration=configuration,
+        subscription=basics.subscription,
+        rows=enumerate(rows),
+        errors=errors,
+    )
     connections_check_addresses(clean, errors)
     try:
         _tags_clean(data.tags)

@@ -35,6 +35,8 @@ from peering.services.peerings import (
     basics_validate,
     configuration_validate,
     connection_validate,
+    connections_check_addresses,
+    connections_validate,
     peering_create,
     peering_validate,
     variant_lookup,
@@ -456,3 +458,41 @@ def row_check(
         index=index,
         errors=errors,
     )
+
+
+def connection_row_errors(
+    *,
+    configuration: Configuration,
+    subscription: Subscription,
+    rows: list[dict],
+    index: int | None,
+    values: dict,
+) -> Errors:
+    """The errors of one row of the wizard's Configuration grid (`values`, at `index` among
+    `rows`, or a new row): `connection_validate` on it, then its addresses against the other
+    rows and every live connection at the same place."""
+    errors = Errors()
+    position = index if index is not None else len(rows)
+    conn = row_check(
+        configuration=configuration,
+        subscription=subscription,
+        row=values,
+        index=position,
+        errors=errors,
+    )
+    if conn is None:
+        return errors
+    others = connections_validate(
+        configuration=configuration,
+        subscription=subscription,
+        rows=((i, connection_input(row)) for i, row in enumerate(rows) if i != index),
+        errors=Errors(),
+    )
+    others[position] = conn
+    clashes = Errors()
+    connections_check_addresses(others, clashes)
+    prefix = f"connections.{position}."
+    for key, messages in clashes.items():
+        if key.startswith(prefix):
+            errors.setdefault(key, []).extend(messages)
+    return errors

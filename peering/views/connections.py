@@ -42,7 +42,7 @@ from peering.services.peerings import (
     DIRECT,
     DIRECT_PEERING_SERVICE,
     ROUTE_SERVER,
-    VOICE,
+    fixed_provider_reason,
     route_server_prefill,
 )
 from peering.views.peerings import (
@@ -132,17 +132,6 @@ def peering_connection(
     )
 
 
-def _fixed_provider_reason(variant) -> str:
-    if variant is ROUTE_SERVER:
-        return (
-            "Set to Peer: with the exchange route server the session prefix is the exchange's "
-            "LAN, which the exchange supplies."
-        )
-    if variant is VOICE:
-        return "Set to Microsoft: for Voice, Microsoft allocates the session addresses."
-    return ""
-
-
 def _add_form(peering: Peering, configuration, values: dict, errors: dict | None):
     variant = configuration.variant
     return form_with_errors(
@@ -153,7 +142,7 @@ def _add_form(peering: Peering, configuration, values: dict, errors: dict | None
         places=list(configuration.places.values()),
         exchange=variant.is_exchange,
         fixed_provider=variant.session_address_provider,
-        fixed_provider_reason=_fixed_provider_reason(variant),
+        fixed_provider_reason=fixed_provider_reason(variant),
         agreement_signed=peering.subscription.peering_service_agreement_signed,
     )
 

@@ -83,6 +83,7 @@ from peering.views.wizard import discard_confirm_page
 from portal.htmx import client_redirect, htmx_target, is_fragment_request, render_page
 from portal.models import WRITE_ROLES
 from portal.selectors import (
+    creatable_subscriptions_for_user,
     current_subscription,
     resource_at_path,
     resource_groups_for_user,
@@ -161,12 +162,7 @@ class _Chosen:
 
 
 def _writable(request: HttpRequest) -> list:
-    subscriptions = list(
-        writable_subscriptions_for_user(user=request.user).order_by("display_name", "pk")
-    )
-    if not subscriptions:
-        raise PermissionDenied(NO_WRITE_ROLE)
-    return subscriptions
+    return creatable_subscriptions_for_user(user=request.user, refusal=NO_WRITE_ROLE)
 
 
 def _choose(values: dict[str, str], subscriptions: list) -> _Chosen:
