@@ -18,6 +18,8 @@ prefixes as 0, an unreadable bandwidth or facility as none.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -471,20 +473,13 @@ def connection_row_errors(
     """The errors of one row of the wizard's Configuration grid (`values`, at `index` among
     `rows`, or a new row): `connection_validate` on it, then its addresses against the other
     rows and every live connection at the same place."""
+    check = partial(connections_validate, configuration=configuration, subscription=subscription)
     errors = Errors()
     position = index if index is not None else len(rows)
-    conn = row_check(
-        configuration=configuration,
-        subscription=subscription,
-        row=values,
-        index=position,
-        errors=errors,
-    )
+    conn = check(rows=[(position, connection_input(values))], errors=errors).get(position)
     if conn is None:
         return errors
-    others = connections_validate(
-        configuration=configuration,
-        subscription=subscription,
+    others = check(
         rows=((i, connection_input(row)) for i, row in enumerate(rows) if i != index),
         errors=Errors(),
     )
