@@ -84,6 +84,15 @@ def _text(value: object, label: str, max_length: int = 64) -> str:
     return text
 
 
+def _check_family(text: str, version: int, family: int, noun: str) -> None:
+    if version != family:
+        raise ValidationError(
+            f"'{text}' is an {FAMILY_NAME[version]} {noun}; "
+            f"this field takes an {FAMILY_NAME[family]} {noun}.",
+            code="wrong_family",
+        )
+
+
 def parse_prefix(value: object, *, family: int, label: str = "prefix") -> IPNetwork:
     """A CIDR prefix of the given family with no host bits set (e.g. 192.0.2.0/31)."""
     text = _text(value, label)
@@ -97,12 +106,7 @@ def parse_prefix(value: object, *, family: int, label: str = "prefix") -> IPNetw
         network = ipaddress.ip_network(text, strict=False)
     except ValueError:
         raise ValidationError(f"'{text}' is not a valid {label}.", code="invalid") from None
-    if network.version != family:
-        raise ValidationError(
-            f"'{text}' is an {FAMILY_NAME[network.version]} prefix; "
-            f"this field takes an {FAMILY_NAME[family]} prefix.",
-            code="wrong_family",
-        )
+    _check_family(text, network.version, family, "prefix")
     if network.prefixlen == 0:
         # /0 is every address of the family (a default route), never a session or LAN prefix.
         raise ValidationError(
@@ -143,12 +147,7 @@ def parse_address(value: object, *, family: int, label: str = "address") -> IPAd
     except ValueError:
         hint = " Enter the address without a prefix length." if "/" in text else ""
         raise ValidationError(f"'{text}' is not a valid {label}.{hint}", code="invalid") from None
-    if address.version != family:
-        raise ValidationError(
-            f"'{text}' is an {FAMILY_NAME[address.version]} address; "
-            f"this field takes an {FAMILY_NAME[family]} address.",
-            code="wrong_family",
-        )
+    _check_family(text, address.version, family, "address")
     return address
 
 

@@ -4,11 +4,13 @@ An object in a subscription where the user holds no role does not exist for them
 a Reader asking to write is refused (PermissionDenied → 403).
 """
 
+from collections.abc import Callable
 from uuid import UUID
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from portal.models import (
     WRITE_ROLES,
@@ -64,6 +66,15 @@ def writable_subscriptions_for_user(*, user: User) -> QuerySet[Subscription]:
     return Subscription.objects.filter(
         role_assignments__user=user, role_assignments__role__in=WRITE_ROLES
     )
+
+
+def creatable_subscriptions_for_user(*, user: User, refusal: str) -> list[Subscription]:
+    """The subscriptions the user may create resources in, by name; none at all refuses (403)
+    with `refusal` (the create page's words for what needs a writing role)."""
+    subscriptions = list(writable_subscriptions_for_user(user=user).order_by("display_name", "pk"))
+    if not subscriptions:
+        raise PermissionDenied(refusal)
+    return subscriptions
 
 
 def role_assignments_for_user(*, user: User) -> QuerySet[RoleAssignment]:
@@ -126,6 +137,27 @@ def child_of[M: Model](
         raise Http404(not_found)
     setattr(obj, parent_field, parent)
     return obj
+
+
+def resource_at_path[M: Model](
+    selector: Callable[..., M],
+    request: HttpRequest,
+    subscription_id: object,
+    resource_group: str,
+    name: str,
+    *,
+    write: bool = False,
+) -> M:
+    """The resource a URL or API path names (/subscriptions/<id>/resourceGroups/<rg>/…/<name>),
+    read for the request's user through its selector (`peering_for_user`,
+    `peering_service_for_user` …): the one call views and API handlers make for it."""
+    return selector(
+        user=request.user,
+        subscription_id=subscription_id,
+        resource_group=resource_group,
+        name=name,
+        write=write,
+    )
 
 
 def resource_groups_for_user(

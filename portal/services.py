@@ -6,11 +6,12 @@ ValidationError keyed by field name, so every caller can show the message next t
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from portal.models import (
@@ -58,6 +59,47 @@ def activity_record(
     )
 
 
+def activity_about(
+    resource: Subscription | ResourceGroup | models.Model,
+    *,
+    user,
+    operation: str,
+    display: str,
+    status: str = ActivityStatus.SUCCEEDED,
+    message: str = "",
+    resource_id: str = "",
+) -> ActivityLog:
+    """`activity_record` for an entry about one resource (a subscription, a resource group, a
+    tracked resource): its subscription, resource ID and resource group are read from it.
+    `resource_id` names a child of it instead (a registered ASN of the peering …)."""
+    if isinstance(resource, Subscription):
+        subscription, group = resource, ""
+    elif isinstance(resource, ResourceGroup):
+        subscription, group = resource.subscription, resource.name
+    else:
+        subscription = resource.subscription
+        group = resource.resource_group.name if hasattr(resource, "resource_group") else ""
+    return activity_record(
+        subscription=subscription,
+        user=user,
+        operation=operation,
+        operation_display=display,
+        resource_id=resource_id or resource.resource_id,
+        status=status,
+        message=message,
+        resource_group=group,
+    )
+
+
+def tags_replace(resource, tags: dict, *, user, operation: str, display: str, message: str = ""):
+    """Store a resource's new tags (already checked) and log the change, in one transaction."""
+    with transaction.atomic():
+        resource.tags = tags
+        resource.save(update_fields=["tags"])
+        activity_about(resource, user=user, operation=operation, display=display, message=message)
+    return resource
+
+
 def notify_subscription(
     *,
     subscription: Subscription,
@@ -92,53 +134,80 @@ def notifications_mark_read(*, user, notification_ids: list[int] | None = None) 
     return qs.update(read_at=timezone.now())
 
 
+def arm_name_errors(name: str, key: str = "name") -> dict[str, list[str]]:
+    """`{key: [messages]}` when `name` breaks the ARM resource-name rule, else {}: the start of
+    every create service's error dict."""
+    try:
+        validate_arm_name(name)
+    except ValidationError as exc:
+        return {key: exc.messages}
+    return {}
+
+
+def create_unless_refused[T](errors: dict, write: Callable[[], T], *, race: dict) -> T:
+    """The end of a create service: the `errors` its checks collected refuse it; otherwise
+    `write()` runs in one transaction, and a unique constraint it trips (a concurrent request
+    created the same thing between the checks and the insert) refuses it with `race`."""
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            return write()
+    except IntegrityError:
+        raise ValidationError(race) from None
+
+
 def resource_group_create(
     *, user, subscription: Subscription, name: str, region: AzureRegion | None
 ) -> ResourceGroup:
     """Create a resource group; names are unique per subscription, ignoring case."""
     ensure_can_write(user=user, subscription=subscription)
-    errors: dict[str, list[str]] = {}
     name = str(name or "").strip()
-    try:
-        validate_arm_name(name)
-    except ValidationError as exc:
-        errors["name"] = exc.messages
+    errors = arm_name_errors(name)
+    taken = (
+        f"A resource group named '{name}' already exists in subscription "
+        f"'{subscription.display_name}'."
+    )
     if region is None:
         errors["region"] = ["Select a region for the resource group."]
     if (
         "name" not in errors
         and ResourceGroup.objects.filter(subscription=subscription, name__iexact=name).exists()
     ):
-        errors["name"] = [
-            f"A resource group named '{name}' already exists in subscription "
-            f"'{subscription.display_name}'."
-        ]
-    if errors:
-        raise ValidationError(errors)
+        errors["name"] = [taken]
+
+    def write() -> ResourceGroup:
+        group = ResourceGroup.objects.create(subscription=subscription, name=name, region=region)
+        activity_about(
+            group,
+            user=user,
+            operation="Microsoft.Resources/subscriptions/resourceGroups/write",
+            display="Create resource group",
+        )
+        return group
+
+    # Losing a race with a concurrent create of the same name gets the same answer.
+    return create_unless_refused(errors, write, race={"name": [taken]})
+
+
+def resource_group_create_with(
+    *, user, subscription: Subscription, name: str, region: AzureRegion | None, keys: dict
+) -> ResourceGroup:
+    """A resource group created together with a resource (Create new in a wizard, the API's
+    create flag), always logged as `resource_group_create` logs it. Its errors are keyed for
+    the form it came from (`keys` maps "name" and "region" to that form's fields); a name that
+    is taken asks the user to select that group."""
     try:
-        with transaction.atomic():
-            group = ResourceGroup.objects.create(
-                subscription=subscription, name=name, region=region
-            )
-            activity_record(
-                subscription=subscription,
-                user=user,
-                operation="Microsoft.Resources/subscriptions/resourceGroups/write",
-                operation_display="Create resource group",
-                resource_id=group.resource_id,
-                resource_group=group.name,
-            )
-    except IntegrityError:
-        # Lost a race with a concurrent create of the same name: same answer as above.
+        return resource_group_create(user=user, subscription=subscription, name=name, region=region)
+    except ValidationError as exc:
         raise ValidationError(
             {
-                "name": [
-                    f"A resource group named '{name}' already exists in subscription "
-                    f"'{subscription.display_name}'."
-                ]
+                keys.get(key, key): [f"A resource group named '{name}' already exists; select it."]
+                if key == "name"
+                else value
+                for key, value in exc.message_dict.items()
             }
         ) from None
-    return group
 
 
 # --- API tokens -----------------------------------------------------------------------------
@@ -161,12 +230,8 @@ def api_token_create(
     """Create a personal API token; returns it with the raw token, which is never stored.
 
     A subscription restricts the token to it; the user must hold a role there."""
-    errors: dict[str, list[str]] = {}
     name = str(name or "").strip()
-    try:
-        validate_arm_name(name)
-    except ValidationError as exc:
-        errors["name"] = exc.messages
+    errors = arm_name_errors(name)
     try:
         days = int(str(expires_in_days).strip())
     except (TypeError, ValueError):
@@ -180,21 +245,19 @@ def api_token_create(
         errors["subscription"] = ["Choose a subscription you hold a role on."]
     if "name" not in errors and ApiToken.objects.filter(user=user, name__iexact=name).exists():
         errors["name"] = [f"You already have a token named '{name}'."]
-    if errors:
-        raise ValidationError(errors)
     raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    try:
-        with transaction.atomic():
-            token = ApiToken.objects.create(
-                user=user,
-                name=name,
-                token_hash=api_token_digest(raw),
-                prefix=raw[:10],
-                subscription=subscription,
-                expires_at=timezone.now() + timedelta(days=days),
-            )
-    except IntegrityError:
-        raise ValidationError({"name": [f"You already have a token named '{name}'."]}) from None
+    token = create_unless_refused(
+        errors,
+        lambda: ApiToken.objects.create(
+            user=user,
+            name=name,
+            token_hash=api_token_digest(raw),
+            prefix=raw[:10],
+            subscription=subscription,
+            expires_at=timezone.now() + timedelta(days=days),
+        ),
+        race={"name": [f"You already have a token named '{name}'."]},
+    )
     return token, raw
 
 
@@ -254,18 +317,13 @@ def resource_group_tags_set(*, user, group: ResourceGroup, tags: dict) -> Resour
         isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
     ):
         raise ValidationError({"tags": ["Tags are names and values, both text."]})
-    with transaction.atomic():
-        group.tags = tags
-        group.save(update_fields=["tags"])
-        activity_record(
-            subscription=group.subscription,
-            user=user,
-            operation="Microsoft.Resources/subscriptions/resourceGroups/write",
-            operation_display="Update resource group",
-            resource_id=group.resource_id,
-            resource_group=group.name,
-        )
-    return group
+    return tags_replace(
+        group,
+        tags,
+        user=user,
+        operation="Microsoft.Resources/subscriptions/resourceGroups/write",
+        display="Update resource group",
+    )
 
 
 def resource_group_delete(*, user, group: ResourceGroup) -> None:
@@ -290,13 +348,11 @@ def resource_group_delete(*, user, group: ResourceGroup) -> None:
                     ]
                 }
             )
-        activity_record(
-            subscription=locked.subscription,
+        activity_about(
+            locked,
             user=user,
             operation="Microsoft.Resources/subscriptions/resourceGroups/delete",
-            operation_display="Delete resource group",
-            resource_id=locked.resource_id,
-            resource_group=locked.name,
+            display="Delete resource group",
         )
         locked.delete()
 

@@ -1,6 +1,5 @@
 """Deprovisioning requests: Accept, Decline with a reason, Complete."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Value, When
@@ -14,6 +13,7 @@ from peering.admin.common import (
     _plural,
     _refusal_text,
 )
+from peering.admin.forms import ReasonForm
 from peering.models import (
     DeprovisionRequest,
 )
@@ -26,16 +26,10 @@ from peering.services.deprovision import (
 # --- Deprovisioning -------------------------------------------------------------------------
 
 
-class DeclineForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason",
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
-        max_length=2000,
-        help_text=(
-            "Shown to the peer and emailed to the Peer ASN's contacts, e.g. “Customers still "
-            "use this peering's registered ASNs; move them first.”"
-        ),
-    )
+DECLINE_HELP = (
+    "Shown to the peer and emailed to the Peer ASN's contacts, e.g. “Customers still "
+    "use this peering's registered ASNs; move them first.”"
+)
 
 
 @admin.register(DeprovisionRequest)
@@ -168,7 +162,7 @@ class DeprovisionRequestAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
     )
     def decline_selected(self, request, queryset):
         requests = list(queryset.select_related("subscription").order_by("pk"))
-        form = DeclineForm(request.POST if "post" in request.POST else None)
+        form = ReasonForm(request.POST if "post" in request.POST else None, help_text=DECLINE_HELP)
         if form.is_valid():
             declined = []
             for deprovision in requests:

@@ -5,7 +5,8 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.db.models import Q
 
-from peering.models import Actor, PeeringLocation
+from peering.models import Actor
+from peering.selectors.reference import metro_choices
 from peering.services.lifecycle import NEXT_STEPS, awaiting_operator_states
 
 
@@ -62,7 +63,7 @@ class MetroFilter(admin.SimpleListFilter):
     parameter_name = "metro"
 
     def lookups(self, request, model_admin):
-        return list(PeeringLocation.objects.order_by("name").values_list("pk", "name"))
+        return metro_choices()
 
     def queryset(self, request, queryset):
         value = self.value()

@@ -1,4 +1,4 @@
-"""The forms of the connection console's intermediate pages: a note, BGP session states, session
+"""The forms of the admin's intermediate pages: a note, a reason, BGP session states, session
 addresses. They parse what the operator typed; the services in `peering.services.lifecycle`
 decide."""
 
@@ -17,6 +17,18 @@ class NoteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["note"].required = required
         self.fields["note"].help_text = help_text
+
+
+class ReasonForm(forms.Form):
+    """The reason an operator gives on an intermediate page (reject a Peer ASN, decline a
+    deprovisioning request); `help_text` says who reads it. Its length and characters are the
+    deciding service's to check."""
+
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 4, "cols": 80}))
+
+    def __init__(self, *args, help_text: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = help_text
 
 
 SESSION_CHOICES = [("", "Leave unchanged"), *SessionState.choices]

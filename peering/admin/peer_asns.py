@@ -1,6 +1,5 @@
 """Peer ASNs: read-only, validated only through the Approve and Reject actions."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import ActionLocation
@@ -17,6 +16,7 @@ from peering.admin.common import (
     _plural,
     _refusal_text,
 )
+from peering.admin.forms import ReasonForm
 from peering.enums import (
     ValidationState,
 )
@@ -30,15 +30,10 @@ from peering.services.peer_asns import peer_asn_approve, peer_asn_reject
 # --- Peer ASNs -----------------------------------------------------------------------------
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason",
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
-        help_text=(
-            "Shown to the peer as the Peer ASN's error message and emailed to its contacts, "
-            "e.g. “AS59999 is registered to another organisation in PeeringDB.”"
-        ),
-    )
+REJECT_HELP = (
+    "Shown to the peer as the Peer ASN's error message and emailed to its contacts, "
+    "e.g. “AS59999 is registered to another organisation in PeeringDB.”"
+)
 
 
 class PeerContactInline(ReadOnlyInline):
@@ -168,7 +163,7 @@ class PeerAsnAdmin(ReadOnlyModelAdmin):
     def reject_selected(self, request, queryset):
         """Ask for the reason on an intermediate page, then reject each selected ASN."""
         queryset = queryset.order_by("pk")
-        form = RejectForm(request.POST if "post" in request.POST else None)
+        form = ReasonForm(request.POST if "post" in request.POST else None, help_text=REJECT_HELP)
         if form.is_valid():
             rejected = []
             for peer_asn in queryset:

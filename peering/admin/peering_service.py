@@ -2,7 +2,6 @@
 (keys never listed), prefix events, received routes and wrong-key attempts."""
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
@@ -20,12 +19,11 @@ from peering.models import (
     PeeringServicePrefix,
     PrefixEvent,
     PrefixKeyAttempt,
-    PrefixValidationState,
     ReceivedRoute,
     RegisteredAsn,
     RegisteredPrefix,
 )
-from peering.tasks import enqueue_prefix_validation, enqueue_registered_prefix_validation
+from peering.services.registered import prefixes_revalidate
 
 # --- Peering Service ------------------------------------------------------------------------
 #
@@ -42,14 +40,6 @@ def _key_hint(key: str) -> str:
     return f"…{key[-4:]}"
 
 
-def _queue_validation(queryset, ids: list[int], enqueue) -> None:
-    """Pending, then validate once committed (as the tenants' Re-validate does). `queryset` is
-    the action's own (the rows the operator selected)."""
-    with transaction.atomic():
-        queryset.filter(pk__in=ids).update(validation_state=PrefixValidationState.PENDING)
-        enqueue(ids)
-
-
 class RevalidateMixin:
     """A "Re-validate" action for staff holding the model's change permission."""
 
@@ -59,9 +49,9 @@ class RevalidateMixin:
             f"{opts.app_label}.change_{opts.model_name}"
         )
 
-    def _revalidate(self, request, queryset, enqueue, noun: str):
+    def _revalidate(self, request, queryset, noun: str):
         rows = list(queryset.order_by("pk"))
-        _queue_validation(queryset, [row.pk for row in rows], enqueue)
+        prefixes_revalidate(queryset.model, [row.pk for row in rows])
         names = ", ".join(str(row) for row in rows[:20]) + (" …" if len(rows) > 20 else "")
         self.message_user(
             request,
@@ -184,9 +174,7 @@ class RegisteredPrefixAdmin(RevalidateMixin, PeeringLinkMixin, ReadOnlyModelAdmi
         location=BOTH_LOCATIONS,
     )
     def revalidate(self, request, queryset):
-        self._revalidate(
-            request, queryset, enqueue_registered_prefix_validation, "registered prefix"
-        )
+        self._revalidate(request, queryset, "registered prefix")
 
 
 class PeeringServicePrefixInline(ReadOnlyInline):
@@ -354,7 +342,7 @@ class PeeringServicePrefixAdmin(RevalidateMixin, ReadOnlyModelAdmin):
         location=BOTH_LOCATIONS,
     )
     def revalidate(self, request, queryset):
-        self._revalidate(request, queryset, enqueue_prefix_validation, "Peering Service prefix")
+        self._revalidate(request, queryset, "Peering Service prefix")
 
 
 @admin.register(PrefixEvent)

@@ -49,6 +49,22 @@ def _drop_none(data: dict) -> dict:
     return {key: value for key, value in data.items() if value is not None}
 
 
+def _resource(item, arm_type: str, properties: dict, *, modified=None, **top) -> dict:
+    """The envelope of a Microsoft.Peering resource: id, name, type, then `top` (location,
+    kind, sku, tags) in the order given, its properties (with the item's `errorMessage` when it
+    has one) and systemData (last modified at `modified`, else when created)."""
+    if getattr(item, "error_message", ""):
+        properties["errorMessage"] = item.error_message
+    return {
+        "id": item.resource_id,
+        "name": item.name,
+        "type": f"Microsoft.Peering/{arm_type}",
+        **top,
+        "properties": properties,
+        "systemData": _system_data(item, modified=modified),
+    }
+
+
 # --- Peer ASNs --------------------------------------------------------------------------------
 
 
@@ -61,15 +77,7 @@ def peer_asn(item: PeerAsn) -> dict:
         "peerName": item.peer_name,
         "validationState": item.validation_state,
     }
-    if item.error_message:
-        properties["errorMessage"] = item.error_message
-    return {
-        "id": item.resource_id,
-        "name": item.name,
-        "type": "Microsoft.Peering/peerAsns",
-        "properties": properties,
-        "systemData": _system_data(item, modified=item.decided_at),
-    }
+    return _resource(item, "peerAsns", properties, modified=item.decided_at)
 
 
 # --- Peerings ---------------------------------------------------------------------------------
@@ -97,35 +105,36 @@ def _bgp_session(c: PeeringConnection) -> dict:
     )
 
 
-def _direct_connection(c: PeeringConnection) -> dict:
-    facility = c.direct_facility
+def _connection(c: PeeringConnection, **kind_fields) -> dict:
+    """A connection as ARM shows it: the fields of its kind (Direct or Exchange) first, then
+    what every connection has."""
     return _drop_none(
         {
-            "bandwidthInMbps": c.bandwidth_mbps,
-            "provisionedBandwidthInMbps": c.provisioned_bandwidth_mbps,
-            "sessionAddressProvider": c.session_address_provider or None,
-            "useForPeeringService": c.use_for_peering_service,
-            "microsoftTrackingId": c.microsoft_tracking_id or None,
-            "peeringDBFacilityId": facility.peeringdb_facility_id if facility else None,
+            **kind_fields,
             "connectionState": c.connection_state,
             "bgpSession": _bgp_session(c),
             "connectionIdentifier": str(c.connection_identifier),
             "errorMessage": c.error_message or None,
         }
+    )
+
+
+def _direct_connection(c: PeeringConnection) -> dict:
+    facility = c.direct_facility
+    return _connection(
+        c,
+        bandwidthInMbps=c.bandwidth_mbps,
+        provisionedBandwidthInMbps=c.provisioned_bandwidth_mbps,
+        sessionAddressProvider=c.session_address_provider or None,
+        useForPeeringService=c.use_for_peering_service,
+        microsoftTrackingId=c.microsoft_tracking_id or None,
+        peeringDBFacilityId=facility.peeringdb_facility_id if facility else None,
     )
 
 
 def _exchange_connection(c: PeeringConnection) -> dict:
     exchange = c.exchange
-    return _drop_none(
-        {
-            "peeringDBFacilityId": exchange.peeringdb_ix_id if exchange else None,
-            "connectionState": c.connection_state,
-            "bgpSession": _bgp_session(c),
-            "connectionIdentifier": str(c.connection_identifier),
-            "errorMessage": c.error_message or None,
-        }
-    )
+    return _connection(c, peeringDBFacilityId=exchange.peeringdb_ix_id if exchange else None)
 
 
 def peering(item: Peering) -> dict:
@@ -146,31 +155,24 @@ def peering(item: Peering) -> dict:
         }
     properties["connectivityProbes"] = []
     properties["provisioningState"] = item.provisioning_state
-    return {
-        "id": item.resource_id,
-        "name": item.name,
-        "type": "Microsoft.Peering/peerings",
-        "location": item.region.name,
-        "kind": item.kind,
-        "sku": _sku(item.sku_name),
-        "tags": item.tags or {},
-        "properties": properties,
-        "systemData": _system_data(item),
-    }
+    return _resource(
+        item,
+        "peerings",
+        properties,
+        location=item.region.name,
+        kind=item.kind,
+        sku=_sku(item.sku_name),
+        tags=item.tags or {},
+    )
 
 
 def registered_asn(item: RegisteredAsn) -> dict:
-    return {
-        "id": item.resource_id,
-        "name": item.name,
-        "type": "Microsoft.Peering/peerings/registeredAsns",
-        "properties": {
-            "asn": item.asn,
-            "peeringServicePrefixKey": str(item.prefix_key),
-            "provisioningState": "Succeeded",
-        },
-        "systemData": _system_data(item, modified=item.key_rotated_at),
+    properties = {
+        "asn": item.asn,
+        "peeringServicePrefixKey": str(item.prefix_key),
+        "provisioningState": "Succeeded",
     }
+    return _resource(item, "peerings/registeredAsns", properties, modified=item.key_rotated_at)
 
 
 def registered_prefix(item: RegisteredPrefix) -> dict:
@@ -180,15 +182,7 @@ def registered_prefix(item: RegisteredPrefix) -> dict:
         "peeringServicePrefixKey": str(item.prefix_key),
         "provisioningState": "Succeeded",
     }
-    if item.error_message:
-        properties["errorMessage"] = item.error_message
-    return {
-        "id": item.resource_id,
-        "name": item.name,
-        "type": "Microsoft.Peering/peerings/registeredPrefixes",
-        "properties": properties,
-        "systemData": _system_data(item, modified=item.validated_at),
-    }
+    return _resource(item, "peerings/registeredPrefixes", properties, modified=item.validated_at)
 
 
 def received_route(item: ReceivedRoute) -> dict:
@@ -207,23 +201,18 @@ def received_route(item: ReceivedRoute) -> dict:
 
 
 def peering_service(item: PeeringService) -> dict:
-    return {
-        "id": item.resource_id,
-        "name": item.name,
-        "type": "Microsoft.Peering/peeringServices",
-        "location": item.region.name,
-        "tags": item.tags or {},
-        "properties": _drop_none(
-            {
-                "peeringServiceLocation": item.location.state,
-                "peeringServiceProvider": item.provider.name,
-                "provisioningState": item.provisioning_state,
-                "providerPrimaryPeeringLocation": item.primary_location or None,
-                "providerBackupPeeringLocation": item.backup_location or None,
-            }
-        ),
-        "systemData": _system_data(item),
-    }
+    properties = _drop_none(
+        {
+            "peeringServiceLocation": item.location.state,
+            "peeringServiceProvider": item.provider.name,
+            "provisioningState": item.provisioning_state,
+            "providerPrimaryPeeringLocation": item.primary_location or None,
+            "providerBackupPeeringLocation": item.backup_location or None,
+        }
+    )
+    return _resource(
+        item, "peeringServices", properties, location=item.region.name, tags=item.tags or {}
+    )
 
 
 def prefix_event(event: PrefixEvent) -> dict:
@@ -243,17 +232,10 @@ def service_prefix(item: PeeringServicePrefix, *, events: list[PrefixEvent] | No
         "learnedType": item.learned_type,
         "provisioningState": "Succeeded",
     }
-    if item.error_message:
-        properties["errorMessage"] = item.error_message
+    data = _resource(item, "peeringServices/prefixes", properties, modified=item.validated_at)
     if events is not None:
         properties["events"] = [prefix_event(e) for e in events]
-    return {
-        "id": item.resource_id,
-        "name": item.name,
-        "type": "Microsoft.Peering/peeringServices/prefixes",
-        "properties": properties,
-        "systemData": _system_data(item, modified=item.validated_at),
-    }
+    return data
 
 
 # --- Reference data (subscription-scoped lists) ---------------------------------------------

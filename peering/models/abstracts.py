@@ -88,6 +88,16 @@ class ValidatedPrefix(ArmResource):
         return f"{self.name} ({self.prefix})"
 
 
+def session_address_indexes(prefix: str) -> list[models.Index]:
+    """One index per session address of a `BgpSessionAddresses` model, for the duplicate-address
+    check that looks them up exactly (services/addresses.py), named
+    `<prefix>_<peer|micr>_<ipv4|ipv6>_ix`."""
+    return [
+        models.Index(fields=[f], name=f"{prefix}_{f.split('_session_')[0][:4]}_{f[-12:-8]}_ix")
+        for f in SESSION_IP_ADDRESS_FIELDS
+    ]
+
+
 class BgpSessionAddresses(models.Model):
     """Both ends of the BGP sessions (IPv4 and IPv6) and the peer's maximum advertised
     prefixes, as a connection (or a legacy peering) holds them."""

@@ -18,7 +18,11 @@ from peering.enums import (
     SessionState,
     SkuName,
 )
-from peering.models.abstracts import BgpSessionAddresses, TrackedResource
+from peering.models.abstracts import (
+    BgpSessionAddresses,
+    TrackedResource,
+    session_address_indexes,
+)
 
 
 class Peering(TrackedResource):
@@ -125,16 +129,7 @@ class PeeringConnection(BgpSessionAddresses):
         indexes = [
             # A page's state summary and the "any connection in this state" filter.
             models.Index(fields=["peering", "connection_state"], name="connection_peering_state"),
-        ] + [
-            # The duplicate-address check looks addresses up exactly (services/addresses.py).
-            models.Index(fields=[f], name=f"conn_{f.split('_session_')[0][:4]}_{f[-12:-8]}_ix")
-            for f in (
-                "peer_session_ipv4_address",
-                "microsoft_session_ipv4_address",
-                "peer_session_ipv6_address",
-                "microsoft_session_ipv6_address",
-            )
-        ]
+        ] + session_address_indexes("conn")
 
     def __str__(self) -> str:
         return f"{self.peering.name} @ {self.facility_name}"

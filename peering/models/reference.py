@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from peering.enums import DirectPeeringType
-from peering.models.abstracts import BgpSessionAddresses
+from peering.models.abstracts import BgpSessionAddresses, session_address_indexes
 
 
 class Source(models.TextChoices):
@@ -202,16 +202,7 @@ class LegacyPeering(BgpSessionAddresses):
                 name="legacy_at_facility_or_exchange",
             ),
         ]
-        # The duplicate-address check looks addresses up exactly (services/addresses.py).
-        indexes = [
-            models.Index(fields=[f], name=f"legacy_{f.split('_session_')[0][:4]}_{f[-12:-8]}_ix")
-            for f in (
-                "peer_session_ipv4_address",
-                "microsoft_session_ipv4_address",
-                "peer_session_ipv6_address",
-                "microsoft_session_ipv6_address",
-            )
-        ]
+        indexes = session_address_indexes("legacy")
 
     def __str__(self) -> str:
         place = self.exchange or self.direct_facility

@@ -40,6 +40,11 @@ def peering_locations(*, kind: str, direct_peering_type: str = "") -> list[Peeri
     return locations
 
 
+def metro_choices() -> list[tuple[int, str]]:
+    """(pk, name) of every peering location, by name: the choices of a metro filter."""
+    return list(PeeringLocation.objects.order_by("name").values_list("pk", "name"))
+
+
 def legacy_peerings_of(
     *, subscription: Subscription, peering_location: str, kind: str, asn: int | None = None
 ) -> QuerySet[LegacyPeering]:

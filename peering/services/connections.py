@@ -23,16 +23,15 @@ from peering.enums import (
     SessionState,
 )
 from peering.models import Actor, Exchange, Peering, PeeringConnection
+from peering.models.abstracts import SESSION_ADDRESS_FIELDS, SESSION_FIELDS
 from peering.services.addresses import lock_places
 from peering.services.lifecycle import REMOVAL_BLOCKED, connection_transition
 from peering.services.peerings import (
-    BANDWIDTH_MAX_MBPS,
-    BANDWIDTH_STEP_MBPS,
     MAX_CONNECTIONS,
-    SESSION_ADDRESS_FIELDS,
     VARIANTS,
     Configuration,
     Errors,
+    bandwidth_clean,
     connection_validate,
     connections_check_addresses,
     new_connection,
@@ -41,9 +40,8 @@ from peering.services.peerings import (
 )
 from peering.services.wizard import connection_input
 from peering.signals import announce_connections_requested
-from portal.models import ActivityStatus
 from portal.selectors import ensure_can_write
-from portal.services import activity_record
+from portal.services import activity_about, tags_replace
 
 OPERATION = "Microsoft.Peering/peerings/write"
 
@@ -67,14 +65,11 @@ def configuration_of(peering: Peering) -> Configuration:
 
 
 def _log(*, user, peering: Peering, display: str, message: str) -> None:
-    activity_record(
-        subscription=peering.subscription,
+    activity_about(
+        peering,
         user=user,
         operation=OPERATION,
-        operation_display=display,
-        resource_id=peering.resource_id,
-        resource_group=peering.resource_group.name,
-        status=ActivityStatus.SUCCEEDED,
+        display=display,
         message=message,
     )
 
@@ -187,6 +182,20 @@ def connection_delete_refusal(
     return ""
 
 
+def connection_edit_refusal(connection: PeeringConnection) -> str:
+    """Why the peer cannot edit this connection now ('' when it can). The portal shows it on the
+    disabled Edit connection control and on the edit page; `connection_update` (so also an ARM
+    PUT of the peering) refuses with it."""
+    if connection.is_legacy:
+        return LEGACY_READ_ONLY
+    if connection.connection_state != ConnectionState.ACTIVE:
+        return (
+            f"Only Active connections can be edited; this one is {connection.connection_state}. "
+            "Edit connection is available once the connection is Active."
+        )
+    return ""
+
+
 def peering_service_request_refusal(connection: PeeringConnection) -> str:
     """Why Use for Peering Service cannot be requested for this connection now ('' when it
     can). Shown on the disabled control; `connection_request_peering_service` refuses with it."""
@@ -224,13 +233,11 @@ def connection_delete(*, user, connection: PeeringConnection, confirm: str) -> N
             raise ValidationError(refusal)
         place, identifier = locked.facility_name, locked.connection_identifier
         locked.delete()
-        activity_record(
-            subscription=peering.subscription,
+        activity_about(
+            peering,
             user=user,
             operation="Microsoft.Peering/peerings/connections/delete",
-            operation_display="Delete connection",
-            resource_id=peering.resource_id,
-            resource_group=peering.resource_group.name,
+            display="Delete connection",
             message=f"Connection {identifier} at {place} deleted.",
         )
 
@@ -243,12 +250,9 @@ def connection_update(*, user, connection: PeeringConnection, data: dict) -> Pee
     with transaction.atomic():
         locked = _lock_connection(connection)
         peering = locked.peering
-        if locked.is_legacy:
-            raise ValidationError(LEGACY_READ_ONLY)
-        if locked.connection_state != ConnectionState.ACTIVE:
-            raise ValidationError(
-                f"Only Active connections can be edited; this one is {locked.connection_state}."
-            )
+        refusal = connection_edit_refusal(locked)
+        if refusal:
+            raise ValidationError(refusal)
         configuration = configuration_of(peering)
         errors = Errors()
         changes: list[str] = []
@@ -306,17 +310,15 @@ def connection_update(*, user, connection: PeeringConnection, data: dict) -> Pee
                     errors.add(key.replace("connections.0.", ""), message)
         bandwidth = str(data.get("bandwidth_mbps") or "").strip()
         if bandwidth and peering.kind == Kind.DIRECT:
-            value = int(bandwidth) if bandwidth.isascii() and bandwidth.isdigit() else None
+            value = bandwidth_clean(bandwidth, "bandwidth_mbps", errors)
             current_bw = locked.bandwidth_mbps or 0
-            if value is None or value % BANDWIDTH_STEP_MBPS or value > BANDWIDTH_MAX_MBPS:
-                errors.add("bandwidth_mbps", "Choose 10, 20, … 100 Gbps.")
-            elif value < current_bw:
+            if value is not None and value < current_bw:
                 errors.add(
                     "bandwidth_mbps",
                     f"Bandwidth can only be upgraded (now {current_bw // 1000} Gbps); ask "
                     "Microsoft's peering team to downgrade.",
                 )
-            elif value > current_bw:
+            elif value is not None and value > current_bw:
                 locked.bandwidth_mbps = value
                 fields.add("bandwidth_mbps")
                 changes.append(f"bandwidth {current_bw // 1000} → {value // 1000} Gbps")
@@ -377,16 +379,7 @@ def _row_of(connection: PeeringConnection) -> dict:
         # The flag it has is a fact (set by a type change), not a new request to check again.
         "use_for_peering_service": "",
     }
-    for name in (
-        "session_prefix_v4",
-        "session_prefix_v6",
-        "peer_session_ipv4_address",
-        "microsoft_session_ipv4_address",
-        "peer_session_ipv6_address",
-        "microsoft_session_ipv6_address",
-        "max_prefixes_advertised_v4",
-        "max_prefixes_advertised_v6",
-    ):
+    for name in SESSION_FIELDS:
         value = getattr(connection, name)
         row[name] = "" if value is None else str(value)
     if isinstance(facility, Exchange):
@@ -396,14 +389,7 @@ def _row_of(connection: PeeringConnection) -> dict:
         row["microsoft_session_ipv4_address"] = ""
         row["microsoft_session_ipv6_address"] = ""
     elif connection.session_address_provider == SessionAddressProvider.MICROSOFT:
-        for name in (
-            "session_prefix_v4",
-            "session_prefix_v6",
-            "peer_session_ipv4_address",
-            "microsoft_session_ipv4_address",
-            "peer_session_ipv6_address",
-            "microsoft_session_ipv6_address",
-        ):
+        for name in SESSION_ADDRESS_FIELDS:
             row[name] = ""
     return row
 
@@ -455,16 +441,14 @@ def peering_tags_update(*, user, peering: Peering, tags: object) -> Peering:
     clean = tags_clean(tags)
     with transaction.atomic():
         locked = _lock_peering(peering)
-        before = locked.tags
-        locked.tags = clean
-        locked.save(update_fields=["tags"])
-        _log(
+        return tags_replace(
+            locked,
+            clean,
             user=user,
-            peering=locked,
+            operation=OPERATION,
             display="Update tags",
-            message=f"Tags: {len(before)} → {len(clean)}.",
+            message=f"Tags: {len(locked.tags)} → {len(clean)}.",
         )
-    return locked
 
 
 def _connection_changes(connection: PeeringConnection, data: ConnectionInput) -> dict[str, str]:

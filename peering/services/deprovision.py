@@ -19,7 +19,7 @@ from peering.services.lifecycle import REMOVAL_BLOCKED, connection_transition
 from portal.models import ActivityStatus, Notification
 from portal.notifications import milestone
 from portal.selectors import ensure_can_write
-from portal.services import activity_record
+from portal.services import activity_about, activity_record
 from portal.validators import clean_message
 
 OPERATION = "Microsoft.Peering/peerings/deprovision/action"
@@ -105,13 +105,11 @@ def deprovision_request(
             raise ValidationError(
                 "A deprovisioning request for this peering is already open."
             ) from None
-        activity_record(
-            subscription=locked.subscription,
+        activity_about(
+            locked,
             user=user,
             operation=OPERATION,
-            operation_display="Request deprovisioning",
-            resource_id=locked.resource_id,
-            resource_group=locked.resource_group.name,
+            display="Request deprovisioning",
             status=ActivityStatus.ACCEPTED,
             message=f"Reason: {reason}"
             + (f" Customers affected: {', '.join(customers)}." if customers else ""),
@@ -171,13 +169,12 @@ def deprovision_accept(*, operator, request: DeprovisionRequest) -> DeprovisionR
         locked.decided_by = operator
         locked.decided_at = timezone.now()
         locked.save(update_fields=["state", "decided_by", "decided_at"])
-        activity_record(
-            subscription=locked.subscription,
+        activity_about(
+            peering,
             user=operator,
             operation=OPERATION,
-            operation_display="Accept deprovisioning",
+            display="Accept deprovisioning",
             resource_id=locked.resource_id,
-            resource_group=peering.resource_group.name,
             message="Connections are PendingRemove.",
         )
     return locked

@@ -28,7 +28,7 @@ from peering.validators import parse_prefix
 from portal.models import ActivityStatus, Notification
 from portal.notifications import milestone
 from portal.selectors import ensure_can_write
-from portal.services import activity_record
+from portal.services import activity_about
 from portal.validators import clean_message
 
 OP, PEER = Actor.OPERATOR, Actor.PEER
@@ -354,13 +354,11 @@ def _record(
         note=note,
     )
     place = connection.facility_name
-    activity_record(
-        subscription=peering.subscription,
+    activity_about(
+        peering,
         user=user,
         operation="Microsoft.Peering/peerings/connections/write",
-        operation_display="Update connection state",
-        resource_id=peering.resource_id,
-        resource_group=peering.resource_group.name,
+        display="Update connection state",
         status=ActivityStatus.FAILED if to_state in NEEDS_NOTE else ActivityStatus.SUCCEEDED,
         message=f"Connection at {place}: {current} → {to_state}." + (f" {note}" if note else ""),
     )
@@ -418,13 +416,11 @@ def session_state_set(
         setattr(locked, field, state)
         locked.save(update_fields=[field, "updated_at"])
         peering = locked.peering
-        activity_record(
-            subscription=peering.subscription,
+        activity_about(
+            peering,
             user=operator,
             operation="Microsoft.Peering/peerings/connections/write",
-            operation_display="Update session state",
-            resource_id=peering.resource_id,
-            resource_group=peering.resource_group.name,
+            display="Update session state",
             message=f"IPv{family} session at {locked.facility_name}: {previous} → {state}.",
         )
     return locked
@@ -532,13 +528,11 @@ def connection_allocate_addresses(
             f"{network.with_prefixlen} (peer {peer}, Microsoft {ms})"
             for network, peer, ms in chosen.values()
         )
-        activity_record(
-            subscription=peering.subscription,
+        activity_about(
+            peering,
             user=operator,
             operation="Microsoft.Peering/peerings/connections/write",
-            operation_display="Allocate session addresses",
-            resource_id=peering.resource_id,
-            resource_group=peering.resource_group.name,
+            display="Allocate session addresses",
             message=f"Connection at {facility.name}: {summary}.",
         )
         milestone(

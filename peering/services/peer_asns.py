@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,11 +16,15 @@ from peering.validators import validate_public_asn
 from portal.models import ActivityStatus, Notification, Subscription
 from portal.notifications import milestone
 from portal.selectors import ensure_can_write
-from portal.services import activity_record
+from portal.services import (
+    activity_about,
+    activity_record,
+    arm_name_errors,
+    create_unless_refused,
+)
 from portal.validators import (
     CONTROL_CHARS_RE,
     clean_message,
-    validate_arm_name,
     validate_plain_text,
 )
 
@@ -124,15 +128,11 @@ def peer_asn_create(
 ) -> PeerAsn:
     """Associate a peer ASN with a subscription. It starts Pending until an operator decides."""
     ensure_can_write(user=user, subscription=subscription)
-    errors: dict[str, list[str]] = {}
     name = str(name or "").strip()
     peer_name = str(peer_name or "").strip()
     asn: int | None = None
 
-    try:
-        validate_arm_name(name)
-    except ValidationError as exc:
-        errors["name"] = exc.messages
+    errors = arm_name_errors(name)
     try:
         asn = validate_public_asn(peer_asn)
     except ValidationError as exc:
@@ -160,35 +160,33 @@ def peer_asn_create(
             errors["peer_asn"] = [
                 f"AS{asn} is already associated with this subscription as '{existing.name}'."
             ]
-    if errors:
-        raise ValidationError(errors)
 
-    try:
-        with transaction.atomic():
-            record = PeerAsn.objects.create(
-                subscription=subscription,
-                name=name,
-                peer_asn=asn,
-                peer_name=peer_name,
-                validation_state=ValidationState.PENDING,
-                created_by=user,
-            )
-            PeerContact.objects.bulk_create(PeerContact(peer_asn=record, **row) for row in rows)
-            activity_record(
-                subscription=subscription,
-                user=user,
-                operation=OPERATION_WRITE,
-                operation_display="Associate Peer ASN",
-                resource_id=record.resource_id,
-                status=ActivityStatus.ACCEPTED,
-                message=f"AS{asn} submitted for validation; state Pending.",
-            )
-    except IntegrityError:
-        # A concurrent request took the name or the ASN between our check and our insert.
-        raise ValidationError(
-            {"name": ["This name or ASN was just associated by another request; reload."]}
-        ) from None
-    return record
+    def write() -> PeerAsn:
+        record = PeerAsn.objects.create(
+            subscription=subscription,
+            name=name,
+            peer_asn=asn,
+            peer_name=peer_name,
+            validation_state=ValidationState.PENDING,
+            created_by=user,
+        )
+        PeerContact.objects.bulk_create(PeerContact(peer_asn=record, **row) for row in rows)
+        activity_about(
+            record,
+            user=user,
+            operation=OPERATION_WRITE,
+            display="Associate Peer ASN",
+            status=ActivityStatus.ACCEPTED,
+            message=f"AS{asn} submitted for validation; state Pending.",
+        )
+        return record
+
+    # A concurrent request may take the name or the ASN between the checks and the insert.
+    return create_unless_refused(
+        errors,
+        write,
+        race={"name": ["This name or ASN was just associated by another request; reload."]},
+    )
 
 
 def _peer_asn_link(peer_asn: PeerAsn) -> str:
@@ -245,12 +243,11 @@ def _decide(*, seen: PeerAsn, operator, approve: bool, reason: str) -> PeerAsn:
             update_fields=["validation_state", "error_message", "decided_at", "decided_by"]
         )
         outcome = "approved" if approve else "rejected"
-        activity_record(
-            subscription=peer_asn.subscription,
+        activity_about(
+            peer_asn,
             user=operator,
             operation=OPERATION_VALIDATE,
-            operation_display="Validate Peer ASN",
-            resource_id=peer_asn.resource_id,
+            display="Validate Peer ASN",
             status=ActivityStatus.SUCCEEDED if approve else ActivityStatus.FAILED,
             message=(
                 f"AS{peer_asn.peer_asn} {outcome} by Microsoft."
@@ -361,13 +358,11 @@ def peer_asn_create_or_update(
         with transaction.atomic():
             existing.contacts.all().delete()
             PeerContact.objects.bulk_create(PeerContact(peer_asn=existing, **row) for row in rows)
-            activity_record(
-                subscription=subscription,
+            activity_about(
+                existing,
                 user=user,
                 operation=OPERATION_WRITE,
-                operation_display="Update Peer ASN contacts",
-                resource_id=existing.resource_id,
-                status=ActivityStatus.SUCCEEDED,
+                display="Update Peer ASN contacts",
                 message=f"{len(current)} → {len(rows)} contact(s).",
             )
     return existing, False

@@ -23,7 +23,6 @@ from peering.models import (
     PeeringServicePrefix,
     PeeringServiceProvider,
     PrefixKeyAttempt,
-    PrefixValidationState,
 )
 from peering.services.connections import tags_clean
 from peering.services.prefix_validation import (
@@ -31,12 +30,18 @@ from peering.services.prefix_validation import (
     normalise_key,
     parse_public_ipv4,
 )
-from peering.services.registered import _name_errors
+from peering.services.registered import prefixes_revalidate
 from peering.services.wizard import storable
 from peering.tasks import enqueue_prefix_validation
 from portal.models import ActivityStatus, AzureRegion, Notification, ResourceGroup, Subscription
 from portal.selectors import ensure_can_write
-from portal.services import activity_record, notify_subscription, resource_group_create
+from portal.services import (
+    activity_about,
+    arm_name_errors,
+    notify_subscription,
+    resource_group_create_with,
+    tags_replace,
+)
 
 WRONG_KEY_LIMIT = 5
 
@@ -86,7 +91,7 @@ def _clean_prefix_rows(
         if not (name or prefix or key):
             continue
         key_prefix = f"prefixes.{index}."
-        for field, message in _name_errors(name, "name").items():
+        for field, message in arm_name_errors(name, "name").items():
             errors[key_prefix + field] = message
         if name.lower() in names:
             errors[key_prefix + "name"] = [f"A prefix named '{name}' already exists here."]
@@ -120,12 +125,11 @@ def _count_wrong_keys(*, user, subscription: Subscription, count: int) -> None:
         return
     PrefixKeyAttempt.objects.bulk_create(PrefixKeyAttempt(user=user) for _ in range(count))
     if _key_throttled(user):
-        activity_record(
-            subscription=subscription,
+        activity_about(
+            subscription,
             user=user,
             operation="Microsoft.Peering/peeringServices/prefixes/write",
-            operation_display="Prefix key attempts throttled",
-            resource_id=subscription.resource_id,
+            display="Prefix key attempts throttled",
             status=ActivityStatus.FAILED,
             message=(
                 f"{WRONG_KEY_LIMIT} or more wrong prefix keys within an hour; further keys are "
@@ -178,7 +182,7 @@ def peering_service_validate(
     ensure_can_write(user=user, subscription=subscription)
     errors: dict[str, list[str]] = {}
     name = str(data.name or "").strip()
-    errors.update(_name_errors(name))
+    errors.update(arm_name_errors(name))
     resource_group: ResourceGroup | None = None
     new_resource_group = ""
     group_name = str(data.resource_group or "").strip()[:64]
@@ -186,7 +190,7 @@ def peering_service_validate(
     region = AzureRegion.objects.filter(name=region_name).first() if region_name else None
     if data.create_resource_group:
         new_resource_group = group_name
-        errors.update(_name_errors(new_resource_group, "new_resource_group"))
+        errors.update(arm_name_errors(new_resource_group, "new_resource_group"))
         if ResourceGroup.objects.filter(
             subscription=subscription, name__iexact=new_resource_group
         ).exists():
@@ -314,13 +318,11 @@ def peering_service_create(
                 PeeringServicePrefix.objects.create(peering_service=service, created_by=user, **row)
                 for row in clean
             ]
-            activity_record(
-                subscription=subscription,
+            activity_about(
+                service,
                 user=user,
                 operation="Microsoft.Peering/peeringServices/write",
-                operation_display="Create Peering Service",
-                resource_id=service.resource_id,
-                resource_group=resource_group.name,
+                display="Create Peering Service",
                 message=(
                     f"Provider {validated.provider.name}, primary {validated.primary_location}, "
                     f"backup {validated.backup_location or 'None'}; {len(created)} prefix(es) "
@@ -336,25 +338,13 @@ def peering_service_create(
 
 
 def _new_resource_group(*, user, validated: ValidatedPeeringService) -> ResourceGroup:
-    try:
-        return resource_group_create(
-            user=user,
-            subscription=validated.subscription,
-            name=validated.new_resource_group,
-            region=validated.region,
-        )
-    except ValidationError as exc:
-        raise ValidationError(
-            {
-                "new_resource_group" if key == "name" else key: [
-                    f"A resource group named '{validated.new_resource_group}' already exists; "
-                    "select it."
-                ]
-                if key == "name"
-                else value
-                for key, value in exc.message_dict.items()
-            }
-        ) from None
+    return resource_group_create_with(
+        user=user,
+        subscription=validated.subscription,
+        name=validated.new_resource_group,
+        region=validated.region,
+        keys={"name": "new_resource_group"},
+    )
 
 
 def peering_service_update(
@@ -397,18 +387,14 @@ def peering_service_update(
     if errors:
         raise ValidationError(errors)
     if tags != service.tags:
-        with transaction.atomic():
-            service.tags = tags
-            service.save(update_fields=["tags"])
-            activity_record(
-                subscription=service.subscription,
-                user=user,
-                operation="Microsoft.Peering/peeringServices/write",
-                operation_display="Update Peering Service tags",
-                resource_id=service.resource_id,
-                resource_group=service.resource_group.name,
-                message=f"Tags: {len(tags)}.",
-            )
+        tags_replace(
+            service,
+            tags,
+            user=user,
+            operation="Microsoft.Peering/peeringServices/write",
+            display="Update Peering Service tags",
+            message=f"Tags: {len(tags)}.",
+        )
     return service
 
 
@@ -457,13 +443,12 @@ def peering_service_prefix_add(
                 for row in clean
             ]
             for prefix in created:
-                activity_record(
-                    subscription=service.subscription,
+                activity_about(
+                    service,
                     user=user,
                     operation="Microsoft.Peering/peeringServices/prefixes/write",
-                    operation_display="Add prefix",
+                    display="Add prefix",
                     resource_id=prefix.resource_id,
-                    resource_group=service.resource_group.name,
                     status=ActivityStatus.ACCEPTED,
                     message=f"{prefix.prefix} queued for validation.",
                 )
@@ -475,11 +460,7 @@ def peering_service_prefix_add(
 
 def peering_service_prefix_revalidate(*, user, prefix: PeeringServicePrefix) -> None:
     ensure_can_write(user=user, subscription=prefix.peering_service.subscription)
-    with transaction.atomic():
-        PeeringServicePrefix.objects.filter(pk=prefix.pk).update(
-            validation_state=PrefixValidationState.PENDING
-        )
-        enqueue_prefix_validation([prefix.pk])
+    prefixes_revalidate(PeeringServicePrefix, [prefix.pk])
 
 
 def peering_service_prefix_delete(*, user, prefix: PeeringServicePrefix) -> None:
@@ -489,13 +470,12 @@ def peering_service_prefix_delete(*, user, prefix: PeeringServicePrefix) -> None
     with transaction.atomic():
         resource_id = prefix.resource_id
         prefix.delete()
-        activity_record(
-            subscription=service.subscription,
+        activity_about(
+            service,
             user=user,
             operation="Microsoft.Peering/peeringServices/prefixes/delete",
-            operation_display="Delete prefix",
+            display="Delete prefix",
             resource_id=resource_id,
-            resource_group=service.resource_group.name,
         )
 
 
@@ -505,16 +485,13 @@ def peering_service_delete(*, user, service: PeeringService, confirm: str) -> No
     if str(confirm or "").strip().lower() != "yes":
         raise ValidationError({"confirm": ['Type "yes" to confirm the deletion.']})
     with transaction.atomic():
-        resource_id, group = service.resource_id, service.resource_group.name
-        service.delete()
-        activity_record(
-            subscription=service.subscription,
+        activity_about(
+            service,
             user=user,
             operation="Microsoft.Peering/peeringServices/delete",
-            operation_display="Delete Peering Service",
-            resource_id=resource_id,
-            resource_group=group,
+            display="Delete Peering Service",
         )
+        service.delete()
 
 
 # --- the Create a peering service connection wizard's draft ---------------------------------

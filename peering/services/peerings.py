@@ -13,6 +13,7 @@ and `peering.contracts.PEERING_ERROR_FIELDS` maps each to its input field. The p
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -40,6 +41,7 @@ from peering.models import (
     PeeringConnection,
     PeeringLocation,
 )
+from peering.models.abstracts import SESSION_FIELDS
 from peering.services.addresses import addresses_used_at, lan_exchange_of, lock_places
 from peering.signals import announce_connections_requested
 from peering.validators import (
@@ -49,10 +51,10 @@ from peering.validators import (
     session_addresses,
     validate_max_prefixes,
 )
-from portal.models import ActivityStatus, AzureRegion, Notification, ResourceGroup, Subscription
+from portal.models import AzureRegion, Notification, ResourceGroup, Subscription
 from portal.notifications import milestone
 from portal.selectors import writable_subscriptions_for_user
-from portal.services import activity_record, resource_group_create
+from portal.services import activity_about, resource_group_create_with
 from portal.validators import validate_arm_name
 
 MAX_CONNECTIONS = 20
@@ -520,15 +522,30 @@ class Connection:
         )
 
 
-def _bandwidth(text: str, key: str, errors: Errors) -> int | None:
-    value = _int_or_none(text.replace(",", "").replace("_", ""))
-    if value is None:
-        errors.add(key, "Select a bandwidth: 10 Gbps steps up to 100 Gbps.")
-        return None
-    if value % BANDWIDTH_STEP_MBPS or not BANDWIDTH_STEP_MBPS <= value <= BANDWIDTH_MAX_MBPS:
-        errors.add(
-            key, "Bandwidth must be 10, 20, … 100 Gbps (10000–100000 Mbps in steps of 10000)."
+def fixed_provider_reason(variant: Variant) -> str:
+    """Why the session address provider cannot be chosen for this kind of peering ('' when it
+    can): the wizard and Add connection show it beside the fixed choice."""
+    if variant is ROUTE_SERVER:
+        return (
+            "Set to Peer: with the exchange route server the session prefix is the exchange's "
+            "LAN, which the exchange supplies."
         )
+    if variant is VOICE:
+        return "Set to Microsoft: for Voice, Microsoft allocates the session addresses."
+    return ""
+
+
+BANDWIDTH_INVALID = "Choose 10, 20, … 100 Gbps (10000–100000 Mbps in steps of 10000)."
+
+
+def bandwidth_clean(text: str, key: str, errors: Errors) -> int | None:
+    """The one bandwidth rule (a new connection's, and an upgrade's in `connection_update`):
+    Mbps in 10 Gbps steps up to 100 Gbps; None with `BANDWIDTH_INVALID` on `key` otherwise."""
+    value = _int_or_none(text.replace(",", "").replace("_", ""))
+    if value is None or (
+        value % BANDWIDTH_STEP_MBPS or not BANDWIDTH_STEP_MBPS <= value <= BANDWIDTH_MAX_MBPS
+    ):
+        errors.add(key, BANDWIDTH_INVALID)
         return None
     return value
 
@@ -638,25 +655,6 @@ def _row_of_input(data: ConnectionInput) -> dict:
     return row
 
 
-# The BGP session fields of a connection (also the model's field names): the prefix and both
-# addresses of each family, then the maximum prefixes.
-SESSION_ADDRESS_FIELDS = (
-    "session_prefix_v4",
-    "peer_session_ipv4_address",
-    "microsoft_session_ipv4_address",
-    "session_prefix_v6",
-    "peer_session_ipv6_address",
-    "microsoft_session_ipv6_address",
-)
-
-
-SESSION_FIELDS = (
-    *SESSION_ADDRESS_FIELDS,
-    "max_prefixes_advertised_v4",
-    "max_prefixes_advertised_v6",
-)
-
-
 def place_of(configuration: Configuration, data: ConnectionInput):
     """The facility (or exchange) of the metro a connection names, or None."""
     if data.facility_id is not None:
@@ -717,7 +715,7 @@ def connection_validate(
         elif provider not in SessionAddressProvider.values:
             errors.add(key + "session_address_provider", "Select Peer or Microsoft.")
         conn.session_address_provider = provider
-        conn.bandwidth_mbps = _bandwidth(
+        conn.bandwidth_mbps = bandwidth_clean(
             _str(row, "bandwidth_mbps", 12) or "", key + "bandwidth_mbps", errors
         )
         if wants_ps and variant not in PEERING_SERVICE_VARIANTS:
@@ -879,6 +877,28 @@ def _shared_addresses(conn: Connection) -> set[str]:
     }
 
 
+def connections_validate(
+    *,
+    configuration: Configuration,
+    subscription: Subscription,
+    rows: Iterable[tuple[int, ConnectionInput]],
+    errors: Errors,
+) -> dict[int, Connection]:
+    """`connection_validate` on each (index, row); the rows that passed, by index."""
+    clean: dict[int, Connection] = {}
+    for index, row in rows:
+        conn = connection_validate(
+            configuration=configuration,
+            subscription=subscription,
+            data=row,
+            index=index,
+            errors=errors,
+        )
+        if conn is not None:
+            clean[index] = conn
+    return clean
+
+
 def connections_check_addresses(
     connections: dict[int, Connection], errors: Errors, *, exclude_pk: int | None = None
 ) -> None:
@@ -974,17 +994,12 @@ def peering_validate(
         return None, errors
     if not rows and not legacy:
         errors.add("connections", "Add at least one peering connection.")
-    clean: dict[int, Connection] = {}
-    for index, row in enumerate(rows):
-        conn = connection_validate(
-            configuration=configuration,
-            subscription=basics.subscription,
-            data=row,
-            index=index,
-            errors=errors,
-        )
-        if conn is not None:
-            clean[index] = conn
+    clean = connections_validate(
+        configuration=configuration,
+        subscription=basics.subscription,
+        rows=enumerate(rows),
+        errors=errors,
+    )
     connections_check_addresses(clean, errors)
     try:
         _tags_clean(data.tags)
@@ -1009,25 +1024,13 @@ def _resource_group_for(*, user, basics: Basics) -> ResourceGroup:
     """The peering's group: the chosen one, or the new one created (and logged) with it."""
     if basics.resource_group is not None:
         return basics.resource_group
-    try:
-        return resource_group_create(
-            user=user,
-            subscription=basics.subscription,
-            name=basics.new_resource_group_name,
-            region=basics.region,
-        )
-    except ValidationError as exc:
-        raise ValidationError(
-            {
-                {"name": "basics.new_resource_group", "region": "basics.region"}.get(key, key): [
-                    f"A resource group named '{basics.new_resource_group_name}' was just "
-                    "created; select it."
-                ]
-                if key == "name"
-                else value
-                for key, value in exc.message_dict.items()
-            }
-        ) from None
+    return resource_group_create_with(
+        user=user,
+        subscription=basics.subscription,
+        name=basics.new_resource_group_name,
+        region=basics.region,
+        keys={"name": "basics.new_resource_group", "region": "basics.region"},
+    )
 
 
 def peering_create(*, user, subscription: Subscription | None, data: PeeringInput) -> Peering:
@@ -1076,14 +1079,11 @@ def peering_create(*, user, subscription: Subscription | None, data: PeeringInpu
                     converted_to=peering, converted_at=timezone.now()
                 )
             announce_connections_requested(c.pk for c in created if not c.is_legacy)
-            activity_record(
-                subscription=basics.subscription,
+            activity_about(
+                peering,
                 user=user,
                 operation=OPERATION_WRITE,
-                operation_display="Create peering",
-                resource_id=peering.resource_id,
-                resource_group=group.name,
-                status=ActivityStatus.SUCCEEDED,
+                display="Create peering",
                 message=(
                     f"{variant.label} in {configuration.metro.name} with "
                     f"{len(validated.connections)} new connection(s)"

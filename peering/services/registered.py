@@ -5,7 +5,7 @@ Peering Service.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,6 +13,7 @@ from peering.contracts import RegisteredAsnInput, RegisteredPrefixInput
 from peering.enums import ConnectionState, DirectPeeringType, Kind
 from peering.models import (
     Peering,
+    PeeringServicePrefix,
     PrefixValidationState,
     RegisteredAsn,
     RegisteredPrefix,
@@ -27,16 +28,7 @@ from peering.validators import MICROSOFT_ASNS, validate_public_asn
 from portal.models import Notification
 from portal.notifications import milestone
 from portal.selectors import ensure_can_write
-from portal.services import activity_record
-from portal.validators import validate_arm_name
-
-
-def _name_errors(name: str, key: str = "name") -> dict[str, list[str]]:
-    try:
-        validate_arm_name(name)
-    except ValidationError as exc:
-        return {key: exc.messages}
-    return {}
+from portal.services import activity_about, arm_name_errors, create_unless_refused
 
 
 def _has_active_connection(peering: Peering) -> bool:
@@ -69,18 +61,6 @@ def registered_prefix_unavailable_reason(peering: Peering) -> str:
     return ""
 
 
-def _log(*, user, peering: Peering, operation: str, display: str, resource_id: str, message: str):
-    activity_record(
-        subscription=peering.subscription,
-        user=user,
-        operation=operation,
-        operation_display=display,
-        resource_id=resource_id,
-        resource_group=peering.resource_group.name,
-        message=message,
-    )
-
-
 def _peering_link(peering: Peering) -> str:
     return reverse(
         "peering:peering_detail",
@@ -106,7 +86,7 @@ def registered_asn_add(*, user, peering: Peering, name: str, asn: object) -> Reg
     """Register a customer ASN on a route-server peering; it gets a new prefix key."""
     ensure_can_write(user=user, subscription=peering.subscription)
     name = str(name or "").strip()
-    errors = _name_errors(name)
+    errors = arm_name_errors(name)
     reason = registered_asn_unavailable_reason(peering)
     if reason:
         raise ValidationError(reason)
@@ -129,33 +109,31 @@ def registered_asn_add(*, user, peering: Peering, name: str, asn: object) -> Reg
         ]
     elif number is not None and RegisteredAsn.objects.filter(asn=number).exists():
         errors["asn"] = [_asn_taken(number)]
-    if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            registered = RegisteredAsn.objects.create(
-                peering=peering, name=name, asn=number, created_by=user
-            )
-            _log(
-                user=user,
-                peering=peering,
-                operation="Microsoft.Peering/peerings/registeredAsns/write",
-                display="Add registered ASN",
-                resource_id=registered.resource_id,
-                message=f"AS{number} registered as {name}; a prefix key was issued.",
-            )
-            _registered_asn_milestone(
-                peering,
-                registered,
-                event="added",
-                title=f"Registered ASN {name} (AS{number}) added to {peering.name}",
-                body="Give its prefix key to the customer; it redeems it in its Peering Service.",
-                level=Notification.Level.SUCCESS,
-            )
-    except IntegrityError:
-        # Another request registered the same ASN (or name) between the check and the insert.
-        raise ValidationError({"asn": [_asn_taken(number)]}) from None
-    return registered
+
+    def write() -> RegisteredAsn:
+        registered = RegisteredAsn.objects.create(
+            peering=peering, name=name, asn=number, created_by=user
+        )
+        activity_about(
+            peering,
+            user=user,
+            operation="Microsoft.Peering/peerings/registeredAsns/write",
+            display="Add registered ASN",
+            resource_id=registered.resource_id,
+            message=f"AS{number} registered as {name}; a prefix key was issued.",
+        )
+        _registered_asn_milestone(
+            peering,
+            registered,
+            event="added",
+            title=f"Registered ASN {name} (AS{number}) added to {peering.name}",
+            body="Give its prefix key to the customer; it redeems it in its Peering Service.",
+            level=Notification.Level.SUCCESS,
+        )
+        return registered
+
+    # Another request may register the same ASN (or name) between the checks and the insert.
+    return create_unless_refused(errors, write, race={"asn": [_asn_taken(number)]})
 
 
 def _asn_taken(asn: int) -> str:
@@ -176,9 +154,9 @@ def registered_asn_rotate_key(*, user, registered: RegisteredAsn) -> RegisteredA
         locked.key_rotated_at = timezone.now()
         locked.save(update_fields=["prefix_key", "key_rotated_at"])
         affected = list(prefixes_using(registered_asn_ids=[locked.pk]).values_list("pk", flat=True))
-        _log(
+        activity_about(
+            peering,
             user=user,
-            peering=peering,
             operation="Microsoft.Peering/peerings/registeredAsns/write",
             display="Rotate prefix key",
             resource_id=locked.resource_id,
@@ -205,9 +183,9 @@ def registered_asn_delete(*, user, registered: RegisteredAsn) -> None:
         affected = list(prefixes_using(registered_asn_ids=[locked.pk]).values_list("pk", flat=True))
         resource_id, asn, name = locked.resource_id, locked.asn, locked.name
         locked.delete()
-        _log(
+        activity_about(
+            peering,
             user=user,
-            peering=peering,
             operation="Microsoft.Peering/peerings/registeredAsns/delete",
             display="Delete registered ASN",
             resource_id=resource_id,
@@ -231,7 +209,7 @@ def registered_prefix_add(*, user, peering: Peering, name: str, prefix: str) -> 
     if reason:
         raise ValidationError(reason)
     name = str(name or "").strip()
-    errors = _name_errors(name)
+    errors = arm_name_errors(name)
     network, problem = parse_public_ipv4(str(prefix or "")[:64])
     if network is None:
         errors["prefix"] = [problem]
@@ -241,37 +219,46 @@ def registered_prefix_add(*, user, peering: Peering, name: str, prefix: str) -> 
         errors["prefix"] = [
             f"{network} is already registered. A prefix may be registered under only one peering."
         ]
-    if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            registered = RegisteredPrefix.objects.create(
-                peering=peering, name=name, prefix=str(network), created_by=user
-            )
-            _log(
-                user=user,
-                peering=peering,
-                operation="Microsoft.Peering/peerings/registeredPrefixes/write",
-                display="Add registered prefix",
-                resource_id=registered.resource_id,
-                message=f"{network} registered; validation queued.",
-            )
-            enqueue_registered_prefix_validation([registered.pk])
-    except IntegrityError:
-        raise ValidationError(
-            {"prefix": [f"{network} was just registered by another request."]}
-        ) from None
-    return registered
+
+    def write() -> RegisteredPrefix:
+        registered = RegisteredPrefix.objects.create(
+            peering=peering, name=name, prefix=str(network), created_by=user
+        )
+        activity_about(
+            peering,
+            user=user,
+            operation="Microsoft.Peering/peerings/registeredPrefixes/write",
+            display="Add registered prefix",
+            resource_id=registered.resource_id,
+            message=f"{network} registered; validation queued.",
+        )
+        enqueue_registered_prefix_validation([registered.pk])
+        return registered
+
+    return create_unless_refused(
+        errors, write, race={"prefix": [f"{network} was just registered by another request."]}
+    )
+
+
+def prefixes_revalidate(model: type[RegisteredPrefix | PeeringServicePrefix], ids) -> None:
+    """The one Re-validate write, for registered prefixes or Peering Service prefixes: Pending
+    now, validated again once committed. The tenants' Re-validate (after its role check) and
+    the operators' admin action both call it."""
+    ids = list(ids)
+    enqueue = (
+        enqueue_registered_prefix_validation
+        if model is RegisteredPrefix
+        else enqueue_prefix_validation
+    )
+    with transaction.atomic():
+        model.objects.filter(pk__in=ids).update(validation_state=PrefixValidationState.PENDING)
+        enqueue(ids)
 
 
 def registered_prefix_revalidate(*, user, registered: RegisteredPrefix) -> RegisteredPrefix:
     """Queue validation again (state Pending until it has run)."""
     ensure_can_write(user=user, subscription=registered.peering.subscription)
-    with transaction.atomic():
-        RegisteredPrefix.objects.filter(pk=registered.pk).update(
-            validation_state=PrefixValidationState.PENDING
-        )
-        enqueue_registered_prefix_validation([registered.pk])
+    prefixes_revalidate(RegisteredPrefix, [registered.pk])
     registered.refresh_from_db()
     return registered
 
@@ -285,9 +272,9 @@ def registered_prefix_delete(*, user, registered: RegisteredPrefix) -> None:
         )
         resource_id = registered.resource_id
         registered.delete()
-        _log(
+        activity_about(
+            peering,
             user=user,
-            peering=peering,
             operation="Microsoft.Peering/peerings/registeredPrefixes/delete",
             display="Delete registered prefix",
             resource_id=resource_id,

@@ -18,15 +18,17 @@ prefixes as 0, an unreadable bandwidth or facility as none.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from peering.contracts import BgpSessionInput, ConnectionInput, PeeringInput
 from peering.enums import DirectPeeringType, Kind, SkuName
 from peering.models import Peering, PeeringDraft
+from peering.models.abstracts import SESSION_FIELDS
 from peering.services.peerings import (
     MAX_CONNECTIONS,
-    SESSION_FIELDS,
     Configuration,
     Connection,
     Errors,
@@ -35,6 +37,8 @@ from peering.services.peerings import (
     basics_validate,
     configuration_validate,
     connection_validate,
+    connections_check_addresses,
+    connections_validate,
     peering_create,
     peering_validate,
     variant_lookup,
@@ -456,3 +460,34 @@ def row_check(
         index=index,
         errors=errors,
     )
+
+
+def connection_row_errors(
+    *,
+    configuration: Configuration,
+    subscription: Subscription,
+    rows: list[dict],
+    index: int | None,
+    values: dict,
+) -> Errors:
+    """The errors of one row of the wizard's Configuration grid (`values`, at `index` among
+    `rows`, or a new row): `connection_validate` on it, then its addresses against the other
+    rows and every live connection at the same place."""
+    check = partial(connections_validate, configuration=configuration, subscription=subscription)
+    errors = Errors()
+    position = index if index is not None else len(rows)
+    conn = check(rows=[(position, connection_input(values))], errors=errors).get(position)
+    if conn is None:
+        return errors
+    others = check(
+        rows=((i, connection_input(row)) for i, row in enumerate(rows) if i != index),
+        errors=Errors(),
+    )
+    others[position] = conn
+    clashes = Errors()
+    connections_check_addresses(others, clashes)
+    prefix = f"connections.{position}."
+    for key, messages in clashes.items():
+        if key.startswith(prefix):
+            errors.setdefault(key, []).extend(messages)
+    return errors

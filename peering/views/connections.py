@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from peering.enums import ConnectionState, SessionAddressProvider
+from peering.enums import SessionAddressProvider
 from peering.forms.common import apply_service_errors, errors_of
 from peering.forms.connections import DeleteConnectionForm, EditConnectionForm
 from peering.forms.wizard import ConnectionForm, form_with_errors, values_from
@@ -32,6 +32,7 @@ from peering.services.connections import (
     connection_add,
     connection_delete,
     connection_delete_refusal,
+    connection_edit_refusal,
     connection_request_peering_service,
     connection_update,
     peering_service_request_refusal,
@@ -41,7 +42,7 @@ from peering.services.peerings import (
     DIRECT,
     DIRECT_PEERING_SERVICE,
     ROUTE_SERVER,
-    VOICE,
+    fixed_provider_reason,
     route_server_prefill,
 )
 from peering.views.peerings import (
@@ -91,10 +92,7 @@ def _connections_context(request, peering: Peering, selected: PeeringConnection 
             peering_service_url=connection_url(
                 peering, selected, "peering:peering_connection_peering_service"
             ),
-            edit_reason=""
-            if selected.connection_state == ConnectionState.ACTIVE
-            else f"Edit connection is available once the connection is Active "
-            f"(it is {selected.connection_state}).",
+            edit_reason=connection_edit_refusal(selected),
             peering_service_reason=peering_service_request_refusal(selected),
             delete_reason=connection_delete_refusal(
                 selected, other_connections=len(connections) - 1
@@ -134,17 +132,6 @@ def peering_connection(
     )
 
 
-def _fixed_provider_reason(variant) -> str:
-    if variant is ROUTE_SERVER:
-        return (
-            "Set to Peer: with the exchange route server the session prefix is the exchange's "
-            "LAN, which the exchange supplies."
-        )
-    if variant is VOICE:
-        return "Set to Microsoft: for Voice, Microsoft allocates the session addresses."
-    return ""
-
-
 def _add_form(peering: Peering, configuration, values: dict, errors: dict | None):
     variant = configuration.variant
     return form_with_errors(
@@ -155,7 +142,7 @@ def _add_form(peering: Peering, configuration, values: dict, errors: dict | None
         places=list(configuration.places.values()),
         exchange=variant.is_exchange,
         fixed_provider=variant.session_address_provider,
-        fixed_provider_reason=_fixed_provider_reason(variant),
+        fixed_provider_reason=fixed_provider_reason(variant),
         agreement_signed=peering.subscription.peering_service_agreement_signed,
     )
 
@@ -277,7 +264,7 @@ def peering_connection_edit(
         form = EditConnectionForm(connection=connection)
     context.update(
         form=form,
-        editable=not connection.is_legacy and connection.connection_state == ConnectionState.ACTIVE,
+        edit_refusal=connection_edit_refusal(connection),
         action_url=connection_url(peering, connection, "peering:peering_connection_edit"),
     )
     return render_page(request, "peering/peering/connection_edit.html", context, partial="pane")

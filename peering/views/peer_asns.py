@@ -22,6 +22,7 @@ from peering.services.peer_asns import peer_asn_delete as service_peer_asn_delet
 from portal.htmx import render_page
 from portal.permissions import READER_REFUSAL, can_write
 from portal.selectors import (
+    creatable_subscriptions_for_user,
     current_subscription,
     subscriptions_for_user,
     writable_subscriptions_for_user,
@@ -82,12 +83,7 @@ def peer_asn_list(request: HttpRequest) -> HttpResponse:
 
 
 def _writable_subscriptions(request: HttpRequest) -> list:
-    subscriptions = list(
-        writable_subscriptions_for_user(user=request.user).order_by("display_name", "pk")
-    )
-    if not subscriptions:
-        raise PermissionDenied(NO_WRITE_ROLE)
-    return subscriptions
+    return creatable_subscriptions_for_user(user=request.user, refusal=NO_WRITE_ROLE)
 
 
 def _refuse_read_only_subscription(request: HttpRequest, form: PeerAsnForm) -> None:

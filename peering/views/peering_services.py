@@ -83,7 +83,9 @@ from peering.views.wizard import discard_confirm_page
 from portal.htmx import client_redirect, htmx_target, is_fragment_request, render_page
 from portal.models import WRITE_ROLES
 from portal.selectors import (
+    creatable_subscriptions_for_user,
     current_subscription,
+    resource_at_path,
     resource_groups_for_user,
     subscriptions_for_user,
     writable_subscriptions_for_user,
@@ -160,12 +162,7 @@ class _Chosen:
 
 
 def _writable(request: HttpRequest) -> list:
-    subscriptions = list(
-        writable_subscriptions_for_user(user=request.user).order_by("display_name", "pk")
-    )
-    if not subscriptions:
-        raise PermissionDenied(NO_WRITE_ROLE)
-    return subscriptions
+    return creatable_subscriptions_for_user(user=request.user, refusal=NO_WRITE_ROLE)
 
 
 def _choose(values: dict[str, str], subscriptions: list) -> _Chosen:
@@ -482,8 +479,8 @@ def peering_service_detail(
 ) -> HttpResponse:
     """Overview: Essentials with the session availability at the provider's primary and backup
     peering locations, and the prefixes per validation state."""
-    service = peering_service_for_user(
-        user=request.user, subscription_id=subscription_id, resource_group=resource_group, name=name
+    service = resource_at_path(
+        peering_service_for_user, request, subscription_id, resource_group, name
     )
     primary, backup = session_availability(service=service)
     context = _blade_context(service, "overview", "Overview")
@@ -533,8 +530,8 @@ def peering_service_prefixes(
 ) -> HttpResponse:
     """Prefixes: each prefix's validation state with the message, learned type and when it was
     last validated; Re-validate and Delete per prefix; "+ Add prefix" for writers."""
-    service = peering_service_for_user(
-        user=request.user, subscription_id=subscription_id, resource_group=resource_group, name=name
+    service = resource_at_path(
+        peering_service_for_user, request, subscription_id, resource_group, name
     )
     return _render_prefixes(request, service)
 
@@ -547,12 +544,8 @@ def peering_service_prefix_add(
     request: HttpRequest, subscription_id, resource_group: str, name: str
 ) -> HttpResponse:
     """+ Add prefix: Name, Prefix, Prefix key. GET opens the form on the Prefixes blade."""
-    service = peering_service_for_user(
-        user=request.user,
-        subscription_id=subscription_id,
-        resource_group=resource_group,
-        name=name,
-        write=True,
+    service = resource_at_path(
+        peering_service_for_user, request, subscription_id, resource_group, name, write=True
     )
     if request.method == "GET":
         return _render_prefixes(request, service, add_open=True)
@@ -574,12 +567,8 @@ def peering_service_prefix_add(
 
 
 def _prefix_for(request, subscription_id, resource_group, name, prefix_name, *, write=False):
-    service = peering_service_for_user(
-        user=request.user,
-        subscription_id=subscription_id,
-        resource_group=resource_group,
-        name=name,
-        write=write,
+    service = resource_at_path(
+        peering_service_for_user, request, subscription_id, resource_group, name, write=write
     )
     return prefix_of(service=service, name=prefix_name)
 
@@ -650,12 +639,8 @@ def peering_service_delete(
     request: HttpRequest, subscription_id, resource_group: str, name: str
 ) -> HttpResponse:
     """Delete the Peering Service and its prefixes once the user has typed "yes"."""
-    service = peering_service_for_user(
-        user=request.user,
-        subscription_id=subscription_id,
-        resource_group=resource_group,
-        name=name,
-        write=True,
+    service = resource_at_path(
+        peering_service_for_user, request, subscription_id, resource_group, name, write=True
     )
     form = DeleteConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

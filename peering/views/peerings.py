@@ -35,6 +35,7 @@ from portal.links import fast_reverse
 from portal.permissions import can_write
 from portal.selectors import (
     current_subscription,
+    resource_at_path,
     resource_group_names_for_user,
     writable_subscriptions_for_user,
 )
@@ -99,12 +100,8 @@ def get_peering(
     """The peering at the URL's ARM path (404 for another tenant); with write=True a Reader
     gets 403. Every view of a peering's blades (here, `connections`, `registered`) reads its
     peering through this."""
-    return peering_for_user(
-        user=request.user,
-        subscription_id=subscription_id,
-        resource_group=resource_group,
-        name=name,
-        write=write,
+    return resource_at_path(
+        peering_for_user, request, subscription_id, resource_group, name, write=write
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -52,8 +52,8 @@ from peering.services.peerings import (
     Configuration,
     Errors,
     Variant,
-    connections_check_addresses,
     facilities_for,
+    fixed_provider_reason,
     legacy_connections_for,
     peer_asn_unusable_reason,
     route_server_prefill,
@@ -64,6 +64,7 @@ from peering.services.wizard import (
     TABS,
     basics_check,
     configuration_check,
+    connection_row_errors,
     draft_connection_remove,
     draft_connection_save,
     draft_create,
@@ -78,7 +79,6 @@ from peering.services.wizard import (
     draft_set_tab,
     draft_validate,
     network_label,
-    row_check,
     sku_label,
     variant_for,
 )
@@ -92,7 +92,10 @@ from portal.htmx import (
     trigger_client_event,
 )
 from portal.models import Subscription
-from portal.selectors import current_subscription, writable_subscriptions_for_user
+from portal.selectors import (
+    creatable_subscriptions_for_user,
+    current_subscription,
+)
 
 TEMPLATE = "peering/wizard/wizard.html"
 CONNECTION_TEMPLATE = "peering/wizard/connection.html"
@@ -114,12 +117,7 @@ CLOSE_DIALOG = ("wizard-dialog-close", {"target": "#connection-dialog"})
 
 def _writable(request: HttpRequest) -> list[Subscription]:
     """The subscriptions the user may create in; none at all is a 403 on every wizard URL."""
-    subscriptions = list(
-        writable_subscriptions_for_user(user=request.user).order_by("display_name", "pk")
-    )
-    if not subscriptions:
-        raise PermissionDenied(NO_WRITE_ROLE)
-    return subscriptions
+    return creatable_subscriptions_for_user(user=request.user, refusal=NO_WRITE_ROLE)
 
 
 def _tab_url(tab: str, *, check: bool = False) -> str:
@@ -638,53 +636,14 @@ def route_server_lans(variant: Variant, setup) -> list:
     return setup.configuration.lans if variant is ROUTE_SERVER else []
 
 
-def _fixed_provider_reason(variant: Variant) -> str:
-    if variant is ROUTE_SERVER:
-        return (
-            "Set to Peer: with the exchange route server the session prefix is the exchange's "
-            "LAN, which the exchange supplies."
-        )
-    if variant is VOICE:
-        return "Set to Microsoft: for Voice, Microsoft allocates the session addresses."
-    return ""
-
-
 def _connection_errors(setup: _Setup, rows: list[dict], index: int | None, values: dict):
-    """`connection_validate` on the row, then its addresses against the other rows and every
-    live connection at the same place."""
-    errors = Errors()
-    position = index if index is not None else len(rows)
-    conn = row_check(
+    return connection_row_errors(
         configuration=setup.configuration,
         subscription=setup.subscription,
-        row=values,
-        index=position,
-        errors=errors,
+        rows=rows,
+        index=index,
+        values=values,
     )
-    if conn is None:
-        return errors
-    others = {}
-    scratch = Errors()
-    for other_index, row in enumerate(rows):
-        if other_index == index:
-            continue
-        other = row_check(
-            configuration=setup.configuration,
-            subscription=setup.subscription,
-            row=row,
-            index=other_index,
-            errors=scratch,
-        )
-        if other is not None:
-            others[other_index] = other
-    others[position] = conn
-    clashes = Errors()
-    connections_check_addresses(others, clashes)
-    prefix = f"connections.{position}."
-    for key, messages_ in clashes.items():
-        if key.startswith(prefix):
-            errors.setdefault(key, []).extend(messages_)
-    return errors
 
 
 def _connection_response(
@@ -708,7 +667,7 @@ def _connection_response(
         places=setup.places,
         exchange=variant.is_exchange,
         fixed_provider=variant.session_address_provider,
-        fixed_provider_reason=_fixed_provider_reason(variant),
+        fixed_provider_reason=fixed_provider_reason(variant),
         agreement_signed=signed,
     )
     context = {

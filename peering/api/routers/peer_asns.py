@@ -1,13 +1,14 @@
 """`peer_asns`: a subscription's Peer ASNs."""
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Router
 
 from peering.api import representations as rep
 from peering.api.audit import api_write
 from peering.api.body import parse_body
+from peering.api.lookups import arm_delete, arm_saved
 from peering.api.paging import arm_page
-from peering.api.routing import SUB, arm, arm_json, deleted, no_content
+from peering.api.routing import SUB, arm, arm_json
 from peering.api.schemas import PEER_ASN_PATHS, PeerAsnBody
 from peering.selectors.peer_asns import peer_asn_for_user, peer_asns_for_user
 from peering.services import peer_asns as services
@@ -50,13 +51,12 @@ def peer_asn_delete(request: HttpRequest, subscription_id: str, name: str):
     subscription = subscription_for_user(
         user=request.user, subscription_id=subscription_id, write=True
     )
-    try:
-        item = peer_asn_for_user(user=request.user, subscription_id=subscription.pk, name=name)
-    except Http404:
-        return no_content()
-    with api_write(request, paths=PEER_ASN_PATHS):
-        services.peer_asn_delete(user=request.user, peer_asn=item)
-    return deleted()
+    return arm_delete(
+        request,
+        lambda: peer_asn_for_user(user=request.user, subscription_id=subscription.pk, name=name),
+        lambda item: services.peer_asn_delete(user=request.user, peer_asn=item),
+        paths=PEER_ASN_PATHS,
+    )
 
 
 @arm(
@@ -79,4 +79,4 @@ def peer_asn_put(request: HttpRequest, subscription_id: str, name: str):
             user=request.user, subscription=subscription, data=body.contract(name=name)
         )
     item = peer_asn_for_user(user=request.user, subscription_id=subscription.pk, name=item.name)
-    return arm_json(rep.peer_asn(item), status=201 if created else 200)
+    return arm_saved(rep.peer_asn(item), created=created)

@@ -1,16 +1,18 @@
 """`peering_services` and `prefixes`: the customer's Peering Services and their prefixes."""
 
+from functools import partial
+
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Query, Router
 
 from peering.api import representations as rep
 from peering.api.audit import api_write
 from peering.api.body import parse_body
 from peering.api.errors import ArmError
-from peering.api.lookups import writable_group
+from peering.api.lookups import arm_delete, arm_saved, writable_group
 from peering.api.paging import arm_page
-from peering.api.routing import RG, SUB, arm, arm_json, deleted, no_content
+from peering.api.routing import RG, SUB, arm, arm_json
 from peering.api.schemas import (
     PEERING_SERVICE_PATHS,
     PREFIX_PATHS,
@@ -28,7 +30,7 @@ from peering.selectors.peering_services import (
     prefixes_of,
 )
 from peering.services import peering_services as services
-from portal.selectors import resource_group_for_user, subscription_for_user
+from portal.selectors import resource_at_path, resource_group_for_user, subscription_for_user
 
 router = Router(tags=["Peering Services"])
 
@@ -37,14 +39,7 @@ SERVICE = f"{RG}/peeringServices/{{service_name}}"
 PREFIX = f"{SERVICE}/prefixes/{{name}}"
 
 
-def _service(request, subscription_id, resource_group: str, name: str, *, write: bool = False):
-    return peering_service_for_user(
-        user=request.user,
-        subscription_id=subscription_id,
-        resource_group=resource_group,
-        name=name,
-        write=write,
-    )
+_service = partial(resource_at_path, peering_service_for_user)
 
 
 def _expand_events(expand: str | None) -> bool:
@@ -157,14 +152,15 @@ def peering_service_delete(
     subscription = subscription_for_user(
         user=request.user, subscription_id=subscription_id, write=True
     )
-    try:
-        item = _service(request, subscription.pk, resource_group, name, write=True)
-    except Http404:
-        return no_content()
-    with api_write(request, paths=PEERING_SERVICE_PATHS):
-        # An ARM DELETE is its own confirmation (the portal asks the person to type "yes").
-        services.peering_service_delete(user=request.user, service=item, confirm="yes")
-    return deleted()
+    # An ARM DELETE is its own confirmation (the portal asks the person to type "yes").
+    return arm_delete(
+        request,
+        lambda: _service(request, subscription.pk, resource_group, name, write=True),
+        lambda item: services.peering_service_delete(
+            user=request.user, service=item, confirm="yes"
+        ),
+        paths=PEERING_SERVICE_PATHS,
+    )
 
 
 @arm(
@@ -179,13 +175,12 @@ def prefix_delete(
 ):
     """200 when removed, 204 when absent."""
     service = _service(request, subscription_id, resource_group, service_name, write=True)
-    try:
-        item = prefix_of(service=service, name=name)
-    except Http404:
-        return no_content()
-    with api_write(request, paths=PREFIX_PATHS):
-        services.peering_service_prefix_delete(user=request.user, prefix=item)
-    return deleted()
+    return arm_delete(
+        request,
+        lambda: prefix_of(service=service, name=name),
+        lambda item: services.peering_service_prefix_delete(user=request.user, prefix=item),
+        paths=PREFIX_PATHS,
+    )
 
 
 @arm(
@@ -207,7 +202,7 @@ def peering_service_put(request: HttpRequest, subscription_id: str, resource_gro
             user=request.user, subscription=subscription, data=data
         )
     item = _service(request, subscription.pk, group.name, item.name)
-    return arm_json(rep.peering_service(item), status=201 if created else 200)
+    return arm_saved(rep.peering_service(item), created=created)
 
 
 @arm(
@@ -254,4 +249,4 @@ def prefix_put(
             user=request.user, service=service, data=body.contract(name=name)
         )
     item = prefix_of(service=service, name=item.name)
-    return arm_json(rep.service_prefix(item), status=201 if created else 200)
+    return arm_saved(rep.service_prefix(item), created=created)

@@ -1,5 +1,7 @@
 """`peerings` and `received_routes`: a subscription's peerings and the routes Microsoft receives."""
 
+from functools import partial
+
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from ninja import Query, Router
@@ -7,7 +9,7 @@ from ninja import Query, Router
 from peering.api import representations as rep
 from peering.api.audit import api_write
 from peering.api.body import parse_body
-from peering.api.lookups import writable_group
+from peering.api.lookups import arm_saved, writable_group
 from peering.api.paging import arm_page
 from peering.api.routing import RG, SUB, arm, arm_json, deleted, no_content
 from peering.api.schemas import PeeringBody, TagsBody, peering_paths
@@ -22,11 +24,13 @@ from peering.selectors.registered import PREFIX_EXACT, RouteFilters, received_ro
 from peering.services.connections import peering_tags_update
 from peering.services.deprovision import deprovision_request
 from peering.services.peerings import peering_create_or_update
-from portal.selectors import resource_group_for_user, subscription_for_user
+from portal.selectors import resource_at_path, resource_group_for_user, subscription_for_user
 
 router = Router(tags=["Peerings"])
 
 PATH = f"{RG}/peerings/{{name}}"
+
+_peering = partial(resource_at_path, peering_for_user)
 
 _CONNECTIONS = Prefetch(
     "connections",
@@ -81,9 +85,7 @@ def peerings_list_by_subscription(request: HttpRequest, subscription_id: str):
 @arm(router, "GET", PATH, operation_id="Peerings_Get", summary="Get a peering")
 def peering_get(request: HttpRequest, subscription_id: str, resource_group: str, name: str):
     """One peering with its connections and their BGP sessions."""
-    item = peering_for_user(
-        user=request.user, subscription_id=subscription_id, resource_group=resource_group, name=name
-    )
+    item = _peering(request, subscription_id, resource_group, name)
     return arm_json(rep.peering(item))
 
 
@@ -108,9 +110,7 @@ def received_routes_list(
 ):
     """Filter by exact prefix, a run of ASNs in the AS path, and the validation states; pages
     continue with `$skipToken`."""
-    item = peering_for_user(
-        user=request.user, subscription_id=subscription_id, resource_group=resource_group, name=name
-    )
+    item = _peering(request, subscription_id, resource_group, name)
     filters = RouteFilters(
         prefix=prefix or "",
         prefix_match=PREFIX_EXACT,
@@ -141,13 +141,8 @@ def peering_put(request: HttpRequest, subscription_id: str, resource_group: str,
         item, created = peering_create_or_update(
             user=request.user, subscription=subscription, data=data
         )
-    item = peering_for_user(
-        user=request.user,
-        subscription_id=subscription.pk,
-        resource_group=group.name,
-        name=item.name,
-    )
-    return arm_json(rep.peering(item), status=201 if created else 200)
+    item = _peering(request, subscription.pk, group.name, item.name)
+    return arm_saved(rep.peering(item), created=created)
 
 
 @arm(
@@ -160,22 +155,11 @@ def peering_put(request: HttpRequest, subscription_id: str, resource_group: str,
 )
 def peering_patch(request: HttpRequest, subscription_id: str, resource_group: str, name: str):
     """Replaces the tags (the only property PATCH changes)."""
-    item = peering_for_user(
-        user=request.user,
-        subscription_id=subscription_id,
-        resource_group=resource_group,
-        name=name,
-        write=True,
-    )
+    item = _peering(request, subscription_id, resource_group, name, write=True)
     body = parse_body(request, TagsBody)
     with api_write(request, paths={"tags": "tags"}):
         peering_tags_update(user=request.user, peering=item, tags=body.tags)
-    item = peering_for_user(
-        user=request.user,
-        subscription_id=subscription_id,
-        resource_group=resource_group,
-        name=name,
-    )
+    item = _peering(request, subscription_id, resource_group, name)
     return arm_json(rep.peering(item))
 
 
@@ -198,13 +182,7 @@ def peering_delete(request: HttpRequest, subscription_id: str, resource_group: s
         user=request.user, subscription_id=subscription_id, write=True
     )
     try:
-        item = peering_for_user(
-            user=request.user,
-            subscription_id=subscription.pk,
-            resource_group=resource_group,
-            name=name,
-            write=True,
-        )
+        item = _peering(request, subscription.pk, resource_group, name, write=True)
     except Http404:
         return no_content()
     if open_deprovision_request(deprovision_requests_of(peering=item)) is not None:

@@ -1,13 +1,16 @@
 """`registered_asns` and `registered_prefixes` of a peering."""
 
-from django.http import Http404, HttpRequest
+from functools import partial
+
+from django.http import HttpRequest
 from ninja import Router
 
 from peering.api import representations as rep
 from peering.api.audit import api_write
 from peering.api.body import parse_body
+from peering.api.lookups import arm_delete, arm_saved
 from peering.api.paging import arm_page
-from peering.api.routing import RG, arm, arm_json, deleted, no_content
+from peering.api.routing import RG, arm, arm_json
 from peering.api.schemas import REGISTERED_PATHS, RegisteredAsnBody, RegisteredPrefixBody
 from peering.selectors.peerings import peering_for_user
 from peering.selectors.registered import (
@@ -17,6 +20,7 @@ from peering.selectors.registered import (
     registered_prefixes_of,
 )
 from peering.services import registered as services
+from portal.selectors import resource_at_path
 
 router = Router(tags=["Registered ASNs and prefixes"])
 
@@ -25,14 +29,7 @@ ASN = f"{PEERING}/registeredAsns/{{name}}"
 PREFIX = f"{PEERING}/registeredPrefixes/{{name}}"
 
 
-def _peering(request, subscription_id, resource_group, peering_name, *, write=False):
-    return peering_for_user(
-        user=request.user,
-        subscription_id=subscription_id,
-        resource_group=resource_group,
-        name=peering_name,
-        write=write,
-    )
+_peering = partial(resource_at_path, peering_for_user)
 
 
 def _with_peering(peering):
@@ -97,25 +94,18 @@ def registered_prefix_get(
     return arm_json(rep.registered_prefix(registered_prefix_of(peering=peering, name=name)))
 
 
-def _absent_is_none(lookup):
-    try:
-        return lookup()
-    except Http404:
-        return None
-
-
 @arm(router, "DELETE", ASN, operation_id="RegisteredAsns_Delete", summary="Delete a registered ASN")
 def registered_asn_delete(
     request: HttpRequest, subscription_id: str, resource_group: str, peering_name: str, name: str
 ):
     """200 when removed (customer prefixes using its key are validated again), 204 when absent."""
     peering = _peering(request, subscription_id, resource_group, peering_name, write=True)
-    item = _absent_is_none(lambda: registered_asn_of(peering=peering, name=name))
-    if item is None:
-        return no_content()
-    with api_write(request, paths=REGISTERED_PATHS):
-        services.registered_asn_delete(user=request.user, registered=item)
-    return deleted()
+    return arm_delete(
+        request,
+        lambda: registered_asn_of(peering=peering, name=name),
+        lambda item: services.registered_asn_delete(user=request.user, registered=item),
+        paths=REGISTERED_PATHS,
+    )
 
 
 @arm(
@@ -130,12 +120,12 @@ def registered_prefix_delete(
 ):
     """200 when removed, 204 when absent."""
     peering = _peering(request, subscription_id, resource_group, peering_name, write=True)
-    item = _absent_is_none(lambda: registered_prefix_of(peering=peering, name=name))
-    if item is None:
-        return no_content()
-    with api_write(request, paths=REGISTERED_PATHS):
-        services.registered_prefix_delete(user=request.user, registered=item)
-    return deleted()
+    return arm_delete(
+        request,
+        lambda: registered_prefix_of(peering=peering, name=name),
+        lambda item: services.registered_prefix_delete(user=request.user, registered=item),
+        paths=REGISTERED_PATHS,
+    )
 
 
 @arm(
@@ -176,7 +166,7 @@ def registered_asn_put(
             user=request.user, peering=peering, data=body.contract(name=name)
         )
     item = registered_asn_of(peering=peering, name=item.name)
-    return arm_json(rep.registered_asn(item), status=201 if created else 200)
+    return arm_saved(rep.registered_asn(item), created=created)
 
 
 @arm(
@@ -199,4 +189,4 @@ def registered_prefix_put(
             user=request.user, peering=peering, data=body.contract(name=name)
         )
     item = registered_prefix_of(peering=peering, name=item.name)
-    return arm_json(rep.registered_prefix(item), status=201 if created else 200)
+    return arm_saved(rep.registered_prefix(item), created=created)

@@ -176,6 +176,28 @@ def _row(value: Any, where: str) -> dict:
     return value
 
 
+def _named_rows(data: Any, key: str, where: str, noun: str, *, max_length: int, within: str = ""):
+    """(row, name, where) for each object listed under `key`: each named (`max_length` at most)
+    and listed once — within a metro (`within`) names compare exactly, as the database's unique
+    constraints do, metro names ignoring case. `where` says which entry a message is about."""
+    names: set[str] = set()
+    for index, raw in enumerate(_list(data, key, where)):
+        row_where = f"{where} {key}[{index}]"
+        raw = _row(raw, row_where)
+        name = _text(raw, "name", row_where, max_length=max_length)
+        row_where = f"{row_where} ({name})"
+        seen = name if within else name.lower()
+        if seen in names:
+            _fail(row_where, f"{noun} {name} is listed twice{f' in {within}' if within else ''}.")
+        names.add(seen)
+        yield raw, name, row_where
+
+
+def _fail_problems(where: str, problems: dict[str, str]) -> None:
+    for field, message in problems.items():
+        _fail(where, f"{field}: {message}")
+
+
 def _read_json(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
@@ -223,15 +245,8 @@ def parse_locations(data: Any, region_names: set[str]) -> list[dict]:
         _fail(
             LOCATIONS_FILE, f"microsoft_asn is {asn!r}; this portal is AS{settings.MICROSOFT_ASN}."
         )
-    metros, seen = [], set()
-    for index, raw in enumerate(_list(data, "metros", LOCATIONS_FILE)):
-        where = f"{LOCATIONS_FILE} metros[{index}]"
-        raw = _row(raw, where)
-        name = _text(raw, "name", where, max_length=64)
-        where = f"{where} ({name})"
-        if name.lower() in seen:
-            _fail(where, f"metro {name} is listed twice.")
-        seen.add(name.lower())
+    metros = []
+    for raw, name, where in _named_rows(data, "metros", LOCATIONS_FILE, "metro", max_length=64):
         country = _text(raw, "country", where)
         if not COUNTRY_CODE_RE.fullmatch(country):
             _fail(
@@ -241,15 +256,10 @@ def parse_locations(data: Any, region_names: set[str]) -> list[dict]:
         if region and region not in region_names:
             _fail(where, f"azure_region {region!r} is not a known Azure region.")
 
-        facilities, facility_names = [], set()
-        for f_index, f_raw in enumerate(_list(raw, "direct", where)):
-            f_where = f"{where} direct[{f_index}]"
-            f_raw = _row(f_raw, f_where)
-            f_name = _text(f_raw, "name", f_where, max_length=120)
-            f_where = f"{f_where} ({f_name})"
-            if f_name in facility_names:
-                _fail(f_where, f"facility {f_name} is listed twice in {name}.")
-            facility_names.add(f_name)
+        facilities = []
+        for f_raw, f_name, f_where in _named_rows(
+            raw, "direct", where, "facility", max_length=120, within=name
+        ):
             row = {
                 "name": f_name,
                 "address": _text(f_raw, "address", f_where, required=False, max_length=200),
@@ -262,19 +272,13 @@ def parse_locations(data: Any, region_names: set[str]) -> list[dict]:
                 direct_peering_types=row["direct_peering_types"],
                 bandwidth_offers_mbps=row["bandwidth_offers_mbps"],
             )
-            for field, message in problems.items():
-                _fail(f_where, f"{field}: {message}")
+            _fail_problems(f_where, problems)
             facilities.append(row)
 
-        exchanges, exchange_names = [], set()
-        for e_index, e_raw in enumerate(_list(raw, "exchange", where)):
-            e_where = f"{where} exchange[{e_index}]"
-            e_raw = _row(e_raw, e_where)
-            e_name = _text(e_raw, "name", e_where, max_length=120)
-            e_where = f"{e_where} ({e_name})"
-            if e_name in exchange_names:
-                _fail(e_where, f"exchange {e_name} is listed twice in {name}.")
-            exchange_names.add(e_name)
+        exchanges = []
+        for e_raw, e_name, e_where in _named_rows(
+            raw, "exchange", where, "exchange", max_length=120, within=name
+        ):
             row = {
                 "name": e_name,
                 "peeringdb_ix_id": _optional_id(e_raw, "peeringdb_ix_id", e_where),
@@ -292,8 +296,7 @@ def parse_locations(data: Any, region_names: set[str]) -> list[dict]:
                 microsoft_ipv4_address=row["microsoft_ipv4_address"],
                 microsoft_ipv6_address=row["microsoft_ipv6_address"],
             )
-            for field, message in problems.items():
-                _fail(e_where, f"{field}: {message}")
+            _fail_problems(e_where, problems)
             # Store the canonical spelling, so a re-run compares equal to what the database holds.
             row["ipv4_prefix"] = str(ipaddress.ip_network(row["ipv4_prefix"]))
             if row["ipv6_prefix"]:
