@@ -89,8 +89,24 @@ class ImportResult:
 # --- one line -------------------------------------------------------------------------------
 
 
-def _as_path(raw: object, where: str) -> tuple[list[int], list[int] | None]:
-    """(AS_SEQUENCE, trailing AS_SET or None)."""
+def _as_path(raw: object, where: str) -> tuple[str, int | None]:
+    """(the path as stored, the origin: its rightmost AS, None after an AS_SET). A full table
+    repeats the same paths on every session: a textual path is parsed once per import."""
+    try:
+        if isinstance(raw, str):
+            return _as_path_text(raw)
+        return _as_path_parse(raw)
+    except ValueError as exc:
+        raise ValidationError(f"{where}: {exc}") from None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _as_path_text(raw: str) -> tuple[str, int | None]:
+    return _as_path_parse(raw)
+
+
+def _as_path_parse(raw: object) -> tuple[str, int | None]:
+    """ValueError with the reason (without the line) when the path is not one."""
     if isinstance(raw, list):
         tokens = raw
     else:
@@ -107,31 +123,34 @@ def _as_path(raw: object, where: str) -> tuple[list[int], list[int] | None]:
             members = [m for m in re.split(r"[\s,]+", token[1:-1]) if m]
         if members is not None:
             if position != len(tokens) - 1:
-                raise ValidationError(
-                    f"{where}: as_path may end in an AS_SET (e.g. {{64500,64501}}), but holds "
-                    "one before its end."
+                raise ValueError(
+                    "as_path may end in an AS_SET (e.g. {64500,64501}), but holds one before its "
+                    "end."
                 )
             try:
                 as_set = sorted({_int_asn(m) for m in members})
             except (TypeError, ValueError):
-                raise ValidationError(
-                    f"{where}: as_path must be ASNs separated by spaces."
-                ) from None
+                raise ValueError("as_path must be ASNs separated by spaces.") from None
             if not as_set:
-                raise ValidationError(f"{where}: the AS_SET at the end of as_path is empty.")
+                raise ValueError("the AS_SET at the end of as_path is empty.")
             continue
         try:
             sequence.append(_int_asn(token))
         except (TypeError, ValueError):
-            raise ValidationError(f"{where}: as_path must be ASNs separated by spaces.") from None
+            raise ValueError("as_path must be ASNs separated by spaces.") from None
     length = len(sequence) + (1 if as_set else 0)
     if (
         not length
         or length > MAX_AS_PATH_LENGTH
         or any(not 0 < a <= ASN_MAX for a in sequence + (as_set or []))
     ):
-        raise ValidationError(f"{where}: as_path must hold 1–64 ASNs from 1 to {ASN_MAX}.")
-    return sequence, as_set
+        raise ValueError(f"as_path must hold 1–64 ASNs from 1 to {ASN_MAX}.")
+    path_text = " ".join(str(a) for a in sequence)
+    if as_set:
+        path_text = f"{path_text} {{{','.join(str(a) for a in as_set)}}}".strip()
+    # The origin is the rightmost AS of the path (RFC 4271 §5.1.2; NONE after an AS_SET,
+    # RFC 6811 §2).
+    return path_text, None if as_set else sequence[-1]
 
 
 def _int_asn(token) -> int:
@@ -145,16 +164,40 @@ def _int_asn(token) -> int:
 
 
 def _communities(raw: dict, where: str) -> tuple[list[str], list[str]]:
-    """RFC 1997 (16:16 bits) and RFC 8092 large (32:32:32 bits) communities."""
+    """RFC 1997 (16:16 bits) and RFC 8092 large (32:32:32 bits) communities; the same lists
+    repeat on most lines, so each distinct pair of lists is read once per import."""
     values = raw.get("communities", [])
     large_values = raw.get("large_communities", [])
+    key = None
+    if all(isinstance(v, list | str) for v in (values, large_values)):
+        key = tuple(v if isinstance(v, str) else tuple(v) for v in (values, large_values))
+        try:
+            hash(key)
+        except TypeError:
+            key = None  # objects inside the lists: read (and refused) below, uncached
+    try:
+        if key is None:
+            standard, large = _communities_parse((values, large_values))
+        else:
+            standard, large = _communities_cached(key)
+    except ValueError as exc:
+        raise ValidationError(f"{where}: {exc}") from None
+    return list(standard), list(large)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _communities_cached(key: tuple) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return _communities_parse(key)
+
+
+def _communities_parse(key: tuple) -> tuple[tuple[str, ...], tuple[str, ...]]:
     standard: list[str] = []
     large: list[str] = []
-    for name, given in (("communities", values), ("large_communities", large_values)):
+    for name, given in zip(("communities", "large_communities"), key, strict=True):
         if isinstance(given, str):
             given = given.split()
-        if not isinstance(given, list):
-            raise ValidationError(f'{where}: {name} must be a list like ["8075:8007"].')
+        if not isinstance(given, list | tuple):
+            raise ValueError(f'{name} must be a list like ["8075:8007"].')
         for value in given:
             text = value if isinstance(value, str) else ""
             standard_match = STANDARD_COMMUNITY_RE.fullmatch(text)
@@ -170,12 +213,12 @@ def _communities(raw: dict, where: str) -> tuple[list[str], list[str]]:
                 large.append(":".join(str(int(p)) for p in large_match.groups()))
                 continue
             shown = json.dumps(value)[:40]
-            raise ValidationError(
-                f'{where}: communities must be a list like ["8075:8007"] (RFC 1997: two numbers '
-                'up to 65535) or ["8075:8007:0"] (RFC 8092 large: three numbers up to '
-                f"4294967295); {shown} is neither."
+            raise ValueError(
+                'communities must be a list like ["8075:8007"] (RFC 1997: two numbers up to '
+                '65535) or ["8075:8007:0"] (RFC 8092 large: three numbers up to 4294967295); '
+                f"{shown} is neither."
             )
-    return standard, large
+    return tuple(standard), tuple(large)
 
 
 # A full table repeats the same prefixes on every session and the same next hop on every line
@@ -206,10 +249,8 @@ def parse_route(raw: object, *, line: int, now: datetime) -> dict:
         next_hop = _canonical_address(str(raw.get("next_hop", "")))
     except ValueError:
         raise ValidationError(f"{where}: next_hop is not an IP address.") from None
-    sequence, as_set = _as_path(raw.get("as_path", ""), where)
-    # The origin is the rightmost AS of the path (RFC 4271 §5.1.2; NONE after an AS_SET,
-    # RFC 6811 §2): a separate origin_as may only repeat it.
-    origin = None if as_set else sequence[-1]
+    path_text, origin = _as_path(raw.get("as_path", ""), where)
+    # A separate origin_as may only repeat the rightmost AS of the path.
     if "origin_as" in raw:
         given = raw["origin_as"]
         if isinstance(given, bool) or not isinstance(given, int) or not 0 < given <= ASN_MAX:
@@ -228,9 +269,6 @@ def parse_route(raw: object, *, line: int, now: datetime) -> dict:
             raise ValidationError(f"{where}: received_at is not a date and time.")
         if timezone.is_naive(received_at):
             received_at = timezone.make_aware(received_at, timezone.UTC)
-    path_text = " ".join(str(a) for a in sequence)
-    if as_set:
-        path_text = f"{path_text} {{{','.join(str(a) for a in as_set)}}}".strip()
     cleaned = {
         "prefix": prefix_text,
         "next_hop": next_hop,
@@ -314,9 +352,10 @@ def _first_as_problem(connection: PeeringConnection, route: dict, line: int) -> 
     if peering.direct_peering_type == DirectPeeringType.IX_RS:
         return None
     peer = peering.peer_asn.peer_asn
-    first = route["as_path"].split()[0]
-    if first == str(peer):
+    path, own = route["as_path"], str(peer)
+    if path.startswith(own) and path[len(own) : len(own) + 1] in ("", " "):
         return None
+    first = path.split()[0]
     return (
         f"Line {line}: the AS path starts with {first if first.startswith('{') else 'AS' + first}"
         f", but routes on this bilateral session come from the peer AS{peer}."
@@ -340,6 +379,9 @@ class RouteImport:
         self.buffer: list[tuple[int, dict]] = []
         self.index: VrpIndex | None = None
         self.has_vrps = Vrp.objects.exists()
+        # RFC 6811 depends on the prefix and the origin only: a full table repeats both on
+        # every session, so each pair is validated once per import.
+        self.states: dict[tuple[str, int | None], str] = {}
 
     # connections: locked and loaded once, with their peering, peer ASN and metro
     def open(self, connection: PeeringConnection) -> PeeringConnection:
@@ -405,30 +447,36 @@ class RouteImport:
                     ).state
                 )
             self.index = VrpIndex.from_database()
-        return lambda prefix, origin: self.index.validate(prefix, origin).state
+        return self.index.state
 
     def flush(self, final: bool = False) -> None:
         if not self.buffer:
             return
-        state_of = self._validator(final)
-        rows = [
-            (
-                connection_id,
-                self.generation[connection_id],
-                r["prefix"],
-                r["next_hop"],
-                r["as_path"],
-                r["origin_as"],
-                r["communities"],
-                r["large_communities"],
-                r["origin_as_validation_state"],
-                state_of(r["prefix"], r["origin_as"]),
-                r["reported_rpki_state"],
-                r["trust_anchor"],
-                r["received_at"],
+        validate = self._validator(final)
+        states = self.states
+        rows = []
+        for connection_id, r in self.buffer:
+            key = (r["prefix"], r["origin_as"])
+            state = states.get(key)
+            if state is None:
+                state = states[key] = validate(*key)
+            rows.append(
+                (
+                    connection_id,
+                    self.generation[connection_id],
+                    r["prefix"],
+                    r["next_hop"],
+                    r["as_path"],
+                    r["origin_as"],
+                    r["communities"],
+                    r["large_communities"],
+                    r["origin_as_validation_state"],
+                    state,
+                    r["reported_rpki_state"],
+                    r["trust_anchor"],
+                    r["received_at"],
+                )
             )
-            for connection_id, r in self.buffer
-        ]
         self.buffer = []
         _write_routes(rows)
 
@@ -511,7 +559,10 @@ def _line_key(message: str) -> int:
 def _write_routes(rows: list[tuple]) -> None:
     """Bulk insert: COPY on PostgreSQL (JSON columns as text), batched INSERTs elsewhere."""
     if db_connection.vendor == "postgresql":
-        rows = [row[:6] + (json.dumps(row[6]), json.dumps(row[7])) + row[8:] for row in rows]
+        rows = [
+            (*row[:6], _json_text(tuple(row[6])), _json_text(tuple(row[7])), *row[8:])
+            for row in rows
+        ]
     copy_rows(
         ReceivedRoute,
         list(COLUMNS),
@@ -523,31 +574,33 @@ def _write_routes(rows: list[tuple]) -> None:
     )
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def _json_text(values: tuple[str, ...]) -> str:
+    return json.dumps(list(values))
+
+
 def _diff_generations(connection_id: int, generation: int):
-    """(announced, withdrawn, origin changed, previous origins, current origins) between the
-    connection's new generation and its old rows, computed by the database."""
+    """(announced, withdrawn, origin changed) between the connection's new generation and its
+    old rows, computed by the database in one pass: the (prefix, origin) pairs present in one
+    generation only, with whether their prefix is present in the other at all."""
     table = ReceivedRoute._meta.db_table
-    new = f"SELECT prefix FROM {table} WHERE connection_id = %s AND generation = %s"  # noqa: S608
-    old = f"SELECT prefix FROM {table} WHERE connection_id = %s AND generation <> %s"  # noqa: S608
-    pairs_new = (
-        f"SELECT prefix, origin_as FROM {table} WHERE connection_id = %s AND generation = %s"  # noqa: S608
-    )
-    pairs_old = (
-        f"SELECT prefix, origin_as FROM {table} WHERE connection_id = %s AND generation <> %s"  # noqa: S608
-    )
-    args = [connection_id, generation]
     with db_connection.cursor() as cursor:
-        cursor.execute(f"{new} EXCEPT {old}", args * 2)
-        announced = sorted(row[0] for row in cursor.fetchall())
-        cursor.execute(f"{old} EXCEPT {new}", args * 2)
-        withdrawn = sorted(row[0] for row in cursor.fetchall())
         cursor.execute(
-            f"SELECT prefix FROM ({pairs_new} EXCEPT {pairs_old}) AS added UNION "  # noqa: S608
-            f"SELECT prefix FROM ({pairs_old} EXCEPT {pairs_new}) AS removed",
-            args * 4,
+            "SELECT prefix, new_here, old_here FROM ("  # noqa: S608
+            " SELECT prefix, n_new, n_old,"
+            "  SUM(n_new) OVER (PARTITION BY prefix) AS new_here,"
+            "  SUM(n_old) OVER (PARTITION BY prefix) AS old_here"
+            " FROM (SELECT prefix, origin_as,"
+            "   SUM(CASE WHEN generation = %s THEN 1 ELSE 0 END) AS n_new,"
+            "   SUM(CASE WHEN generation = %s THEN 0 ELSE 1 END) AS n_old"
+            f"  FROM {table} WHERE connection_id = %s GROUP BY prefix, origin_as) AS pairs"
+            ") AS counted WHERE n_new = 0 OR n_old = 0",
+            [generation, generation, connection_id],
         )
-        differing = {row[0] for row in cursor.fetchall()}
-    origin_changed = sorted(differing - set(announced) - set(withdrawn))
+        differing = cursor.fetchall()
+    announced = sorted({p for p, new_here, old_here in differing if not old_here})
+    withdrawn = sorted({p for p, new_here, old_here in differing if not new_here})
+    origin_changed = sorted({p for p, new_here, old_here in differing if new_here and old_here})
     return announced, withdrawn, origin_changed
 
 

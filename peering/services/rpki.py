@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 
 import pytricia
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -37,7 +38,7 @@ STATES = (VALID, INVALID, NOT_FOUND)
 MAX_VRPS = 2_000_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VrpEntry:
     prefix: str
     max_length: int
@@ -128,8 +129,17 @@ class VrpIndex:
 
     @classmethod
     def from_database(cls) -> VrpIndex:
-        rows = Vrp.objects.values_list("prefix", "max_length", "asn", "trust_anchor")
-        return cls(VrpEntry(*row) for row in rows.iterator(chunk_size=20000))
+        index = cls()
+        anchors: dict[str, str] = {}
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT prefix, max_length, asn, trust_anchor FROM {Vrp._meta.db_table}"  # noqa: S608
+            )
+            while rows := cursor.fetchmany(20000):
+                for prefix, max_length, asn, anchor in rows:
+                    anchor = anchors.setdefault(anchor, anchor)
+                    index.add(VrpEntry(prefix, max_length, asn, anchor))
+        return index
 
     def add(self, entry: VrpEntry) -> None:
         tree = self.trees[6 if ":" in entry.prefix else 4]
@@ -151,6 +161,23 @@ class VrpIndex:
     def validate(self, prefix: str, origin: int | None) -> Verdict:
         length = int(prefix.rsplit("/", 1)[1])
         return origin_validate(prefix_length=length, origin=origin, covering=self.covering(prefix))
+
+    def state(self, prefix: str, origin: int | None) -> str:
+        """`validate(prefix, origin).state` without collecting the evidence: the importers call
+        it once per distinct (prefix, origin)."""
+        tree = self.trees[6 if ":" in prefix else 4]
+        key = tree.get_key(prefix)
+        if key is None:
+            return NOT_FOUND
+        if origin is None or origin == 0:
+            return INVALID
+        length = int(prefix.rsplit("/", 1)[1])
+        while key is not None:
+            for vrp in tree[key]:
+                if vrp.asn == origin and length <= vrp.max_length:
+                    return VALID
+            key = tree.parent(key)
+        return INVALID
 
 
 # --- ASPA -----------------------------------------------------------------------------------
@@ -327,20 +354,30 @@ class Recomputed:
 
 def routes_recompute_rpki(*, index: VrpIndex, route_ids=None) -> Recomputed:
     """Recompute the RPKI state of stored routes (all, or `route_ids`) and write the changes,
-    grouped by new state, in bulk."""
-    rows = ReceivedRoute.objects.all()
+    grouped by new state, in bulk. Each distinct (prefix, origin) is validated once."""
+    rows = ReceivedRoute.objects.order_by()
     if route_ids is not None:
         rows = rows.filter(pk__in=route_ids)
     changes: dict[str, list[int]] = defaultdict(list)
     result = Recomputed()
-    for pk, prefix, origin, path, state in rows.values_list(
+    states: dict[tuple[str, int | None], str] = {}
+    query, params = rows.values_list(
         "pk", "prefix", "origin_as", "as_path", "rpki_validation_state"
-    ).iterator(chunk_size=20000):
-        origin = None if path.rstrip().endswith("}") else origin
-        new = index.validate(prefix, origin).state
-        if new != state:
-            changes[new].append(pk)
-            result.prefixes.add(prefix)
+    ).query.sql_with_params()
+    # A server-side cursor on PostgreSQL: a million routes are read in bounded memory.
+    with transaction.atomic(), db_connection.chunked_cursor() as cursor:
+        cursor.execute(query, params)
+        while batch := cursor.fetchmany(20000):
+            for pk, prefix, origin, path, state in batch:
+                if path.rstrip().endswith("}"):
+                    origin = None
+                key = (prefix, origin)
+                new = states.get(key)
+                if new is None:
+                    new = states[key] = index.state(prefix, origin)
+                if new != state:
+                    changes[new].append(pk)
+                    result.prefixes.add(prefix)
     for state, ids in changes.items():
         for chunk in _chunks(ids, 5000):
             ReceivedRoute.objects.filter(pk__in=chunk).update(rpki_validation_state=state)
