@@ -712,11 +712,18 @@ def received_routes_import(
 
 
 def received_routes_import_lines(
-    *, lines: Iterable[str], operator, connection=None, strict: bool = False
+    *,
+    lines: Iterable[str],
+    operator,
+    connection=None,
+    strict: bool = False,
+    only_connection: bool = False,
 ) -> tuple[list[ImportResult], list[tuple[int, str]]]:
     """Stream a JSON-lines file: each line names its connection (`connection`: the connection
     identifier GUID) unless `connection` is given for the whole file. Returns the results and
-    the rejected lines (line number, reason); with `strict`, any bad line refuses the file."""
+    the rejected lines (line number, reason); with `strict`, any bad line refuses the file.
+    With `only_connection` (an upload for one connection), a file whose lines name other
+    connections is refused whole: it was meant for them."""
     with transaction.atomic():
         run = RouteImport(operator=operator, strict=strict)
         targets: dict[str, PeeringConnection | None] = {}
@@ -727,7 +734,11 @@ def received_routes_import_lines(
             own = str(connection.connection_identifier).lower()
             targets[""] = targets[own] = run.open(connection)
         unknown: list[str] = []
+        foreign: set[str] = set()
         for number, identifier, route, reason in iter_lines(lines, now=run.now):
+            if only_connection and identifier not in targets:
+                foreign.add(identifier)
+                continue
             if identifier not in targets:
                 guid = uuid_or_none(identifier)
                 found = (
@@ -743,6 +754,11 @@ def received_routes_import_lines(
                 run.reject(target.pk if target else None, number, reason)
             elif target is not None:
                 run.add(target, route, number)
+        if foreign:
+            raise ValidationError(
+                f"Lines name other connections ({', '.join(o[:40] for o in sorted(foreign)[:5])}): "
+                "upload those routes on their own connection, or leave `connection` out."
+            )
         if unknown:
             # A file naming connections that do not exist is addressed to another system.
             raise ValidationError(
