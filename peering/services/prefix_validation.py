@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import hmac
 import ipaddress
+import json
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -44,6 +45,7 @@ from peering.models import (
     Vrp,
 )
 from peering.services import rpki
+from peering.services.bulk import copy_rows
 from peering.validators import NON_PUBLIC_ASN_RANGES
 from portal.models import ActivityStatus, Notification
 from portal.services import activity_record, notify_subscription
@@ -334,19 +336,21 @@ class Preloaded:
             rows = set()
             for chunk in _chunks(supernets, self.CHUNK):
                 rows |= set(held.filter(cidr__in=chunk).values_list("cidr", "prefix_id", "start"))
-            # Spans inside a batch prefix: a range on `start` each, in one statement per chunk.
+            # Spans inside a batch prefix: the batch's ranges as a VALUES list joined on the
+            # (start, end) index, one index range scan each (an OR of BETWEENs is a scan).
             span, prefix_table = PrefixSpan._meta.db_table, PeeringServicePrefix._meta.db_table
             for chunk in _chunks(networks, 500):
-                ranges = " OR ".join(["(s.start BETWEEN %s AND %s)"] * len(chunk))
+                ranges = ", ".join(["(%s, %s)"] * len(chunk))
                 bounds = [
                     b for n in chunk for b in (int(n.network_address), int(n.broadcast_address))
                 ]
                 with db_connection.cursor() as cursor:
                     cursor.execute(
-                        f"SELECT s.cidr, s.prefix_id, s.start FROM {span} s "  # noqa: S608
+                        f"SELECT s.cidr, s.prefix_id, s.start FROM (VALUES {ranges}) AS r "  # noqa: S608
+                        f"JOIN {span} s ON s.start BETWEEN r.column1 AND r.column2 "
                         f"JOIN {prefix_table} p ON p.id = s.prefix_id "
-                        f"WHERE p.validation_state IN (%s, %s) AND ({ranges})",
-                        [V.VERIFIED, V.WARNING, *bounds],
+                        "WHERE p.validation_state IN (%s, %s)",
+                        [*bounds, V.VERIFIED, V.WARNING],
                     )
                     rows |= set(cursor.fetchall())
             for cidr, prefix_id, start in rows:
@@ -803,21 +807,29 @@ BATCH_SIZE = 500
 
 
 def _store_runs(objects, outcomes) -> None:
-    """Keep each validation's checklist; only the latest RUNS_KEPT runs of a prefix stay."""
+    """Keep each validation's checklist (COPY on PostgreSQL); only the latest RUNS_KEPT runs of
+    a prefix stay."""
     if not objects:
         return
     customer = isinstance(objects[0], PeeringServicePrefix)
     column = "prefix_id" if customer else "registered_prefix_id"
-    ValidationRun.objects.bulk_create(
-        [
+    now = timezone.now()
+    rows = [
+        (obj.pk, outcome.state, outcome.message, [c.as_dict() for c in outcome.checks], now)
+        for obj, outcome in zip(objects, outcomes, strict=True)
+    ]
+    if db_connection.vendor == "postgresql":
+        rows = [(*row[:3], json.dumps(row[3]), row[4]) for row in rows]
+    copy_rows(
+        ValidationRun,
+        [column, "state", "message", "checks", "created_at"],
+        rows,
+        objects=lambda rows: (
             ValidationRun(
-                state=outcome.state,
-                message=outcome.message,
-                checks=[c.as_dict() for c in outcome.checks],
-                **{column: obj.pk},
+                state=state, message=message, checks=checks, created_at=at, **{column: pk}
             )
-            for obj, outcome in zip(objects, outcomes, strict=True)
-        ]
+            for pk, state, message, checks, at in rows
+        ),
     )
     table = ValidationRun._meta.db_table
     marks = ", ".join(["%s"] * len(objects))
@@ -876,20 +888,35 @@ def _announce(obj, previous: str, outcome: Outcome, *, subscription, title_name,
 
 
 def _write_outcomes(prefixes, fields: list[str]) -> None:
-    """One UPDATE per prefix, sent together (executemany): Django's bulk_update builds a CASE
-    per field and row, which costs more than the validation itself."""
+    """The batch's outcomes in one UPDATE … FROM (VALUES …) on PostgreSQL, one UPDATE per
+    prefix sent together elsewhere: Django's bulk_update builds a CASE per field and row, which
+    costs more than the validation itself."""
     if not prefixes:
         return
     columns = [PeeringServicePrefix._meta.get_field(f) for f in fields]
     table = PeeringServicePrefix._meta.db_table
-    assignments = ", ".join(f"{c.column} = %s" for c in columns)
     rows = [
         [c.get_db_prep_save(getattr(p, c.attname), connection=db_connection) for c in columns]
         + [p.pk]
         for p in prefixes
     ]
     with db_connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)  # noqa: S608
+        if db_connection.vendor != "postgresql":
+            assignments = ", ".join(f"{c.column} = %s" for c in columns)
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)  # noqa: S608
+            return
+        # The first VALUES row carries the column types; the others follow them.
+        names = [f"v{i}" for i in range(len(columns))]
+        types = [c.db_type(db_connection) for c in columns]
+        first = ", ".join(f"%s::{t}" for t in types) + ", %s::bigint"
+        other = ", ".join(["%s"] * (len(columns) + 1))
+        values = ", ".join([f"({first})"] + [f"({other})"] * (len(rows) - 1))
+        assignments = ", ".join(f"{c.column} = u.{n}" for c, n in zip(columns, names, strict=True))
+        cursor.execute(
+            f"UPDATE {table} AS t SET {assignments} FROM (VALUES {values}) "  # noqa: S608
+            f"AS u({', '.join(names)}, id) WHERE t.id = u.id",
+            [value for row in rows for value in row],
+        )
 
 
 def _record_change(obj, outcome: Outcome, *, subscription, title_name: str, link: str) -> None:

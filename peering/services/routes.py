@@ -41,12 +41,16 @@ from peering.models import (
     Vrp,
 )
 from peering.services.bulk import copy_rows
-from peering.services.rpki import VrpIndex, covering_vrps, origin_validate
+from peering.services.rpki import VrpStates, covering_vrps, origin_validate
 from peering.validators import ASN_MAX
 from portal.services import activity_record
 
 STANDARD_COMMUNITY_RE = re.compile(r"(\d{1,5}):(\d{1,5})")
 LARGE_COMMUNITY_RE = re.compile(r"(\d{1,10}):(\d{1,10}):(\d{1,10})")
+# Four decimal octets without leading zeros and a length: the canonical text of IPv4.
+OCTET = r"(0|[1-9]\d{0,2})"
+CANONICAL_IPV4_RE = re.compile(rf"{OCTET}\.{OCTET}\.{OCTET}\.{OCTET}/(0|[1-9]\d?)")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 AS_PATH_TOKEN_RE = re.compile(r"\{[^}]*\}|[^\s{}]+")
 STATES = {"Valid", "Invalid", "NotFound", "Unknown", "None"}
 MAX_ROUTES_PER_CONNECTION = 200_000
@@ -225,6 +229,17 @@ def _communities_parse(key: tuple) -> tuple[tuple[str, ...], tuple[str, ...]]:
 # of a session: parsing each once saves most of an import's time.
 @functools.lru_cache(maxsize=1 << 19)
 def _canonical_prefix(text: str) -> str:
+    # Most of a table is IPv4 already in canonical form: checked by arithmetic, which is
+    # several times faster than ipaddress; anything else is left to ipaddress.
+    match = CANONICAL_IPV4_RE.fullmatch(text)
+    if match:
+        octets = [int(part) for part in match.groups()[:4]]
+        length = int(match[5])
+        if all(o <= 255 for o in octets) and length <= 32:
+            value = octets[0] << 24 | octets[1] << 16 | octets[2] << 8 | octets[3]
+            if value & ((1 << (32 - length)) - 1):
+                raise ValueError(f"{text} has host bits set")
+            return text
     return ipaddress.ip_network(text, strict=True).with_prefixlen
 
 
@@ -288,8 +303,9 @@ def parse_route(raw: object, *, line: int, now: datetime) -> dict:
         if value and value not in STATES:
             raise ValidationError(f"{where}: {key} must be one of {', '.join(sorted(STATES))}.")
         cleaned[target] = value
-    trust_anchor = str(raw.get("trust_anchor", ""))
-    if len(trust_anchor) > 32 or re.search(r"[\x00-\x1f\x7f]", trust_anchor):
+    trust_anchor = raw.get("trust_anchor")
+    trust_anchor = "" if trust_anchor is None else str(trust_anchor)
+    if trust_anchor and (len(trust_anchor) > 32 or CONTROL_RE.search(trust_anchor)):
         raise ValidationError(f"{where}: trust_anchor must be up to 32 printable characters.")
     cleaned["trust_anchor"] = trust_anchor
     return cleaned
@@ -299,6 +315,7 @@ def iter_lines(
     lines: Iterable[str], *, now: datetime
 ) -> Iterator[tuple[int, str, dict | None, str]]:
     """(line number, connection identifier, route or None, reason) for every non-blank line."""
+    identifiers: dict[str, str] = {}  # as written -> normalised
     for number, text in enumerate(lines, start=1):
         if not text.strip() or text.lstrip().startswith("#"):
             continue
@@ -307,7 +324,14 @@ def iter_lines(
         except json.JSONDecodeError as exc:
             yield number, "", None, f"Line {number}: not JSON ({exc.msg})."
             continue
-        identifier = str(raw.get("connection", "")).strip().lower() if isinstance(raw, dict) else ""
+        identifier = ""
+        if isinstance(raw, dict) and "connection" in raw:
+            given = raw["connection"]
+            identifier = identifiers.get(given) if isinstance(given, str) else None
+            if identifier is None:
+                identifier = str(given).strip().lower()
+                if isinstance(given, str) and len(identifiers) < 1000:
+                    identifiers[given] = identifier
         try:
             yield number, identifier, parse_route(raw, line=number, now=now), ""
         except ValidationError as exc:
@@ -377,16 +401,48 @@ class RouteImport:
         self.rejected: dict[int | None, list[tuple[int, str]]] = defaultdict(list)
         self.rejected_count = 0
         self.buffer: list[tuple[int, dict]] = []
-        self.index: VrpIndex | None = None
+        self.index: VrpStates | None = None
         self.has_vrps = Vrp.objects.exists()
         # RFC 6811 depends on the prefix and the origin only: a full table repeats both on
         # every session, so each pair is validated once per import.
         self.states: dict[tuple[str, int | None], str] = {}
+        self._copy = self._copy_context = self._copy_cursor = None
+
+    # PostgreSQL: one COPY stays open across batches, so the database inserts the rows while
+    # the file is still being read; it is ended before any other query on the connection.
+    def __enter__(self) -> RouteImport:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        self.end_copy(kind, error, trace)
+
+    def _stream(self):
+        if db_connection.vendor != "postgresql":
+            return None
+        if self._copy is None:
+            self._copy_cursor = db_connection.cursor()
+            self._copy_context = self._copy_cursor.cursor.copy(
+                f"COPY {ReceivedRoute._meta.db_table} ({', '.join(COLUMNS)}) FROM STDIN"  # noqa: S608
+            )
+            self._copy = self._copy_context.__enter__()
+        return self._copy
+
+    def end_copy(self, kind=None, error=None, trace=None) -> None:
+        """Finish the open COPY (or abort it, when leaving on an error)."""
+        if self._copy_context is None:
+            return
+        context, cursor = self._copy_context, self._copy_cursor
+        self._copy = self._copy_context = self._copy_cursor = None
+        try:
+            context.__exit__(kind, error, trace)
+        finally:
+            cursor.close()
 
     # connections: locked and loaded once, with their peering, peer ASN and metro
     def open(self, connection: PeeringConnection) -> PeeringConnection:
         if connection.pk in self.connections:
             return self.connections[connection.pk]
+        self.end_copy()
         locked = (
             PeeringConnection.objects.select_for_update(of=("self",))
             .select_related(
@@ -412,22 +468,24 @@ class RouteImport:
             self.rejected[connection_id].append((line, reason))
 
     def add(self, connection: PeeringConnection, route: dict, line: int = 0) -> None:
-        connection = self.open(connection)
+        pk = connection.pk
+        connection = self.connections.get(pk) or self.open(connection)
         problem = _first_as_problem(connection, route, line)
         if problem:
-            self.reject(connection.pk, line, problem)
+            self.reject(pk, line, problem)
             return
-        if self.counts[connection.pk] >= MAX_ROUTES_PER_CONNECTION:
+        count = self.counts[pk]
+        if count >= MAX_ROUTES_PER_CONNECTION:
             if self.strict:
                 raise ValidationError(f"At most {MAX_ROUTES_PER_CONNECTION} routes per connection.")
             self.reject(
-                connection.pk,
+                pk,
                 line,
                 f"Line {line}: more than {MAX_ROUTES_PER_CONNECTION} routes on this connection.",
             )
             return
-        self.counts[connection.pk] += 1
-        self.buffer.append((connection.pk, route))
+        self.counts[pk] = count + 1
+        self.buffer.append((pk, route))
         if len(self.buffer) >= BATCH:
             self.flush()
 
@@ -436,6 +494,7 @@ class RouteImport:
         if not self.has_vrps:
             return lambda prefix, origin: "NotFound"
         if self.index is None:
+            self.end_copy()
             prefixes = {route["prefix"] for _, route in self.buffer}
             if final and len(prefixes) <= SQL_LOOKUP_LIMIT:
                 covering = {p: covering_vrps(p) for p in prefixes}
@@ -446,7 +505,7 @@ class RouteImport:
                         covering=covering[prefix],
                     ).state
                 )
-            self.index = VrpIndex.from_database()
+            self.index = VrpStates.from_database()
         return self.index.state
 
     def flush(self, final: bool = False) -> None:
@@ -478,7 +537,7 @@ class RouteImport:
                 )
             )
         self.buffer = []
-        _write_routes(rows)
+        _write_routes(rows, self._stream())
 
     def _refuse(self):
         messages = [reason for lines in self.rejected.values() for _, reason in lines]
@@ -489,6 +548,7 @@ class RouteImport:
         if self.strict and self.rejected_count:
             self._refuse()
         self.flush(final=True)
+        self.end_copy()
         results = []
         touched_prefixes: set[str] = set()
         for connection in self.connections.values():
@@ -556,13 +616,18 @@ def _line_key(message: str) -> int:
     return int(match[1]) if match else 0
 
 
-def _write_routes(rows: list[tuple]) -> None:
-    """Bulk insert: COPY on PostgreSQL (JSON columns as text), batched INSERTs elsewhere."""
+def _write_routes(rows: list[tuple], stream=None) -> None:
+    """Bulk insert: into the import's open COPY on PostgreSQL (JSON columns as text), batched
+    INSERTs elsewhere."""
     if db_connection.vendor == "postgresql":
         rows = [
             (*row[:6], _json_text(tuple(row[6])), _json_text(tuple(row[7])), *row[8:])
             for row in rows
         ]
+        if stream is not None:
+            for row in rows:
+                stream.write_row(row)
+            return
     copy_rows(
         ReceivedRoute,
         list(COLUMNS),
@@ -701,8 +766,7 @@ def received_routes_import(
 ) -> ImportResult:
     """Replace the connection's received routes with `routes` (already parsed) and derive the
     prefix events from the difference."""
-    with transaction.atomic():
-        run = RouteImport(operator=operator, strict=strict)
+    with transaction.atomic(), RouteImport(operator=operator, strict=strict) as run:
         if len(routes) > MAX_ROUTES_PER_CONNECTION:
             raise ValidationError(f"At most {MAX_ROUTES_PER_CONNECTION} routes per connection.")
         run.open(connection)
@@ -724,8 +788,7 @@ def received_routes_import_lines(
     the rejected lines (line number, reason); with `strict`, any bad line refuses the file.
     With `only_connection` (an upload for one connection), a file whose lines name other
     connections is refused whole: it was meant for them."""
-    with transaction.atomic():
-        run = RouteImport(operator=operator, strict=strict)
+    with transaction.atomic(), RouteImport(operator=operator, strict=strict) as run:
         targets: dict[str, PeeringConnection | None] = {}
         own = ""
         if connection is not None:
@@ -740,6 +803,7 @@ def received_routes_import_lines(
                 foreign.add(identifier)
                 continue
             if identifier not in targets:
+                run.end_copy()
                 guid = uuid_or_none(identifier)
                 found = (
                     PeeringConnection.objects.filter(connection_identifier=guid).first()

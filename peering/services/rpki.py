@@ -15,8 +15,10 @@
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import json
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -180,6 +182,78 @@ class VrpIndex:
         return INVALID
 
 
+class VrpStates:
+    """Every VRP as two 64-bit numbers in sorted arrays, for computing the RFC 6811 state of a
+    full table at import: a few MB for 500k VRPs where a prefix tree of objects takes 250 MB.
+    The covering VRPs of a route are found by one binary search per prefix length that any
+    VRP has (at most 33 for IPv4, 129 for IPv6); `state` agrees with `VrpIndex.validate`."""
+
+    def __init__(self, entries: Iterable[tuple[str, int, int]] = ()):
+        # key: the network's address (masked) and length; value: asn << 8 | max_length.
+        v4: list[int] = []
+        v6: list[tuple[int, int]] = []
+        for prefix, max_length, asn in entries:
+            value = asn << 8 | max_length
+            if ":" in prefix:
+                address, length = prefix_numbers(prefix)
+                v6.append((address << 8 | length, value))
+                continue
+            address, _, length = prefix.partition("/")
+            a, b, c, d = address.split(".")
+            key = (int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d)) << 6 | int(length)
+            v4.append(key << 40 | value)
+        v4.sort()
+        v6.sort()
+        self.keys4 = array("Q", (packed >> 40 for packed in v4))
+        self.values4 = array("Q", (packed & 0xFF_FFFF_FFFF for packed in v4))
+        self.keys6 = [key for key, _ in v6]
+        self.values6 = [value for _, value in v6]
+        self.lengths4 = sorted({key & 63 for key in self.keys4}, reverse=True)
+        self.lengths6 = sorted({key & 255 for key in self.keys6}, reverse=True)
+        self.count = len(v4) + len(v6)
+
+    @classmethod
+    def from_database(cls) -> VrpStates:
+        def rows():
+            with db_connection.cursor() as cursor:
+                cursor.execute(f"SELECT prefix, max_length, asn FROM {Vrp._meta.db_table}")  # noqa: S608
+                while batch := cursor.fetchmany(20000):
+                    yield from batch
+
+        return cls(rows())
+
+    def state(self, prefix: str, origin: int | None) -> str:
+        address, length = prefix_numbers(prefix)
+        if ":" in prefix:
+            keys, values, lengths, bits, shift = self.keys6, self.values6, self.lengths6, 128, 8
+        else:
+            keys, values, lengths, bits, shift = self.keys4, self.values4, self.lengths4, 32, 6
+        covered = False
+        for vrp_length in lengths:
+            if vrp_length > length:
+                continue
+            host = bits - vrp_length
+            key = (address >> host << host) << shift | vrp_length
+            position = bisect.bisect_left(keys, key)
+            while position < len(keys) and keys[position] == key:
+                covered = True
+                value = values[position]
+                asn = value >> 8
+                if asn and asn == origin and length <= value & 0xFF:
+                    return VALID
+                position += 1
+        return INVALID if covered else NOT_FOUND
+
+
+def prefix_numbers(prefix: str) -> tuple[int, int]:
+    """(the network's address as a number, its length) of a prefix text."""
+    address, _, length = prefix.partition("/")
+    if ":" in address:
+        return int(ipaddress.IPv6Address(address)), int(length)
+    a, b, c, d = address.split(".")
+    return int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d), int(length)
+
+
 # --- ASPA -----------------------------------------------------------------------------------
 
 
@@ -322,7 +396,7 @@ def vrps_import(*, data: object, operator, file_name: str = "") -> VrpSet:
     if not (operator and operator.is_active and operator.is_staff):
         raise PermissionDenied("Only Microsoft operators load VRPs.")
     export = parse_vrp_export(data)
-    index = VrpIndex(export.vrps)
+    index = VrpStates((v.prefix, v.max_length, v.asn) for v in export.vrps)
     with transaction.atomic():
         Vrp.objects.all().delete()
         _write_vrps(export.vrps)
@@ -352,7 +426,7 @@ class Recomputed:
     prefixes: set[str] = field(default_factory=set)
 
 
-def routes_recompute_rpki(*, index: VrpIndex, route_ids=None) -> Recomputed:
+def routes_recompute_rpki(*, index: VrpStates | VrpIndex, route_ids=None) -> Recomputed:
     """Recompute the RPKI state of stored routes (all, or `route_ids`) and write the changes,
     grouped by new state, in bulk. Each distinct (prefix, origin) is validated once."""
     rows = ReceivedRoute.objects.order_by()

@@ -157,6 +157,26 @@ def test_origin_validation_matches_a_brute_force_reference(prefix, origin, vrps)
     assert validate(prefix, origin, vrps).state == brute_force(prefix, origin, vrps)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    prefix=networks(8, 32),
+    origin=st.sampled_from([None, 150001, 150002, 150003]),
+    vrps=st.lists(vrp, max_size=12),
+)
+def test_the_importers_compact_index_matches_the_brute_force_reference(prefix, origin, vrps):
+    vrps = [(p, max(m, int(p.split("/")[1])), a) for p, m, a in vrps]
+    assert rpki.VrpStates(vrps).state(prefix, origin) == brute_force(prefix, origin, vrps)
+
+
+def test_the_compact_index_reads_ipv6_and_never_mixes_families():
+    states = rpki.VrpStates([("2a01:111::/32", 48, 8075), ("0.0.0.0/0", 32, 8075)])
+    assert states.state("2a01:111:f400::/48", 8075) == "Valid"
+    assert states.state("2a01:111:f400::/56", 8075) == "Invalid"
+    assert states.state("2a01:112::/48", 8075) == "NotFound"
+    assert states.state("45.60.10.0/24", 8075) == "Valid"
+    assert rpki.VrpStates([("2a01:111::/32", 48, 8075)]).state("45.60.10.0/24", 1) == "NotFound"
+
+
 @pytest.mark.django_db
 def test_indexed_query_and_prefix_tree_find_the_same_covering_vrps():
     rows = [("45.0.0.0/8", 32, 1), ("45.60.0.0/16", 24, 2), ("45.60.10.0/24", 24, 3)]
@@ -167,6 +187,9 @@ def test_indexed_query_and_prefix_tree_find_the_same_covering_vrps():
     for prefix in ("45.60.10.0/24", "45.60.10.128/25", "45.60.0.0/16", "47.0.0.0/8"):
         assert sorted(map(str, covering_vrps(prefix))) == sorted(map(str, tree.covering(prefix)))
     assert {v.asn for v in covering_vrps("45.60.10.128/25")} == {1, 2, 3}
+    states = rpki.VrpStates.from_database()
+    for prefix, origin in (("45.60.10.128/25", 3), ("45.60.10.0/24", 2), ("47.0.0.0/8", 5)):
+        assert states.state(prefix, origin) == tree.validate(prefix, origin).state
 
 
 # --- reading exports ------------------------------------------------------------------------
