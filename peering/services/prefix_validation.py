@@ -16,6 +16,7 @@ exact prefix; the provider's sessions in one query.
 from __future__ import annotations
 
 import bisect
+import functools
 import hmac
 import ipaddress
 import json
@@ -161,7 +162,11 @@ NON_PUBLIC_IPV4 = tuple(
 
 def parse_public_ipv4(text: str) -> tuple[ipaddress.IPv4Network | None, str | None]:
     """(network, None) for a valid public IPv4 prefix, or (None, message)."""
-    text = str(text or "").strip()
+    return _parse_public_ipv4(str(text or "").strip())
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _parse_public_ipv4(text: str) -> tuple[ipaddress.IPv4Network | None, str | None]:
     try:
         network = ipaddress.ip_network(text, strict=True)
     except ValueError:
@@ -320,8 +325,8 @@ class Preloaded:
                 connection_id__in=counted, prefix__in=chunk
             ).order_by("connection_id", "id"):
                 self.routes[route.prefix].append(route)
-        self._covering = self._load_covering(texts)
         self.vrp_set = rpki.current_vrp_set()
+        self._covering = self._load_covering(texts)
         self._aspas = None
 
     # --- loading ---
@@ -336,19 +341,30 @@ class Preloaded:
             rows = set()
             for chunk in _chunks(supernets, self.CHUNK):
                 rows |= set(held.filter(cidr__in=chunk).values_list("cidr", "prefix_id", "start"))
-            # Spans inside a batch prefix: the batch's ranges as a VALUES list joined on the
-            # (start, end) index, one index range scan each (an OR of BETWEENs is a scan).
+            # Spans inside a batch prefix: one range scan of the (start, end) index per prefix,
+            # in one statement per chunk. On PostgreSQL a LATERAL join over the batch's ranges,
+            # fenced by OFFSET 0 so that it stays an index scan per range whatever the table's
+            # statistics say (after a bulk load they undercount, and a join on the prefixes'
+            # state became a scan of every span); elsewhere an OR of ranges.
             span, prefix_table = PrefixSpan._meta.db_table, PeeringServicePrefix._meta.db_table
             for chunk in _chunks(networks, 500):
-                ranges = ", ".join(["(%s, %s)"] * len(chunk))
                 bounds = [
                     b for n in chunk for b in (int(n.network_address), int(n.broadcast_address))
                 ]
+                if db_connection.vendor == "postgresql":
+                    ranges = ", ".join(["(%s::bigint, %s::bigint)"] * len(chunk))
+                    inside = (
+                        f"SELECT s.cidr, s.prefix_id, s.start FROM (VALUES {ranges}) AS r "  # noqa: S608
+                        f"CROSS JOIN LATERAL (SELECT cidr, prefix_id, start FROM {span} "
+                        "WHERE start BETWEEN r.column1 AND r.column2 OFFSET 0) AS s"
+                    )
+                else:
+                    ranges = " OR ".join(["(start BETWEEN %s AND %s)"] * len(chunk))
+                    inside = f"SELECT cidr, prefix_id, start FROM {span} WHERE {ranges}"  # noqa: S608
                 with db_connection.cursor() as cursor:
                     cursor.execute(
-                        f"SELECT s.cidr, s.prefix_id, s.start FROM (VALUES {ranges}) AS r "  # noqa: S608
-                        f"JOIN {span} s ON s.start BETWEEN r.column1 AND r.column2 "
-                        f"JOIN {prefix_table} p ON p.id = s.prefix_id "
+                        f"SELECT i.cidr, i.prefix_id, i.start FROM ({inside}) AS i "  # noqa: S608
+                        f"JOIN {prefix_table} p ON p.id = i.prefix_id "
                         "WHERE p.validation_state IN (%s, %s)",
                         [*bounds, V.VERIFIED, V.WARNING],
                     )
@@ -363,7 +379,13 @@ class Preloaded:
         return tree, starts
 
     def _load_covering(self, texts) -> rpki.VrpIndex:
-        supernets = sorted({s for t in texts for s in rpki.supernets(t)})
+        supernets = {s for t in texts for s in rpki.supernets(t)}
+        # The set's VRPs come in a few lengths: only supernets of those lengths can match.
+        # (The VRPs are written only by `vrps_import`, which records the lengths with the set.)
+        lengths = set(self.vrp_set.prefix_lengths) if self.vrp_set else set()
+        if lengths:
+            supernets = {s for s in supernets if int(s.rsplit("/", 1)[1]) in lengths}
+        supernets = sorted(supernets)
         entries = []
         for chunk in _chunks(supernets, self.CHUNK):
             entries += [

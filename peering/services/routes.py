@@ -40,7 +40,7 @@ from peering.models import (
     ReceivedRoute,
     Vrp,
 )
-from peering.services.bulk import copy_rows
+from peering.services.bulk import analyze_after_bulk, copy_rows
 from peering.services.rpki import VrpStates, covering_vrps, origin_validate
 from peering.validators import ASN_MAX
 from portal.services import activity_record
@@ -558,6 +558,7 @@ class RouteImport:
                 set(result.announced) | set(result.withdrawn) | set(result.origin_changed)
             )
             results.append(result)
+        analyze_after_bulk(ReceivedRoute, sum(self.counts.values()))
         from peering.services.prefix_validation import revalidate_registered_prefixes
 
         revalidate_registered_prefixes(

@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from peering.models import Aspa, ReceivedRoute, Vrp, VrpSet
-from peering.services.bulk import copy_rows
+from peering.services.bulk import analyze_after_bulk, copy_rows
 from peering.validators import ASN_MAX
 
 VALID, INVALID, NOT_FOUND = "Valid", "Invalid", "NotFound"
@@ -400,6 +400,7 @@ def vrps_import(*, data: object, operator, file_name: str = "") -> VrpSet:
     with transaction.atomic():
         Vrp.objects.all().delete()
         _write_vrps(export.vrps)
+        analyze_after_bulk(Vrp, len(export.vrps))
         Aspa.objects.all().delete()
         Aspa.objects.bulk_create(
             (Aspa(customer_asn=c, providers=p) for c, p in export.aspas.items()), batch_size=5000
@@ -413,6 +414,7 @@ def vrps_import(*, data: object, operator, file_name: str = "") -> VrpSet:
             vrp_count=len(export.vrps),
             aspa_count=len(export.aspas),
             routes_changed=changed_prefixes.routes,
+            prefix_lengths=sorted({int(v.prefix.rsplit("/", 1)[1]) for v in export.vrps}),
         )
         from peering.services.prefix_validation import revalidate_prefixes
 
