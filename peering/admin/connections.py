@@ -46,9 +46,11 @@ from peering.services.lifecycle import (
     connection_transition,
     session_state_set,
 )
-from peering.services.routes import parse_jsonl, received_routes_import
+from peering.services.routes import received_routes_import_lines
 
 MAX_ROUTES_UPLOAD_BYTES = 20 * 1024 * 1024
+#: Rejected lines named in the message after an upload (all are counted).
+MAX_SHOWN_REJECTED = 20
 
 
 class ReceivedRoutesForm(forms.Form):
@@ -72,6 +74,13 @@ class ReceivedRoutesForm(forms.Form):
             'For a few routes, e.g. {"prefix": "45.60.10.0/24", "next_hop": "206.81.80.40", '
             '"as_path": "59999 65010", "communities": ["8075:8007"]}. Larger sets: upload a file.'
         ),
+    )
+
+    strict = forms.BooleanField(
+        label="All or nothing",
+        required=False,
+        help_text="Import nothing if any line is wrong (default: reject the wrong lines, each "
+        "reported with its number and reason, and import the rest).",
     )
 
     def clean_file(self):
@@ -673,7 +682,7 @@ class PeeringConnectionAdmin(PeeringLinkMixin, IntermediatePageMixin, ReadOnlyMo
     )
     def upload_received_routes(self, request, queryset):
         """Replace one connection's received routes with an uploaded JSON-lines file (or pasted
-        lines), through `peering.services.routes`: nothing is imported if any line is wrong."""
+        lines), through `peering.services.routes`: line by line, as `import_received_routes`."""
         connections = self._selected_connections(queryset)
         if len(connections) != 1:
             self.message_user(
@@ -692,8 +701,11 @@ class PeeringConnectionAdmin(PeeringLinkMixin, IntermediatePageMixin, ReadOnlyMo
         if form.is_valid():
             field = form.cleaned_data["routes_field"]
             try:
-                result = self._import_routes(
-                    connection, form.cleaned_data["routes_text"], request.user
+                result, rejected = self._import_routes(
+                    connection,
+                    form.cleaned_data["routes_text"],
+                    request.user,
+                    strict=form.cleaned_data["strict"],
                 )
             except PermissionDenied as exc:
                 self.message_user(
@@ -721,6 +733,15 @@ class PeeringConnectionAdmin(PeeringLinkMixin, IntermediatePageMixin, ReadOnlyMo
                     "again.",
                     messages.SUCCESS,
                 )
+                if rejected:
+                    shown = "; ".join(reason for _number, reason in rejected[:MAX_SHOWN_REJECTED])
+                    more = len(rejected) - MAX_SHOWN_REJECTED
+                    self.message_user(
+                        request,
+                        f"{label}: {_plural(len(rejected), 'line')} rejected (the rest imported): "
+                        f"{shown}" + (f"; and {more} more." if more > 0 else ""),
+                        messages.WARNING,
+                    )
                 return None
         current = connection.received_routes.count()
         return self._action_page(
@@ -730,8 +751,9 @@ class PeeringConnectionAdmin(PeeringLinkMixin, IntermediatePageMixin, ReadOnlyMo
             intro=(
                 "The routes Microsoft receives on this connection are replaced by these: "
                 "JSON lines, one route per line (docs/received-routes.md). A line may name "
-                "this connection's identifier or none; nothing is imported if any line is "
-                "wrong. Announcements, withdrawals and origin changes of Peering Service "
+                "this connection's identifier or none; a wrong line is rejected with its "
+                "number and reason and the rest imported, unless All or nothing is ticked. "
+                "Announcements, withdrawals and origin changes of Peering Service "
                 "prefixes are recorded as prefix events and those prefixes validated again."
             ),
             columns=["Connection", "Identifier", "Connection state", "Received routes now"],
@@ -747,18 +769,18 @@ class PeeringConnectionAdmin(PeeringLinkMixin, IntermediatePageMixin, ReadOnlyMo
         )
 
     @staticmethod
-    def _import_routes(connection, text: str, operator):
-        """Parse, check every line names this connection (or none), then import the set."""
-        groups = parse_jsonl(text)
-        own = {"", str(connection.connection_identifier).lower()}
-        others = sorted(identifier for identifier in groups if identifier not in own)
-        if others:
-            raise ValidationError(
-                f"Lines name other connections ({', '.join(o[:40] for o in others[:5])}): "
-                "upload those routes on their own connection, or leave `connection` out."
-            )
-        routes = [route for routes in groups.values() for route in routes]
-        return received_routes_import(connection=connection, routes=routes, operator=operator)
+    def _import_routes(connection, text: str, operator, *, strict: bool = False):
+        """The same line-by-line importer as `import_received_routes`: a bad line is rejected
+        with its number and reason and the rest imported (all or nothing with `strict`); lines
+        naming another connection refuse the upload. (result, rejected lines)."""
+        results, rejected = received_routes_import_lines(
+            lines=text.splitlines(),
+            operator=operator,
+            connection=connection,
+            strict=strict,
+            only_connection=True,
+        )
+        return results[0], rejected
 
     @staticmethod
     def _pool_text(connection) -> str:

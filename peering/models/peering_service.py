@@ -181,10 +181,16 @@ class ReceivedRoute(models.Model):
     (recomputed when they change); `reported_rpki_state` and `origin_as_validation_state` are
     what the router reported, kept as evidence ('' when the line said nothing)."""
 
+    # Every query names the connection: (connection, prefix) serves them, so the connection
+    # and the prefix have no index of their own to maintain on each of a million inserts
+    # (`route_prefix` orders the admin's list).
     connection = models.ForeignKey(
-        "peering.PeeringConnection", on_delete=models.CASCADE, related_name="received_routes"
+        "peering.PeeringConnection",
+        on_delete=models.CASCADE,
+        related_name="received_routes",
+        db_index=False,
     )
-    prefix = models.CharField(max_length=43, db_index=True)
+    prefix = models.CharField(max_length=43)
     next_hop = models.GenericIPAddressField()
     as_path = models.CharField(
         max_length=512, help_text="Space-separated, e.g. '59999 64500'; an AS_SET as '{1,2}'."
@@ -206,7 +212,10 @@ class ReceivedRoute(models.Model):
 
     class Meta:
         ordering = ["prefix", "id"]
-        indexes = [models.Index(fields=["connection", "prefix"], name="route_conn_prefix")]
+        indexes = [
+            models.Index(fields=["connection", "prefix"], name="route_conn_prefix"),
+            models.Index(fields=["prefix"], name="route_prefix"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.prefix} via {self.next_hop}"

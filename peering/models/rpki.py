@@ -27,6 +27,9 @@ class VrpSet(models.Model):
     vrp_count = models.PositiveIntegerField(default=0)
     aspa_count = models.PositiveIntegerField(default=0)
     routes_changed = models.PositiveIntegerField(default=0)
+    # The prefix lengths the set's VRPs have ([] = not recorded): a route's covering VRPs are
+    # looked up among its supernets of these lengths only.
+    prefix_lengths = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-imported_at", "-id"]

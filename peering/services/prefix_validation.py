@@ -16,8 +16,10 @@ exact prefix; the provider's sessions in one query.
 from __future__ import annotations
 
 import bisect
+import functools
 import hmac
 import ipaddress
+import json
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -44,6 +46,7 @@ from peering.models import (
     Vrp,
 )
 from peering.services import rpki
+from peering.services.bulk import copy_rows
 from peering.validators import NON_PUBLIC_ASN_RANGES
 from portal.models import ActivityStatus, Notification
 from portal.services import activity_record, notify_subscription
@@ -159,7 +162,11 @@ NON_PUBLIC_IPV4 = tuple(
 
 def parse_public_ipv4(text: str) -> tuple[ipaddress.IPv4Network | None, str | None]:
     """(network, None) for a valid public IPv4 prefix, or (None, message)."""
-    text = str(text or "").strip()
+    return _parse_public_ipv4(str(text or "").strip())
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _parse_public_ipv4(text: str) -> tuple[ipaddress.IPv4Network | None, str | None]:
     try:
         network = ipaddress.ip_network(text, strict=True)
     except ValueError:
@@ -318,8 +325,8 @@ class Preloaded:
                 connection_id__in=counted, prefix__in=chunk
             ).order_by("connection_id", "id"):
                 self.routes[route.prefix].append(route)
-        self._covering = self._load_covering(texts)
         self.vrp_set = rpki.current_vrp_set()
+        self._covering = self._load_covering(texts)
         self._aspas = None
 
     # --- loading ---
@@ -334,19 +341,32 @@ class Preloaded:
             rows = set()
             for chunk in _chunks(supernets, self.CHUNK):
                 rows |= set(held.filter(cidr__in=chunk).values_list("cidr", "prefix_id", "start"))
-            # Spans inside a batch prefix: a range on `start` each, in one statement per chunk.
+            # Spans inside a batch prefix: one range scan of the (start, end) index per prefix,
+            # in one statement per chunk. On PostgreSQL a LATERAL join over the batch's ranges,
+            # fenced by OFFSET 0 so that it stays an index scan per range whatever the table's
+            # statistics say (after a bulk load they undercount, and a join on the prefixes'
+            # state became a scan of every span); elsewhere an OR of ranges.
             span, prefix_table = PrefixSpan._meta.db_table, PeeringServicePrefix._meta.db_table
             for chunk in _chunks(networks, 500):
-                ranges = " OR ".join(["(s.start BETWEEN %s AND %s)"] * len(chunk))
                 bounds = [
                     b for n in chunk for b in (int(n.network_address), int(n.broadcast_address))
                 ]
+                if db_connection.vendor == "postgresql":
+                    ranges = ", ".join(["(%s::bigint, %s::bigint)"] * len(chunk))
+                    inside = (
+                        f"SELECT s.cidr, s.prefix_id, s.start FROM (VALUES {ranges}) AS r "  # noqa: S608
+                        f"CROSS JOIN LATERAL (SELECT cidr, prefix_id, start FROM {span} "
+                        "WHERE start BETWEEN r.column1 AND r.column2 OFFSET 0) AS s"
+                    )
+                else:
+                    ranges = " OR ".join(["(start BETWEEN %s AND %s)"] * len(chunk))
+                    inside = f"SELECT cidr, prefix_id, start FROM {span} WHERE {ranges}"  # noqa: S608
                 with db_connection.cursor() as cursor:
                     cursor.execute(
-                        f"SELECT s.cidr, s.prefix_id, s.start FROM {span} s "  # noqa: S608
-                        f"JOIN {prefix_table} p ON p.id = s.prefix_id "
-                        f"WHERE p.validation_state IN (%s, %s) AND ({ranges})",
-                        [V.VERIFIED, V.WARNING, *bounds],
+                        f"SELECT i.cidr, i.prefix_id, i.start FROM ({inside}) AS i "  # noqa: S608
+                        f"JOIN {prefix_table} p ON p.id = i.prefix_id "
+                        "WHERE p.validation_state IN (%s, %s)",
+                        [*bounds, V.VERIFIED, V.WARNING],
                     )
                     rows |= set(cursor.fetchall())
             for cidr, prefix_id, start in rows:
@@ -359,7 +379,13 @@ class Preloaded:
         return tree, starts
 
     def _load_covering(self, texts) -> rpki.VrpIndex:
-        supernets = sorted({s for t in texts for s in rpki.supernets(t)})
+        supernets = {s for t in texts for s in rpki.supernets(t)}
+        # The set's VRPs come in a few lengths: only supernets of those lengths can match.
+        # (The VRPs are written only by `vrps_import`, which records the lengths with the set.)
+        lengths = set(self.vrp_set.prefix_lengths) if self.vrp_set else set()
+        if lengths:
+            supernets = {s for s in supernets if int(s.rsplit("/", 1)[1]) in lengths}
+        supernets = sorted(supernets)
         entries = []
         for chunk in _chunks(supernets, self.CHUNK):
             entries += [
@@ -803,21 +829,29 @@ BATCH_SIZE = 500
 
 
 def _store_runs(objects, outcomes) -> None:
-    """Keep each validation's checklist; only the latest RUNS_KEPT runs of a prefix stay."""
+    """Keep each validation's checklist (COPY on PostgreSQL); only the latest RUNS_KEPT runs of
+    a prefix stay."""
     if not objects:
         return
     customer = isinstance(objects[0], PeeringServicePrefix)
     column = "prefix_id" if customer else "registered_prefix_id"
-    ValidationRun.objects.bulk_create(
-        [
+    now = timezone.now()
+    rows = [
+        (obj.pk, outcome.state, outcome.message, [c.as_dict() for c in outcome.checks], now)
+        for obj, outcome in zip(objects, outcomes, strict=True)
+    ]
+    if db_connection.vendor == "postgresql":
+        rows = [(*row[:3], json.dumps(row[3]), row[4]) for row in rows]
+    copy_rows(
+        ValidationRun,
+        [column, "state", "message", "checks", "created_at"],
+        rows,
+        objects=lambda rows: (
             ValidationRun(
-                state=outcome.state,
-                message=outcome.message,
-                checks=[c.as_dict() for c in outcome.checks],
-                **{column: obj.pk},
+                state=state, message=message, checks=checks, created_at=at, **{column: pk}
             )
-            for obj, outcome in zip(objects, outcomes, strict=True)
-        ]
+            for pk, state, message, checks, at in rows
+        ),
     )
     table = ValidationRun._meta.db_table
     marks = ", ".join(["%s"] * len(objects))
@@ -876,20 +910,35 @@ def _announce(obj, previous: str, outcome: Outcome, *, subscription, title_name,
 
 
 def _write_outcomes(prefixes, fields: list[str]) -> None:
-    """One UPDATE per prefix, sent together (executemany): Django's bulk_update builds a CASE
-    per field and row, which costs more than the validation itself."""
+    """The batch's outcomes in one UPDATE … FROM (VALUES …) on PostgreSQL, one UPDATE per
+    prefix sent together elsewhere: Django's bulk_update builds a CASE per field and row, which
+    costs more than the validation itself."""
     if not prefixes:
         return
     columns = [PeeringServicePrefix._meta.get_field(f) for f in fields]
     table = PeeringServicePrefix._meta.db_table
-    assignments = ", ".join(f"{c.column} = %s" for c in columns)
     rows = [
         [c.get_db_prep_save(getattr(p, c.attname), connection=db_connection) for c in columns]
         + [p.pk]
         for p in prefixes
     ]
     with db_connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)  # noqa: S608
+        if db_connection.vendor != "postgresql":
+            assignments = ", ".join(f"{c.column} = %s" for c in columns)
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)  # noqa: S608
+            return
+        # The first VALUES row carries the column types; the others follow them.
+        names = [f"v{i}" for i in range(len(columns))]
+        types = [c.db_type(db_connection) for c in columns]
+        first = ", ".join(f"%s::{t}" for t in types) + ", %s::bigint"
+        other = ", ".join(["%s"] * (len(columns) + 1))
+        values = ", ".join([f"({first})"] + [f"({other})"] * (len(rows) - 1))
+        assignments = ", ".join(f"{c.column} = u.{n}" for c, n in zip(columns, names, strict=True))
+        cursor.execute(
+            f"UPDATE {table} AS t SET {assignments} FROM (VALUES {values}) "  # noqa: S608
+            f"AS u({', '.join(names)}, id) WHERE t.id = u.id",
+            [value for row in rows for value in row],
+        )
 
 
 def _record_change(obj, outcome: Outcome, *, subscription, title_name: str, link: str) -> None:

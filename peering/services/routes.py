@@ -40,13 +40,17 @@ from peering.models import (
     ReceivedRoute,
     Vrp,
 )
-from peering.services.bulk import copy_rows
-from peering.services.rpki import VrpIndex, covering_vrps, origin_validate
+from peering.services.bulk import analyze_after_bulk, copy_rows
+from peering.services.rpki import VrpStates, covering_vrps, origin_validate
 from peering.validators import ASN_MAX
 from portal.services import activity_record
 
 STANDARD_COMMUNITY_RE = re.compile(r"(\d{1,5}):(\d{1,5})")
 LARGE_COMMUNITY_RE = re.compile(r"(\d{1,10}):(\d{1,10}):(\d{1,10})")
+# Four decimal octets without leading zeros and a length: the canonical text of IPv4.
+OCTET = r"(0|[1-9]\d{0,2})"
+CANONICAL_IPV4_RE = re.compile(rf"{OCTET}\.{OCTET}\.{OCTET}\.{OCTET}/(0|[1-9]\d?)")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 AS_PATH_TOKEN_RE = re.compile(r"\{[^}]*\}|[^\s{}]+")
 STATES = {"Valid", "Invalid", "NotFound", "Unknown", "None"}
 MAX_ROUTES_PER_CONNECTION = 200_000
@@ -89,8 +93,24 @@ class ImportResult:
 # --- one line -------------------------------------------------------------------------------
 
 
-def _as_path(raw: object, where: str) -> tuple[list[int], list[int] | None]:
-    """(AS_SEQUENCE, trailing AS_SET or None)."""
+def _as_path(raw: object, where: str) -> tuple[str, int | None]:
+    """(the path as stored, the origin: its rightmost AS, None after an AS_SET). A full table
+    repeats the same paths on every session: a textual path is parsed once per import."""
+    try:
+        if isinstance(raw, str):
+            return _as_path_text(raw)
+        return _as_path_parse(raw)
+    except ValueError as exc:
+        raise ValidationError(f"{where}: {exc}") from None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _as_path_text(raw: str) -> tuple[str, int | None]:
+    return _as_path_parse(raw)
+
+
+def _as_path_parse(raw: object) -> tuple[str, int | None]:
+    """ValueError with the reason (without the line) when the path is not one."""
     if isinstance(raw, list):
         tokens = raw
     else:
@@ -107,31 +127,34 @@ def _as_path(raw: object, where: str) -> tuple[list[int], list[int] | None]:
             members = [m for m in re.split(r"[\s,]+", token[1:-1]) if m]
         if members is not None:
             if position != len(tokens) - 1:
-                raise ValidationError(
-                    f"{where}: as_path may end in an AS_SET (e.g. {{64500,64501}}), but holds "
-                    "one before its end."
+                raise ValueError(
+                    "as_path may end in an AS_SET (e.g. {64500,64501}), but holds one before its "
+                    "end."
                 )
             try:
                 as_set = sorted({_int_asn(m) for m in members})
             except (TypeError, ValueError):
-                raise ValidationError(
-                    f"{where}: as_path must be ASNs separated by spaces."
-                ) from None
+                raise ValueError("as_path must be ASNs separated by spaces.") from None
             if not as_set:
-                raise ValidationError(f"{where}: the AS_SET at the end of as_path is empty.")
+                raise ValueError("the AS_SET at the end of as_path is empty.")
             continue
         try:
             sequence.append(_int_asn(token))
         except (TypeError, ValueError):
-            raise ValidationError(f"{where}: as_path must be ASNs separated by spaces.") from None
+            raise ValueError("as_path must be ASNs separated by spaces.") from None
     length = len(sequence) + (1 if as_set else 0)
     if (
         not length
         or length > MAX_AS_PATH_LENGTH
         or any(not 0 < a <= ASN_MAX for a in sequence + (as_set or []))
     ):
-        raise ValidationError(f"{where}: as_path must hold 1–64 ASNs from 1 to {ASN_MAX}.")
-    return sequence, as_set
+        raise ValueError(f"as_path must hold 1–64 ASNs from 1 to {ASN_MAX}.")
+    path_text = " ".join(str(a) for a in sequence)
+    if as_set:
+        path_text = f"{path_text} {{{','.join(str(a) for a in as_set)}}}".strip()
+    # The origin is the rightmost AS of the path (RFC 4271 §5.1.2; NONE after an AS_SET,
+    # RFC 6811 §2).
+    return path_text, None if as_set else sequence[-1]
 
 
 def _int_asn(token) -> int:
@@ -145,16 +168,40 @@ def _int_asn(token) -> int:
 
 
 def _communities(raw: dict, where: str) -> tuple[list[str], list[str]]:
-    """RFC 1997 (16:16 bits) and RFC 8092 large (32:32:32 bits) communities."""
+    """RFC 1997 (16:16 bits) and RFC 8092 large (32:32:32 bits) communities; the same lists
+    repeat on most lines, so each distinct pair of lists is read once per import."""
     values = raw.get("communities", [])
     large_values = raw.get("large_communities", [])
+    key = None
+    if all(isinstance(v, list | str) for v in (values, large_values)):
+        key = tuple(v if isinstance(v, str) else tuple(v) for v in (values, large_values))
+        try:
+            hash(key)
+        except TypeError:
+            key = None  # objects inside the lists: read (and refused) below, uncached
+    try:
+        if key is None:
+            standard, large = _communities_parse((values, large_values))
+        else:
+            standard, large = _communities_cached(key)
+    except ValueError as exc:
+        raise ValidationError(f"{where}: {exc}") from None
+    return list(standard), list(large)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _communities_cached(key: tuple) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return _communities_parse(key)
+
+
+def _communities_parse(key: tuple) -> tuple[tuple[str, ...], tuple[str, ...]]:
     standard: list[str] = []
     large: list[str] = []
-    for name, given in (("communities", values), ("large_communities", large_values)):
+    for name, given in zip(("communities", "large_communities"), key, strict=True):
         if isinstance(given, str):
             given = given.split()
-        if not isinstance(given, list):
-            raise ValidationError(f'{where}: {name} must be a list like ["8075:8007"].')
+        if not isinstance(given, list | tuple):
+            raise ValueError(f'{name} must be a list like ["8075:8007"].')
         for value in given:
             text = value if isinstance(value, str) else ""
             standard_match = STANDARD_COMMUNITY_RE.fullmatch(text)
@@ -170,18 +217,29 @@ def _communities(raw: dict, where: str) -> tuple[list[str], list[str]]:
                 large.append(":".join(str(int(p)) for p in large_match.groups()))
                 continue
             shown = json.dumps(value)[:40]
-            raise ValidationError(
-                f'{where}: communities must be a list like ["8075:8007"] (RFC 1997: two numbers '
-                'up to 65535) or ["8075:8007:0"] (RFC 8092 large: three numbers up to '
-                f"4294967295); {shown} is neither."
+            raise ValueError(
+                'communities must be a list like ["8075:8007"] (RFC 1997: two numbers up to '
+                '65535) or ["8075:8007:0"] (RFC 8092 large: three numbers up to 4294967295); '
+                f"{shown} is neither."
             )
-    return standard, large
+    return tuple(standard), tuple(large)
 
 
 # A full table repeats the same prefixes on every session and the same next hop on every line
 # of a session: parsing each once saves most of an import's time.
 @functools.lru_cache(maxsize=1 << 19)
 def _canonical_prefix(text: str) -> str:
+    # Most of a table is IPv4 already in canonical form: checked by arithmetic, which is
+    # several times faster than ipaddress; anything else is left to ipaddress.
+    match = CANONICAL_IPV4_RE.fullmatch(text)
+    if match:
+        octets = [int(part) for part in match.groups()[:4]]
+        length = int(match[5])
+        if all(o <= 255 for o in octets) and length <= 32:
+            value = octets[0] << 24 | octets[1] << 16 | octets[2] << 8 | octets[3]
+            if value & ((1 << (32 - length)) - 1):
+                raise ValueError(f"{text} has host bits set")
+            return text
     return ipaddress.ip_network(text, strict=True).with_prefixlen
 
 
@@ -206,10 +264,8 @@ def parse_route(raw: object, *, line: int, now: datetime) -> dict:
         next_hop = _canonical_address(str(raw.get("next_hop", "")))
     except ValueError:
         raise ValidationError(f"{where}: next_hop is not an IP address.") from None
-    sequence, as_set = _as_path(raw.get("as_path", ""), where)
-    # The origin is the rightmost AS of the path (RFC 4271 §5.1.2; NONE after an AS_SET,
-    # RFC 6811 §2): a separate origin_as may only repeat it.
-    origin = None if as_set else sequence[-1]
+    path_text, origin = _as_path(raw.get("as_path", ""), where)
+    # A separate origin_as may only repeat the rightmost AS of the path.
     if "origin_as" in raw:
         given = raw["origin_as"]
         if isinstance(given, bool) or not isinstance(given, int) or not 0 < given <= ASN_MAX:
@@ -228,9 +284,6 @@ def parse_route(raw: object, *, line: int, now: datetime) -> dict:
             raise ValidationError(f"{where}: received_at is not a date and time.")
         if timezone.is_naive(received_at):
             received_at = timezone.make_aware(received_at, timezone.UTC)
-    path_text = " ".join(str(a) for a in sequence)
-    if as_set:
-        path_text = f"{path_text} {{{','.join(str(a) for a in as_set)}}}".strip()
     cleaned = {
         "prefix": prefix_text,
         "next_hop": next_hop,
@@ -250,8 +303,9 @@ def parse_route(raw: object, *, line: int, now: datetime) -> dict:
         if value and value not in STATES:
             raise ValidationError(f"{where}: {key} must be one of {', '.join(sorted(STATES))}.")
         cleaned[target] = value
-    trust_anchor = str(raw.get("trust_anchor", ""))
-    if len(trust_anchor) > 32 or re.search(r"[\x00-\x1f\x7f]", trust_anchor):
+    trust_anchor = raw.get("trust_anchor")
+    trust_anchor = "" if trust_anchor is None else str(trust_anchor)
+    if trust_anchor and (len(trust_anchor) > 32 or CONTROL_RE.search(trust_anchor)):
         raise ValidationError(f"{where}: trust_anchor must be up to 32 printable characters.")
     cleaned["trust_anchor"] = trust_anchor
     return cleaned
@@ -261,6 +315,7 @@ def iter_lines(
     lines: Iterable[str], *, now: datetime
 ) -> Iterator[tuple[int, str, dict | None, str]]:
     """(line number, connection identifier, route or None, reason) for every non-blank line."""
+    identifiers: dict[str, str] = {}  # as written -> normalised
     for number, text in enumerate(lines, start=1):
         if not text.strip() or text.lstrip().startswith("#"):
             continue
@@ -269,7 +324,14 @@ def iter_lines(
         except json.JSONDecodeError as exc:
             yield number, "", None, f"Line {number}: not JSON ({exc.msg})."
             continue
-        identifier = str(raw.get("connection", "")).strip().lower() if isinstance(raw, dict) else ""
+        identifier = ""
+        if isinstance(raw, dict) and "connection" in raw:
+            given = raw["connection"]
+            identifier = identifiers.get(given) if isinstance(given, str) else None
+            if identifier is None:
+                identifier = str(given).strip().lower()
+                if isinstance(given, str) and len(identifiers) < 1000:
+                    identifiers[given] = identifier
         try:
             yield number, identifier, parse_route(raw, line=number, now=now), ""
         except ValidationError as exc:
@@ -314,9 +376,10 @@ def _first_as_problem(connection: PeeringConnection, route: dict, line: int) -> 
     if peering.direct_peering_type == DirectPeeringType.IX_RS:
         return None
     peer = peering.peer_asn.peer_asn
-    first = route["as_path"].split()[0]
-    if first == str(peer):
+    path, own = route["as_path"], str(peer)
+    if path.startswith(own) and path[len(own) : len(own) + 1] in ("", " "):
         return None
+    first = path.split()[0]
     return (
         f"Line {line}: the AS path starts with {first if first.startswith('{') else 'AS' + first}"
         f", but routes on this bilateral session come from the peer AS{peer}."
@@ -338,13 +401,48 @@ class RouteImport:
         self.rejected: dict[int | None, list[tuple[int, str]]] = defaultdict(list)
         self.rejected_count = 0
         self.buffer: list[tuple[int, dict]] = []
-        self.index: VrpIndex | None = None
+        self.index: VrpStates | None = None
         self.has_vrps = Vrp.objects.exists()
+        # RFC 6811 depends on the prefix and the origin only: a full table repeats both on
+        # every session, so each pair is validated once per import.
+        self.states: dict[tuple[str, int | None], str] = {}
+        self._copy = self._copy_context = self._copy_cursor = None
+
+    # PostgreSQL: one COPY stays open across batches, so the database inserts the rows while
+    # the file is still being read; it is ended before any other query on the connection.
+    def __enter__(self) -> RouteImport:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        self.end_copy(kind, error, trace)
+
+    def _stream(self):
+        if db_connection.vendor != "postgresql":
+            return None
+        if self._copy is None:
+            self._copy_cursor = db_connection.cursor()
+            self._copy_context = self._copy_cursor.cursor.copy(
+                f"COPY {ReceivedRoute._meta.db_table} ({', '.join(COLUMNS)}) FROM STDIN"  # noqa: S608
+            )
+            self._copy = self._copy_context.__enter__()
+        return self._copy
+
+    def end_copy(self, kind=None, error=None, trace=None) -> None:
+        """Finish the open COPY (or abort it, when leaving on an error)."""
+        if self._copy_context is None:
+            return
+        context, cursor = self._copy_context, self._copy_cursor
+        self._copy = self._copy_context = self._copy_cursor = None
+        try:
+            context.__exit__(kind, error, trace)
+        finally:
+            cursor.close()
 
     # connections: locked and loaded once, with their peering, peer ASN and metro
     def open(self, connection: PeeringConnection) -> PeeringConnection:
         if connection.pk in self.connections:
             return self.connections[connection.pk]
+        self.end_copy()
         locked = (
             PeeringConnection.objects.select_for_update(of=("self",))
             .select_related(
@@ -370,22 +468,24 @@ class RouteImport:
             self.rejected[connection_id].append((line, reason))
 
     def add(self, connection: PeeringConnection, route: dict, line: int = 0) -> None:
-        connection = self.open(connection)
+        pk = connection.pk
+        connection = self.connections.get(pk) or self.open(connection)
         problem = _first_as_problem(connection, route, line)
         if problem:
-            self.reject(connection.pk, line, problem)
+            self.reject(pk, line, problem)
             return
-        if self.counts[connection.pk] >= MAX_ROUTES_PER_CONNECTION:
+        count = self.counts[pk]
+        if count >= MAX_ROUTES_PER_CONNECTION:
             if self.strict:
                 raise ValidationError(f"At most {MAX_ROUTES_PER_CONNECTION} routes per connection.")
             self.reject(
-                connection.pk,
+                pk,
                 line,
                 f"Line {line}: more than {MAX_ROUTES_PER_CONNECTION} routes on this connection.",
             )
             return
-        self.counts[connection.pk] += 1
-        self.buffer.append((connection.pk, route))
+        self.counts[pk] = count + 1
+        self.buffer.append((pk, route))
         if len(self.buffer) >= BATCH:
             self.flush()
 
@@ -394,6 +494,7 @@ class RouteImport:
         if not self.has_vrps:
             return lambda prefix, origin: "NotFound"
         if self.index is None:
+            self.end_copy()
             prefixes = {route["prefix"] for _, route in self.buffer}
             if final and len(prefixes) <= SQL_LOOKUP_LIMIT:
                 covering = {p: covering_vrps(p) for p in prefixes}
@@ -404,33 +505,39 @@ class RouteImport:
                         covering=covering[prefix],
                     ).state
                 )
-            self.index = VrpIndex.from_database()
-        return lambda prefix, origin: self.index.validate(prefix, origin).state
+            self.index = VrpStates.from_database()
+        return self.index.state
 
     def flush(self, final: bool = False) -> None:
         if not self.buffer:
             return
-        state_of = self._validator(final)
-        rows = [
-            (
-                connection_id,
-                self.generation[connection_id],
-                r["prefix"],
-                r["next_hop"],
-                r["as_path"],
-                r["origin_as"],
-                r["communities"],
-                r["large_communities"],
-                r["origin_as_validation_state"],
-                state_of(r["prefix"], r["origin_as"]),
-                r["reported_rpki_state"],
-                r["trust_anchor"],
-                r["received_at"],
+        validate = self._validator(final)
+        states = self.states
+        rows = []
+        for connection_id, r in self.buffer:
+            key = (r["prefix"], r["origin_as"])
+            state = states.get(key)
+            if state is None:
+                state = states[key] = validate(*key)
+            rows.append(
+                (
+                    connection_id,
+                    self.generation[connection_id],
+                    r["prefix"],
+                    r["next_hop"],
+                    r["as_path"],
+                    r["origin_as"],
+                    r["communities"],
+                    r["large_communities"],
+                    r["origin_as_validation_state"],
+                    state,
+                    r["reported_rpki_state"],
+                    r["trust_anchor"],
+                    r["received_at"],
+                )
             )
-            for connection_id, r in self.buffer
-        ]
         self.buffer = []
-        _write_routes(rows)
+        _write_routes(rows, self._stream())
 
     def _refuse(self):
         messages = [reason for lines in self.rejected.values() for _, reason in lines]
@@ -441,6 +548,7 @@ class RouteImport:
         if self.strict and self.rejected_count:
             self._refuse()
         self.flush(final=True)
+        self.end_copy()
         results = []
         touched_prefixes: set[str] = set()
         for connection in self.connections.values():
@@ -450,6 +558,7 @@ class RouteImport:
                 set(result.announced) | set(result.withdrawn) | set(result.origin_changed)
             )
             results.append(result)
+        analyze_after_bulk(ReceivedRoute, sum(self.counts.values()))
         from peering.services.prefix_validation import revalidate_registered_prefixes
 
         revalidate_registered_prefixes(
@@ -508,10 +617,18 @@ def _line_key(message: str) -> int:
     return int(match[1]) if match else 0
 
 
-def _write_routes(rows: list[tuple]) -> None:
-    """Bulk insert: COPY on PostgreSQL (JSON columns as text), batched INSERTs elsewhere."""
+def _write_routes(rows: list[tuple], stream=None) -> None:
+    """Bulk insert: into the import's open COPY on PostgreSQL (JSON columns as text), batched
+    INSERTs elsewhere."""
     if db_connection.vendor == "postgresql":
-        rows = [row[:6] + (json.dumps(row[6]), json.dumps(row[7])) + row[8:] for row in rows]
+        rows = [
+            (*row[:6], _json_text(tuple(row[6])), _json_text(tuple(row[7])), *row[8:])
+            for row in rows
+        ]
+        if stream is not None:
+            for row in rows:
+                stream.write_row(row)
+            return
     copy_rows(
         ReceivedRoute,
         list(COLUMNS),
@@ -523,31 +640,33 @@ def _write_routes(rows: list[tuple]) -> None:
     )
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def _json_text(values: tuple[str, ...]) -> str:
+    return json.dumps(list(values))
+
+
 def _diff_generations(connection_id: int, generation: int):
-    """(announced, withdrawn, origin changed, previous origins, current origins) between the
-    connection's new generation and its old rows, computed by the database."""
+    """(announced, withdrawn, origin changed) between the connection's new generation and its
+    old rows, computed by the database in one pass: the (prefix, origin) pairs present in one
+    generation only, with whether their prefix is present in the other at all."""
     table = ReceivedRoute._meta.db_table
-    new = f"SELECT prefix FROM {table} WHERE connection_id = %s AND generation = %s"  # noqa: S608
-    old = f"SELECT prefix FROM {table} WHERE connection_id = %s AND generation <> %s"  # noqa: S608
-    pairs_new = (
-        f"SELECT prefix, origin_as FROM {table} WHERE connection_id = %s AND generation = %s"  # noqa: S608
-    )
-    pairs_old = (
-        f"SELECT prefix, origin_as FROM {table} WHERE connection_id = %s AND generation <> %s"  # noqa: S608
-    )
-    args = [connection_id, generation]
     with db_connection.cursor() as cursor:
-        cursor.execute(f"{new} EXCEPT {old}", args * 2)
-        announced = sorted(row[0] for row in cursor.fetchall())
-        cursor.execute(f"{old} EXCEPT {new}", args * 2)
-        withdrawn = sorted(row[0] for row in cursor.fetchall())
         cursor.execute(
-            f"SELECT prefix FROM ({pairs_new} EXCEPT {pairs_old}) AS added UNION "  # noqa: S608
-            f"SELECT prefix FROM ({pairs_old} EXCEPT {pairs_new}) AS removed",
-            args * 4,
+            "SELECT prefix, new_here, old_here FROM ("  # noqa: S608
+            " SELECT prefix, n_new, n_old,"
+            "  SUM(n_new) OVER (PARTITION BY prefix) AS new_here,"
+            "  SUM(n_old) OVER (PARTITION BY prefix) AS old_here"
+            " FROM (SELECT prefix, origin_as,"
+            "   SUM(CASE WHEN generation = %s THEN 1 ELSE 0 END) AS n_new,"
+            "   SUM(CASE WHEN generation = %s THEN 0 ELSE 1 END) AS n_old"
+            f"  FROM {table} WHERE connection_id = %s GROUP BY prefix, origin_as) AS pairs"
+            ") AS counted WHERE n_new = 0 OR n_old = 0",
+            [generation, generation, connection_id],
         )
-        differing = {row[0] for row in cursor.fetchall()}
-    origin_changed = sorted(differing - set(announced) - set(withdrawn))
+        differing = cursor.fetchall()
+    announced = sorted({p for p, new_here, old_here in differing if not old_here})
+    withdrawn = sorted({p for p, new_here, old_here in differing if not new_here})
+    origin_changed = sorted({p for p, new_here, old_here in differing if new_here and old_here})
     return announced, withdrawn, origin_changed
 
 
@@ -648,8 +767,7 @@ def received_routes_import(
 ) -> ImportResult:
     """Replace the connection's received routes with `routes` (already parsed) and derive the
     prefix events from the difference."""
-    with transaction.atomic():
-        run = RouteImport(operator=operator, strict=strict)
+    with transaction.atomic(), RouteImport(operator=operator, strict=strict) as run:
         if len(routes) > MAX_ROUTES_PER_CONNECTION:
             raise ValidationError(f"At most {MAX_ROUTES_PER_CONNECTION} routes per connection.")
         run.open(connection)
@@ -659,13 +777,19 @@ def received_routes_import(
 
 
 def received_routes_import_lines(
-    *, lines: Iterable[str], operator, connection=None, strict: bool = False
+    *,
+    lines: Iterable[str],
+    operator,
+    connection=None,
+    strict: bool = False,
+    only_connection: bool = False,
 ) -> tuple[list[ImportResult], list[tuple[int, str]]]:
     """Stream a JSON-lines file: each line names its connection (`connection`: the connection
     identifier GUID) unless `connection` is given for the whole file. Returns the results and
-    the rejected lines (line number, reason); with `strict`, any bad line refuses the file."""
-    with transaction.atomic():
-        run = RouteImport(operator=operator, strict=strict)
+    the rejected lines (line number, reason); with `strict`, any bad line refuses the file.
+    With `only_connection` (an upload for one connection), a file whose lines name other
+    connections is refused whole: it was meant for them."""
+    with transaction.atomic(), RouteImport(operator=operator, strict=strict) as run:
         targets: dict[str, PeeringConnection | None] = {}
         own = ""
         if connection is not None:
@@ -674,8 +798,13 @@ def received_routes_import_lines(
             own = str(connection.connection_identifier).lower()
             targets[""] = targets[own] = run.open(connection)
         unknown: list[str] = []
+        foreign: set[str] = set()
         for number, identifier, route, reason in iter_lines(lines, now=run.now):
+            if only_connection and identifier not in targets:
+                foreign.add(identifier)
+                continue
             if identifier not in targets:
+                run.end_copy()
                 guid = uuid_or_none(identifier)
                 found = (
                     PeeringConnection.objects.filter(connection_identifier=guid).first()
@@ -690,6 +819,11 @@ def received_routes_import_lines(
                 run.reject(target.pk if target else None, number, reason)
             elif target is not None:
                 run.add(target, route, number)
+        if foreign:
+            raise ValidationError(
+                f"Lines name other connections ({', '.join(o[:40] for o in sorted(foreign)[:5])}): "
+                "upload those routes on their own connection, or leave `connection` out."
+            )
         if unknown:
             # A file naming connections that do not exist is addressed to another system.
             raise ValidationError(

@@ -104,6 +104,7 @@ def test_upload_page_is_a_multipart_form_with_csrf(admin_client, world):
     assert 'name="csrfmiddlewaretoken"' in html
     assert 'type="file" name="file"' in html
     assert '<textarea name="text"' in html
+    assert 'type="checkbox" name="strict"' in html
     assert 'name="action" value="upload_received_routes"' in html
     assert str(connection.connection_identifier) in html
     assert "<script" not in html.split('id="content-main"')[1].split("</form>")[0]
@@ -180,13 +181,44 @@ def test_lines_may_name_the_selected_connection(admin_client, world):
     assert prefixes_of(connection) == [CUSTOMER_PREFIX, "45.60.11.0/24"]
 
 
+def test_bad_lines_are_rejected_one_by_one_and_the_rest_imported(admin_client, world):
+    """The upload uses the line-by-line importer of `import_received_routes`."""
+    connection = world.primary_connections[0]
+    factories.ReceivedRouteFactory(connection=connection, prefix="45.60.99.0/24")
+    response = upload(
+        admin_client,
+        connection,
+        file=routes_file(
+            route_line(),
+            "{not json",
+            route_line(next_hop="router-1"),
+            route_line("45.60.11.0/24", communities=["70000:1"]),
+            route_line("45.60.12.0/24"),
+        ),
+    )
+    assert response.status_code == 302
+    assert prefixes_of(connection) == [CUSTOMER_PREFIX, "45.60.12.0/24"]
+    [(level, text), (warning_level, warning)] = messages_of(response)
+    assert level == "success"
+    assert "imported 2 routes: 2 announced, 1 withdrawn" in text
+    assert warning_level == "warning"
+    assert warning.startswith(f"{_label(connection)}: 3 lines rejected (the rest imported): ")
+    assert "Line 2: not JSON" in warning
+    assert "Line 3: next_hop is not an IP address." in warning
+    assert "Line 4: communities must be a list" in warning
+    log = ActivityLog.objects.get(operation=IMPORT_OPERATION)
+    assert "3 line(s) rejected." in log.message
+
+
 def test_bad_lines_are_shown_next_to_the_field_and_nothing_is_imported(admin_client, world):
+    """All or nothing (strict), as `import_received_routes --strict`."""
     connection = world.primary_connections[0]
     factories.ReceivedRouteFactory(connection=connection, prefix="45.60.99.0/24")
     response = upload(
         admin_client,
         connection,
         file=routes_file(route_line(), "{not json", route_line(next_hop="router-1")),
+        strict="on",
     )
     assert response.status_code == 200
     html = response.text
@@ -280,7 +312,7 @@ def test_a_database_refusal_is_an_error_on_the_page(admin_client, world):
 
     connection = world.primary_connections[0]
     with mock.patch(
-        "peering.admin.connections.received_routes_import", side_effect=DataError("NUL")
+        "peering.admin.connections.received_routes_import_lines", side_effect=DataError("NUL")
     ):
         response = upload(admin_client, connection, text=route_line())
     assert response.status_code == 200

@@ -155,6 +155,17 @@ vrp = st.tuples(networks(), st.integers(0, 32), st.sampled_from([0, 150001, 1500
 def test_origin_validation_matches_a_brute_force_reference(prefix, origin, vrps):
     vrps = [(p, max(m, int(p.split("/")[1])), a) for p, m, a in vrps]
     assert validate(prefix, origin, vrps).state == brute_force(prefix, origin, vrps)
+    # The importers' compact index too.
+    assert rpki.VrpStates(vrps).state(prefix, origin) == brute_force(prefix, origin, vrps)
+
+
+def test_the_compact_index_reads_ipv6_and_never_mixes_families():
+    states = rpki.VrpStates([("2a01:111::/32", 48, 8075), ("0.0.0.0/0", 32, 8075)])
+    assert states.state("2a01:111:f400::/48", 8075) == "Valid"
+    assert states.state("2a01:111:f400::/56", 8075) == "Invalid"
+    assert states.state("2a01:112::/48", 8075) == "NotFound"
+    assert states.state("45.60.10.0/24", 8075) == "Valid"
+    assert rpki.VrpStates([("2a01:111::/32", 48, 8075)]).state("45.60.10.0/24", 1) == "NotFound"
 
 
 @pytest.mark.django_db
@@ -167,6 +178,9 @@ def test_indexed_query_and_prefix_tree_find_the_same_covering_vrps():
     for prefix in ("45.60.10.0/24", "45.60.10.128/25", "45.60.0.0/16", "47.0.0.0/8"):
         assert sorted(map(str, covering_vrps(prefix))) == sorted(map(str, tree.covering(prefix)))
     assert {v.asn for v in covering_vrps("45.60.10.128/25")} == {1, 2, 3}
+    states = rpki.VrpStates.from_database()
+    for prefix, origin in (("45.60.10.128/25", 3), ("45.60.10.0/24", 2), ("47.0.0.0/8", 5)):
+        assert states.state(prefix, origin) == tree.validate(prefix, origin).state
 
 
 # --- reading exports ------------------------------------------------------------------------
