@@ -1,9 +1,11 @@
-"""Two answers the portal gives instead of a traceback.
+"""The request's cache, and two answers the portal gives instead of a traceback.
 
 * `DatabaseUnavailableMiddleware`: the database went away for a moment (a restart, a failover,
   a dropped connection) while a request was being served. The visitor gets a clear 503 page
   that says to try again, the broken connection is closed so the next request opens a new one,
   and the event is logged.
+* `RequestCacheMiddleware`: what a request reads many times and cannot change under it (the
+  caller's role assignments) is read once per request (`portal.selectors`).
 * `sign_in_locked_out`: django-axes's lockout answer — the sign-in page with what happened and
   how long it lasts (portal and admin sign-in alike).
 """
@@ -23,6 +25,23 @@ from django.template.loader import render_to_string
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
+
+
+class RequestCacheMiddleware:
+    """Opens the request's cache of `portal.selectors` (the caller's roles) and drops it when
+    the response is ready, so nothing read for one request is seen by the next."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from portal.selectors import request_cache_close, request_cache_open
+
+        token = request_cache_open()
+        try:
+            return self.get_response(request)
+        finally:
+            request_cache_close(token)
 
 
 class DatabaseUnavailableMiddleware:

@@ -4,6 +4,7 @@ An object in a subscription where the user holds no role does not exist for them
 a Reader asking to write is refused (PermissionDenied → 403).
 """
 
+from contextvars import ContextVar, Token
 from uuid import UUID
 
 from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
@@ -41,11 +42,67 @@ def count_of(queryset: QuerySet, group_by: str, *, distinct: str = "") -> Coales
     return Coalesce(Subquery(inner, output_field=IntegerField()), 0)
 
 
+# --- The caller's roles, read once per request ----------------------------------------------
+#
+# Every page needs the user's role assignments several times: the shell's subscription switcher,
+# the subscription ids every list filters by, "may this user create anything", the role on the
+# subscription in the URL. `RequestCacheMiddleware` opens a cache for each request; within it the
+# assignments (with their subscriptions) are read by one query and answered from memory after.
+# Outside a request (services called by tasks, tests, the shell) every call reads the database.
+
+_REQUEST_CACHE: ContextVar[dict | None] = ContextVar("portal_request_cache", default=None)
+
+
+def request_cache_open() -> Token:
+    """Start a request's cache (`RequestCacheMiddleware`); `request_cache_close` ends it."""
+    return _REQUEST_CACHE.set({})
+
+
+def request_cache_close(token: Token) -> None:
+    _REQUEST_CACHE.reset(token)
+
+
+def _read_role_assignments(user: User) -> list[RoleAssignment]:
+    assignments = list(
+        RoleAssignment.objects.filter(user=user)
+        .select_related("subscription")
+        .order_by("subscription__display_name", "subscription_id")
+    )
+    for assignment in assignments:
+        assignment.subscription.user_role = assignment.role
+    return assignments
+
+
+def _role_assignments(user: User) -> list[RoleAssignment] | None:
+    """The user's assignments (subscriptions by display name, each with `user_role`) from the
+    request's cache, read on first use; None outside a request."""
+    cache = _REQUEST_CACHE.get()
+    if cache is None or not user.is_authenticated:
+        return None
+    key = ("role_assignments", user.pk)
+    if key not in cache:
+        cache[key] = _read_role_assignments(user)
+    return cache[key]
+
+
+def _prefilled(queryset: QuerySet, rows: list) -> QuerySet:
+    """`queryset` with its result already known (`rows`, exactly what it would return):
+    iterating it or asking `.exists()` costs no query; anything chained on it (`.filter`,
+    `.order_by`, a subquery) is a new query and reads the database as usual."""
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    return queryset
+
+
 def subscriptions_for_user(*, user: User) -> QuerySet[Subscription]:
-    """Subscriptions where the user holds any role."""
+    """Subscriptions where the user holds any role, by display name and id."""
     if not user.is_authenticated:
         return Subscription.objects.none()
-    return Subscription.objects.filter(role_assignments__user=user)
+    qs = Subscription.objects.filter(role_assignments__user=user).order_by("display_name", "pk")
+    assignments = _role_assignments(user)
+    if assignments is None:
+        return qs
+    return _prefilled(qs, [a.subscription for a in assignments])
 
 
 def subscription_ids_for_user(*, user: User) -> list[UUID]:
@@ -54,16 +111,39 @@ def subscription_ids_for_user(*, user: User) -> list[UUID]:
     index in the page's order when most rows do."""
     if not user.is_authenticated:
         return []
+    assignments = _role_assignments(user)
+    if assignments is not None:
+        return [a.subscription_id for a in assignments]
     return list(RoleAssignment.objects.filter(user=user).values_list("subscription_id", flat=True))
 
 
 def writable_subscriptions_for_user(*, user: User) -> QuerySet[Subscription]:
-    """Subscriptions where the user may create and change resources (Owner, Contributor)."""
+    """Subscriptions where the user may create and change resources (Owner, Contributor), by
+    display name and id."""
     if not user.is_authenticated:
         return Subscription.objects.none()
-    return Subscription.objects.filter(
+    qs = Subscription.objects.filter(
         role_assignments__user=user, role_assignments__role__in=WRITE_ROLES
-    )
+    ).order_by("display_name", "pk")
+    assignments = _role_assignments(user)
+    if assignments is None:
+        return qs
+    return _prefilled(qs, [a.subscription for a in assignments if a.role in WRITE_ROLES])
+
+
+def role_of(*, user: User, subscription_id: UUID) -> str | None:
+    """The user's role on a subscription (None without one), from the request's cache when
+    there is one."""
+    if not user.is_authenticated:
+        return None
+    assignments = _role_assignments(user)
+    if assignments is None:
+        return (
+            RoleAssignment.objects.filter(user=user, subscription_id=subscription_id)
+            .values_list("role", flat=True)
+            .first()
+        )
+    return next((a.role for a in assignments if a.subscription_id == subscription_id), None)
 
 
 def role_assignments_for_user(*, user: User) -> QuerySet[RoleAssignment]:
@@ -80,11 +160,15 @@ def subscription_for_user(
     sub_id = _parse_uuid(subscription_id)
     if not user.is_authenticated:
         raise Http404("No such subscription.")
-    assignment = (
-        RoleAssignment.objects.select_related("subscription")
-        .filter(user=user, subscription_id=sub_id)
-        .first()
-    )
+    cached = _role_assignments(user)
+    if cached is not None:
+        assignment = next((a for a in cached if a.subscription_id == sub_id), None)
+    else:
+        assignment = (
+            RoleAssignment.objects.select_related("subscription")
+            .filter(user=user, subscription_id=sub_id)
+            .first()
+        )
     if assignment is None:
         raise Http404("No such subscription.")
     if write:
@@ -150,7 +234,7 @@ def resource_group_names_for_user(
 ) -> list[str]:
     """The distinct names of the user's resource groups (one subscription's if given), sorted
     case-insensitively: the choices of a "Resource group" filter."""
-    qs = ResourceGroup.objects.filter(subscription__in=subscriptions_for_user(user=user))
+    qs = ResourceGroup.objects.filter(subscription__in=subscription_ids_for_user(user=user))
     if subscription is not None:
         qs = qs.filter(subscription=subscription)
     return sorted(set(qs.values_list("name", flat=True)), key=str.lower)
@@ -210,7 +294,11 @@ def current_subscription(request) -> Subscription | None:
     sub_id = request.session.get(SESSION_SUBSCRIPTION_KEY)
     if not sub_id:
         return None
-    return subscriptions_for_user(user=request.user).filter(pk=sub_id).first()
+    assignments = _role_assignments(request.user)
+    if assignments is None:
+        return subscriptions_for_user(user=request.user).filter(pk=sub_id).first()
+    wanted = str(sub_id).lower()
+    return next((a.subscription for a in assignments if str(a.subscription_id) == wanted), None)
 
 
 def api_tokens_for_user(*, user: User) -> QuerySet[ApiToken]:
