@@ -114,9 +114,8 @@ CLOSE_DIALOG = ("wizard-dialog-close", {"target": "#connection-dialog"})
 
 def _writable(request: HttpRequest) -> list[Subscription]:
     """The subscriptions the user may create in; none at all is a 403 on every wizard URL."""
-    subscriptions = list(
-        writable_subscriptions_for_user(user=request.user).order_by("display_name", "pk")
-    )
+    # By display name and id (the selector's order; from the request's cached roles).
+    subscriptions = list(writable_subscriptions_for_user(user=request.user))
     if not subscriptions:
         raise PermissionDenied(NO_WRITE_ROLE)
     return subscriptions
@@ -537,7 +536,7 @@ def tab(request: HttpRequest, tab: str) -> HttpResponse:
     user = request.user
     if request.method == "GET":
         draft = draft_get(user=user)
-        if draft.pk is not None:
+        if draft.pk is not None and draft.data.get("tab") != tab:  # no write when it is already
             draft_set_tab(user=user, tab=tab)
         errors = None
         if request.GET.get("check") and tab != "review":
