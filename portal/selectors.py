@@ -62,10 +62,27 @@ def request_cache_close(token: Token) -> None:
     _REQUEST_CACHE.reset(token)
 
 
+def request_cache_forget(kind: str) -> None:
+    """Drop what the request's cache holds of one kind ("unread": the bell's counts), after a
+    write that changes it."""
+    cache = _REQUEST_CACHE.get()
+    if cache:
+        for key in [key for key in cache if key[0] == kind]:
+            del cache[key]
+
+
+def _unread_count_query(user: User) -> QuerySet:
+    return Notification.objects.filter(user=user, read_at__isnull=True)
+
+
 def _read_role_assignments(user: User) -> list[RoleAssignment]:
+    """The assignments, and in the same query the bell's unread count (an uncorrelated
+    subquery: the database counts once, whatever the number of rows)."""
+    unread = _unread_count_query(user).order_by().values("user").annotate(n=Count("*")).values("n")
     assignments = list(
         RoleAssignment.objects.filter(user=user)
         .select_related("subscription")
+        .annotate(_unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
         .order_by("subscription__display_name", "subscription_id")
     )
     for assignment in assignments:
@@ -82,6 +99,8 @@ def _role_assignments(user: User) -> list[RoleAssignment] | None:
     key = ("role_assignments", user.pk)
     if key not in cache:
         cache[key] = _read_role_assignments(user)
+        if cache[key]:
+            cache[("unread", user.pk)] = cache[key][0]._unread
     return cache[key]
 
 
@@ -283,7 +302,19 @@ def notifications_for_user(*, user: User) -> QuerySet[Notification]:
 
 
 def unread_notification_count(*, user: User) -> int:
-    return notifications_for_user(user=user).filter(read_at__isnull=True).count()
+    """The bell's count. In a request it comes with the role assignments' query (or is read
+    once); `portal.services` forgets it when notifications are marked read or created."""
+    if not user.is_authenticated:
+        return 0
+    cache = _REQUEST_CACHE.get()
+    if cache is None:
+        return _unread_count_query(user).count()
+    key = ("unread", user.pk)
+    if key not in cache and ("role_assignments", user.pk) not in cache:
+        _role_assignments(user)
+    if key not in cache:
+        cache[key] = _unread_count_query(user).count()
+    return cache[key]
 
 
 SESSION_SUBSCRIPTION_KEY = "current_subscription_id"
