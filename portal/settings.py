@@ -122,6 +122,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # `{% url %}` that reverses each distinct URL once (portal/templatetags/fast_url.py).
+            "builtins": ["portal.templatetags.fast_url"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",
