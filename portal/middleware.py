@@ -1,10 +1,12 @@
-"""Two answers the portal gives instead of a traceback.
+"""The request's cache, and two answers the portal gives instead of a traceback.
 
 * `DatabaseUnavailableMiddleware`: the database went away for a moment (a restart, a failover,
   a dropped connection) while a request was being served. The visitor gets a clear 503 page
   that says to try again, the broken connection is closed so the next request opens a new one,
   and the event is logged. `server_error` (handler500) gives the same answer when the
   connection is lost outside the view, in a middleware before or after it.
+* `RequestCacheMiddleware`: what a request reads many times and cannot change under it (the
+  caller's role assignments) is read once per request (`portal.selectors`).
 * `sign_in_locked_out`: django-axes's lockout answer — the sign-in page with what happened and
   how long it lasts (portal and admin sign-in alike).
 """
@@ -26,6 +28,23 @@ from django.views import defaults
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
+
+
+class RequestCacheMiddleware:
+    """Opens the request's cache of `portal.selectors` (the caller's roles) and drops it when
+    the response is ready, so nothing read for one request is seen by the next."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from portal.selectors import request_cache_close, request_cache_open
+
+        token = request_cache_open()
+        try:
+            return self.get_response(request)
+        finally:
+            request_cache_close(token)
 
 
 class DatabaseUnavailableMiddleware:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 
-from portal.models import WRITE_ROLES, RoleAssignment
+from portal.models import WRITE_ROLES
 
 if TYPE_CHECKING:
     from portal.models import Subscription
@@ -42,10 +42,9 @@ def refuse_reader(role: str | None) -> None:
 
 def ensure_can_write(*, user: User, subscription: Subscription) -> None:
     """Raise PermissionDenied unless the user is Owner or Contributor of the subscription."""
-    if (
-        not user.is_authenticated
-        or not RoleAssignment.objects.filter(
-            user=user, subscription=subscription, role__in=WRITE_ROLES
-        ).exists()
+    from portal.selectors import role_of  # the request's cached roles; selectors import this
+
+    if not user.is_authenticated or role_of(user=user, subscription_id=subscription.pk) not in (
+        WRITE_ROLES
     ):
         raise PermissionDenied(NO_WRITE_REFUSAL)

@@ -5,6 +5,7 @@ a Reader asking to write is refused (PermissionDenied → 403).
 """
 
 from collections.abc import Callable
+from contextvars import ContextVar, Token
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
@@ -43,11 +44,86 @@ def count_of(queryset: QuerySet, group_by: str, *, distinct: str = "") -> Coales
     return Coalesce(Subquery(inner, output_field=IntegerField()), 0)
 
 
+# --- The caller's roles, read once per request ----------------------------------------------
+#
+# Every page needs the user's role assignments several times: the shell's subscription switcher,
+# the subscription ids every list filters by, "may this user create anything", the role on the
+# subscription in the URL. `RequestCacheMiddleware` opens a cache for each request; within it the
+# assignments (with their subscriptions) are read by one query and answered from memory after.
+# Outside a request (services called by tasks, tests, the shell) every call reads the database.
+
+_REQUEST_CACHE: ContextVar[dict | None] = ContextVar("portal_request_cache", default=None)
+
+
+def request_cache_open() -> Token:
+    """Start a request's cache (`RequestCacheMiddleware`); `request_cache_close` ends it."""
+    return _REQUEST_CACHE.set({})
+
+
+def request_cache_close(token: Token) -> None:
+    _REQUEST_CACHE.reset(token)
+
+
+def request_cache_forget(kind: str) -> None:
+    """Drop what the request's cache holds of one kind ("unread": the bell's counts), after a
+    write that changes it."""
+    cache = _REQUEST_CACHE.get()
+    if cache:
+        for key in [key for key in cache if key[0] == kind]:
+            del cache[key]
+
+
+def _unread_count_query(user: User) -> QuerySet:
+    return Notification.objects.filter(user=user, read_at__isnull=True)
+
+
+def _read_role_assignments(user: User) -> list[RoleAssignment]:
+    """The assignments, and in the same query the bell's unread count (an uncorrelated
+    subquery: the database counts once, whatever the number of rows)."""
+    unread = _unread_count_query(user).order_by().values("user").annotate(n=Count("*")).values("n")
+    assignments = list(
+        RoleAssignment.objects.filter(user=user)
+        .select_related("subscription")
+        .annotate(_unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
+        .order_by("subscription__display_name", "subscription_id")
+    )
+    for assignment in assignments:
+        assignment.subscription.user_role = assignment.role
+    return assignments
+
+
+def _role_assignments(user: User) -> list[RoleAssignment] | None:
+    """The user's assignments (subscriptions by display name, each with `user_role`) from the
+    request's cache, read on first use; None outside a request."""
+    cache = _REQUEST_CACHE.get()
+    if cache is None or not user.is_authenticated:
+        return None
+    key = ("role_assignments", user.pk)
+    if key not in cache:
+        cache[key] = _read_role_assignments(user)
+        if cache[key]:
+            cache[("unread", user.pk)] = cache[key][0]._unread
+    return cache[key]
+
+
+def _prefilled(queryset: QuerySet, rows: list) -> QuerySet:
+    """`queryset` with its result already known (`rows`, exactly what it would return):
+    iterating it or asking `.exists()` costs no query; anything chained on it (`.filter`,
+    `.order_by`, a subquery) is a new query and reads the database as usual."""
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    return queryset
+
+
 def subscriptions_for_user(*, user: User) -> QuerySet[Subscription]:
-    """Subscriptions where the user holds any role."""
+    """Subscriptions where the user holds any role, by display name and id."""
     if not user.is_authenticated:
         return Subscription.objects.none()
-    return Subscription.objects.filter(role_assignments__user=user)
+    qs = Subscription.objects.filter(role_assignments__user=user).order_by("display_name", "pk")
+    assignments = _role_assignments(user)
+    if assignments is None:
+        return qs
+    return _prefilled(qs, [a.subscription for a in assignments])
 
 
 def subscription_ids_for_user(*, user: User) -> list[UUID]:
@@ -56,22 +132,45 @@ def subscription_ids_for_user(*, user: User) -> list[UUID]:
     index in the page's order when most rows do."""
     if not user.is_authenticated:
         return []
+    assignments = _role_assignments(user)
+    if assignments is not None:
+        return [a.subscription_id for a in assignments]
     return list(RoleAssignment.objects.filter(user=user).values_list("subscription_id", flat=True))
 
 
 def writable_subscriptions_for_user(*, user: User) -> QuerySet[Subscription]:
-    """Subscriptions where the user may create and change resources (Owner, Contributor)."""
+    """Subscriptions where the user may create and change resources (Owner, Contributor), by
+    display name and id."""
     if not user.is_authenticated:
         return Subscription.objects.none()
-    return Subscription.objects.filter(
+    qs = Subscription.objects.filter(
         role_assignments__user=user, role_assignments__role__in=WRITE_ROLES
-    )
+    ).order_by("display_name", "pk")
+    assignments = _role_assignments(user)
+    if assignments is None:
+        return qs
+    return _prefilled(qs, [a.subscription for a in assignments if a.role in WRITE_ROLES])
+
+
+def role_of(*, user: User, subscription_id: UUID) -> str | None:
+    """The user's role on a subscription (None without one), from the request's cache when
+    there is one."""
+    if not user.is_authenticated:
+        return None
+    assignments = _role_assignments(user)
+    if assignments is None:
+        return (
+            RoleAssignment.objects.filter(user=user, subscription_id=subscription_id)
+            .values_list("role", flat=True)
+            .first()
+        )
+    return next((a.role for a in assignments if a.subscription_id == subscription_id), None)
 
 
 def creatable_subscriptions_for_user(*, user: User, refusal: str) -> list[Subscription]:
     """The subscriptions the user may create resources in, by name; none at all refuses (403)
     with `refusal` (the create page's words for what needs a writing role)."""
-    subscriptions = list(writable_subscriptions_for_user(user=user).order_by("display_name", "pk"))
+    subscriptions = list(writable_subscriptions_for_user(user=user))
     if not subscriptions:
         raise PermissionDenied(refusal)
     return subscriptions
@@ -91,11 +190,15 @@ def subscription_for_user(
     sub_id = _parse_uuid(subscription_id)
     if not user.is_authenticated:
         raise Http404("No such subscription.")
-    assignment = (
-        RoleAssignment.objects.select_related("subscription")
-        .filter(user=user, subscription_id=sub_id)
-        .first()
-    )
+    cached = _role_assignments(user)
+    if cached is not None:
+        assignment = next((a for a in cached if a.subscription_id == sub_id), None)
+    else:
+        assignment = (
+            RoleAssignment.objects.select_related("subscription")
+            .filter(user=user, subscription_id=sub_id)
+            .first()
+        )
     if assignment is None:
         raise Http404("No such subscription.")
     if write:
@@ -182,7 +285,7 @@ def resource_group_names_for_user(
 ) -> list[str]:
     """The distinct names of the user's resource groups (one subscription's if given), sorted
     case-insensitively: the choices of a "Resource group" filter."""
-    qs = ResourceGroup.objects.filter(subscription__in=subscriptions_for_user(user=user))
+    qs = ResourceGroup.objects.filter(subscription__in=subscription_ids_for_user(user=user))
     if subscription is not None:
         qs = qs.filter(subscription=subscription)
     return sorted(set(qs.values_list("name", flat=True)), key=str.lower)
@@ -231,7 +334,19 @@ def notifications_for_user(*, user: User) -> QuerySet[Notification]:
 
 
 def unread_notification_count(*, user: User) -> int:
-    return notifications_for_user(user=user).filter(read_at__isnull=True).count()
+    """The bell's count. In a request it comes with the role assignments' query (or is read
+    once); `portal.services` forgets it when notifications are marked read or created."""
+    if not user.is_authenticated:
+        return 0
+    cache = _REQUEST_CACHE.get()
+    if cache is None:
+        return _unread_count_query(user).count()
+    key = ("unread", user.pk)
+    if key not in cache and ("role_assignments", user.pk) not in cache:
+        _role_assignments(user)
+    if key not in cache:
+        cache[key] = _unread_count_query(user).count()
+    return cache[key]
 
 
 SESSION_SUBSCRIPTION_KEY = "current_subscription_id"
@@ -242,7 +357,11 @@ def current_subscription(request) -> Subscription | None:
     sub_id = request.session.get(SESSION_SUBSCRIPTION_KEY)
     if not sub_id:
         return None
-    return subscriptions_for_user(user=request.user).filter(pk=sub_id).first()
+    assignments = _role_assignments(request.user)
+    if assignments is None:
+        return subscriptions_for_user(user=request.user).filter(pk=sub_id).first()
+    wanted = str(sub_id).lower()
+    return next((a.subscription for a in assignments if str(a.subscription_id) == wanted), None)
 
 
 def api_tokens_for_user(*, user: User) -> QuerySet[ApiToken]:

@@ -25,6 +25,7 @@ from portal.models import (
     Subscription,
 )
 from portal.permissions import ensure_can_write
+from portal.selectors import request_cache_forget
 from portal.validators import validate_arm_name
 
 
@@ -111,6 +112,7 @@ def notify_subscription(
     """Notify everyone holding a role on the subscription (the bell in the top bar)."""
     User = get_user_model()
     users = User.objects.filter(role_assignments__subscription=subscription, is_active=True)
+    request_cache_forget("unread")  # the bell of this request's user may count one more
     return Notification.objects.bulk_create(
         [
             Notification(
@@ -131,6 +133,7 @@ def notifications_mark_read(*, user, notification_ids: list[int] | None = None) 
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(id__in=notification_ids)
+    request_cache_forget("unread")  # the bell re-sent with this answer counts afresh
     return qs.update(read_at=timezone.now())
 
 

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The caller's role assignments, read once per request (portal.selectors).
+    "portal.middleware.RequestCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -120,6 +122,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # `{% url %}` that reverses each distinct URL once (portal/templatetags/fast_url.py).
+            "builtins": ["portal.templatetags.fast_url"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from peering.api.errors import ArmError
@@ -40,11 +41,24 @@ def next_link(request: HttpRequest, offset: int) -> str:
     return request.build_absolute_uri(request.path) + "?" + urlencode(query)
 
 
+def _slice(rows, start: int, stop: int) -> list:
+    """rows[start:stop]. A queryset that joins its related rows (`select_related`) is read in
+    two steps: the page's keys first, sorted on narrow rows (the database joins and sorts only
+    the ordering's columns of every row), then those rows with all their joins, in the same
+    order. Sorting the whole wide join to keep 51 rows cost most of a 10k-row list."""
+    if not isinstance(rows, QuerySet) or not rows.query.select_related:
+        return list(rows[start:stop])
+    keys = list(rows.values_list("pk", flat=True)[start:stop])
+    if not keys:
+        return []
+    return list(rows.filter(pk__in=keys))
+
+
 def arm_page(request: HttpRequest, rows, serialize: Callable[[object], dict]) -> dict:
     """One page of `rows` (a queryset or a sequence), serialized, with nextLink if more."""
     offset = skip_offset(request)
     size = page_size()
-    chunk: Sequence = list(rows[offset : offset + size + 1])
+    chunk: Sequence = _slice(rows, offset, offset + size + 1)
     body: dict = {"value": [serialize(row) for row in chunk[:size]]}
     if len(chunk) > size:
         body["nextLink"] = next_link(request, offset + size)

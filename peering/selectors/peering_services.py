@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 
 from peering.enums import ConnectionState, SessionState
@@ -24,7 +24,12 @@ from peering.models import (
 )
 from peering.services.prefix_validation import provider_peerings
 from portal.models import AzureRegion, ResourceGroup, Subscription
-from portal.selectors import child_of, resource_for_user, subscriptions_for_user
+from portal.selectors import (
+    child_of,
+    count_of,
+    resource_for_user,
+    subscription_ids_for_user,
+)
 
 # The order states are listed in (what needs attention first).
 STATE_ORDER = (
@@ -46,17 +51,20 @@ def peering_services_for_user(
     *, user, subscription: Subscription | None = None
 ) -> QuerySet[PeeringService]:
     """Peering Services of the user's subscriptions (optionally one), with the prefix count and
-    the count per validation state annotated in the same query (`state_counts` reads them)."""
-    qs = PeeringService.objects.filter(subscription__in=subscriptions_for_user(user=user))
+    the count per validation state annotated in the same query (`state_counts` reads them).
+    The counts are correlated subqueries (`count_of`), not a Count across the join: the
+    database sorts the services, keeps the page, and counts only its rows' prefixes."""
+    qs = PeeringService.objects.filter(subscription__in=subscription_ids_for_user(user=user))
     if subscription is not None:
         qs = qs.filter(subscription=subscription)
+    prefixes = PeeringServicePrefix.objects.filter(peering_service=OuterRef("pk"))
     per_state = {
-        _state_alias(state): Count("prefixes", filter=Q(prefixes__validation_state=state))
+        _state_alias(state): count_of(prefixes.filter(validation_state=state), "peering_service")
         for state in STATE_ORDER
     }
     return (
         qs.select_related("subscription", "resource_group", "region", "location", "provider")
-        .annotate(prefix_count=Count("prefixes"), **per_state)
+        .annotate(prefix_count=count_of(prefixes, "peering_service"), **per_state)
         .order_by("subscription__display_name", "resource_group__name", "name", "pk")
     )
 

@@ -535,7 +535,7 @@ def tab(request: HttpRequest, tab: str) -> HttpResponse:
     user = request.user
     if request.method == "GET":
         draft = draft_get(user=user)
-        if draft.pk is not None:
+        if draft.pk is not None and draft.data.get("tab") != tab:  # no write when it is already
             draft_set_tab(user=user, tab=tab)
         errors = None
         if request.GET.get("check") and tab != "review":

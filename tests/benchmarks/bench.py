@@ -83,15 +83,29 @@ def pages_for(user_name: str) -> list:
     """The issue's pages for one dataset's user (URLs built with reverse), and a draft so the
     wizard's Review has something to check."""
     from django.contrib.auth import get_user_model
+    from django.db.models import Count
 
-    from peering.models import Peering, PeeringDraft
+    from peering.models import DirectFacility, Peering, PeeringDraft
     from portal.benchmark import bench_pages
     from portal.models import RoleAssignment
 
     user = get_user_model().objects.get(username=user_name)
     subscription = RoleAssignment.objects.get(user=user).subscription
 
-    first = Peering.objects.filter(subscription=subscription).order_by("id").first()
+    first = (
+        Peering.objects.filter(subscription=subscription, kind="Direct")
+        .select_related("resource_group", "region", "peering_location", "peer_asn")
+        .order_by("id")
+        .first()
+    )
+    # The busiest facility of the metro: Review + create checks the row's addresses against
+    # every connection there (tens of thousands with both datasets).
+    facility = (
+        DirectFacility.objects.filter(location=first.peering_location)
+        .annotate(used=Count("connections"))
+        .order_by("-used", "id")
+        .first()
+    )
     PeeringDraft.objects.update_or_create(
         user=user,
         defaults={
@@ -104,17 +118,66 @@ def pages_for(user_name: str) -> list:
                     "name": "bench-new-peering",
                     "peer_asn": first.peer_asn.name,
                 },
+                # A configuration the wizard accepts, so the Connection form and Review are
+                # the real pages (not the "choose a configuration first" fallback).
                 "configuration": {
                     "peering_type": "Direct",
                     "microsoft_network": "AS8075",
-                    "sku": "Basic_Direct_Free",
+                    "sku": "Basic Free",
                     "metro": first.peering_location.name,
                 },
-                "connections": [],
+                "connections": [
+                    {
+                        "facility": str(facility.pk),
+                        "session_address_provider": "Peer",
+                        "bandwidth_mbps": "10000",
+                        "use_for_peering_service": "",
+                        "session_prefix_v4": "192.0.2.0/31",
+                        "peer_session_ipv4_address": "192.0.2.0",
+                        "microsoft_session_ipv4_address": "192.0.2.1",
+                        "session_prefix_v6": "",
+                        "peer_session_ipv6_address": "",
+                        "microsoft_session_ipv6_address": "",
+                        "max_prefixes_advertised_v4": "1000",
+                        "max_prefixes_advertised_v6": "",
+                    }
+                ],
             }
         },
     )
-    return bench_pages(user)
+    return bench_pages(user) + api_pages(user, subscription, first)
+
+
+API_VERSION = "api-version=2025-05-01"
+
+
+def api_pages(user, subscription, peering) -> list:
+    """Issue 13's rows: the REST API's peering list (a page of 50) and one peering, called with
+    a Bearer token of the dataset's user (a fresh one each run; the last run's are deleted)."""
+    from portal import services
+    from portal.benchmark import BenchPage
+    from portal.models import ApiToken
+
+    ApiToken.objects.filter(user=user, name__startswith="bench-").delete()
+    _token, raw = services.api_token_create(
+        user=user, name=f"bench-{secrets.token_hex(4)}", expires_in_days=1
+    )
+    bearer = {"Authorization": f"Bearer {raw}"}
+    sub = f"/arm/subscriptions/{subscription.pk}"
+    one = (
+        f"{sub}/resourceGroups/{peering.resource_group.name}/providers/Microsoft.Peering/"
+        f"peerings/{peering.name}"
+    )
+    return [
+        BenchPage(
+            API_LIST, f"{sub}/providers/Microsoft.Peering/peerings?{API_VERSION}", "0.25", bearer
+        ),
+        BenchPage("API: get a peering", f"{one}?{API_VERSION}", "0.5", bearer),
+    ]
+
+
+API_LIST = "API: list peerings (50)"
+HTML_LIST = "Peerings list, page 1"
 
 
 def count_queries(user_name: str, pages: list) -> None:
@@ -137,6 +200,8 @@ def count_queries(user_name: str, pages: list) -> None:
 
 
 def free_port() -> int:
+    if os.environ.get("BENCH_PORT"):
+        return int(os.environ["BENCH_PORT"])
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
@@ -288,6 +353,14 @@ def main() -> None:
         if page.status != 200:
             line += f"  (status {page.status})"
         print(line)
+    by_label = {page.label: page for page in datasets["10k"][1]}
+    if API_LIST in by_label and HTML_LIST in by_label:
+        api, html = by_label[API_LIST], by_label[HTML_LIST]
+        api_ratio, html_ratio = statistics.median(api.ratios), statistics.median(html.ratios)
+        verdict = "at least as fast" if api_ratio >= html_ratio else "SLOWER than"
+        print(
+            f"\nAPI list at 10k: ratio {api_ratio:.3f}, {verdict} the HTML list ({html_ratio:.3f})."
+        )
 
 
 if __name__ == "__main__":

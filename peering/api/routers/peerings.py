@@ -40,7 +40,7 @@ _CONNECTIONS = Prefetch(
 
 def _listed(qs):
     return (
-        qs.select_related("region")
+        qs.select_related("region", "created_by")
         .prefetch_related(_CONNECTIONS)
         .order_by("resource_group__name", "name", "pk")
     )
