@@ -227,6 +227,7 @@ def _tabs_context(tab: str) -> dict:
     next_tab = TABS[index + 1] if index + 1 < len(TABS) else ""
     return {
         "tab": tab,
+        "tab_label": TAB_LABELS[tab],
         "tabs": [{"key": key, "label": TAB_LABELS[key]} for key in TABS],
         "prev_tab": prev_tab,
         "next_tab": next_tab,
@@ -275,7 +276,7 @@ def _refresh(request, tab: str, draft, subscriptions) -> HttpResponse:
     """The parts of `tab` that depend on the field that changed, as out-of-band swaps."""
     parts = REFRESHED.get(tab, {}).get(request.htmx.trigger_name or "")
     if not parts:
-        return _render_tab(request, tab, draft, subscriptions, partial="panel")
+        return _render_tab(request, tab, draft, subscriptions, partial="panel", focus=False)
     context = _tab_context(request, tab, draft, subscriptions, errors=None)
     context["oob"] = True
     html = "".join(
@@ -450,6 +451,24 @@ def _error_groups(errors: dict, rows_count: int) -> list[dict]:
     return [group for group in groups.values() if group["items"]]
 
 
+def _summary_extra(errors: dict) -> list[dict]:
+    """The error summary's items that are not fields of the tab's form: the connection rows
+    (each linking to its Edit button) and the grid as a whole."""
+    items = []
+    for key, messages_ in errors.items():
+        parts = key.split(".")
+        if parts[0] != "connections":
+            continue
+        if len(parts) >= 2 and parts[1].isdigit():
+            field = parts[2] if len(parts) > 2 else ""
+            label = f"Connection {int(parts[1]) + 1}" + (f": {field_label(field)}" if field else "")
+            href = f"#edit-connection-{parts[1]}"
+        else:
+            label, href = "Peering connections", "#create-connection"
+        items.extend({"label": label, "message": m, "href": href} for m in messages_)
+    return items
+
+
 def _review_context(request, draft, errors=None) -> dict:
     if errors is None:
         validated, errors = draft_validate(user=request.user, data=draft.data)
@@ -474,8 +493,11 @@ def _render_tab(
     partial: str = "main",
     push: bool = False,
     status: int = 200,
+    focus: bool = True,
 ) -> HttpResponse:
+    """The tab; `focus` puts the focus on its heading (or its error summary) once shown."""
     context = _tab_context(request, tab, draft, subscriptions, errors=errors)
+    context["focus_heading"] = focus
     response = render_page(request, TEMPLATE, context, partial=partial, status=status)
     if push and is_fragment_request(request):
         response = push_url(response, _tab_url(tab))
@@ -487,6 +509,7 @@ def _tab_context(request, tab: str, draft, subscriptions, *, errors) -> dict:
     context["draft_exists"] = draft.pk is not None
     if errors is not None and tab != "review":
         context["forward_failed"] = True
+        context["summary_extra"] = _summary_extra(errors)
     if tab == "basics":
         context.update(
             _basics_context(request, subscriptions, draft_section(draft, "basics"), errors)

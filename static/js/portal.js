@@ -4,7 +4,9 @@
  *
  *  - select[data-autosubmit] submits its form on change (the form's button gets .js-hide);
  *  - [data-copy="text"] copies its text to the clipboard and announces "Copied";
- *  - .js-show elements (rendered `hidden`) are revealed, since they need this script.
+ *  - .js-show elements (rendered `hidden`) are revealed, since they need this script;
+ *  - an error summary's links focus their field.
+ * After a swap htmx focuses the new content's [autofocus] (a tab's heading or error summary).
  */
 (function () {
   "use strict";
@@ -125,6 +127,20 @@
         announce("Could not copy. Select the text and copy it instead.");
       }
     );
+  });
+
+  // An error summary's links move the focus to their field (a fragment link only scrolls).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("[data-error-summary] a[href^='#']") : null;
+    if (!link) {
+      return;
+    }
+    var field = document.getElementById(link.getAttribute("href").slice(1));
+    if (field) {
+      event.preventDefault();
+      field.scrollIntoView({block: "center"});
+      field.focus();
+    }
   });
 
   // Fragments swapped in by htmx need the same treatment as the first page.
