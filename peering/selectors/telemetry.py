@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Count, Max
+from django.utils import timezone
 
+from peering.enums import ConnectionState, PrefixValidationState, SessionState
 from peering.models import Peering, PeeringServicePrefix, PrefixEvent, ReceivedRoute
 from portal.models import ActivityLog
 
@@ -141,3 +143,42 @@ def prefix_event_history(*, prefix: PeeringServicePrefix) -> list[EventMark]:
         EventMark(when=when, level=level, event_type=event_type, summary=summary)
         for when, level, event_type, summary in reversed(list(events))
     ]
+
+
+# --- live state -------------------------------------------------------------------------------
+
+# A page showing connections polls (htmx, every POLL_SECONDS) while any of them is still on its
+# way; once every one is in a state only a person moves it out of, polling stops.
+POLL_SECONDS = 5
+FINAL_CONNECTION_STATES = frozenset(
+    {ConnectionState.ACTIVE, ConnectionState.PROVISIONING_FAILED, ConnectionState.NONE}
+)
+CHANGING_SESSION_STATES = frozenset(
+    {SessionState.PENDING_ADD, SessionState.PENDING_UPDATE, SessionState.PENDING_REMOVE}
+)
+CHANGING_PREFIX_STATES = frozenset({PrefixValidationState.PENDING, PrefixValidationState.NONE})
+
+
+def connections_changing(connections) -> bool:
+    """Whether any connection (or one of its sessions) is in a non-final state."""
+    return any(
+        c.connection_state not in FINAL_CONNECTION_STATES
+        or c.session_state_v4 in CHANGING_SESSION_STATES
+        or c.session_state_v6 in CHANGING_SESSION_STATES
+        for c in connections
+    )
+
+
+def prefixes_changing(prefixes) -> bool:
+    """Whether any Peering Service prefix is still waiting for its validation."""
+    return any(p.prefix_validation_state in CHANGING_PREFIX_STATES for p in prefixes)
+
+
+def live_context(*, changing: bool, url: str) -> dict:
+    """What a live region needs: whether it polls, where, how often, and when it was read."""
+    return {
+        "live": changing,
+        "live_url": url,
+        "poll_seconds": POLL_SECONDS,
+        "updated_at": timezone.now(),
+    }

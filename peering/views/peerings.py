@@ -24,7 +24,11 @@ from peering.selectors.peerings import (
     peering_list_for_user,
     with_connection_summary,
 )
-from peering.selectors.telemetry import received_route_counts
+from peering.selectors.telemetry import (
+    connections_changing,
+    live_context,
+    received_route_counts,
+)
 from peering.services.connections import (
     peering_tags_update,
 )
@@ -171,8 +175,15 @@ def peering_detail(
         deprovision_url=blade_url(peering, "peering:peering_deprovision"),
         tags=sorted(peering.tags.items()) if isinstance(peering.tags, dict) else [],
         route_counts=received_route_counts(peering=peering),
+        **live_context(changing=connections_changing(connections), url=request.path),
     )
-    return render_page(request, "peering/peering_detail.html", context, partial="pane")
+    return render_page(
+        request,
+        "peering/peering_detail.html",
+        context,
+        fragments={"live-overview": "live"},
+        partial="pane",
+    )
 
 
 @login_required

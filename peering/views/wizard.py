@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from peering.enums import DirectPeeringType, Kind, SessionAddressProvider
+from peering.enums import ConnectionState, DirectPeeringType, Kind, SessionAddressProvider
 from peering.forms.wizard import (
     BasicsForm,
     ConfigurationForm,
@@ -36,6 +36,7 @@ from peering.forms.wizard import (
 from peering.models import PeerAsn
 from peering.selectors.peering_services import azure_regions
 from peering.selectors.peerings import peering_for_user
+from peering.selectors.telemetry import connections_changing, live_context
 from peering.selectors.wizard import (
     approved_peer_asn,
     peer_asns_of,
@@ -82,6 +83,7 @@ from peering.services.wizard import (
     sku_label,
     variant_for,
 )
+from peering.views.connections import next_step_shown
 from portal.htmx import (
     client_redirect,
     is_fragment_request,
@@ -935,10 +937,13 @@ def deployment(request: HttpRequest, subscription_id, resource_group: str, name:
         name=name,
     )
     created = timezone.localtime(peering.created_at)
+    connections = list(peering.connections.all())
     context = {
         "active_nav": "peerings",
         "peering": peering,
-        "connections": list(peering.connections.all()),
+        "connections": connections,
+        "next_steps": deployment_next_steps(connections, kind=peering.kind),
+        **live_context(changing=connections_changing(connections), url=request.path),
         "deployment_name": f"Microsoft.Peering-{created:%Y%m%d%H%M%S}",
         "created": created,
         "detail_url": reverse(
@@ -946,4 +951,21 @@ def deployment(request: HttpRequest, subscription_id, resource_group: str, name:
             args=[peering.subscription_id, peering.resource_group.name, peering.name],
         ),
     }
-    return render_page(request, "peering/wizard/deployment.html", context)
+    return render_page(
+        request, "peering/wizard/deployment.html", context, fragments={"live-deployment": "live"}
+    )
+
+
+def deployment_next_steps(connections: list, *, kind: str) -> list[dict]:
+    """Next steps as the connections stand now: per state (in lifecycle order), how many are
+    in it and who does what next."""
+    counts: dict[str, int] = {}
+    for connection in connections:
+        counts[connection.connection_state] = counts.get(connection.connection_state, 0) + 1
+    order = {value: index for index, value in enumerate(ConnectionState.values)}
+    steps = []
+    for state, count in sorted(counts.items(), key=lambda item: order.get(item[0], 99)):
+        step = next_step_shown(state, kind=kind)
+        if step is not None:
+            steps.append({**step, "state": state, "count": count})
+    return steps
