@@ -43,6 +43,7 @@ from portal.selectors import (
     writable_subscriptions_for_user,
 )
 from portal.tables import paginate
+from portal.templatetags import units
 
 # The resource menu of a peering: (key, label, URL name).
 MENU = [
@@ -147,6 +148,7 @@ def blade_context(request: HttpRequest, peering: Peering, blade: str) -> dict:
         "settings_menu": settings_menu(peering),
         "can_write": can_write(peering.subscription),
         "overview_url": blade_url(peering, "peering:peering_detail"),
+        "units": units.JINJA,
         "connections_url": blade_url(peering, "peering:peering_connections"),
     }
 

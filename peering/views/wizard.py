@@ -95,6 +95,7 @@ from portal.htmx import (
 )
 from portal.models import Subscription
 from portal.selectors import current_subscription, writable_subscriptions_for_user
+from portal.templatetags.units import gbps
 
 TEMPLATE = "peering/wizard/wizard.html"
 CONNECTION_TEMPLATE = "peering/wizard/connection.html"
@@ -383,8 +384,7 @@ def _grid_context(draft, setup: _Setup, errors=None, *, peering_type: str = "") 
 def _bandwidth_label(text: str) -> str:
     text = text.strip()
     if text.isascii() and text.isdigit() and len(text) <= 7:
-        mbps = int(text)
-        return f"{mbps // 1000} Gbps" if mbps and mbps % 1000 == 0 else f"{mbps} Mbps"
+        return gbps(int(text))
     return text
 
 

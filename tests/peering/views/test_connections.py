@@ -251,7 +251,7 @@ def test_connections_grid_and_detail(client, owner, peering, active):
         "IPv4 Session State",
         "IPv6 Session State",
         "Use for Peering Service",
-        "10000 Mbps / 0 Mbps",
+        "10 Gbps / —",  # issue 12: Gbps everywhere, not provisioned is "—"
         conn_url("peering_connection", active),
         'data-testid="no-connection-selected"',
     ):
