@@ -18,11 +18,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from peering.enums import ConnectionState, PrefixValidationState, SessionState
-from peering.models import Peering, PeeringServicePrefix, PrefixEvent, ReceivedRoute
+from peering.models import (
+    Peering,
+    PeeringServicePrefix,
+    PeeringServiceProvider,
+    PrefixEvent,
+    ReceivedRoute,
+)
 from portal.models import ActivityLog
 
 IMPORT_OPERATION = "Microsoft.Peering/peerings/receivedRoutes/write"
@@ -171,7 +178,7 @@ def connections_changing(connections) -> bool:
 
 def prefixes_changing(prefixes) -> bool:
     """Whether any Peering Service prefix is still waiting for its validation."""
-    return any(p.prefix_validation_state in CHANGING_PREFIX_STATES for p in prefixes)
+    return any(p.validation_state in CHANGING_PREFIX_STATES for p in prefixes)
 
 
 def live_context(*, changing: bool, url: str) -> dict:
@@ -182,3 +189,41 @@ def live_context(*, changing: bool, url: str) -> dict:
         "poll_seconds": POLL_SECONDS,
         "updated_at": timezone.now(),
     }
+
+
+# --- where prefix keys work -------------------------------------------------------------------
+
+# How many of a key's customer prefixes a Registered ASNs row lists (the rest are counted).
+KEY_PREFIXES_SHOWN = 5
+
+
+def key_providers(*, peering: Peering) -> list[PeeringServiceProvider]:
+    """The Peering Service providers the peering's prefix keys are valid under: those whose ASN
+    is the peering's Peer ASN (a key is matched only against its provider's peerings). None
+    means every customer who enters one of its keys is refused. One query."""
+    return list(PeeringServiceProvider.objects.filter(asn=peering.peer_asn.peer_asn))
+
+
+def key_customer_prefixes(*, registered_asns) -> dict[int, list[PeeringServicePrefix]]:
+    """For each registered ASN of a page, the customer prefixes that redeemed its key (the
+    prefix and its validation state only: the customers' services stay theirs), first
+    KEY_PREFIXES_SHOWN by prefix. One query for the page."""
+    ids = [row.pk for row in registered_asns]
+    found: dict[int, list[PeeringServicePrefix]] = {pk: [] for pk in ids}
+    if not ids:
+        return found
+    # Only the first few of each key are read, however many prefixes redeemed it.
+    ranked = (
+        PeeringServicePrefix.objects.filter(registered_asn_id__in=ids)
+        .only("pk", "prefix", "validation_state", "registered_asn_id")
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=[F("registered_asn_id")], order_by=[F("prefix"), F("pk")]
+            )
+        )
+        .filter(rank__lte=KEY_PREFIXES_SHOWN)
+        .order_by("registered_asn_id", "prefix", "pk")
+    )
+    for prefix in ranked:
+        found[prefix.registered_asn_id].append(prefix)
+    return found
