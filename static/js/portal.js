@@ -238,3 +238,101 @@
     update();
   }
 })();
+
+/*
+ * Nothing typed is lost to a late response (issue 12, item 3). A field's change may re-render
+ * other parts of its form (htmx); a response that left before the user typed or chose
+ * something else arrives with that field as it was. Every edit is numbered as it happens; a
+ * response puts back, after its swap, the value of each field edited since its request left.
+ */
+(function () {
+  "use strict";
+
+  var count = 0;
+  var edited = {}; // field name → number of its latest edit
+
+  function record(event) {
+    var field = event.target;
+    if (field && field.name && field.form) {
+      count += 1;
+      edited[field.name] = count;
+    }
+  }
+  // Capture: numbered before htmx (listening on the field) sends the request it triggers, so
+  // the field that asked is not "edited since" its own request.
+  document.addEventListener("input", record, true);
+  document.addEventListener("change", record, true);
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    event.detail.xhr.editsBefore = count;
+  });
+
+  function fields(name) {
+    return Array.prototype.filter.call(document.querySelectorAll("[name]"), function (el) {
+      return el.name === name && el.form;
+    });
+  }
+
+  function current(name) {
+    var els = fields(name);
+    if (!els.length) {
+      return null;
+    }
+    if (els[0].type === "radio") {
+      var checked = els.filter(function (el) { return el.checked; })[0];
+      return {radio: checked ? checked.value : null};
+    }
+    if (els[0].type === "checkbox") {
+      return {checked: els[0].checked};
+    }
+    return {value: els[0].value};
+  }
+
+  function restore(name, kept) {
+    fields(name).forEach(function (el) {
+      if ("radio" in kept) {
+        el.checked = el.value === kept.radio;
+      } else if ("checked" in kept) {
+        el.checked = kept.checked;
+      } else if (el.tagName === "SELECT") {
+        var offered = Array.prototype.some.call(el.options, function (option) {
+          return option.value === kept.value;
+        });
+        if (offered) {
+          el.value = kept.value;
+        }
+      } else if (el.value !== kept.value) {
+        el.value = kept.value;
+      }
+    });
+  }
+
+  var pending = [];
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var since = event.detail.xhr.editsBefore;
+    if (since === undefined) {
+      return;
+    }
+    var kept = {};
+    Object.keys(edited).forEach(function (name) {
+      if (edited[name] > since) {
+        var value = current(name);
+        if (value) {
+          kept[name] = value;
+        }
+      }
+    });
+    pending.push(kept);
+  });
+
+  function putBack() {
+    pending.splice(0).forEach(function (kept) {
+      Object.keys(kept).forEach(function (name) {
+        restore(name, kept[name]);
+      });
+    });
+  }
+  // afterSwap fires once every part of the response (out of band ones too) is in place.
+  document.addEventListener("htmx:afterSwap", putBack);
+  document.addEventListener("htmx:afterSettle", putBack);
+})();
