@@ -18,9 +18,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
 
-from peering.models import Peering, PeeringServicePrefix, PrefixEvent, ReceivedRoute
+from peering.enums import ConnectionState, PrefixValidationState, SessionState
+from peering.models import (
+    Peering,
+    PeeringServicePrefix,
+    PeeringServiceProvider,
+    PrefixEvent,
+    ReceivedRoute,
+)
 from portal.models import ActivityLog
 
 IMPORT_OPERATION = "Microsoft.Peering/peerings/receivedRoutes/write"
@@ -141,3 +150,80 @@ def prefix_event_history(*, prefix: PeeringServicePrefix) -> list[EventMark]:
         EventMark(when=when, level=level, event_type=event_type, summary=summary)
         for when, level, event_type, summary in reversed(list(events))
     ]
+
+
+# --- live state -------------------------------------------------------------------------------
+
+# A page showing connections polls (htmx, every POLL_SECONDS) while any of them is still on its
+# way; once every one is in a state only a person moves it out of, polling stops.
+POLL_SECONDS = 5
+FINAL_CONNECTION_STATES = frozenset(
+    {ConnectionState.ACTIVE, ConnectionState.PROVISIONING_FAILED, ConnectionState.NONE}
+)
+CHANGING_SESSION_STATES = frozenset(
+    {SessionState.PENDING_ADD, SessionState.PENDING_UPDATE, SessionState.PENDING_REMOVE}
+)
+CHANGING_PREFIX_STATES = frozenset({PrefixValidationState.PENDING, PrefixValidationState.NONE})
+
+
+def connections_changing(connections) -> bool:
+    """Whether any connection (or one of its sessions) is in a non-final state."""
+    return any(
+        c.connection_state not in FINAL_CONNECTION_STATES
+        or c.session_state_v4 in CHANGING_SESSION_STATES
+        or c.session_state_v6 in CHANGING_SESSION_STATES
+        for c in connections
+    )
+
+
+def prefixes_changing(prefixes) -> bool:
+    """Whether any Peering Service prefix is still waiting for its validation."""
+    return any(p.validation_state in CHANGING_PREFIX_STATES for p in prefixes)
+
+
+def live_context(*, changing: bool, url: str) -> dict:
+    """What a live region needs: whether it polls, where, how often, and when it was read."""
+    return {
+        "live": changing,
+        "live_url": url,
+        "poll_seconds": POLL_SECONDS,
+        "updated_at": timezone.now(),
+    }
+
+
+# --- where prefix keys work -------------------------------------------------------------------
+
+# How many of a key's customer prefixes a Registered ASNs row lists (the rest are counted).
+KEY_PREFIXES_SHOWN = 5
+
+
+def key_providers(*, peering: Peering) -> list[PeeringServiceProvider]:
+    """The Peering Service providers the peering's prefix keys are valid under: those whose ASN
+    is the peering's Peer ASN (a key is matched only against its provider's peerings). None
+    means every customer who enters one of its keys is refused. One query."""
+    return list(PeeringServiceProvider.objects.filter(asn=peering.peer_asn.peer_asn))
+
+
+def key_customer_prefixes(*, registered_asns) -> dict[int, list[PeeringServicePrefix]]:
+    """For each registered ASN of a page, the customer prefixes that redeemed its key (the
+    prefix and its validation state only: the customers' services stay theirs), first
+    KEY_PREFIXES_SHOWN by prefix. One query for the page."""
+    ids = [row.pk for row in registered_asns]
+    found: dict[int, list[PeeringServicePrefix]] = {pk: [] for pk in ids}
+    if not ids:
+        return found
+    # Only the first few of each key are read, however many prefixes redeemed it.
+    ranked = (
+        PeeringServicePrefix.objects.filter(registered_asn_id__in=ids)
+        .only("pk", "prefix", "validation_state", "registered_asn_id")
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=[F("registered_asn_id")], order_by=[F("prefix"), F("pk")]
+            )
+        )
+        .filter(rank__lte=KEY_PREFIXES_SHOWN)
+        .order_by("registered_asn_id", "prefix", "pk")
+    )
+    for prefix in ranked:
+        found[prefix.registered_asn_id].append(prefix)
+    return found

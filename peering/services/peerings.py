@@ -580,15 +580,28 @@ def _session_family(
     prefix_text = _str(row, prefix_key, 64)
     peer_text = _str(row, peer_key, 64)
     ms_text = _str(row, ms_key, 64)
+    typed = ((peer_key, peer_text, "Peer"), (ms_key, ms_text, "Microsoft"))
+
+    def addresses_alone() -> tuple[str, None, None]:
+        # Without a usable prefix the addresses are still checked on their own, so every bad
+        # field gets its message at once.
+        for field_key, text, who in typed:
+            if text:
+                try:
+                    parse_address(text, family=family, label=f"{who} session {label} address")
+                except ValidationError as exc:
+                    errors.add(key + field_key, exc)
+        return "", None, None
+
     if not prefix_text:
         if peer_text or ms_text:
             errors.add(key + prefix_key, f"Enter the session {label} prefix for these addresses.")
-        return "", None, None
+        return addresses_alone()
     try:
         network = parse_prefix(prefix_text, family=family, label=f"session {label} prefix")
     except ValidationError as exc:
         errors.add(key + prefix_key, exc)
-        return "", None, None
+        return addresses_alone()
     if allowed_lengths and network.prefixlen not in allowed_lengths:
         errors.add(
             key + prefix_key,
@@ -596,7 +609,7 @@ def _session_family(
             + " or ".join(f"/{n}" for n in allowed_lengths)
             + f"; {network.with_prefixlen} is /{network.prefixlen}.",
         )
-        return "", None, None
+        return addresses_alone()
     if lans is not None:
         lan = lan_exchange_of(network.with_prefixlen, lans)
         if lan is None:
@@ -611,7 +624,7 @@ def _session_family(
                 "A route-server session uses the exchange's LAN"
                 + (f": {', '.join(offered)}." if offered else "; this metro has none."),
             )
-            return "", None, None
+            return addresses_alone()
     if derive:
         peer_expected, ms_expected = session_addresses(network)
         peer_text = peer_text or str(peer_expected)

@@ -27,6 +27,7 @@ from peering.selectors.connections import (
     connection_requested_by,
     connection_timeline,
 )
+from peering.selectors.telemetry import connections_changing, live_context
 from peering.services.connections import (
     configuration_of,
     connection_add,
@@ -62,12 +63,17 @@ CONNECTION_FIELDS = tuple(ConnectionForm.base_fields)
 LEGACY_NOTE = "read-only (converted legacy connection)"
 
 
-def _next_step(connection: PeeringConnection) -> dict | None:
-    step = next_step(connection.connection_state, kind=connection.peering.kind)
+def next_step_shown(state: str, *, kind: str) -> dict | None:
+    """Who acts next in `state` ("You" or "Microsoft"), what they do and the usual wait."""
+    step = next_step(state, kind=kind)
     if step is None:
         return None
     who = {Actor.PEER: "You", Actor.OPERATOR: "Microsoft"}.get(step.actor, "")
     return {"who": who, "action": step.action, "wait": step.usual_wait, "actor": step.actor}
+
+
+def _next_step(connection: PeeringConnection) -> dict | None:
+    return next_step_shown(connection.connection_state, kind=connection.peering.kind)
 
 
 def _connections_context(request, peering: Peering, selected: PeeringConnection | None) -> dict:
@@ -79,6 +85,7 @@ def _connections_context(request, peering: Peering, selected: PeeringConnection 
         connections=connections,
         selected=selected,
         add_url=blade_url(peering, "peering:peering_connection_add"),
+        **live_context(changing=connections_changing(connections), url=request.path),
     )
     if selected is not None:
         modifiable = context["can_write"] and not selected.is_legacy
@@ -110,7 +117,13 @@ def peering_connections(
     """Connections: the grid of every connection with its states; a row opens its detail."""
     peering = get_peering(request, subscription_id, resource_group, name)
     context = _connections_context(request, peering, None)
-    return render_page(request, CONNECTIONS_TEMPLATE, context, partial="pane")
+    return render_page(
+        request,
+        CONNECTIONS_TEMPLATE,
+        context,
+        fragments={"connections-grid": "grid"},
+        partial="pane",
+    )
 
 
 @login_required
@@ -127,7 +140,7 @@ def peering_connection(
         request,
         CONNECTIONS_TEMPLATE,
         context,
-        fragments={"connection-detail": "detail_swap"},
+        fragments={"connection-detail": "detail_swap", "connections-grid": "grid"},
         partial="pane",
     )
 

@@ -264,7 +264,11 @@ def _render_create(
     focus: str = "",
     create_failed: bool = False,
     draft_exists: bool = False,
+    moved: bool = True,
 ) -> HttpResponse:
+    """The wizard at `tab`. After a move (`moved`) the focus goes to the tab's heading, or to
+    its error summary when the tab has errors; a field named by `focus` takes it instead; a
+    refresh on change leaves it where it is."""
     chosen = _choose(values, subscriptions)
     errors = check.current(values, rows)
     groups = (
@@ -295,11 +299,23 @@ def _render_create(
             "label": _error_label(key, form, rows),
             "messages": messages_,
             "goto": f"{tab_of(key)}:{key}",
+            "key": key,
         }
         for key, messages_ in sorted(errors.items(), key=lambda item: _error_order(item[0]))
     ]
     tabs_with_errors = {item["tab"] for item in summary}
+    fields_by_name = {bound.html_name: bound for bound in form}
+    for row in row_forms:
+        fields_by_name.update({bound.html_name: bound for bound in row})
+    for item in summary:
+        bound = fields_by_name.get(item["key"])
+        item["href"] = f"#{bound.id_for_label or bound.auto_id + '_0'}" if bound else ""
     position = TAB_KEYS.index(tab)
+    has_errors_here = (tab in tabs_with_errors) if tab != "review" else bool(errors)
+    focus_step = ""
+    if moved and not focus:
+        shown = has_errors_here and (tab != "review" or check.checked)
+        focus_step = "summary" if shown else "heading"
     context = {
         "active_nav": ACTIVE_NAV,
         "tab": tab,
@@ -317,6 +333,8 @@ def _render_create(
         "errors": errors,
         "error_summary": summary,
         "tab_has_errors": tab in tabs_with_errors,
+        "focus_step": focus_step,
+        "tab_label": TAB_LABELS[tab],
         "checked": check.checked,
         "validation_passed": check.checked and not errors,
         "create_failed": create_failed,
@@ -383,6 +401,7 @@ def peering_service_create(request: HttpRequest) -> HttpResponse:
     goto = data.get("goto", "")
     focus = ""
     create_failed = False
+    posted_tab = tab
 
     if "add_prefix" in data:
         tab = "prefixes"
@@ -427,6 +446,7 @@ def peering_service_create(request: HttpRequest) -> HttpResponse:
         focus=focus,
         create_failed=create_failed,
         draft_exists=True,
+        moved=tab != posted_tab or goto in ("review", "create"),
     )
 
 

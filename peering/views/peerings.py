@@ -24,7 +24,11 @@ from peering.selectors.peerings import (
     peering_list_for_user,
     with_connection_summary,
 )
-from peering.selectors.telemetry import received_route_counts
+from peering.selectors.telemetry import (
+    connections_changing,
+    live_context,
+    received_route_counts,
+)
 from peering.services.connections import (
     peering_tags_update,
 )
@@ -40,6 +44,7 @@ from portal.selectors import (
     writable_subscriptions_for_user,
 )
 from portal.tables import paginate
+from portal.templatetags import units
 
 # The resource menu of a peering: (key, label, URL name).
 MENU = [
@@ -140,6 +145,7 @@ def blade_context(request: HttpRequest, peering: Peering, blade: str) -> dict:
         "settings_menu": settings_menu(peering),
         "can_write": can_write(peering.subscription),
         "overview_url": blade_url(peering, "peering:peering_detail"),
+        "units": units.JINJA,
         "connections_url": blade_url(peering, "peering:peering_connections"),
     }
 
@@ -168,8 +174,15 @@ def peering_detail(
         deprovision_url=blade_url(peering, "peering:peering_deprovision"),
         tags=sorted(peering.tags.items()) if isinstance(peering.tags, dict) else [],
         route_counts=received_route_counts(peering=peering),
+        **live_context(changing=connections_changing(connections), url=request.path),
     )
-    return render_page(request, "peering/peering_detail.html", context, partial="pane")
+    return render_page(
+        request,
+        "peering/peering_detail.html",
+        context,
+        fragments={"live-overview": "live"},
+        partial="pane",
+    )
 
 
 @login_required

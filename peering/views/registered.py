@@ -33,6 +33,7 @@ from peering.selectors.registered import (
     registered_prefix_of,
     registered_prefixes_of,
 )
+from peering.selectors.telemetry import key_customer_prefixes, key_providers
 from peering.services.registered import (
     registered_asn_add,
     registered_asn_delete,
@@ -55,6 +56,16 @@ BLADES = {
     "routes": ("Received routes", "registered:routes"),
 }
 ROUTES_RESULTS = "routes-results"
+# Received routes' sortable columns: `?sort=<key>` (or `-<key>`, descending) → the ordering.
+# The filters and the sort are in the URL, so a view of the routes can be shared.
+ROUTE_SORTS = {
+    "prefix": ("prefix",),
+    "next_hop": ("next_hop",),
+    "origin_as": ("origin_as",),
+    "rpki": ("rpki_validation_state",),
+    "received": ("received_at",),
+}
+ROUTE_SORT_DEFAULT = "prefix"
 
 
 # --- shared helpers -------------------------------------------------------------------------------
@@ -165,13 +176,18 @@ def asn_list(request: HttpRequest, subscription_id, resource_group: str, name: s
         number=registered_asn_page(peering=peering, name=request.GET.get("added", "")),
     )
     args = peering_args(peering)
+    providers = key_providers(peering=peering)
+    used = key_customer_prefixes(registered_asns=page.object_list)
     for row in page:
         row.rotate_url = fast_reverse("registered:asn_rotate", *args, row.name)
         row.delete_url = fast_reverse("registered:asn_delete", *args, row.name)
+        row.customer_prefixes = used.get(row.pk, [])
+        row.more_prefixes = max(0, (row.used_by_prefixes or 0) - len(row.customer_prefixes))
     context = _context(peering, "asns")
     context.update(
         page=page,
         rows=page.object_list,
+        key_providers=providers,
         add_reason=registered_asn_unavailable_reason(peering),
         add_url=blade_url(peering, "registered:asn_add"),
     )
@@ -393,11 +409,18 @@ def routes(request: HttpRequest, subscription_id, resource_group: str, name: str
     connections = list(peering.connections.all())
     form = ReceivedRouteFilterForm(request.GET or None, connections=connections)
     filters = form.filters()
-    page = paginate(request, received_routes_of(peering=peering, filters=filters))
+    sort = request.GET.get("sort", "")
+    if sort.removeprefix("-") not in ROUTE_SORTS:
+        sort = ROUTE_SORT_DEFAULT
+    sign = "-" if sort.startswith("-") else ""
+    order = [f"{sign}{name}" for name in ROUTE_SORTS[sort.removeprefix("-")]]
+    routes_qs = received_routes_of(peering=peering, filters=filters)
+    page = paginate(request, routes_qs.order_by(*order, f"{sign}connection_id", f"{sign}id"))
     context = _context(peering, "routes")
     context.update(
         form=form,
         page=page,
+        sort=sort,
         filtered=filters.active,
         connections=connections,
         results_id=ROUTES_RESULTS,

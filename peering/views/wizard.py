@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from peering.enums import DirectPeeringType, Kind, SessionAddressProvider
+from peering.enums import ConnectionState, DirectPeeringType, Kind, SessionAddressProvider
 from peering.forms.wizard import (
     BasicsForm,
     ConfigurationForm,
@@ -36,6 +36,7 @@ from peering.forms.wizard import (
 from peering.models import PeerAsn
 from peering.selectors.peering_services import azure_regions
 from peering.selectors.peerings import peering_for_user
+from peering.selectors.telemetry import connections_changing, live_context
 from peering.selectors.wizard import (
     approved_peer_asn,
     peer_asns_of,
@@ -82,6 +83,7 @@ from peering.services.wizard import (
     sku_label,
     variant_for,
 )
+from peering.views.connections import next_step_shown
 from portal.htmx import (
     client_redirect,
     is_fragment_request,
@@ -96,6 +98,7 @@ from portal.selectors import (
     creatable_subscriptions_for_user,
     current_subscription,
 )
+from portal.templatetags.units import gbps
 
 TEMPLATE = "peering/wizard/wizard.html"
 CONNECTION_TEMPLATE = "peering/wizard/connection.html"
@@ -225,6 +228,7 @@ def _tabs_context(tab: str) -> dict:
     next_tab = TABS[index + 1] if index + 1 < len(TABS) else ""
     return {
         "tab": tab,
+        "tab_label": TAB_LABELS[tab],
         "tabs": [{"key": key, "label": TAB_LABELS[key]} for key in TABS],
         "prev_tab": prev_tab,
         "next_tab": next_tab,
@@ -273,7 +277,7 @@ def _refresh(request, tab: str, draft, subscriptions) -> HttpResponse:
     """The parts of `tab` that depend on the field that changed, as out-of-band swaps."""
     parts = REFRESHED.get(tab, {}).get(request.htmx.trigger_name or "")
     if not parts:
-        return _render_tab(request, tab, draft, subscriptions, partial="panel")
+        return _render_tab(request, tab, draft, subscriptions, partial="panel", focus=False)
     context = _tab_context(request, tab, draft, subscriptions, errors=None)
     context["oob"] = True
     html = "".join(
@@ -378,8 +382,7 @@ def _grid_context(draft, setup: _Setup, errors=None, *, peering_type: str = "") 
 def _bandwidth_label(text: str) -> str:
     text = text.strip()
     if text.isascii() and text.isdigit() and len(text) <= 7:
-        mbps = int(text)
-        return f"{mbps // 1000} Gbps" if mbps and mbps % 1000 == 0 else f"{mbps} Mbps"
+        return gbps(int(text))
     return text
 
 
@@ -448,6 +451,24 @@ def _error_groups(errors: dict, rows_count: int) -> list[dict]:
     return [group for group in groups.values() if group["items"]]
 
 
+def _summary_extra(errors: dict) -> list[dict]:
+    """The error summary's items that are not fields of the tab's form: the connection rows
+    (each linking to its Edit button) and the grid as a whole."""
+    items = []
+    for key, messages_ in errors.items():
+        parts = key.split(".")
+        if parts[0] != "connections":
+            continue
+        if len(parts) >= 2 and parts[1].isdigit():
+            field = parts[2] if len(parts) > 2 else ""
+            label = f"Connection {int(parts[1]) + 1}" + (f": {field_label(field)}" if field else "")
+            href = f"#edit-connection-{parts[1]}"
+        else:
+            label, href = "Peering connections", "#create-connection"
+        items.extend({"label": label, "message": m, "href": href} for m in messages_)
+    return items
+
+
 def _review_context(request, draft, errors=None) -> dict:
     if errors is None:
         validated, errors = draft_validate(user=request.user, data=draft.data)
@@ -472,8 +493,11 @@ def _render_tab(
     partial: str = "main",
     push: bool = False,
     status: int = 200,
+    focus: bool = True,
 ) -> HttpResponse:
+    """The tab; `focus` puts the focus on its heading (or its error summary) once shown."""
     context = _tab_context(request, tab, draft, subscriptions, errors=errors)
+    context["focus_heading"] = focus
     response = render_page(request, TEMPLATE, context, partial=partial, status=status)
     if push and is_fragment_request(request):
         response = push_url(response, _tab_url(tab))
@@ -485,6 +509,7 @@ def _tab_context(request, tab: str, draft, subscriptions, *, errors) -> dict:
     context["draft_exists"] = draft.pk is not None
     if errors is not None and tab != "review":
         context["forward_failed"] = True
+        context["summary_extra"] = _summary_extra(errors)
     if tab == "basics":
         context.update(
             _basics_context(request, subscriptions, draft_section(draft, "basics"), errors)
@@ -871,10 +896,13 @@ def deployment(request: HttpRequest, subscription_id, resource_group: str, name:
         name=name,
     )
     created = timezone.localtime(peering.created_at)
+    connections = list(peering.connections.all())
     context = {
         "active_nav": "peerings",
         "peering": peering,
-        "connections": list(peering.connections.all()),
+        "connections": connections,
+        "next_steps": deployment_next_steps(connections, kind=peering.kind),
+        **live_context(changing=connections_changing(connections), url=request.path),
         "deployment_name": f"Microsoft.Peering-{created:%Y%m%d%H%M%S}",
         "created": created,
         "detail_url": reverse(
@@ -882,4 +910,21 @@ def deployment(request: HttpRequest, subscription_id, resource_group: str, name:
             args=[peering.subscription_id, peering.resource_group.name, peering.name],
         ),
     }
-    return render_page(request, "peering/wizard/deployment.html", context)
+    return render_page(
+        request, "peering/wizard/deployment.html", context, fragments={"live-deployment": "live"}
+    )
+
+
+def deployment_next_steps(connections: list, *, kind: str) -> list[dict]:
+    """Next steps as the connections stand now: per state (in lifecycle order), how many are
+    in it and who does what next."""
+    counts: dict[str, int] = {}
+    for connection in connections:
+        counts[connection.connection_state] = counts.get(connection.connection_state, 0) + 1
+    order = {value: index for index, value in enumerate(ConnectionState.values)}
+    steps = []
+    for state, count in sorted(counts.items(), key=lambda item: order.get(item[0], 99)):
+        step = next_step_shown(state, kind=kind)
+        if step is not None:
+            steps.append({**step, "state": state, "count": count})
+    return steps

@@ -4,7 +4,9 @@
  *
  *  - select[data-autosubmit] submits its form on change (the form's button gets .js-hide);
  *  - [data-copy="text"] copies its text to the clipboard and announces "Copied";
- *  - .js-show elements (rendered `hidden`) are revealed, since they need this script.
+ *  - .js-show elements (rendered `hidden`) are revealed, since they need this script;
+ *  - an error summary's links focus their field.
+ * After a swap htmx focuses the new content's [autofocus] (a tab's heading or error summary).
  */
 (function () {
   "use strict";
@@ -127,6 +129,20 @@
     );
   });
 
+  // An error summary's links move the focus to their field (a fragment link only scrolls).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("[data-error-summary] a[href^='#']") : null;
+    if (!link) {
+      return;
+    }
+    var field = document.getElementById(link.getAttribute("href").slice(1));
+    if (field) {
+      event.preventDefault();
+      field.scrollIntoView({block: "center"});
+      field.focus();
+    }
+  });
+
   // Fragments swapped in by htmx need the same treatment as the first page.
   document.addEventListener("htmx:load", function (event) {
     enhance(event.target);
@@ -221,4 +237,102 @@
   } else {
     update();
   }
+})();
+
+/*
+ * Nothing typed is lost to a late response (issue 12, item 3). A field's change may re-render
+ * other parts of its form (htmx); a response that left before the user typed or chose
+ * something else arrives with that field as it was. Every edit is numbered as it happens; a
+ * response puts back, after its swap, the value of each field edited since its request left.
+ */
+(function () {
+  "use strict";
+
+  var count = 0;
+  var edited = {}; // field name → number of its latest edit
+
+  function record(event) {
+    var field = event.target;
+    if (field && field.name && field.form) {
+      count += 1;
+      edited[field.name] = count;
+    }
+  }
+  // Capture: numbered before htmx (listening on the field) sends the request it triggers, so
+  // the field that asked is not "edited since" its own request.
+  document.addEventListener("input", record, true);
+  document.addEventListener("change", record, true);
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    event.detail.xhr.editsBefore = count;
+  });
+
+  function fields(name) {
+    return Array.prototype.filter.call(document.querySelectorAll("[name]"), function (el) {
+      return el.name === name && el.form;
+    });
+  }
+
+  function current(name) {
+    var els = fields(name);
+    if (!els.length) {
+      return null;
+    }
+    if (els[0].type === "radio") {
+      var checked = els.filter(function (el) { return el.checked; })[0];
+      return {radio: checked ? checked.value : null};
+    }
+    if (els[0].type === "checkbox") {
+      return {checked: els[0].checked};
+    }
+    return {value: els[0].value};
+  }
+
+  function restore(name, kept) {
+    fields(name).forEach(function (el) {
+      if ("radio" in kept) {
+        el.checked = el.value === kept.radio;
+      } else if ("checked" in kept) {
+        el.checked = kept.checked;
+      } else if (el.tagName === "SELECT") {
+        var offered = Array.prototype.some.call(el.options, function (option) {
+          return option.value === kept.value;
+        });
+        if (offered) {
+          el.value = kept.value;
+        }
+      } else if (el.value !== kept.value) {
+        el.value = kept.value;
+      }
+    });
+  }
+
+  var pending = [];
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var since = event.detail.xhr.editsBefore;
+    if (since === undefined) {
+      return;
+    }
+    var kept = {};
+    Object.keys(edited).forEach(function (name) {
+      if (edited[name] > since) {
+        var value = current(name);
+        if (value) {
+          kept[name] = value;
+        }
+      }
+    });
+    pending.push(kept);
+  });
+
+  function putBack() {
+    pending.splice(0).forEach(function (kept) {
+      Object.keys(kept).forEach(function (name) {
+        restore(name, kept[name]);
+      });
+    });
+  }
+  // afterSwap fires once every part of the response (out of band ones too) is in place.
+  document.addEventListener("htmx:afterSwap", putBack);
+  document.addEventListener("htmx:afterSettle", putBack);
 })();

@@ -40,6 +40,15 @@ def fill_route_server_configuration(page: Page) -> None:
     )
 
 
+def fill_ipv4_session(dialog, prefix: str, peer: str, microsoft: str) -> None:
+    """In the connection dialog: Westin Building Exchange, an IPv4 session, 20000 prefixes."""
+    dialog.get_by_label("Peering facility").select_option(label="Westin Building Exchange")
+    dialog.get_by_label("Session IPv4 prefix").fill(prefix)
+    dialog.get_by_label("Peer session IPv4 address").fill(peer)
+    dialog.get_by_label("Microsoft session IPv4 address").fill(microsoft)
+    dialog.get_by_label("Maximum advertised IPv4 prefixes").fill("20000")
+
+
 def add_route_server_connection(page: Page) -> None:
     page.get_by_role("button", name="Create new").click()
     dialog = page.locator("#connection-dialog")
@@ -70,11 +79,7 @@ def test_route_server_peering_from_basics_to_resource(sign_in, demo):
     # A row with a mistake is shown again in the dialog with the message and every value.
     page.get_by_role("button", name="Create new").click()
     dialog = page.locator("#connection-dialog")
-    dialog.get_by_label("Peering facility").select_option(label="Westin Building Exchange")
-    dialog.get_by_label("Session IPv4 prefix").fill("206.81.80.0/22")
-    dialog.get_by_label("Peer session IPv4 address").fill("10.0.0.1")
-    dialog.get_by_label("Microsoft session IPv4 address").fill("206.81.80.20")
-    dialog.get_by_label("Maximum advertised IPv4 prefixes").fill("20000")
+    fill_ipv4_session(dialog, "206.81.80.0/22", "10.0.0.1", "206.81.80.20")
     dialog.get_by_role("button", name="OK").click()
     expect(dialog.get_by_test_id("connection-errors")).to_be_visible()
     expect(dialog.get_by_label("Peer session IPv4 address")).to_have_value("10.0.0.1")

@@ -251,7 +251,7 @@ def test_connections_grid_and_detail(client, owner, peering, active):
         "IPv4 Session State",
         "IPv6 Session State",
         "Use for Peering Service",
-        "10000 Mbps / 0 Mbps",
+        "10 Gbps / —",  # issue 12: Gbps everywhere, not provisioned is "—"
         conn_url("peering_connection", active),
         'data-testid="no-connection-selected"',
     ):
@@ -468,6 +468,30 @@ def test_add_connection_refusal_lands_on_the_field_and_keeps_values(
     assert 'data-testid="connection-errors"' in page
     assert 'data-testid="error-peer_session_ipv4_address"' in page
     assert 'value="10.0.0.1"' in page and 'value="203.0.113.20"' in page
+    assert PeeringConnection.objects.filter(peering=peering).count() == 1
+
+
+@pytest.mark.django_db
+def test_add_connection_flags_every_bad_field_at_once(client, owner, peering, active, facility):
+    """hello / world / 1.2.3: three messages, each next to its field and in the summary."""
+    client.force_login(owner)
+    row = add_row(
+        facility,
+        session_prefix_v4="hello",
+        peer_session_ipv4_address="world",
+        microsoft_session_ipv4_address="1.2.3",
+    )
+    page = html(client.post(url("peering_connection_add", peering), row))
+    for name in (
+        "session_prefix_v4",
+        "peer_session_ipv4_address",
+        "microsoft_session_ipv4_address",
+    ):
+        assert f'data-testid="error-{name}"' in page, name
+        assert f'<a href="#id_{name}">' in page, name
+    assert "&#x27;world&#x27; is not a valid Peer session IPv4 address" in page
+    assert "&#x27;1.2.3&#x27; is not a valid Microsoft session IPv4 address" in page
+    assert page.count('data-testid="summary-error"') == 3
     assert PeeringConnection.objects.filter(peering=peering).count() == 1
 
 

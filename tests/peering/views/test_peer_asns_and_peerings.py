@@ -651,7 +651,7 @@ def test_peering_detail_shows_essentials_and_connections(client, reader, peering
         "state-active",
         "192.0.2.10",
         "192.0.2.20",
-        "10000 Mbps",
+        "10 Gbps",  # issue 12: Gbps everywhere
         connection_row.facility_name,
         f'data-copy="{peering.resource_id}"',
     ):

@@ -4,6 +4,7 @@ keys never crossing tenants, query budgets and htmx fragments."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -418,12 +419,14 @@ def test_used_by_counts_without_naming_the_customers(
     client.force_login(owner)
     body = html(client.get(url(route_server, "asn_list")))
     assert "2 prefixes in 1 subscription" in body
+    # The prefixes themselves are shown (issue 12, item 5: which customer prefixes use a key;
+    # the provider receives them as routes anyway); the customer's names are not.
+    assert customer_prefix.prefix in body
     for secret in (
         customer_prefix.name,
         second.name,
         customer_prefix.peering_service.name,
         customer_prefix.peering_service.subscription.display_name,
-        customer_prefix.prefix,
     ):
         assert secret not in body, secret
 
@@ -584,6 +587,38 @@ def test_prefix_detail_revalidate_and_delete(client, owner, edge, registered_pre
     assert not RegisteredPrefix.objects.exists()
 
 
+@pytest.mark.django_db
+def test_registered_asns_say_where_their_keys_work_and_who_uses_them(
+    client, owner, route_server, registered
+):
+    """Issue 12, item 5: without a provider of the peering's ASN, a warning and what to do;
+    with one, its name; per key, the customer prefixes that redeemed it."""
+    client.force_login(owner)
+    page = html(client.get(url(route_server, "asn_list")))
+    asn = route_server.peer_asn.peer_asn
+    assert 'data-testid="key-provider-missing"' in page
+    assert f"No Peering Service provider has AS{asn}" in page
+    assert "peeringservice@microsoft.com" in page
+    assert "No provider: refused to customers" in page
+
+    provider = factories.PeeringServiceProviderFactory(name="Contoso IX", asn=asn)
+    for index in range(7):
+        factories.PeeringServicePrefixFactory(
+            peering_service__provider=provider,
+            registered_asn=registered,
+            prefix=f"45.60.{index}.0/24",
+            validation_state="Verified",
+        )
+    page = html(client.get(url(route_server, "asn_list")))
+    assert 'data-testid="key-provider-missing"' not in page
+    assert 'data-testid="key-provider"' in page and "<strong>Contoso IX</strong>" in page
+    (row,) = re.findall(r'<tr id="asn-\d+".*?</tr>', page, flags=re.S)
+    assert re.search(r'data-testid="key-valid-under">Contoso IX</td>', row)
+    listed = re.findall(r"<code>(45\.60\.\d+\.0/24)</code>", row)
+    assert listed == [f"45.60.{i}.0/24" for i in range(5)]
+    assert "and 2 more" in row and "7 prefixes in" in row
+
+
 # --- Received routes --------------------------------------------------------------------------
 
 
@@ -603,7 +638,9 @@ def test_routes_show_every_column(client, reader, route_server, routes):
         "RPKI validation",
         "Received",
     ):
-        assert f">{header}</th>" in body, header
+        # Sortable headers hold their label in a link (issue 12, item 10).
+        header_cell = rf"<th[^>]*>\s*(<a [^>]*>)?{header}( <span[^>]*>[^<]*</span>)?(</a>)?\s*</th>"
+        assert re.search(header_cell, body), header
 
 
 def route_rows(response) -> int:
@@ -656,6 +693,48 @@ def test_routes_are_paged_by_50(client, owner, route_server):
     assert route_rows(first) == 50
     assert "Showing 1 to 50 of 55 records." in html(first)
     assert route_rows(client.get(url(route_server, "routes"), {"page": "2"})) == 5
+    # The pages keep the filter and the sort (a shared link shows the same rows).
+    sorted_page = html(
+        client.get(url(route_server, "routes"), {"prefix": "45.70.", "sort": "-prefix"})
+    )
+    (next_link,) = re.findall(r'href="([^"]*page=2[^"]*)"', sorted_page)
+    assert "prefix=45.70." in next_link and "sort=-prefix" in next_link
+
+
+def route_prefixes(response) -> list[str]:
+    return re.findall(
+        r'<tr data-testid="route-row">\s*<th scope="row"[^>]*><code>([^<]+)</code>', html(response)
+    )
+
+
+@pytest.mark.django_db
+def test_routes_sort_on_the_server_with_filter_and_sort_in_the_url(
+    client, owner, route_server, routes
+):
+    client.force_login(owner)
+    base = url(route_server, "routes")
+    assert route_prefixes(client.get(base)) == ["198.51.100.0/24", "45.60.10.0/24", "45.60.11.0/24"]
+    newest_last = client.get(base, {"sort": "received", "prefix": "45.60."})
+    assert route_prefixes(newest_last) == ["45.60.11.0/24", "45.60.10.0/24"]
+    body = html(newest_last)
+    assert 'aria-sort="ascending"' in body
+    # The filter form keeps the sort, the header flips it and keeps the filter.
+    assert '<input type="hidden" name="sort" value="received">' in body
+    assert (
+        'href="?sort=-received&amp;prefix=45.60."' in body
+        or 'href="?prefix=45.60.&amp;sort=-received"' in body
+    )
+    descending = client.get(base, {"sort": "-received", "prefix": "45.60."})
+    assert route_prefixes(descending) == ["45.60.10.0/24", "45.60.11.0/24"]
+    assert 'aria-sort="descending"' in html(descending)
+    # An unknown sort is the default order, never an error.
+    assert route_prefixes(client.get(base, {"sort": "-password"})) == route_prefixes(
+        client.get(base)
+    )
+    # With htmx, only the results come back, sorted the same way.
+    swapped = client.get(base, {"sort": "-prefix"}, HTTP_HX_TARGET="routes-results", **HTMX)
+    assert "<html" not in html(swapped)
+    assert route_prefixes(swapped) == ["45.60.11.0/24", "45.60.10.0/24", "198.51.100.0/24"]
 
 
 @pytest.mark.django_db
