@@ -12,6 +12,25 @@ from django.db.models import QuerySet
 from portal.models import ActivityStatus, AzureRegion, Subscription
 from portal.validators import ARM_NAME_MESSAGE, validate_arm_name
 
+ARM_NAME_MAX_LENGTH = 63
+
+
+class ArmNameField(forms.CharField):
+    """A resource name, at most 63 characters (ARM). The input gets no `maxlength`: a browser
+    would cut a pasted name without a word. It gets `data-name-limit` instead, which the live
+    counter reads (static/js/portal.js), and the server refuses a longer name with a message
+    next to the field, the typed value shown again — with or without JavaScript."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", ARM_NAME_MAX_LENGTH)
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        if attrs.pop("maxlength", None) is not None:
+            attrs["data-name-limit"] = str(self.max_length)
+        return attrs
+
 
 class SubscriptionChoiceField(forms.ModelChoiceField):
     """Subscriptions shown as the Azure portal does: display name, then the GUID."""
@@ -28,9 +47,8 @@ class ResourceGroupCreateForm(forms.Form):
         empty_label="Select a subscription",
         help_text="All resources in a subscription are billed and secured together.",
     )
-    name = forms.CharField(
+    name = ArmNameField(
         label="Resource group",
-        max_length=63,
         validators=[validate_arm_name],
         error_messages={"max_length": ARM_NAME_MESSAGE},
         help_text="1–63 letters, digits, underscores, periods and hyphens.",

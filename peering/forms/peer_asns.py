@@ -10,6 +10,7 @@ from django.http import QueryDict
 from peering.enums import ContactRole, ValidationState
 from peering.forms.common import PortalFormMixin
 from peering.services.peer_asns import MAX_CONTACTS
+from portal.forms import ArmNameField
 
 # Row indices come from the client; keep them small so a forged form cannot make us loop.
 MAX_CONTACT_INDEX = 999
@@ -58,9 +59,8 @@ class PeerAsnListFilterForm(PortalFormMixin, forms.Form):
 class PeerAsnForm(PortalFormMixin, forms.Form):
     """Associate a Peer ASN: Project details and Instance details (the contacts are rows)."""
 
-    name = forms.CharField(
+    name = ArmNameField(
         label="Name",
-        max_length=63,
         help_text="The resource name: letters, digits, _ . - (up to 63).",
     )
     subscription = forms.ChoiceField(label="Subscription")

@@ -23,6 +23,7 @@ from peering.contracts import PeeringServiceInput, PrefixInput
 from peering.forms.common import PortalFormMixin
 from peering.services.peering_services import MAX_PREFIXES_PER_REQUEST, TOO_MANY_PREFIXES
 from peering.services.prefix_validation import parse_public_ipv4
+from portal.forms import ArmNameField
 from portal.validators import validate_arm_name
 
 TABS = (
@@ -296,16 +297,14 @@ class PeeringServiceForm(PortalFormMixin, forms.Form):
     )
     resource_group = forms.ChoiceField(label="Resource group", required=False)
     # Labels and required marks as in Create a Peering (the template marks the required ones).
-    new_resource_group = forms.CharField(
+    new_resource_group = ArmNameField(
         label="or Create new",
         required=False,
-        max_length=63,
         help_text="Type a name to create a new resource group with the Peering Service.",
         widget=forms.TextInput(attrs={"placeholder": "Name of a new resource group"}),
     )
-    name = forms.CharField(
+    name = ArmNameField(
         label="Name",
-        max_length=63,
         help_text="The Peering Service's name: letters, digits, _ . - (up to 63).",
     )
     region = forms.ChoiceField(label="Region", required=False)
@@ -385,7 +384,7 @@ class PrefixRowForm(PortalFormMixin, forms.Form):
     """One prefix row: Name, Prefix and the Prefix key from the provider. The key is a normal
     text field (it is no secret from its owner) that browsers are asked not to remember."""
 
-    name = forms.CharField(label="Name", required=False, max_length=63)
+    name = ArmNameField(label="Name", required=False)
     prefix = forms.CharField(
         label="Prefix",
         required=False,
@@ -422,7 +421,7 @@ class PrefixRowForm(PortalFormMixin, forms.Form):
 class PrefixAddForm(PortalFormMixin, forms.Form):
     """ "+ Add prefix" on the Prefixes blade. Bound to the POST; the service decides."""
 
-    name = forms.CharField(label="Name", required=False, max_length=63)
+    name = ArmNameField(label="Name", required=False)
     prefix = forms.CharField(
         label="Prefix",
         required=False,

@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from peering.enums import Kind, SessionAddressProvider
 from peering.services.peerings import BANDWIDTH_MAX_MBPS, BANDWIDTH_STEP_MBPS
 from peering.services.wizard import MICROSOFT_NETWORKS, SKU_TIERS
+from portal.forms import ARM_NAME_MAX_LENGTH
 
 BANDWIDTH_CHOICES = [
     (str(mbps), f"{mbps // 1000} Gbps")
@@ -179,9 +180,14 @@ class BasicsForm(WizardForm):
 
     subscription = _select("Subscription")
     resource_group = _select("Resource group")
-    new_resource_group = _text("or Create new", placeholder="Name of a new resource group")
+    # The live name counter (static/js/portal.js) on both names; the services check the length.
+    new_resource_group = _text(
+        "or Create new",
+        placeholder="Name of a new resource group",
+        **{"data-name-limit": str(ARM_NAME_MAX_LENGTH)},
+    )
     region = _select("Region")
-    name = _text("Name")
+    name = _text("Name", **{"data-name-limit": str(ARM_NAME_MAX_LENGTH)})
     peer_asn = forms.CharField(label="PeerASN", required=False, strip=False, widget=FastSelect)
 
     def __init__(

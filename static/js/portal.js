@@ -53,19 +53,18 @@
     return copyWithSelection(text);
   }
 
-  // ARM names have at most 63 characters. A browser's maxlength cuts a pasted name without a
-  // word, so the limit becomes a live counter instead: everything typed stays in the field, the
-  // counter says how many characters are too many, and the server refuses it with a message.
-  var NAME_LIMIT = 63;
-
-  function countName(input, counter) {
+  // ARM names have at most 63 characters. A browser's maxlength would cut a pasted name without
+  // a word, so name inputs carry data-name-limit instead (portal.forms.ArmNameField) and get a
+  // live counter: everything typed stays in the field, the counter says how many characters are
+  // too many, and the server refuses it with a message (also without JavaScript).
+  function countName(input, counter, limit) {
     var length = input.value.length;
-    var over = length - NAME_LIMIT;
+    var over = length - limit;
     counter.textContent =
       over > 0
-        ? length + "/" + NAME_LIMIT + " characters: " + over + " too many. A name has at most " +
-          NAME_LIMIT + " characters."
-        : length + "/" + NAME_LIMIT + " characters";
+        ? length + "/" + limit + " characters: " + over + " too many. A name has at most " +
+          limit + " characters."
+        : length + "/" + limit + " characters";
     counter.classList.toggle("text-danger", over > 0);
   }
 
@@ -73,8 +72,11 @@
     if (input.hasAttribute("data-name-counter")) {
       return;
     }
+    var limit = parseInt(input.getAttribute("data-name-limit"), 10);
+    if (!(limit > 0)) {
+      return;
+    }
     input.setAttribute("data-name-counter", "");
-    input.removeAttribute("maxlength");
     var counter = document.createElement("div");
     counter.className = "form-text name-counter";
     counter.id = (input.id || input.name) + "-counter";
@@ -83,9 +85,9 @@
     input.insertAdjacentElement("afterend", counter);
     var described = input.getAttribute("aria-describedby");
     input.setAttribute("aria-describedby", (described ? described + " " : "") + counter.id);
-    countName(input, counter);
+    countName(input, counter, limit);
     input.addEventListener("input", function () {
-      countName(input, counter);
+      countName(input, counter, limit);
     });
   }
 
@@ -94,7 +96,7 @@
       el.hidden = false;
     });
     root
-      .querySelectorAll('input[maxlength="' + NAME_LIMIT + '"]:not([type="search"])')
+      .querySelectorAll("input[data-name-limit]")
       .forEach(addNameCounter);
   }
 
