@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextvars import ContextVar, Token
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
@@ -24,7 +24,12 @@ from portal.models import (
 )
 
 # `ensure_can_write` is defined in portal.permissions; the services still import it from here.
-from portal.permissions import User, ensure_can_write, refuse_reader  # noqa: F401
+from portal.permissions import (  # noqa: F401
+    READER_REFUSAL,
+    User,
+    ensure_can_write,
+    refuse_reader,
+)
 
 
 def _parse_uuid(value: object) -> UUID:
@@ -174,6 +179,18 @@ def creatable_subscriptions_for_user(*, user: User, refusal: str) -> list[Subscr
     if not subscriptions:
         raise PermissionDenied(refusal)
     return subscriptions
+
+
+def refuse_read_only_subscription(*, user: User, subscription_id: object) -> None:
+    """A create form naming a subscription the user can read but not write to is a 403; one
+    they cannot see at all is left to the form's field error, so its existence is never
+    revealed."""
+    try:
+        readable = subscriptions_for_user(user=user).filter(pk=subscription_id).exists()
+    except ValidationError:  # not a UUID
+        readable = False
+    if readable:
+        raise PermissionDenied(READER_REFUSAL)
 
 
 def role_assignments_for_user(*, user: User) -> QuerySet[RoleAssignment]:

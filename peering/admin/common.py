@@ -38,9 +38,17 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
         return self.readonly_fields or self.fields or []
 
 
-class PeeringLinkMixin:
+class ResourceIdMixin:
+    """The ARM resource ID: a column and read-only field of every tenant resource's admin."""
+
+    @admin.display(description="Resource ID")
+    def resource_id(self, obj):
+        return obj.resource_id
+
+
+class PeeringLinkMixin(ResourceIdMixin):
     """Columns of a peering's child rows (connections, registered ASNs and prefixes): the
-    peering as a link to its page, and its subscription."""
+    peering as a link to its page, its subscription and resource ID."""
 
     @admin.display(description="Peering", ordering="peering__name")
     def peering_link(self, obj):
@@ -50,10 +58,6 @@ class PeeringLinkMixin:
     @admin.display(description="Subscription", ordering="peering__subscription__display_name")
     def subscription(self, obj):
         return obj.peering.subscription.display_name
-
-    @admin.display(description="Resource ID")
-    def resource_id(self, obj):
-        return obj.resource_id
 
 
 def _connection_label(connection: PeeringConnection) -> str:

@@ -11,6 +11,7 @@ from peering.admin.common import (
     BOTH_LOCATIONS,
     ReadOnlyInline,
     ReadOnlyModelAdmin,
+    ResourceIdMixin,
     _field_errors,
     _level,
     _plural,
@@ -52,7 +53,7 @@ class PeeringOfPeerAsnInline(ReadOnlyInline):
 
 
 @admin.register(PeerAsn)
-class PeerAsnAdmin(ReadOnlyModelAdmin):
+class PeerAsnAdmin(ResourceIdMixin, ReadOnlyModelAdmin):
     """Peer ASNs awaiting Microsoft's validation; decided only through the actions.
 
     Peers associate their ASN in the portal or the API (`peer_asn_create` checks it) and
@@ -220,10 +221,6 @@ class PeerAsnAdmin(ReadOnlyModelAdmin):
         return TemplateResponse(
             request, "admin/peering/peerasn/reject_selected.html", context, status=200
         )
-
-    @admin.display(description="Resource ID")
-    def resource_id(self, obj):
-        return obj.resource_id
 
 
 @admin.register(PeerContact)

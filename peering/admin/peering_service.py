@@ -11,6 +11,7 @@ from peering.admin.common import (
     PeeringLinkMixin,
     ReadOnlyInline,
     ReadOnlyModelAdmin,
+    ResourceIdMixin,
     _plural,
 )
 from peering.admin.peerings import PeeringAdmin
@@ -186,7 +187,7 @@ class PeeringServicePrefixInline(ReadOnlyInline):
 
 
 @admin.register(PeeringService)
-class PeeringServiceAdmin(ReadOnlyModelAdmin):
+class PeeringServiceAdmin(ResourceIdMixin, ReadOnlyModelAdmin):
     """Customers' Peering Services (`peering_service_create`); read-only."""
 
     list_display = [
@@ -236,13 +237,9 @@ class PeeringServiceAdmin(ReadOnlyModelAdmin):
     def prefix_count(self, obj):
         return obj.prefix_total
 
-    @admin.display(description="Resource ID")
-    def resource_id(self, obj):
-        return obj.resource_id
-
 
 @admin.register(PeeringServicePrefix)
-class PeeringServicePrefixAdmin(RevalidateMixin, ReadOnlyModelAdmin):
+class PeeringServicePrefixAdmin(ResourceIdMixin, RevalidateMixin, ReadOnlyModelAdmin):
     """Customers' prefixes (`peering_service_prefix_add`); read-only except for queueing the
     validation again. The prefix key is the customer's secret: never listed, never searched,
     only its last four characters on the prefix's page."""
@@ -316,10 +313,6 @@ class PeeringServicePrefixAdmin(RevalidateMixin, ReadOnlyModelAdmin):
     @admin.display(description="Provider", ordering="peering_service__provider__name")
     def provider(self, obj):
         return obj.peering_service.provider.name
-
-    @admin.display(description="Resource ID")
-    def resource_id(self, obj):
-        return obj.resource_id
 
     @admin.display(description="Prefix key")
     def prefix_key_hint(self, obj):

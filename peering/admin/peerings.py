@@ -3,7 +3,7 @@
 
 from django.contrib import admin
 
-from peering.admin.common import ReadOnlyInline, ReadOnlyModelAdmin
+from peering.admin.common import ReadOnlyInline, ReadOnlyModelAdmin, ResourceIdMixin
 from peering.models import Peering, PeeringConnection
 
 
@@ -31,7 +31,7 @@ class PeeringConnectionInline(ReadOnlyInline):
 
 
 @admin.register(Peering)
-class PeeringAdmin(ReadOnlyModelAdmin):
+class PeeringAdmin(ResourceIdMixin, ReadOnlyModelAdmin):
     """Created by the Create a Peering wizard/API; lifecycle moves through `peering.services`."""
 
     list_display = [
@@ -73,7 +73,3 @@ class PeeringAdmin(ReadOnlyModelAdmin):
     ]
     fields = readonly_fields
     inlines = [PeeringConnectionInline]
-
-    @admin.display(description="Resource ID")
-    def resource_id(self, obj):
-        return obj.resource_id

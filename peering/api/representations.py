@@ -241,8 +241,15 @@ def service_prefix(item: PeeringServicePrefix, *, events: list[PrefixEvent] | No
 # --- Reference data (subscription-scoped lists) ---------------------------------------------
 
 
-def _sub_id(subscription: Subscription, kind: str, name: str) -> str:
-    return f"/subscriptions/{subscription.pk}{PROVIDER}/{kind}/{name}"
+def _listed(subscription: Subscription, arm_type: str, name: str, /, **fields) -> dict:
+    """A subscription-scoped reference row (a peering location, a legacy peering, a Peering
+    Service country, location or provider): id, name and type, then `fields` in order."""
+    return {
+        "id": f"/subscriptions/{subscription.pk}{PROVIDER}/{arm_type}/{name}",
+        "name": name,
+        "type": f"Microsoft.Peering/{arm_type}",
+        **fields,
+    }
 
 
 def _direct_facilities(
@@ -303,13 +310,13 @@ def peering_location(
         properties["exchange"] = {
             "peeringFacilities": [_exchange_facility(x) for x in item.exchanges.all()]
         }
-    return {
-        "id": _sub_id(subscription, "peeringLocations", item.name),
-        "name": item.name,
-        "type": "Microsoft.Peering/peeringLocations",
-        "kind": kind,
-        "properties": _drop_none(properties),
-    }
+    return _listed(
+        subscription,
+        "peeringLocations",
+        item.name,
+        kind=kind,
+        properties=_drop_none(properties),
+    )
 
 
 def legacy_peering(item: LegacyPeering, *, subscription: Subscription) -> dict:
@@ -337,50 +344,46 @@ def legacy_peering(item: LegacyPeering, *, subscription: Subscription) -> dict:
         kind, sku = "Direct", "Basic_Direct_Free"
     properties["peeringLocation"] = item.peering_location.name
     name = f"legacy-{item.pk}"
-    return {
-        "id": _sub_id(subscription, "legacyPeerings", name),
-        "name": name,
-        "type": "Microsoft.Peering/legacyPeerings",
-        "kind": kind,
-        "sku": _sku(sku),
-        "location": (
+    return _listed(
+        subscription,
+        "legacyPeerings",
+        name,
+        kind=kind,
+        sku=_sku(sku),
+        location=(
             item.peering_location.azure_region.name if item.peering_location.azure_region else ""
         ),
-        "properties": properties,
-    }
+        properties=properties,
+    )
 
 
 def service_country(country: str, *, subscription: Subscription) -> dict:
-    return {
-        "id": _sub_id(subscription, "peeringServiceCountries", country),
-        "name": country,
-        "type": "Microsoft.Peering/peeringServiceCountries",
-    }
+    return _listed(subscription, "peeringServiceCountries", country)
 
 
 def service_location(item: PeeringServiceLocation, *, subscription: Subscription) -> dict:
-    return {
-        "id": _sub_id(subscription, "peeringServiceLocations", item.state),
-        "name": item.state,
-        "type": "Microsoft.Peering/peeringServiceLocations",
-        "properties": {
+    return _listed(
+        subscription,
+        "peeringServiceLocations",
+        item.state,
+        properties={
             "country": item.country,
             "state": item.state,
             "azureRegion": item.azure_region.name if item.azure_region else "",
         },
-    }
+    )
 
 
 def service_provider(item: PeeringServiceProvider, *, subscription: Subscription) -> dict:
-    return {
-        "id": _sub_id(subscription, "peeringServiceProviders", item.name),
-        "name": item.name,
-        "type": "Microsoft.Peering/peeringServiceProviders",
-        "properties": {
+    return _listed(
+        subscription,
+        "peeringServiceProviders",
+        item.name,
+        properties={
             "serviceProviderName": item.name,
             "peeringLocations": [loc.name for loc in item.peering_locations.all()],
         },
-    }
+    )
 
 
 # --- Microsoft.Resources ----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -20,11 +20,11 @@ from peering.services.peer_asns import MAX_CONTACTS
 from peering.services.peer_asns import peer_asn_create as service_peer_asn_create
 from peering.services.peer_asns import peer_asn_delete as service_peer_asn_delete
 from portal.htmx import render_page
-from portal.permissions import READER_REFUSAL, can_write
+from portal.permissions import can_write
 from portal.selectors import (
     creatable_subscriptions_for_user,
     current_subscription,
-    subscriptions_for_user,
+    refuse_read_only_subscription,
     writable_subscriptions_for_user,
 )
 from portal.tables import paginate, sort_columns
@@ -89,13 +89,9 @@ def _writable_subscriptions(request: HttpRequest) -> list:
 def _refuse_read_only_subscription(request: HttpRequest, form: PeerAsnForm) -> None:
     """A subscription the user can read but not write is a 403; one they cannot see at all
     stays a plain field error, so its existence is never revealed."""
-    raw = form.data.get("subscription", "")
-    try:
-        readable = subscriptions_for_user(user=request.user).filter(pk=raw).exists()
-    except ValidationError:  # not a UUID
-        readable = False
-    if readable:
-        raise PermissionDenied(READER_REFUSAL)
+    refuse_read_only_subscription(
+        user=request.user, subscription_id=form.data.get("subscription", "")
+    )
 
 
 @login_required

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -85,9 +85,9 @@ from portal.models import WRITE_ROLES
 from portal.selectors import (
     creatable_subscriptions_for_user,
     current_subscription,
+    refuse_read_only_subscription,
     resource_at_path,
     resource_groups_for_user,
-    subscriptions_for_user,
     writable_subscriptions_for_user,
 )
 from portal.tables import paginate
@@ -97,7 +97,6 @@ NO_WRITE_ROLE = (
     "Creating a Peering Service needs the Owner or Contributor role on a subscription; your "
     "roles only allow reading."
 )
-READ_ONLY_SUBSCRIPTION = "Your role on this subscription (Reader) does not allow changes."
 PENDING_NOTE = "Its state is Pending until the background validation has run."
 
 
@@ -188,12 +187,7 @@ def _refuse_read_only(request: HttpRequest, values: dict[str, str], subscription
     raw = values["subscription"]
     if not raw or any(str(s.pk) == raw.lower() for s in subscriptions):
         return
-    try:
-        readable = subscriptions_for_user(user=request.user).filter(pk=raw).exists()
-    except ValidationError:  # not a UUID
-        readable = False
-    if readable:
-        raise PermissionDenied(READ_ONLY_SUBSCRIPTION)
+    refuse_read_only_subscription(user=request.user, subscription_id=raw)
 
 
 def _review_errors(request, chosen: _Chosen, values, rows) -> dict[str, list[str]]:

@@ -1,6 +1,8 @@
 """Subscription-scoped reference lists: peering locations, legacy peerings, Peering Service
 countries, locations and providers, and checkServiceProviderAvailability."""
 
+from functools import partial
+
 from django.http import HttpRequest
 from ninja import Query, Router
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,27 +19,32 @@ from portal.selectors import subscription_for_user
 router = Router(tags=["Reference data"])
 
 
-def _kind(value: str) -> str:
-    for kind in Kind.values:
-        if kind.lower() == (value or "").lower():
-            return kind
-    raise ArmError(
-        400, "InvalidParameter", f"kind must be one of {', '.join(Kind.values)}.", target="kind"
-    )
-
-
-def _direct_type(value: str | None) -> str:
-    if not value:
-        return ""
-    for kind in DirectPeeringType.values:
-        if kind.lower() == value.lower():
-            return kind
+def _choice(value: str | None, choices: list[str], parameter: str) -> str:
+    """The choice `value` names, ignoring case; 400 InvalidParameter otherwise."""
+    for choice in choices:
+        if choice.lower() == (value or "").lower():
+            return choice
     raise ArmError(
         400,
         "InvalidParameter",
-        f"directPeeringType must be one of {', '.join(DirectPeeringType.values)}.",
-        target="directPeeringType",
+        f"{parameter} must be one of {', '.join(choices)}.",
+        target=parameter,
     )
+
+
+def _kind(value: str) -> str:
+    return _choice(value, Kind.values, "kind")
+
+
+def _direct_type(value: str | None) -> str:
+    return _choice(value, DirectPeeringType.values, "directPeeringType") if value else ""
+
+
+def _reference_page(request: HttpRequest, subscription_id: str, rows, represent):
+    """A page of subscription-scoped reference rows (`rows()`, read once the caller's role on
+    the subscription is checked), each represented with the subscription in its id."""
+    subscription = subscription_for_user(user=request.user, subscription_id=subscription_id)
+    return arm_json(arm_page(request, rows(), partial(represent, subscription=subscription)))
 
 
 @arm(
@@ -106,13 +113,8 @@ def legacy_peerings_list(
 )
 def peering_service_countries_list(request: HttpRequest, subscription_id: str):
     """Countries with Peering Service customer locations."""
-    subscription = subscription_for_user(user=request.user, subscription_id=subscription_id)
-    return arm_json(
-        arm_page(
-            request,
-            reference.service_countries(),
-            lambda c: rep.service_country(c, subscription=subscription),
-        )
+    return _reference_page(
+        request, subscription_id, reference.service_countries, rep.service_country
     )
 
 
@@ -127,13 +129,11 @@ def peering_service_locations_list(
     request: HttpRequest, subscription_id: str, country: str | None = Query(None)
 ):
     """States/provinces where a Peering Service can be placed, optionally of one country."""
-    subscription = subscription_for_user(user=request.user, subscription_id=subscription_id)
-    return arm_json(
-        arm_page(
-            request,
-            reference.service_locations(country=country or ""),
-            lambda row: rep.service_location(row, subscription=subscription),
-        )
+    return _reference_page(
+        request,
+        subscription_id,
+        lambda: reference.service_locations(country=country or ""),
+        rep.service_location,
     )
 
 
@@ -146,13 +146,8 @@ def peering_service_locations_list(
 )
 def peering_service_providers_list(request: HttpRequest, subscription_id: str):
     """Providers with the peering locations where they meet Microsoft."""
-    subscription = subscription_for_user(user=request.user, subscription_id=subscription_id)
-    return arm_json(
-        arm_page(
-            request,
-            reference.service_providers(),
-            lambda row: rep.service_provider(row, subscription=subscription),
-        )
+    return _reference_page(
+        request, subscription_id, reference.service_providers, rep.service_provider
     )
 
 

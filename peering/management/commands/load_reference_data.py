@@ -412,21 +412,29 @@ class Command(BaseCommand):
 
         counts: dict[str, Counter] = {}
 
-        def tally(label: str, outcome: str) -> None:
+        def load(label: str, model, lookup: dict, values: dict):
+            """`upsert` one row, counted under `label`."""
+            obj, outcome = upsert(model, lookup, values)
             counts.setdefault(label, Counter())[outcome] += 1
+            return obj
 
+        places = (
+            ("direct", DirectFacility, "Direct facilities"),
+            ("exchange", Exchange, "Exchanges"),
+        )
         with transaction.atomic():
             for row in regions:
-                _, outcome = upsert(
+                load(
+                    "Azure regions",
                     AzureRegion,
                     {"name": row["name"]},
                     {"display_name": row["display_name"], "geography": row["geography"]},
                 )
-                tally("Azure regions", outcome)
             region_by_name = {r.name: r for r in AzureRegion.objects.all()}
 
             for metro in metros:
-                location, outcome = upsert(
+                location = load(
+                    "Peering locations",
                     PeeringLocation,
                     {"name__iexact": metro["name"]},
                     {
@@ -435,40 +443,33 @@ class Command(BaseCommand):
                         "azure_region": region_by_name.get(metro["azure_region"]),
                     },
                 )
-                tally("Peering locations", outcome)
-                for row in metro["direct"]:
-                    values = {k: v for k, v in row.items() if k != "name"}
-                    _, outcome = upsert(
-                        DirectFacility, {"location": location, "name": row["name"]}, values
-                    )
-                    tally("Direct facilities", outcome)
-                for row in metro["exchange"]:
-                    values = {k: v for k, v in row.items() if k != "name"}
-                    _, outcome = upsert(
-                        Exchange, {"location": location, "name": row["name"]}, values
-                    )
-                    tally("Exchanges", outcome)
+                for key, model, label in places:
+                    for row in metro[key]:
+                        values = {k: v for k, v in row.items() if k != "name"}
+                        load(label, model, {"location": location, "name": row["name"]}, values)
 
             for row in providers:
-                provider, outcome = upsert(
+                provider = load(
+                    "Peering Service providers",
                     PeeringServiceProvider,
                     {"name__iexact": row["name"]},
                     {"name": row["name"], "kind": row["kind"]},
                 )
-                tally("Peering Service providers", outcome)
                 for place in row["peering_locations"]:
-                    _, outcome = upsert(
-                        PeeringServiceProviderLocation, {"provider": provider, "name": place}, {}
+                    load(
+                        "Provider peering locations",
+                        PeeringServiceProviderLocation,
+                        {"provider": provider, "name": place},
+                        {},
                     )
-                    tally("Provider peering locations", outcome)
 
             for row in service_locations:
-                _, outcome = upsert(
+                load(
+                    "Peering Service locations",
                     PeeringServiceLocation,
                     {"country": row["country"], "state": row["state"]},
                     {"azure_region": region_by_name.get(row["azure_region"])},
                 )
-                tally("Peering Service locations", outcome)
 
         self.stdout.write(f"Reference data from {directory}:")
         width = max(len(label) for label in counts) if counts else 0
