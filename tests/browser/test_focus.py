@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.test_accessibility import _violations
 from tests.browser.test_wizard import (
     fill_basics,
     fill_ipv4_session,
@@ -40,6 +41,7 @@ def test_create_a_peering_focus_after_every_step(sign_in, demo):
     # Next with nothing filled in: the error summary, each bad field a link to it.
     page.get_by_role("button", name="Next: Configuration >").click()
     expect_focus(page, "tab-errors")
+    assert _violations(page) == []  # axe-core: the summary and the marked fields
     summary = page.get_by_test_id("tab-errors")
     name_link = summary.get_by_role("link", name="Name", exact=True)
     expect(name_link).to_be_visible()
@@ -69,6 +71,7 @@ def test_create_a_peering_focus_after_every_step(sign_in, demo):
     expect_focus(page, "connection-errors")
     errors = dialog.get_by_test_id("connection-errors").get_by_test_id("summary-error")
     expect(errors).to_have_count(3)
+    assert _violations(page) == []
     for name in ("Session IPv4 prefix", "Peer session IPv4 address"):
         expect(dialog.get_by_test_id("connection-errors")).to_contain_text(name)
     expect(dialog.locator("[data-testid^=error-]")).to_have_count(3)
