@@ -163,7 +163,7 @@ FINAL_CONNECTION_STATES = frozenset(
 CHANGING_SESSION_STATES = frozenset(
     {SessionState.PENDING_ADD, SessionState.PENDING_UPDATE, SessionState.PENDING_REMOVE}
 )
-CHANGING_PREFIX_STATES = frozenset({PrefixValidationState.PENDING, PrefixValidationState.NONE})
+CHANGING_PREFIX_STATES = frozenset({PrefixValidationState.PENDING})
 
 
 def connections_changing(connections) -> bool:
