@@ -449,7 +449,8 @@ def peering_service_create(request: HttpRequest) -> HttpResponse:
         focus=focus,
         create_failed=create_failed,
         draft_exists=True,
-        moved=tab != posted_tab or goto in ("review", "create"),
+        # A removed row takes its Remove button with it: the focus goes to the heading.
+        moved=tab != posted_tab or goto in ("review", "create") or "remove_prefix" in data,
     )
 
 
