@@ -36,7 +36,7 @@ from peering.selectors.registered import (
     registered_prefix_of,
     registered_prefixes_of,
 )
-from peering.selectors.telemetry import key_customer_prefixes, key_providers
+from peering.selectors.telemetry import key_prefixes_of, key_providers, with_key_usage
 from peering.services.registered import (
     registered_asn_add,
     registered_asn_delete,
@@ -198,7 +198,7 @@ def asn_list(request: HttpRequest, subscription_id, resource_group: str, name: s
         asn = ASN_QUERY.match(query)
         match = Q(name__icontains=query)
         rows = rows.filter(match | Q(asn=int(asn.group(1))) if asn else match)
-    rows, sort = _sorted(request, rows, ASN_SORTS, "name")
+    rows, sort = _sorted(request, with_key_usage(rows, peering=peering), ASN_SORTS, "name")
     page = paginate(
         request,
         rows,
@@ -208,13 +208,17 @@ def asn_list(request: HttpRequest, subscription_id, resource_group: str, name: s
         else None,
     )
     args = peering_args(peering)
-    providers = key_providers(peering=peering)
-    used = key_customer_prefixes(registered_asns=page.object_list)
     for row in page:
         row.rotate_url = fast_reverse("registered:asn_rotate", *args, row.name)
         row.delete_url = fast_reverse("registered:asn_delete", *args, row.name)
-        row.customer_prefixes = used.get(row.pk, [])
+        row.customer_prefixes = key_prefixes_of(row)
         row.more_prefixes = max(0, (row.used_by_prefixes or 0) - len(row.customer_prefixes))
+    # The provider rides in the rows' own query; an empty page asks for it alone.
+    rows_on_page = list(page.object_list)
+    if rows_on_page:
+        providers = [rows_on_page[0].key_provider] if rows_on_page[0].key_provider else []
+    else:
+        providers = [p.name for p in key_providers(peering=peering)]
     context = _context(peering, "asns")
     context.update(
         page=page,
