@@ -18,8 +18,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, F, Max, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Max, OuterRef, QuerySet, StringAgg, Subquery, TextField, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from peering.enums import ConnectionState, PrefixValidationState, SessionState
@@ -163,7 +163,7 @@ FINAL_CONNECTION_STATES = frozenset(
 CHANGING_SESSION_STATES = frozenset(
     {SessionState.PENDING_ADD, SessionState.PENDING_UPDATE, SessionState.PENDING_REMOVE}
 )
-CHANGING_PREFIX_STATES = frozenset({PrefixValidationState.PENDING, PrefixValidationState.NONE})
+CHANGING_PREFIX_STATES = frozenset({PrefixValidationState.PENDING})
 
 
 def connections_changing(connections) -> bool:
@@ -204,26 +204,45 @@ def key_providers(*, peering: Peering) -> list[PeeringServiceProvider]:
     return list(PeeringServiceProvider.objects.filter(asn=peering.peer_asn.peer_asn))
 
 
-def key_customer_prefixes(*, registered_asns) -> dict[int, list[PeeringServicePrefix]]:
-    """For each registered ASN of a page, the customer prefixes that redeemed its key (the
-    prefix and its validation state only: the customers' services stay theirs), first
-    KEY_PREFIXES_SHOWN by prefix. One query for the page."""
-    ids = [row.pk for row in registered_asns]
-    found: dict[int, list[PeeringServicePrefix]] = {pk: [] for pk in ids}
-    if not ids:
-        return found
-    # Only the first few of each key are read, however many prefixes redeemed it.
-    ranked = (
-        PeeringServicePrefix.objects.filter(registered_asn_id__in=ids)
-        .only("pk", "prefix", "validation_state", "registered_asn_id")
+def with_key_usage(registered_asns: QuerySet, *, peering: Peering) -> QuerySet:
+    """Registered ASNs annotated, inside the list's own query (no query more per page), with
+    `key_provider`, the name of the provider their keys are valid under ("" when none), and
+    `key_prefixes`, the first KEY_PREFIXES_SHOWN customer prefixes that redeemed the key as
+    "prefix state;…" (the prefix and its state only: the customers' services stay theirs).
+    Read them with `key_prefixes_of`."""
+    provider = PeeringServiceProvider.objects.filter(asn=peering.peer_asn.peer_asn).order_by(
+        "name", "pk"
+    )
+    first = (
+        PeeringServicePrefix.objects.filter(registered_asn=OuterRef(OuterRef("pk")))
+        .order_by("prefix", "pk")
+        .values("pk")[:KEY_PREFIXES_SHOWN]
+    )
+    shown = (
+        PeeringServicePrefix.objects.filter(registered_asn=OuterRef("pk"), pk__in=Subquery(first))
+        .order_by()
+        .values("registered_asn")
         .annotate(
-            rank=Window(
-                RowNumber(), partition_by=[F("registered_asn_id")], order_by=[F("prefix"), F("pk")]
+            listed=StringAgg(
+                Concat("prefix", Value(" "), "validation_state", output_field=TextField()),
+                delimiter=Value(";"),
             )
         )
-        .filter(rank__lte=KEY_PREFIXES_SHOWN)
-        .order_by("registered_asn_id", "prefix", "pk")
+        .values("listed")
     )
-    for prefix in ranked:
-        found[prefix.registered_asn_id].append(prefix)
+    return registered_asns.annotate(
+        key_provider=Coalesce(
+            Subquery(provider.values("name")[:1]), Value(""), output_field=TextField()
+        ),
+        key_prefixes=Coalesce(Subquery(shown), Value(""), output_field=TextField()),
+    )
+
+
+def key_prefixes_of(row) -> list[dict[str, str]]:
+    """A row of `with_key_usage`'s customer prefixes: [{"prefix", "state"}, …]."""
+    found = []
+    # The aggregate has no order on every database (SQLite): order here, like the subquery.
+    for item in sorted(filter(None, (row.key_prefixes or "").split(";"))):
+        prefix, _, state = item.partition(" ")
+        found.append({"prefix": prefix, "state": state})
     return found

@@ -44,7 +44,7 @@ from peering.forms.peering_services import (
     service_input,
     tab_of,
 )
-from peering.models import PeeringService, PeeringServicePrefix, PrefixValidationState
+from peering.models import PeeringService, PeeringServicePrefix
 from peering.selectors.peering_services import (
     azure_region,
     azure_regions,
@@ -64,7 +64,7 @@ from peering.selectors.peering_services import (
     session_availability,
     state_counts,
 )
-from peering.selectors.telemetry import prefix_event_history
+from peering.selectors.telemetry import live_context, prefix_event_history, prefixes_changing
 from peering.services.peering_services import MAX_PREFIXES_PER_REQUEST
 from peering.services.peering_services import peering_service_create as service_create
 from peering.services.peering_services import peering_service_delete as service_delete
@@ -440,7 +440,8 @@ def peering_service_create(request: HttpRequest) -> HttpResponse:
         focus=focus,
         create_failed=create_failed,
         draft_exists=True,
-        moved=tab != posted_tab or goto in ("review", "create"),
+        # A removed row takes its Remove button with it: the focus goes to the heading.
+        moved=tab != posted_tab or goto in ("review", "create") or "remove_prefix" in data,
     )
 
 
@@ -524,10 +525,14 @@ def _render_prefixes(
     context = _blade_context(service, "prefixes", "Prefixes")
     context.update(
         prefixes=prefixes,
-        any_pending=any(p.validation_state == PrefixValidationState.PENDING for p in prefixes),
+        any_pending=prefixes_changing(prefixes),
         add_form=add_form or PrefixAddForm(),
         add_open=add_open,
         notice=notice,
+    )
+    context.update(
+        live_context(changing=context["any_pending"], url=context["prefixes_url"]),
+        live_what="prefix",
     )
     partial = {"ps-prefix-table": "prefix_table", "ps-prefixes": "prefixes_section"}.get(
         htmx_target(request), "main"
@@ -601,8 +606,15 @@ def peering_service_prefix_detail(
         masked_key=mask_key(prefix.prefix_key),
         events=list(prefix_events(prefix=prefix)),
         event_history=prefix_event_history(prefix=prefix),
+        live_what="prefix",
+        **live_context(changing=prefixes_changing([prefix]), url=request.path),
     )
-    return render_page(request, "peering/peering_service/prefix_detail.html", context)
+    return render_page(
+        request,
+        "peering/peering_service/prefix_detail.html",
+        context,
+        fragments={"live-prefix": "live"},
+    )
 
 
 @login_required

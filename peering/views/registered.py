@@ -11,9 +11,12 @@ on the provider's subscription (Readers too); only Owners and Contributors get w
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -33,7 +36,7 @@ from peering.selectors.registered import (
     registered_prefix_of,
     registered_prefixes_of,
 )
-from peering.selectors.telemetry import key_customer_prefixes, key_providers
+from peering.selectors.telemetry import key_prefixes_of, key_providers, with_key_usage
 from peering.services.registered import (
     registered_asn_add,
     registered_asn_delete,
@@ -56,16 +59,35 @@ BLADES = {
     "routes": ("Received routes", "registered:routes"),
 }
 ROUTES_RESULTS = "routes-results"
-# Received routes' sortable columns: `?sort=<key>` (or `-<key>`, descending) → the ordering.
+# Received routes' sortable columns: `?sort=<key>` (or `-<key>`, descending) → the ordering
+# (ties by connection, then id).
 # The filters and the sort are in the URL, so a view of the routes can be shared.
 ROUTE_SORTS = {
-    "prefix": ("prefix",),
-    "next_hop": ("next_hop",),
-    "origin_as": ("origin_as",),
-    "rpki": ("rpki_validation_state",),
-    "received": ("received_at",),
+    "prefix": ("prefix", "connection_id"),
+    "next_hop": ("next_hop", "connection_id"),
+    "origin_as": ("origin_as", "connection_id"),
+    "rpki": ("rpki_validation_state", "connection_id"),
+    "received": ("received_at", "connection_id"),
 }
-ROUTE_SORT_DEFAULT = "prefix"
+# Registered ASNs: filtered by name or ASN (`?q=`), sortable the same way.
+ASN_SORTS = {
+    "name": ("name",),
+    "asn": ("asn",),
+    "created": ("created_at",),
+    "used": ("used_by_prefixes",),
+}
+ASN_QUERY = re.compile(r"^(?:AS)?(\d{1,10})$", re.IGNORECASE)
+
+
+def _sorted(request: HttpRequest, queryset, sorts: dict, default: str):
+    """`queryset` ordered by the request's `?sort=` (a key of `sorts`, `-` for descending; an
+    unknown one is `default`), then by id so pages never overlap. Returns (queryset, sort)."""
+    sort = request.GET.get("sort", "")
+    if sort.removeprefix("-") not in sorts:
+        sort = default
+    sign = "-" if sort.startswith("-") else ""
+    order = [f"{sign}{name}" for name in sorts[sort.removeprefix("-")]]
+    return queryset.order_by(*order, f"{sign}id"), sort
 
 
 # --- shared helpers -------------------------------------------------------------------------------
@@ -170,24 +192,41 @@ def asn_list(request: HttpRequest, subscription_id, resource_group: str, name: s
     """Registered ASNs: Name, ASN, Prefix key (copy), Created, Used by; + Add registered ASN
     (disabled with the reason until a connection is Active); Rotate key and Delete per row."""
     peering = get_peering(request, subscription_id, resource_group, name)
+    query = request.GET.get("q", "").strip()[:64]
+    rows = registered_asns_of(peering=peering)
+    if query:
+        asn = ASN_QUERY.match(query)
+        match = Q(name__icontains=query)
+        rows = rows.filter(match | Q(asn=int(asn.group(1))) if asn else match)
+    rows, sort = _sorted(request, with_key_usage(rows, peering=peering), ASN_SORTS, "name")
     page = paginate(
         request,
-        registered_asns_of(peering=peering),
-        number=registered_asn_page(peering=peering, name=request.GET.get("added", "")),
+        rows,
+        # Just added: open the page that holds it (in the default order).
+        number=registered_asn_page(peering=peering, name=request.GET.get("added", ""))
+        if not query and sort == "name"
+        else None,
     )
     args = peering_args(peering)
-    providers = key_providers(peering=peering)
-    used = key_customer_prefixes(registered_asns=page.object_list)
     for row in page:
         row.rotate_url = fast_reverse("registered:asn_rotate", *args, row.name)
         row.delete_url = fast_reverse("registered:asn_delete", *args, row.name)
-        row.customer_prefixes = used.get(row.pk, [])
+        row.customer_prefixes = key_prefixes_of(row)
         row.more_prefixes = max(0, (row.used_by_prefixes or 0) - len(row.customer_prefixes))
+    # The provider rides in the rows' own query; an empty page asks for it alone.
+    rows_on_page = list(page.object_list)
+    if rows_on_page:
+        providers = [rows_on_page[0].key_provider] if rows_on_page[0].key_provider else []
+    else:
+        providers = [p.name for p in key_providers(peering=peering)]
     context = _context(peering, "asns")
     context.update(
         page=page,
         rows=page.object_list,
         key_providers=providers,
+        query=query,
+        sort=sort,
+        filtered=bool(query),
         add_reason=registered_asn_unavailable_reason(peering),
         add_url=blade_url(peering, "registered:asn_add"),
     )
@@ -409,13 +448,10 @@ def routes(request: HttpRequest, subscription_id, resource_group: str, name: str
     connections = list(peering.connections.all())
     form = ReceivedRouteFilterForm(request.GET or None, connections=connections)
     filters = form.filters()
-    sort = request.GET.get("sort", "")
-    if sort.removeprefix("-") not in ROUTE_SORTS:
-        sort = ROUTE_SORT_DEFAULT
-    sign = "-" if sort.startswith("-") else ""
-    order = [f"{sign}{name}" for name in ROUTE_SORTS[sort.removeprefix("-")]]
-    routes_qs = received_routes_of(peering=peering, filters=filters)
-    page = paginate(request, routes_qs.order_by(*order, f"{sign}connection_id", f"{sign}id"))
+    routes_qs, sort = _sorted(
+        request, received_routes_of(peering=peering, filters=filters), ROUTE_SORTS, "prefix"
+    )
+    page = paginate(request, routes_qs)
     context = _context(peering, "routes")
     context.update(
         form=form,

@@ -99,6 +99,7 @@ from portal.selectors import (
     current_subscription,
 )
 from portal.templatetags.units import gbps
+from portal.templatetags.units import place as place_label
 
 TEMPLATE = "peering/wizard/wizard.html"
 CONNECTION_TEMPLATE = "peering/wizard/connection.html"
@@ -354,7 +355,7 @@ def _grid_context(draft, setup: _Setup, errors=None, *, peering_type: str = "") 
                 "number": index + 1,
                 "values": row,
                 "place": place,
-                "place_name": place.name if place else "",
+                "place_name": place_label(place) if place else "",
                 "unavailable": variant is not None and place is None,
                 "is_exchange": exchange,
                 "microsoft_v4": place.microsoft_ipv4_address if exchange and place else "",

@@ -12,9 +12,14 @@
     return document.getElementById("connection-dialog");
   }
 
+  // The control that opened the dialog (by id: the grid is re-rendered while it is open).
+  var opener = "";
+
   document.addEventListener("wizard-dialog-open", function () {
     var el = dialog();
     if (el && !el.open && typeof el.showModal === "function") {
+      var active = document.activeElement;
+      opener = active && active.id ? active.id : "";
       el.showModal();
     }
   });
@@ -60,6 +65,13 @@
         if (body) {
           body.replaceChildren();
         }
+        // Back to the control that opened it, or its new copy in the re-rendered grid.
+        window.setTimeout(function () {
+          var back = opener && document.getElementById(opener);
+          if (back && (document.activeElement === document.body || !document.activeElement)) {
+            back.focus();
+          }
+        }, 0);
       }
     },
     true

@@ -27,14 +27,8 @@ def _peering_service() -> tuple[PeeringService, PeeringServicePrefix]:
     peering = Peering.objects.get(name=PEERING_NAME)
     subscription = Subscription.objects.get(pk=peering.subscription_id)
     group = ResourceGroup.objects.get(subscription=subscription, name=peering.resource_group.name)
-    service = PeeringService.objects.create(
-        subscription=subscription,
-        resource_group=group,
-        name="contoso-ps",
-        region=group.region,
-        location=_service_location(),
-        provider=PeeringServiceProvider.objects.first(),
-        primary_location="Seattle",
+    service = new_service(
+        group, "contoso-ps", provider=PeeringServiceProvider.objects.first(), primary="Seattle"
     )
     prefix = PeeringServicePrefix.objects.create(
         peering_service=service, name="web", prefix="45.60.10.0/24", prefix_key="00000000-0000"
@@ -54,6 +48,19 @@ def _peering_service() -> tuple[PeeringService, PeeringServicePrefix]:
             timestamp=now - timedelta(days=days),
         )
     return service, prefix
+
+
+def new_service(group: ResourceGroup, name: str, *, provider, primary: str) -> PeeringService:
+    """A Peering Service in `group` (Washington, United States) with `provider` at `primary`."""
+    return PeeringService.objects.create(
+        subscription=group.subscription,
+        resource_group=group,
+        name=name,
+        region=group.region,
+        location=_service_location(),
+        provider=provider,
+        primary_location=primary,
+    )
 
 
 def _service_location() -> PeeringServiceLocation:
@@ -79,5 +86,7 @@ def main_pages() -> dict[str, str]:
         "received-routes": reverse("registered:routes", args=args),
         "wizard": reverse("wizard:start"),
         "wizard-configuration": reverse("wizard:tab", args=["configuration"]),
+        "deployment": reverse("wizard:deployment", args=args),
+        "peering-service-wizard": reverse("peering_services:create"),
         "prefix": reverse("peering_services:prefix_detail", args=[*service_args, prefix.name]),
     }

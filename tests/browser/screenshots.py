@@ -25,7 +25,6 @@ from peering.management.commands.seed_demo import (
 )
 from peering.models import (
     Peering,
-    PeeringService,
     PeeringServicePrefix,
     PeeringServiceProvider,
     RegisteredAsn,
@@ -33,7 +32,7 @@ from peering.models import (
 from peering.services.prefix_validation import prefix_validate
 from peering.services.routes import parse_route, received_routes_import
 from portal.models import ResourceGroup, Subscription
-from tests.browser.pages import _service_location
+from tests.browser.pages import new_service
 
 WIDTH = 1280
 OVERVIEW = "overview-chart.png"
@@ -75,14 +74,11 @@ def validated_prefix() -> PeeringServicePrefix:
     registered.peering.connections.update(use_for_peering_service=True)
     subscription = Subscription.objects.get(display_name="Fabrikam")
     group = ResourceGroup.objects.filter(subscription=subscription).first()
-    service = PeeringService.objects.create(
-        subscription=subscription,
-        resource_group=group,
-        name="fabrikam-seattle",
-        region=group.region,
-        location=_service_location(),
+    service = new_service(
+        group,
+        "fabrikam-seattle",
         provider=provider,
-        primary_location=registered.peering.peering_location.name,
+        primary=registered.peering.peering_location.name,
     )
     prefix = PeeringServicePrefix.objects.create(
         peering_service=service,

@@ -7,7 +7,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.test_accessibility import _violations
 from tests.browser.test_wizard import (
+    add_route_server_connection,
     fill_basics,
     fill_ipv4_session,
     fill_route_server_configuration,
@@ -40,6 +42,7 @@ def test_create_a_peering_focus_after_every_step(sign_in, demo):
     # Next with nothing filled in: the error summary, each bad field a link to it.
     page.get_by_role("button", name="Next: Configuration >").click()
     expect_focus(page, "tab-errors")
+    assert _violations(page) == []  # axe-core: the summary and the marked fields
     summary = page.get_by_test_id("tab-errors")
     name_link = summary.get_by_role("link", name="Name", exact=True)
     expect(name_link).to_be_visible()
@@ -69,6 +72,7 @@ def test_create_a_peering_focus_after_every_step(sign_in, demo):
     expect_focus(page, "connection-errors")
     errors = dialog.get_by_test_id("connection-errors").get_by_test_id("summary-error")
     expect(errors).to_have_count(3)
+    assert _violations(page) == []
     for name in ("Session IPv4 prefix", "Peer session IPv4 address"):
         expect(dialog.get_by_test_id("connection-errors")).to_contain_text(name)
     expect(dialog.locator("[data-testid^=error-]")).to_have_count(3)
@@ -78,6 +82,7 @@ def test_create_a_peering_focus_after_every_step(sign_in, demo):
     expect(dialog.get_by_label("Microsoft session IPv4 address")).to_be_focused()
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_be_hidden()
+    expect_focus(page, "create-connection")  # back to the control that opened it
 
     # Forward with no connection: the summary links to the grid's Create new.
     page.get_by_role("button", name="Next: Review + create >").click()
@@ -87,6 +92,17 @@ def test_create_a_peering_focus_after_every_step(sign_in, demo):
     # Review + create (opened directly, as without JavaScript): its summary takes the focus.
     page.goto(f"{demo.url}/peerings/create/review/")
     expect_focus(page, "validation-failed")
+
+    # Editing a row: the grid is re-rendered while the dialog is open; the focus goes back to
+    # the row's Edit button, not to <body>.
+    page.goto(f"{demo.url}/peerings/create/configuration/")
+    add_route_server_connection(page)
+    page.get_by_role("button", name="Edit connection 1").click()
+    expect(dialog).to_be_visible()
+    expect_focus(page, "connection-form-title")
+    dialog.get_by_role("button", name="OK").click()
+    expect(dialog).to_be_hidden()
+    expect_focus(page, "edit-connection-0")
 
 
 def test_create_peering_service_focus_after_every_step(sign_in, demo):

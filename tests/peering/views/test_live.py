@@ -66,3 +66,24 @@ def test_deployment_next_steps_follow_the_states(client, owner, subscription):
     page = client.get(_url("wizard:deployment", peering)).content.decode()
     assert "PendingApproval" not in page
     assert "Nothing: traffic flows." in page
+
+
+def test_prefix_pages_poll_while_validation_is_pending(client, owner, subscription):
+    service = factories.PeeringServiceFactory(subscription=subscription)
+    prefix = factories.PeeringServicePrefixFactory(peering_service=service, name="web")
+    args = [service.subscription_id, service.resource_group.name, service.name]
+    detail = reverse("peering_services:prefix_detail", args=[*args, prefix.name])
+    listing = reverse("peering_services:prefixes", args=args)
+    client.force_login(owner)
+    prefix.__class__.objects.filter(pk=prefix.pk).update(validation_state="Pending")
+    for url, target in ((detail, "live-prefix"), (listing, "ps-prefix-table")):
+        page = client.get(url).content.decode()
+        assert 'hx-trigger="every 5s"' in page, url
+        assert "Last updated" in page and "while a prefix is changing" in page, url
+        poll = client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET=target).content.decode()
+        assert poll.lstrip().startswith(f'<div id="{target}"'), url
+    prefix.__class__.objects.filter(pk=prefix.pk).update(validation_state="Verified")
+    for url in (detail, listing):
+        page = client.get(url).content.decode()
+        assert 'hx-trigger="every' not in page, url
+        assert "Last updated" in page, url

@@ -619,6 +619,33 @@ def test_registered_asns_say_where_their_keys_work_and_who_uses_them(
     assert "and 2 more" in row and "7 prefixes in" in row
 
 
+@pytest.mark.django_db
+def test_registered_asns_filter_sort_and_page_on_the_server(client, owner, route_server):
+    for index, (name, asn) in enumerate((("fabrikam", 8100), ("adatum", 64512), ("tailspin", 100))):
+        factories.RegisteredAsnFactory(peering=route_server, name=name, asn=asn + index)
+    client.force_login(owner)
+    base = url(route_server, "asn_list")
+
+    def names(response) -> list[str]:
+        return re.findall(
+            r'data-testid="registered-asn-row">\s*<th scope="row"[^>]*>([^<]+)<', html(response)
+        )
+
+    assert names(client.get(base)) == ["adatum", "fabrikam", "tailspin"]
+    assert names(client.get(base, {"sort": "-asn"})) == ["adatum", "fabrikam", "tailspin"]
+    assert names(client.get(base, {"sort": "asn"})) == ["tailspin", "fabrikam", "adatum"]
+    assert names(client.get(base, {"q": "fab"})) == ["fabrikam"]
+    assert names(client.get(base, {"q": "AS8100"})) == ["fabrikam"]
+    empty = html(client.get(base, {"q": "contoso"}))
+    assert "No registered ASNs match" in empty and "Clear filters" in empty
+    # The filter and the sort stay in the URL of the form, the headers and the pages.
+    body = html(client.get(base, {"q": "a", "sort": "-name"}))
+    assert '<input type="hidden" name="sort" value="-name" form="asn-filters">' in body
+    assert 'value="a"' in body and 'aria-sort="descending"' in body
+    swapped = client.get(base, {"q": "tail"}, HTTP_HX_TARGET="asn-results", **HTMX)
+    assert "<html" not in html(swapped) and names(swapped) == ["tailspin"]
+
+
 # --- Received routes --------------------------------------------------------------------------
 
 
@@ -719,7 +746,7 @@ def test_routes_sort_on_the_server_with_filter_and_sort_in_the_url(
     body = html(newest_last)
     assert 'aria-sort="ascending"' in body
     # The filter form keeps the sort, the header flips it and keeps the filter.
-    assert '<input type="hidden" name="sort" value="received">' in body
+    assert '<input type="hidden" name="sort" value="received" form="route-filters">' in body
     assert (
         'href="?sort=-received&amp;prefix=45.60."' in body
         or 'href="?prefix=45.60.&amp;sort=-received"' in body
