@@ -880,21 +880,27 @@ def _apply(obj, outcome: Outcome) -> list[str]:
     return fields
 
 
-def _announce(obj, previous: str, outcome: Outcome, *, subscription, title_name, link) -> None:
+def _announce(obj, previous: str, outcome: Outcome) -> None:
     """Notify when a prefix becomes Verified, Failed or Invalid."""
     if previous == outcome.state:
         return
-    kind = (
-        "peeringServices/prefixes"
-        if isinstance(obj, PeeringServicePrefix)
-        else "peerings/registeredPrefixes"
-    )
+    name = f"{obj.name} ({obj.prefix})"
     if outcome.state == V.VERIFIED:
-        title, level = f"Prefix {title_name} Verified", Notification.Level.SUCCESS
+        title, level = f"Prefix {name} Verified", Notification.Level.SUCCESS
     elif outcome.state in (V.FAILED, V.INVALID):
-        title, level = f"Prefix {title_name} {outcome.state}", Notification.Level.ERROR
+        title, level = f"Prefix {name} {outcome.state}", Notification.Level.ERROR
     else:
         return
+    if isinstance(obj, PeeringServicePrefix):
+        holder, view, kind = (
+            obj.peering_service,
+            "peering_services:detail",
+            "peeringServices/prefixes",
+        )
+    else:
+        holder, view, kind = obj.peering, "peering:peering_detail", "peerings/registeredPrefixes"
+    subscription = holder.subscription
+    link = reverse(view, args=[holder.subscription_id, holder.resource_group.name, holder.name])
     notify_subscription(
         subscription=subscription, title=title, body=outcome.message, link=link, level=level
     )
@@ -941,13 +947,13 @@ def _write_outcomes(prefixes, fields: list[str]) -> None:
         )
 
 
-def _record_change(obj, outcome: Outcome, *, subscription, title_name: str, link: str) -> None:
+def _record_change(obj, outcome: Outcome) -> None:
     """Save the outcome and its checklist; notify when a prefix becomes Verified or stops being
     Verified."""
     previous = obj.validation_state
     obj.save(update_fields=_apply(obj, outcome))
     _store_runs([obj], [outcome])
-    _announce(obj, previous, outcome, subscription=subscription, title_name=title_name, link=link)
+    _announce(obj, previous, outcome)
 
 
 def prefix_validate(*, prefix_id: int) -> PeeringServicePrefix | None:
@@ -997,20 +1003,8 @@ def prefixes_validate(*, prefix_ids) -> list[PeeringServicePrefix]:
             _write_outcomes(prefixes, fields)
             _store_runs(prefixes, outcomes)
             for prefix, before, outcome in zip(prefixes, previous, outcomes, strict=True):
-                if before == outcome.state:
-                    continue  # nothing to announce (and no link to build)
-                service = prefix.peering_service
-                _announce(
-                    prefix,
-                    before,
-                    outcome,
-                    subscription=service.subscription,
-                    title_name=f"{prefix.name} ({prefix.prefix})",
-                    link=reverse(
-                        "peering_services:detail",
-                        args=[service.subscription_id, service.resource_group.name, service.name],
-                    ),
-                )
+                if before != outcome.state:  # else nothing to announce (and no link to build)
+                    _announce(prefix, before, outcome)
         done += prefixes
     return done
 
@@ -1038,16 +1032,7 @@ def registered_prefix_validate(*, registered_prefix_id: int) -> RegisteredPrefix
             )
         else:
             outcome = _registered_prefix_outcome(network, peering)
-        _record_change(
-            registered,
-            outcome,
-            subscription=peering.subscription,
-            title_name=f"{registered.name} ({registered.prefix})",
-            link=reverse(
-                "peering:peering_detail",
-                args=[peering.subscription_id, peering.resource_group.name, peering.name],
-            ),
-        )
+        _record_change(registered, outcome)
     return registered
 
 

@@ -50,6 +50,7 @@ LARGE_COMMUNITY_RE = re.compile(r"(\d{1,10}):(\d{1,10}):(\d{1,10})")
 # Four decimal octets without leading zeros and a length: the canonical text of IPv4.
 OCTET = r"(0|[1-9]\d{0,2})"
 CANONICAL_IPV4_RE = re.compile(rf"{OCTET}\.{OCTET}\.{OCTET}\.{OCTET}/(0|[1-9]\d?)")
+NONE: list = []  # a missing list (never changed)
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 AS_PATH_TOKEN_RE = re.compile(r"\{[^}]*\}|[^\s{}]+")
 STATES = {"Valid", "Invalid", "NotFound", "Unknown", "None"}
@@ -170,20 +171,22 @@ def _int_asn(token) -> int:
 def _communities(raw: dict, where: str) -> tuple[list[str], list[str]]:
     """RFC 1997 (16:16 bits) and RFC 8092 large (32:32:32 bits) communities; the same lists
     repeat on most lines, so each distinct pair of lists is read once per import."""
-    values = raw.get("communities", [])
-    large_values = raw.get("large_communities", [])
-    key = None
-    if all(isinstance(v, list | str) for v in (values, large_values)):
-        key = tuple(v if isinstance(v, str) else tuple(v) for v in (values, large_values))
-        try:
-            hash(key)
-        except TypeError:
-            key = None  # objects inside the lists: read (and refused) below, uncached
+    values = raw.get("communities", NONE)
+    large_values = raw.get("large_communities", NONE)
     try:
-        if key is None:
+        # Lists of strings (the usual case) are read from the cache; anything else uncached.
+        key = (
+            values if type(values) in (str, list) else None,
+            large_values if type(large_values) in (str, list) else None,
+        )
+        if None in key:
             standard, large = _communities_parse((values, large_values))
         else:
-            standard, large = _communities_cached(key)
+            key = tuple(v if type(v) is str else tuple(v) for v in key)
+            try:
+                standard, large = _communities_cached(key)
+            except TypeError:  # unhashable objects inside the lists
+                standard, large = _communities_parse((values, large_values))
     except ValueError as exc:
         raise ValidationError(f"{where}: {exc}") from None
     return list(standard), list(large)
@@ -253,18 +256,18 @@ def parse_route(raw: object, *, line: int, now: datetime) -> dict:
     where = f"Line {line}"
     if not isinstance(raw, dict):
         raise ValidationError(f"{where}: a route is a JSON object.")
+    get = raw.get
     try:
-        prefix_text = _canonical_prefix(str(raw.get("prefix", "")))
+        prefix_text = _canonical_prefix(str(get("prefix", "")))
     except ValueError:
         raise ValidationError(
-            f"{where}: prefix {str(raw.get('prefix'))[:50]!r} is not a CIDR prefix without host "
-            "bits."
+            f"{where}: prefix {str(get('prefix'))[:50]!r} is not a CIDR prefix without host bits."
         ) from None
     try:
-        next_hop = _canonical_address(str(raw.get("next_hop", "")))
+        next_hop = _canonical_address(str(get("next_hop", "")))
     except ValueError:
         raise ValidationError(f"{where}: next_hop is not an IP address.") from None
-    path_text, origin = _as_path(raw.get("as_path", ""), where)
+    path_text, origin = _as_path(get("as_path", ""), where)
     # A separate origin_as may only repeat the rightmost AS of the path.
     if "origin_as" in raw:
         given = raw["origin_as"]
@@ -278,13 +281,28 @@ def parse_route(raw: object, *, line: int, now: datetime) -> dict:
             )
     communities, large = _communities(raw, where)
     received_at = now
-    if raw.get("received_at"):
+    if get("received_at"):
         received_at = parse_datetime(str(raw["received_at"]).replace(" ", "T"))
         if received_at is None:
             raise ValidationError(f"{where}: received_at is not a date and time.")
         if timezone.is_naive(received_at):
             received_at = timezone.make_aware(received_at, timezone.UTC)
-    cleaned = {
+    # What the router reported, kept as evidence; the portal computes its own RPKI state.
+    reported = []
+    for key in ("origin_as_validation_state", "rpki_validation_state"):
+        value = get(key)
+        if value is None or value == "":
+            reported.append("")
+            continue
+        value = str(value)
+        if value not in STATES:
+            raise ValidationError(f"{where}: {key} must be one of {', '.join(sorted(STATES))}.")
+        reported.append(value)
+    trust_anchor = get("trust_anchor")
+    trust_anchor = "" if trust_anchor is None else str(trust_anchor)
+    if trust_anchor and (len(trust_anchor) > 32 or CONTROL_RE.search(trust_anchor)):
+        raise ValidationError(f"{where}: trust_anchor must be up to 32 printable characters.")
+    return {
         "prefix": prefix_text,
         "next_hop": next_hop,
         "as_path": path_text,
@@ -292,23 +310,10 @@ def parse_route(raw: object, *, line: int, now: datetime) -> dict:
         "communities": communities,
         "large_communities": large,
         "received_at": received_at,
+        "origin_as_validation_state": reported[0],
+        "reported_rpki_state": reported[1],
+        "trust_anchor": trust_anchor,
     }
-    # What the router reported, kept as evidence; the portal computes its own RPKI state.
-    for key, target in (
-        ("origin_as_validation_state", "origin_as_validation_state"),
-        ("rpki_validation_state", "reported_rpki_state"),
-    ):
-        value = raw.get(key)
-        value = "" if value is None else str(value)
-        if value and value not in STATES:
-            raise ValidationError(f"{where}: {key} must be one of {', '.join(sorted(STATES))}.")
-        cleaned[target] = value
-    trust_anchor = raw.get("trust_anchor")
-    trust_anchor = "" if trust_anchor is None else str(trust_anchor)
-    if trust_anchor and (len(trust_anchor) > 32 or CONTROL_RE.search(trust_anchor)):
-        raise ValidationError(f"{where}: trust_anchor must be up to 32 printable characters.")
-    cleaned["trust_anchor"] = trust_anchor
-    return cleaned
 
 
 def iter_lines(
@@ -443,18 +448,9 @@ class RouteImport:
         if connection.pk in self.connections:
             return self.connections[connection.pk]
         self.end_copy()
-        locked = (
-            PeeringConnection.objects.select_for_update(of=("self",))
-            .select_related(
-                "peering__subscription",
-                "peering__resource_group",
-                "peering__peer_asn",
-                "peering__peering_location",
-                "direct_facility",
-                "exchange",
-            )
-            .get(pk=connection.pk)
-        )
+        from peering.services.connections import _lock_connection
+
+        locked = _lock_connection(connection)
         self.connections[locked.pk] = locked
         last = locked.received_routes.aggregate(g=Max("generation"))["g"]
         self.generation[locked.pk] = (last or 0) + 1
@@ -513,22 +509,28 @@ class RouteImport:
             return
         validate = self._validator(final)
         states = self.states
+        generation = self.generation
+        # COPY takes the JSON columns as text; each distinct list is serialised once.
+        as_json = _json_text if db_connection.vendor == "postgresql" else None
         rows = []
         for connection_id, r in self.buffer:
             key = (r["prefix"], r["origin_as"])
             state = states.get(key)
             if state is None:
                 state = states[key] = validate(*key)
+            communities, large = r["communities"], r["large_communities"]
+            if as_json is not None:
+                communities, large = as_json(tuple(communities)), as_json(tuple(large))
             rows.append(
                 (
                     connection_id,
-                    self.generation[connection_id],
+                    generation[connection_id],
                     r["prefix"],
                     r["next_hop"],
                     r["as_path"],
                     r["origin_as"],
-                    r["communities"],
-                    r["large_communities"],
+                    communities,
+                    large,
                     r["origin_as_validation_state"],
                     state,
                     r["reported_rpki_state"],
@@ -618,17 +620,13 @@ def _line_key(message: str) -> int:
 
 
 def _write_routes(rows: list[tuple], stream=None) -> None:
-    """Bulk insert: into the import's open COPY on PostgreSQL (JSON columns as text), batched
-    INSERTs elsewhere."""
-    if db_connection.vendor == "postgresql":
-        rows = [
-            (*row[:6], _json_text(tuple(row[6])), _json_text(tuple(row[7])), *row[8:])
-            for row in rows
-        ]
-        if stream is not None:
-            for row in rows:
-                stream.write_row(row)
-            return
+    """Bulk insert of rows in COLUMNS order (on PostgreSQL with the JSON columns as text): into
+    the import's open COPY, or batched INSERTs elsewhere."""
+    if stream is not None:
+        write = stream.write_row
+        for row in rows:
+            write(row)
+        return
     copy_rows(
         ReceivedRoute,
         list(COLUMNS),
@@ -720,32 +718,24 @@ def _sort_asn(value):
 def _prefix_event(prefix, connection, role, announced, withdrawn, previous, current, now):
     backup = role == "backup"
     where = f"{connection.facility_name} ({connection.peering.peering_location.name}, {role})"
-    if prefix.prefix in announced:
-        return _event(
-            prefix,
-            "PrefixBackupRouteAnnouncementEvent" if backup else "PrefixAnnouncementEvent",
-            PrefixEvent.Level.INFORMATION,
-            f"{prefix.prefix} announced at {where}",
-            f"Origin {_origins(current[prefix.prefix])}.",
-            now,
-        )
-    if prefix.prefix in withdrawn:
-        return _event(
-            prefix,
-            "PrefixBackupRouteWithdrawalEvent" if backup else "PrefixWithdrawalEvent",
-            PrefixEvent.Level.WARNING,
-            f"{prefix.prefix} withdrawn at {where}",
-            "Microsoft no longer receives the route on this session.",
-            now,
-        )
-    return _event(
-        prefix,
-        "PrefixBackupRouteOriginAsChangeEvent" if backup else "PrefixOriginAsChangeEvent",
-        PrefixEvent.Level.ERROR if backup else PrefixEvent.Level.CRITICAL,
-        f"Origin of {prefix.prefix} changed at {where}",
-        f"Origin was {_origins(previous[prefix.prefix])}, now {_origins(current[prefix.prefix])}.",
-        now,
+    text = prefix.prefix
+    if text in announced:
+        kind, level = "RouteAnnouncement", PrefixEvent.Level.INFORMATION
+        summary, description = f"{text} announced at {where}", f"Origin {_origins(current[text])}."
+    elif text in withdrawn:
+        kind, level = "RouteWithdrawal", PrefixEvent.Level.WARNING
+        summary = f"{text} withdrawn at {where}"
+        description = "Microsoft no longer receives the route on this session."
+    else:
+        kind = "RouteOriginAsChange"
+        level = PrefixEvent.Level.ERROR if backup else PrefixEvent.Level.CRITICAL
+        summary = f"Origin of {text} changed at {where}"
+        description = f"Origin was {_origins(previous[text])}, now {_origins(current[text])}."
+    # PrefixAnnouncementEvent, PrefixBackupRouteAnnouncementEvent, PrefixWithdrawalEvent, …
+    event_type = (
+        f"PrefixBackup{kind}Event" if backup else f"Prefix{kind.removeprefix('Route')}Event"
     )
+    return _event(prefix, event_type, level, summary, description, now)
 
 
 def _event(prefix, event_type, level, summary, description, when) -> PrefixEvent:

@@ -8,10 +8,10 @@ docs/received-routes.md.
 
 import sys
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from peering.management.operator import add_operator_argument, staff_operator
 from peering.models import PeeringConnection
 from peering.services.routes import received_routes_import_lines, uuid_or_none
 
@@ -25,11 +25,7 @@ class Command(BaseCommand):
             "--connection",
             help="Connection identifier (GUID) for every line that does not name one.",
         )
-        parser.add_argument(
-            "--operator",
-            default="operator",
-            help="Username of the staff user the import is recorded as (default: operator).",
-        )
+        add_operator_argument(parser)
         parser.add_argument(
             "--strict",
             action="store_true",
@@ -37,9 +33,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        operator = get_user_model().objects.filter(username=options["operator"]).first()
-        if operator is None or not operator.is_staff:
-            raise CommandError(f"No staff user named {options['operator']!r}.")
+        operator = staff_operator(options)
         path = options["file"]
         try:
             stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115

@@ -8,10 +8,10 @@ RPKI state is recomputed (RFC 6811) and the prefixes whose routes changed are va
 import json
 import sys
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from peering.management.operator import add_operator_argument, staff_operator
 from peering.services.rpki import vrps_import
 
 
@@ -20,16 +20,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="JSON export; '-' reads standard input.")
-        parser.add_argument(
-            "--operator",
-            default="operator",
-            help="Username of the staff user the import is recorded as (default: operator).",
-        )
+        add_operator_argument(parser)
 
     def handle(self, *args, **options):
-        operator = get_user_model().objects.filter(username=options["operator"]).first()
-        if operator is None or not operator.is_staff:
-            raise CommandError(f"No staff user named {options['operator']!r}.")
+        operator = staff_operator(options)
         path = options["file"]
         try:
             if path == "-":
