@@ -97,8 +97,16 @@ def _bgp_session(c: PeeringConnection) -> dict:
     )
 
 
+def _place_id(c: PeeringConnection, annotated: str, relation: str, field: str):
+    """The connection's place's PeeringDB id: annotated on a list's rows (no place object
+    read per connection), or read from the joined place."""
+    if annotated in c.__dict__:
+        return c.__dict__[annotated]
+    place = getattr(c, relation)
+    return getattr(place, field) if place else None
+
+
 def _direct_connection(c: PeeringConnection) -> dict:
-    facility = c.direct_facility
     return _drop_none(
         {
             "bandwidthInMbps": c.bandwidth_mbps,
@@ -106,7 +114,9 @@ def _direct_connection(c: PeeringConnection) -> dict:
             "sessionAddressProvider": c.session_address_provider or None,
             "useForPeeringService": c.use_for_peering_service,
             "microsoftTrackingId": c.microsoft_tracking_id or None,
-            "peeringDBFacilityId": facility.peeringdb_facility_id if facility else None,
+            "peeringDBFacilityId": _place_id(
+                c, "facility_peeringdb_id", "direct_facility", "peeringdb_facility_id"
+            ),
             "connectionState": c.connection_state,
             "bgpSession": _bgp_session(c),
             "connectionIdentifier": str(c.connection_identifier),
@@ -116,10 +126,11 @@ def _direct_connection(c: PeeringConnection) -> dict:
 
 
 def _exchange_connection(c: PeeringConnection) -> dict:
-    exchange = c.exchange
     return _drop_none(
         {
-            "peeringDBFacilityId": exchange.peeringdb_ix_id if exchange else None,
+            "peeringDBFacilityId": _place_id(
+                c, "exchange_peeringdb_id", "exchange", "peeringdb_ix_id"
+            ),
             "connectionState": c.connection_state,
             "bgpSession": _bgp_session(c),
             "connectionIdentifier": str(c.connection_identifier),

@@ -1,6 +1,6 @@
 """`peerings` and `received_routes`: a subscription's peerings and the routes Microsoft receives."""
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.http import Http404, HttpRequest
 from ninja import Query, Router
 
@@ -28,9 +28,13 @@ router = Router(tags=["Peerings"])
 
 PATH = f"{RG}/peerings/{{name}}"
 
+# A list needs only each connection's place's PeeringDB id (representations._place_id).
 _CONNECTIONS = Prefetch(
     "connections",
-    queryset=PeeringConnection.objects.select_related("direct_facility", "exchange").order_by("id"),
+    queryset=PeeringConnection.objects.annotate(
+        facility_peeringdb_id=F("direct_facility__peeringdb_facility_id"),
+        exchange_peeringdb_id=F("exchange__peeringdb_ix_id"),
+    ).order_by("id"),
 )
 
 
