@@ -1,9 +1,10 @@
 """`make bench`: every page of issue 11's table, served by gunicorn on PostgreSQL, against a
 trivial signed-in view measured in the same run.
 
-1. Migrates the DATABASE_URL database and runs `seed_scale` twice: "Scale IX" (10,000
-   peerings, 40,000 connections, 10,000 registered ASNs) and "Scale IX small" (100 peerings),
-   each with its own user, so time per page can be compared at 100 and at 10k rows.
+1. Creates the DATABASE_URL database if it is missing, migrates it and runs `seed_scale`
+   twice: "Scale IX" (10,000 peerings, 40,000 connections, 10,000 registered ASNs) and
+   "Scale IX small" (100 peerings), each with its own user, so time per page can be compared
+   at 100 and at 10k rows. The API rows call with a Bearer token of that user.
 2. Counts each page's queries in-process (Django's test client, CaptureQueriesContext).
 3. Starts gunicorn (2 workers, 127.0.0.1 only) under `portal.settings_bench`, signs in through
    the login form, and runs wrk (or, without wrk, a bounded Python thread loop) for every page
@@ -68,7 +69,31 @@ def environment() -> dict[str, str]:
     return env
 
 
+def create_database(url: str) -> None:
+    """Create DATABASE_URL's database when it does not exist yet (through the server's
+    `postgres` database, with the same credentials)."""
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+
+    config = dj_database_url.parse(url)
+    params = {
+        "host": config["HOST"] or None,
+        "port": config["PORT"] or None,
+        "user": config["USER"] or None,
+        "password": config["PASSWORD"] or None,
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as server:
+        found = server.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
+        ).fetchone()
+        if not found:
+            print(f"Creating database {config['NAME']}", file=sys.stderr)
+            server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+
+
 def seed(env: dict[str, str]) -> None:
+    create_database(env["DATABASE_URL"])
     manage = [PY, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
     for subscription, user, extra in DATASETS.values():
