@@ -105,6 +105,15 @@ def _bgp_session(c: PeeringConnection) -> dict:
     )
 
 
+def _place_id(c: PeeringConnection, annotated: str, relation: str, field: str):
+    """The connection's place's PeeringDB id: annotated on a list's rows (no place object
+    read per connection), or read from the joined place."""
+    if annotated in c.__dict__:
+        return c.__dict__[annotated]
+    place = getattr(c, relation)
+    return getattr(place, field) if place else None
+
+
 def _connection(c: PeeringConnection, **kind_fields) -> dict:
     """A connection as ARM shows it: the fields of its kind (Direct or Exchange) first, then
     what every connection has."""
@@ -120,7 +129,6 @@ def _connection(c: PeeringConnection, **kind_fields) -> dict:
 
 
 def _direct_connection(c: PeeringConnection) -> dict:
-    facility = c.direct_facility
     return _connection(
         c,
         bandwidthInMbps=c.bandwidth_mbps,
@@ -128,13 +136,16 @@ def _direct_connection(c: PeeringConnection) -> dict:
         sessionAddressProvider=c.session_address_provider or None,
         useForPeeringService=c.use_for_peering_service,
         microsoftTrackingId=c.microsoft_tracking_id or None,
-        peeringDBFacilityId=facility.peeringdb_facility_id if facility else None,
+        peeringDBFacilityId=_place_id(
+            c, "facility_peeringdb_id", "direct_facility", "peeringdb_facility_id"
+        ),
     )
 
 
 def _exchange_connection(c: PeeringConnection) -> dict:
-    exchange = c.exchange
-    return _connection(c, peeringDBFacilityId=exchange.peeringdb_ix_id if exchange else None)
+    return _connection(
+        c, peeringDBFacilityId=_place_id(c, "exchange_peeringdb_id", "exchange", "peeringdb_ix_id")
+    )
 
 
 def peering(item: Peering) -> dict:

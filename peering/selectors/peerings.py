@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.db.models import (
     Count,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -14,7 +15,7 @@ from django.db.models import (
 from django.db.models.functions import Lower
 from django.http import Http404
 
-from peering.enums import ConnectionState
+from peering.enums import ConnectionState, SkuName
 from peering.models import (
     DeprovisionRequest,
     PeerAsn,
@@ -70,16 +71,47 @@ def connection_state_summary(*, peering_ids: Iterable[int]) -> dict[int, list[tu
     return summary
 
 
-def with_connection_summary(peerings: Iterable[Peering]) -> list[Peering]:
-    """The peerings (one page of them) with `state_summary` ((state, count) pairs, as
-    `connection_state_summary`) and `connection_count` set — one aggregate query over these
-    rows' connections only, whatever the size of the table."""
+# What a row of the peering list shows (`peering_list_for_user` reads only these columns).
+LIST_COLUMNS = {
+    "pk": "pk",
+    "name": "name",
+    "subscription_id": "subscription_id",
+    "kind": "kind",
+    "direct_peering_type": "direct_peering_type",
+    "sku_name": "sku_name",
+    "provisioning_state": "provisioning_state",
+    "created_at": "created_at",
+    "resource_group_name": "resource_group__name",
+    "subscription_name": "subscription__display_name",
+    "metro": "peering_location__name",
+    "peer_asn_name": "peer_asn__name",
+    "peer_asn_number": "peer_asn__peer_asn",
+}
+_SKU_LABELS = dict(SkuName.choices)
+
+
+class PeeringRow:
+    """One row of the peering list: its columns (LIST_COLUMNS) as attributes, the SKU's label,
+    and the connection summary. Read as plain values: a page of model instances with four
+    joined objects each cost more than the rest of the list."""
+
+    __slots__ = (*LIST_COLUMNS, "sku_label", "state_summary", "connection_count")
+
+    def __init__(self, values: dict, state_summary: list[tuple[str, int]]):
+        for name in LIST_COLUMNS:
+            setattr(self, name, values[name])
+        self.sku_label = _SKU_LABELS.get(self.sku_name, self.sku_name)
+        self.state_summary = state_summary
+        self.connection_count = sum(count for _state, count in state_summary)
+
+
+def with_connection_summary(peerings: Iterable[dict]) -> list[PeeringRow]:
+    """The rows of one page of `peering_list_for_user`, each with `state_summary` ((state,
+    count) pairs, as `connection_state_summary`) and `connection_count` — one aggregate query
+    over these rows' connections only, whatever the size of the table."""
     rows = list(peerings)
-    summary = connection_state_summary(peering_ids=[peering.pk for peering in rows])
-    for peering in rows:
-        peering.state_summary = summary.get(peering.pk, [])
-        peering.connection_count = sum(count for _state, count in peering.state_summary)
-    return rows
+    summary = connection_state_summary(peering_ids=[row["pk"] for row in rows])
+    return [PeeringRow(row, summary.get(row["pk"], [])) for row in rows]
 
 
 def peering_for_user(
@@ -142,7 +174,8 @@ def peering_list_for_user(
 ) -> QuerySet[Peering]:
     """The peering list: `peerings_for_user` plus the direct peering type, "any connection in
     this state" (an EXISTS, so rows are never duplicated) and a sort column (`-` for
-    descending) from PEERING_SORTS."""
+    descending) from PEERING_SORTS. Rows are the LIST_COLUMNS values (`with_connection_summary`
+    makes them `PeeringRow`s)."""
     qs = peerings_for_user(
         user=user, subscription=subscription, resource_group=resource_group, kind=kind
     )
@@ -160,7 +193,9 @@ def peering_list_for_user(
     if column:
         prefix = "-" if sort.startswith("-") else ""
         qs = qs.order_by(*(f"{prefix}{name}" for name in column), "name", "pk")
-    return qs
+    plain = [path for alias, path in LIST_COLUMNS.items() if alias == path]
+    joined = {alias: F(path) for alias, path in LIST_COLUMNS.items() if alias != path}
+    return qs.values(*plain, **joined)
 
 
 def peering_activity(*, peering: Peering) -> QuerySet[ActivityLog]:

@@ -1,9 +1,10 @@
 """`make bench`: every page of issue 11's table, served by gunicorn on PostgreSQL, against a
 trivial signed-in view measured in the same run.
 
-1. Migrates the DATABASE_URL database and runs `seed_scale` twice: "Scale IX" (10,000
-   peerings, 40,000 connections, 10,000 registered ASNs) and "Scale IX small" (100 peerings),
-   each with its own user, so time per page can be compared at 100 and at 10k rows.
+1. Creates the DATABASE_URL database if it is missing, migrates it and runs `seed_scale`
+   twice: "Scale IX" (10,000 peerings, 40,000 connections, 10,000 registered ASNs) and
+   "Scale IX small" (100 peerings), each with its own user, so time per page can be compared
+   at 100 and at 10k rows. The API rows call with a Bearer token of that user.
 2. Counts each page's queries in-process (Django's test client, CaptureQueriesContext).
 3. Starts gunicorn (2 workers, 127.0.0.1 only) under `portal.settings_bench`, signs in through
    the login form, and runs wrk (or, without wrk, a bounded Python thread loop) for every page
@@ -68,7 +69,31 @@ def environment() -> dict[str, str]:
     return env
 
 
+def create_database(url: str) -> None:
+    """Create DATABASE_URL's database when it does not exist yet (through the server's
+    `postgres` database, with the same credentials)."""
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+
+    config = dj_database_url.parse(url)
+    params = {
+        "host": config["HOST"] or None,
+        "port": config["PORT"] or None,
+        "user": config["USER"] or None,
+        "password": config["PASSWORD"] or None,
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as server:
+        found = server.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
+        ).fetchone()
+        if not found:
+            print(f"Creating database {config['NAME']}", file=sys.stderr)
+            server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+
+
 def seed(env: dict[str, str]) -> None:
+    create_database(env["DATABASE_URL"])
     manage = [PY, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
     for subscription, user, extra in DATASETS.values():
@@ -153,12 +178,17 @@ API_VERSION = "api-version=2025-05-01"
 
 def api_pages(user, subscription, peering) -> list:
     """Issue 13's rows: the REST API's peering list (a page of 50) and one peering, called with
-    a Bearer token of the dataset's user (a fresh one each run; the last run's are deleted)."""
+    a Bearer token of the dataset's user (a fresh one each run, valid a day; expired ones of
+    earlier runs are deleted)."""
+    from django.utils import timezone
+
     from portal import services
     from portal.benchmark import BenchPage
     from portal.models import ApiToken
 
-    ApiToken.objects.filter(user=user, name__startswith="bench-").delete()
+    ApiToken.objects.filter(
+        user=user, name__startswith="bench-", expires_at__lt=timezone.now()
+    ).delete()
     _token, raw = services.api_token_create(
         user=user, name=f"bench-{secrets.token_hex(4)}", expires_in_days=1
     )
