@@ -1,5 +1,6 @@
 """Reads of peerings, scoped to the user's subscriptions."""
 
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db.models import (
@@ -51,6 +52,26 @@ def peerings_for_user(
     return qs.select_related(
         "subscription", "resource_group", "peering_location", "peer_asn"
     ).order_by("name", "pk")
+
+
+def peerings_as_values(*, keys: list[int], columns: Iterable[str]) -> list[tuple[dict, list[dict]]]:
+    """The peerings of `keys` (a list page, already access-checked) as plain values — their
+    `columns` and all their connections' columns with the place's PeeringDB id — in the keys'
+    order, in two queries: no model instance (50 peerings with five joined objects each and
+    their 200 connections cost more as instances than everything else of an API list)."""
+    rows = {row["id"]: row for row in Peering.objects.filter(pk__in=keys).values(*columns)}
+    connections: dict[int, list[dict]] = defaultdict(list)
+    for row in (
+        PeeringConnection.objects.filter(peering_id__in=keys)
+        .values(
+            *(f.attname for f in PeeringConnection._meta.concrete_fields),
+            facility_peeringdb_id=F("direct_facility__peeringdb_facility_id"),
+            exchange_peeringdb_id=F("exchange__peeringdb_ix_id"),
+        )
+        .order_by("id")
+    ):
+        connections[row["peering_id"]].append(row)
+    return [(rows[pk], connections[pk]) for pk in keys if pk in rows]
 
 
 def connection_state_summary(*, peering_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:

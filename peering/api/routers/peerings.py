@@ -2,7 +2,6 @@
 
 from functools import partial
 
-from django.db.models import F, Prefetch
 from django.http import Http404, HttpRequest
 from ninja import Query, Router
 
@@ -13,11 +12,11 @@ from peering.api.lookups import arm_saved, writable_group
 from peering.api.paging import arm_page
 from peering.api.routing import RG, SUB, arm, arm_json, deleted, no_content
 from peering.api.schemas import PeeringBody, TagsBody, peering_paths
-from peering.models import PeeringConnection
 from peering.selectors.peerings import (
     deprovision_requests_of,
     open_deprovision_request,
     peering_for_user,
+    peerings_as_values,
     peerings_for_user,
 )
 from peering.selectors.registered import PREFIX_EXACT, RouteFilters, received_routes_of
@@ -32,45 +31,18 @@ PATH = f"{RG}/peerings/{{name}}"
 
 _peering = partial(resource_at_path, peering_for_user)
 
-# A list needs only each connection's place's PeeringDB id (representations._place_id).
-_CONNECTIONS = Prefetch(
-    "connections",
-    queryset=PeeringConnection.objects.annotate(
-        facility_peeringdb_id=F("direct_facility__peeringdb_facility_id"),
-        exchange_peeringdb_id=F("exchange__peeringdb_ix_id"),
-    ).order_by("id"),
-)
+
+def _keys(qs):
+    """The list's order on narrow rows: the page's keys only (`_read_listed` reads them)."""
+    return qs.order_by("resource_group__name", "name", "pk").values_list("pk", flat=True)
 
 
-# The columns `representations.peering` reads: a list builds 51 peerings with five joined
-# objects each, and every column left out is one less value to convert and set per object.
-_LISTED_COLUMNS = (
-    "id",
-    "name",
-    "created_at",
-    "tags",
-    "kind",
-    "sku_name",
-    "direct_peering_type",
-    "provisioning_state",
-    "subscription_id",
-    "resource_group__name",
-    "region__name",
-    "peering_location__name",
-    "peer_asn__name",
-    "peer_asn__subscription_id",
-    "created_by__username",
-)
-
-
-def _listed(qs):
-    return (
-        qs.select_related(None)
-        .select_related("resource_group", "region", "peering_location", "peer_asn", "created_by")
-        .only(*_LISTED_COLUMNS)
-        .prefetch_related(_CONNECTIONS)
-        .order_by("resource_group__name", "name", "pk")
-    )
+def _read_listed(keys: list[int]) -> list[rep.Values]:
+    """The page's peerings with their connections as plain values, in the keys' order."""
+    return [
+        rep.listed_peering(row, connections)
+        for row, connections in peerings_as_values(keys=keys, columns=rep.LISTED_PEERING_COLUMNS)
+    ]
 
 
 @arm(
@@ -87,12 +59,12 @@ def peerings_list_by_resource_group(
     group = resource_group_for_user(
         user=request.user, subscription_id=subscription_id, name=resource_group
     )
-    rows = _listed(
+    rows = _keys(
         peerings_for_user(
             user=request.user, subscription=group.subscription, resource_group=group.name
         )
     )
-    return arm_json(arm_page(request, rows, rep.peering))
+    return arm_json(arm_page(request, rows, rep.peering, read=_read_listed))
 
 
 @arm(
@@ -105,8 +77,8 @@ def peerings_list_by_resource_group(
 def peerings_list_by_subscription(request: HttpRequest, subscription_id: str):
     """Every peering of the subscription, by resource group and name."""
     subscription = subscription_for_user(user=request.user, subscription_id=subscription_id)
-    rows = _listed(peerings_for_user(user=request.user, subscription=subscription))
-    return arm_json(arm_page(request, rows, rep.peering))
+    rows = _keys(peerings_for_user(user=request.user, subscription=subscription))
+    return arm_json(arm_page(request, rows, rep.peering, read=_read_listed))
 
 
 @arm(router, "GET", PATH, operation_id="Peerings_Get", summary="Get a peering")
