@@ -130,10 +130,10 @@ def _prefix_url(prefix: PeeringServicePrefix, view: str = "prefix_detail") -> st
     )
 
 
-def _with_query(request: HttpRequest, url: str) -> str:
-    """`url` with the request's query string (its filter, sort and page), if any."""
+def _table_query(request: HttpRequest) -> str:
+    """The request's query string (the table's filter, sort and page) as `?…`, or ""."""
     query = request.GET.urlencode()
-    return f"{url}?{query}" if query else url
+    return f"?{query}" if query else ""
 
 
 def _can_write(service: PeeringService) -> bool:
@@ -565,6 +565,9 @@ def _render_prefixes(
     context = _blade_context(service, "prefixes", "Prefixes")
     context.update(
         table_context(page, query, sort),
+        # Polling and the rows' htmx actions send it on, so the table they re-render is the
+        # one shown (its filter, sort and page).
+        table_query=_table_query(request),
         prefixes=prefixes,
         any_pending=prefixes_changing(prefixes),
         add_form=add_form or PrefixAddForm(),
@@ -572,9 +575,8 @@ def _render_prefixes(
         notice=notice,
     )
     context.update(
-        # Polling keeps the filter, sort and page shown.
         live_context(
-            changing=context["any_pending"], url=_with_query(request, context["prefixes_url"])
+            changing=context["any_pending"], url=context["prefixes_url"] + context["table_query"]
         ),
         live_what="prefix",
     )

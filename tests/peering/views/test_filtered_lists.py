@@ -228,6 +228,15 @@ def test_service_prefixes_filter_sort_and_page_on_the_server(client, owner, subs
     swapped = client.get(base, {"q": "web"}, HTTP_HX_TARGET="ps-prefix-table", **HTMX)
     assert "<html" not in html(swapped) and 'id="ps-prefix-filters"' not in html(swapped)
     assert prefix_names(swapped) == ["web"]
+    # A row's htmx action re-renders the table that is shown: filtered and sorted the same.
+    revalidate = reverse(
+        "peering_services:prefix_revalidate",
+        args=[service.subscription_id, service.resource_group.name, service.name, "web"],
+    )
+    assert f'hx-post="{revalidate}?q=45.&amp;sort=-name"' in body
+    acted = client.post(f"{revalidate}?q=45.&sort=-name", HTTP_HX_TARGET="ps-prefix-table", **HTMX)
+    assert prefix_names(acted) == ["web", "mail"]
+    assert "Re-validation of web" in html(acted)
     for index in range(55):
         factories.PeeringServicePrefixFactory(peering_service=service, name=f"p-{index:02}")
     paged = html(client.get(base, {"q": "p-", "sort": "name"}))
