@@ -1,4 +1,5 @@
-"""Paging and sortable column headers shared by every list page."""
+"""Paging, the text filter (`?q=`), the sort (`?sort=`) and sortable column headers shared by
+every list page."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
