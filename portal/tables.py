@@ -1,12 +1,17 @@
-"""Paging and sortable column headers shared by every list page."""
+"""Paging, the text filter (`?q=`), the sort (`?sort=`) and sortable column headers shared by
+every list page."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 PAGE_SIZE = 50
+QUERY_MAX_LENGTH = 64  # the filter inputs' maxlength (portal/_search_filter.html)
 
 
 def paginate(
@@ -19,6 +24,43 @@ def paginate(
     """Page `?page=` of the queryset (or page `number` when the request names none); a bad or
     out-of-range number gives the nearest page."""
     return Paginator(queryset, per_page).get_page(request.GET.get("page") or number)
+
+
+def search(
+    request: HttpRequest,
+    queryset: QuerySet,
+    *fields: str,
+    also: Callable[[str], Q | None] | None = None,
+) -> tuple[QuerySet, str]:
+    """The rows matching the request's `?q=` (trimmed, at most 64 characters): any of
+    `fields` contains it (case-insensitive), or the condition `also(query)` gives (None: no
+    other condition). Returns (queryset, query)."""
+    query = request.GET.get("q", "").strip()[:QUERY_MAX_LENGTH]
+    if not query:
+        return queryset, query
+    matches = [Q(**{f"{field}__icontains": query}) for field in fields]
+    extra = also(query) if also is not None else None
+    if extra is not None:
+        matches.append(extra)
+    return queryset.filter(reduce(or_, matches)), query
+
+
+def sort_by(request: HttpRequest, queryset: QuerySet, sorts: dict, default: str):
+    """`queryset` ordered by the request's `?sort=` (a key of `sorts`, `-` for descending; an
+    unknown one is `default`), then by id so pages never overlap. Returns (queryset, sort).
+    `sorts` maps each key to the fields it orders by; keep them indexed or cheap."""
+    sort = request.GET.get("sort", "")
+    if sort.removeprefix("-") not in sorts:
+        sort = default
+    sign = "-" if sort.startswith("-") else ""
+    order = [f"{sign}{name}" for name in sorts[sort.removeprefix("-")]]
+    return queryset.order_by(*order, f"{sign}id"), sort
+
+
+def table_context(page: Page, query: str, sort: str) -> dict:
+    """What a filtered, sorted list's template reads: the page, the filter text, the sort and
+    whether a filter is on (its empty state then offers Clear filters)."""
+    return {"page": page, "query": query, "sort": sort, "filtered": bool(query)}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from peering.forms.common import PortalFormMixin
 from peering.selectors.registered import PREFIX_CONTAINS, PREFIX_EXACT, RouteFilters
 from peering.services.prefix_validation import parse_public_ipv4
 from peering.validators import validate_public_asn
+from portal.templatetags.units import place
 from portal.validators import validate_arm_name
 
 # Route validation states as the API spells them (free strings in the model).
@@ -107,9 +108,7 @@ class ReceivedRouteFilterForm(PortalFormMixin, forms.Form):
                 (
                     str(c.connection_identifier),
                     " · ".join(
-                        part
-                        for part in (c.facility_name, c.peer_session_ipv4_address or "")
-                        if part
+                        part for part in (place(c), c.peer_session_ipv4_address or "") if part
                     )
                     or str(c.connection_identifier),
                 )

@@ -16,6 +16,7 @@ from peering.enums import Kind, SessionAddressProvider
 from peering.services.peerings import BANDWIDTH_MAX_MBPS, BANDWIDTH_STEP_MBPS
 from peering.services.wizard import MICROSOFT_NETWORKS, SKU_TIERS
 from portal.forms import ARM_NAME_MAX_LENGTH
+from portal.templatetags.units import place
 
 BANDWIDTH_CHOICES = [
     (str(mbps), f"{mbps // 1000} Gbps")
@@ -294,7 +295,8 @@ class ConnectionForm(WizardForm):
         self.set_choices(
             "facility",
             [("", "Select an exchange" if exchange else "Select a peering facility")]
-            + [(str(p.pk), p.name) for p in places],
+            # "Equinix SE2 (PeeringDB facility 42)": the id tells same-named sites apart.
+            + [(str(p.pk), place(p)) for p in places],
         )
         self.set_choices(
             "session_address_provider",

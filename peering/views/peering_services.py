@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -90,13 +91,28 @@ from portal.selectors import (
     resource_groups_for_user,
     writable_subscriptions_for_user,
 )
-from portal.tables import paginate
+from portal.tables import paginate, search, sort_by, table_context
 
 ACTIVE_NAV = "peering_services"
 NO_WRITE_ROLE = (
     "Creating a Peering Service needs the Owner or Contributor role on a subscription; your "
     "roles only allow reading."
 )
+# The list's and the Prefixes blade's sortable columns (`?sort=<key>` or `-<key>`), with the
+# filter (`?q=`) in the URL so a view can be shared; ties by name, then id.
+LIST_SORTS = {
+    "name": ("name",),
+    "resource_group": ("resource_group__name", "name"),
+    "location": ("location__country", "location__state", "name"),
+    "provider": ("provider__name", "name"),
+    "subscription": ("subscription__display_name", "resource_group__name", "name"),
+}
+PREFIX_SORTS = {
+    "name": ("name",),
+    "prefix": ("prefix",),
+    "state": ("validation_state", "name"),
+    "validated": ("validated_at", "name"),
+}
 PENDING_NOTE = "Its state is Pending until the background validation has run."
 
 
@@ -112,6 +128,12 @@ def _prefix_url(prefix: PeeringServicePrefix, view: str = "prefix_detail") -> st
     return reverse(
         f"peering_services:{view}", args=[*_service_args(prefix.peering_service), prefix.name]
     )
+
+
+def _table_query(request: HttpRequest) -> str:
+    """The request's query string (the table's filter, sort and page) as `?…`, or ""."""
+    query = request.GET.urlencode()
+    return f"?{query}" if query else ""
 
 
 def _can_write(service: PeeringService) -> bool:
@@ -134,11 +156,26 @@ def peering_service_list(request: HttpRequest) -> HttpResponse:
     prefix count per validation state from the same query."""
     subscription = current_subscription(request)
     services = peering_services_for_user(user=request.user, subscription=subscription)
+    # Its name, resource group or provider, or one of its prefixes.
+    services, query = search(
+        request,
+        services,
+        "name",
+        "resource_group__name",
+        "provider__name",
+        also=lambda text: Exists(
+            PeeringServicePrefix.objects.filter(
+                peering_service=OuterRef("pk"), prefix__icontains=text
+            )
+        ),
+    )
+    services, sort = sort_by(request, services, LIST_SORTS, "subscription")
     page = paginate(request, services)
     context = {
+        **table_context(page, query, sort),
         "active_nav": ACTIVE_NAV,
-        "page": page,
         "rows": [(service, state_counts(service)) for service in page],
+        "list_url": reverse("peering_services:list"),
         "subscription": subscription,
         "can_create": writable_subscriptions_for_user(user=request.user).exists(),
     }
@@ -519,11 +556,18 @@ def _render_prefixes(
     notice: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    prefixes = list(prefixes_of(service=service))
+    rows, query = search(request, prefixes_of(service=service), "name", "prefix")
+    rows, sort = sort_by(request, rows, PREFIX_SORTS, "name")
+    page = paginate(request, rows)
+    prefixes = list(page.object_list)
     for prefix in prefixes:
         prefix.peering_service = service
     context = _blade_context(service, "prefixes", "Prefixes")
     context.update(
+        table_context(page, query, sort),
+        # Polling and the rows' htmx actions send it on, so the table they re-render is the
+        # one shown (its filter, sort and page).
+        table_query=_table_query(request),
         prefixes=prefixes,
         any_pending=prefixes_changing(prefixes),
         add_form=add_form or PrefixAddForm(),
@@ -531,7 +575,9 @@ def _render_prefixes(
         notice=notice,
     )
     context.update(
-        live_context(changing=context["any_pending"], url=context["prefixes_url"]),
+        live_context(
+            changing=context["any_pending"], url=context["prefixes_url"] + context["table_query"]
+        ),
         live_what="prefix",
     )
     partial = {"ps-prefix-table": "prefix_table", "ps-prefixes": "prefixes_section"}.get(

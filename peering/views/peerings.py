@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch
@@ -43,7 +44,7 @@ from portal.selectors import (
     resource_group_names_for_user,
     writable_subscriptions_for_user,
 )
-from portal.tables import paginate
+from portal.tables import paginate, search, sort_by, table_context
 from portal.templatetags import units
 
 # The resource menu of a peering: (key, label, URL name).
@@ -55,6 +56,14 @@ MENU = [
     ("activity", "Activity log", "peering:peering_activity"),
     ("deprovision", "Deprovision", "peering:peering_deprovision"),
 ]
+
+# The Activity log blade's sortable columns (ties by id); newest first unless asked.
+ACTIVITY_SORTS = {
+    "operation": ("operation_display",),
+    "status": ("status",),
+    "time": ("timestamp",),
+    "caller": ("caller",),
+}
 
 
 @login_required
@@ -240,10 +249,23 @@ def peering_tags(
 def peering_activity_log(
     request: HttpRequest, subscription_id, resource_group: str, name: str
 ) -> HttpResponse:
-    """Activity log: the subscription's entries about this peering, newest first, paged."""
+    """Activity log: the subscription's entries about this peering, newest first, paged;
+    filtered by operation, status or caller (`?q=`) and sortable, both in the URL."""
     peering = get_peering(request, subscription_id, resource_group, name)
+    entries, query = search(
+        request,
+        peering_activity(peering=peering),
+        "operation_display",
+        "operation",
+        "caller",
+        also=lambda text: Q(status__iexact=text),
+    )
+    entries, sort = sort_by(request, entries, ACTIVITY_SORTS, "-time")
     context = blade_context(request, peering, "activity")
-    context["page"] = paginate(request, peering_activity(peering=peering))
+    context.update(
+        table_context(paginate(request, entries), query, sort),
+        blade_url=blade_url(peering, "peering:peering_activity"),
+    )
     return render_page(
         request,
         "peering/peering/activity.html",

@@ -51,7 +51,7 @@ from peering.views.peerings import MENU, blade_url, get_peering, peering_args, s
 from portal.htmx import render_page
 from portal.links import fast_reverse
 from portal.permissions import can_write
-from portal.tables import paginate
+from portal.tables import paginate, search, sort_by, table_context
 
 BLADES = {
     "asns": ("Registered ASNs", "registered:asn_list"),
@@ -76,18 +76,20 @@ ASN_SORTS = {
     "created": ("created_at",),
     "used": ("used_by_prefixes",),
 }
+# Registered prefixes: filtered by name or prefix (`?q=`).
+PREFIX_SORTS = {
+    "name": ("name",),
+    "prefix": ("prefix",),
+    "state": ("validation_state",),
+    "created": ("created_at",),
+}
 ASN_QUERY = re.compile(r"^(?:AS)?(\d{1,10})$", re.IGNORECASE)
 
 
-def _sorted(request: HttpRequest, queryset, sorts: dict, default: str):
-    """`queryset` ordered by the request's `?sort=` (a key of `sorts`, `-` for descending; an
-    unknown one is `default`), then by id so pages never overlap. Returns (queryset, sort)."""
-    sort = request.GET.get("sort", "")
-    if sort.removeprefix("-") not in sorts:
-        sort = default
-    sign = "-" if sort.startswith("-") else ""
-    order = [f"{sign}{name}" for name in sorts[sort.removeprefix("-")]]
-    return queryset.order_by(*order, f"{sign}id"), sort
+def _asn_match(query: str) -> Q | None:
+    """ "AS8100" or "8100" also finds the registered ASN 8100."""
+    asn = ASN_QUERY.match(query)
+    return Q(asn=int(asn.group(1))) if asn else None
 
 
 # --- shared helpers -------------------------------------------------------------------------------
@@ -148,17 +150,6 @@ BLADE_PAGES = {
 }
 
 
-def _list_blade(request: HttpRequest, peering: Peering, blade: str, rows, add_reason: str):
-    """A blade's table with its row actions and + Add (disabled with `add_reason`)."""
-    add_name, _, stem = BLADE_PAGES[blade]
-    rows = list(rows)
-    for row in rows:
-        (_asn_urls if blade == "asns" else _prefix_urls)(peering, row)
-    context = _context(peering, blade)
-    context.update(rows=rows, add_reason=add_reason, add_url=blade_url(peering, add_name))
-    return render_page(request, f"peering/registered/{stem}_list.html", context, partial="pane")
-
-
 def _add_blade(request: HttpRequest, peering: Peering, blade: str, form_class, create, *, reason):
     """An add page: the form (GET), then `create(cleaned_data)` — the service call, which
     returns where to go — with its errors next to the fields (400) on POST."""
@@ -192,13 +183,8 @@ def asn_list(request: HttpRequest, subscription_id, resource_group: str, name: s
     """Registered ASNs: Name, ASN, Prefix key (copy), Created, Used by; + Add registered ASN
     (disabled with the reason until a connection is Active); Rotate key and Delete per row."""
     peering = get_peering(request, subscription_id, resource_group, name)
-    query = request.GET.get("q", "").strip()[:64]
-    rows = registered_asns_of(peering=peering)
-    if query:
-        asn = ASN_QUERY.match(query)
-        match = Q(name__icontains=query)
-        rows = rows.filter(match | Q(asn=int(asn.group(1))) if asn else match)
-    rows, sort = _sorted(request, with_key_usage(rows, peering=peering), ASN_SORTS, "name")
+    rows, query = search(request, registered_asns_of(peering=peering), "name", also=_asn_match)
+    rows, sort = sort_by(request, with_key_usage(rows, peering=peering), ASN_SORTS, "name")
     page = paginate(
         request,
         rows,
@@ -221,12 +207,9 @@ def asn_list(request: HttpRequest, subscription_id, resource_group: str, name: s
         providers = [p.name for p in key_providers(peering=peering)]
     context = _context(peering, "asns")
     context.update(
-        page=page,
+        table_context(page, query, sort),
         rows=page.object_list,
         key_providers=providers,
-        query=query,
-        sort=sort,
-        filtered=bool(query),
         add_reason=registered_asn_unavailable_reason(peering),
         add_url=blade_url(peering, "registered:asn_add"),
     )
@@ -334,11 +317,27 @@ def asn_delete(request: HttpRequest, subscription_id, resource_group: str, name:
 @require_GET
 def prefix_list(request: HttpRequest, subscription_id, resource_group: str, name: str):
     """Registered prefixes: Name, Prefix, Validation state and message, Prefix key (copy);
-    + Add registered prefix (disabled with the reason); Re-validate and Delete per row."""
+    + Add registered prefix (disabled with the reason); Re-validate and Delete per row.
+    Filtered by name or prefix (`?q=`), sortable and paged on the server like Registered ASNs."""
     peering = get_peering(request, subscription_id, resource_group, name)
-    rows = registered_prefixes_of(peering=peering)
-    return _list_blade(
-        request, peering, "prefixes", rows, registered_prefix_unavailable_reason(peering)
+    rows, query = search(request, registered_prefixes_of(peering=peering), "name", "prefix")
+    rows, sort = sort_by(request, rows, PREFIX_SORTS, "name")
+    page = paginate(request, rows)
+    for row in page:
+        _prefix_urls(peering, row)
+    context = _context(peering, "prefixes")
+    context.update(
+        table_context(page, query, sort),
+        rows=page.object_list,
+        add_reason=registered_prefix_unavailable_reason(peering),
+        add_url=blade_url(peering, "registered:prefix_add"),
+    )
+    return render_page(
+        request,
+        "peering/registered/prefix_list.html",
+        context,
+        partial="pane",
+        fragments={"prefix-results": "results"},
     )
 
 
@@ -448,7 +447,7 @@ def routes(request: HttpRequest, subscription_id, resource_group: str, name: str
     connections = list(peering.connections.all())
     form = ReceivedRouteFilterForm(request.GET or None, connections=connections)
     filters = form.filters()
-    routes_qs, sort = _sorted(
+    routes_qs, sort = sort_by(
         request, received_routes_of(peering=peering, filters=filters), ROUTE_SORTS, "prefix"
     )
     page = paginate(request, routes_qs)

@@ -89,4 +89,9 @@ def main_pages() -> dict[str, str]:
         "deployment": reverse("wizard:deployment", args=args),
         "peering-service-wizard": reverse("peering_services:create"),
         "prefix": reverse("peering_services:prefix_detail", args=[*service_args, prefix.name]),
+        # The long tables' filter bars (issue 12 item 10).
+        "peering-services": reverse("peering_services:list"),
+        "service-prefixes": reverse("peering_services:prefixes", args=service_args),
+        "peering-activity": reverse("peering:peering_activity", args=args),
+        "registered-prefixes": reverse("registered:prefix_list", args=args),
     }

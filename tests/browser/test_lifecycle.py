@@ -14,6 +14,7 @@ from peering.models import DeprovisionRequest, Peering, PeeringConnection
 from peering.services.wizard import NETWORK_ROUTE_SERVER, SKU_PREMIUM_FREE
 from peering.services.wizard import draft_create as peering_create
 from portal.models import Subscription
+from portal.templatetags.units import place
 
 pytestmark = pytest.mark.browser
 
@@ -96,7 +97,8 @@ def test_peering_lifecycle_from_request_to_deprovisioning(page, demo, sign_in, s
     expect(page.get_by_test_id("connection-row")).to_have_count(1)
     page.get_by_test_id("add-connections").click()
     form = page.get_by_test_id("connection-form")
-    form.get_by_label("Peering facility").select_option(label="Westin Building Exchange")
+    # Each facility is named with its PeeringDB id (issue 12 item 10).
+    form.get_by_label("Peering facility").select_option(label=place(westin()))
     expect(form.get_by_label("Session Address Provider")).to_be_disabled()
     form.get_by_label("Session IPv4 prefix").fill(LAN)
     # A clash with the first connection's address is refused next to the field, values kept.

@@ -6,8 +6,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from peering.models import LegacyPeering, Peering, PeeringLocation
+from peering.models import DirectFacility, Exchange, LegacyPeering, Peering, PeeringLocation
 from peering.services.wizard import NETWORK_ROUTE_SERVER
+from portal.templatetags.units import place
 
 pytestmark = pytest.mark.browser
 
@@ -40,9 +41,16 @@ def fill_route_server_configuration(page: Page) -> None:
     )
 
 
+def westin_label() -> str:
+    """The option that names Westin Building Exchange: with its PeeringDB id (issue 12)."""
+    return place(
+        DirectFacility.objects.get(name="Westin Building Exchange", location__name="Seattle")
+    )
+
+
 def fill_ipv4_session(dialog, prefix: str, peer: str, microsoft: str) -> None:
     """In the connection dialog: Westin Building Exchange, an IPv4 session, 20000 prefixes."""
-    dialog.get_by_label("Peering facility").select_option(label="Westin Building Exchange")
+    dialog.get_by_label("Peering facility").select_option(label=westin_label())
     dialog.get_by_label("Session IPv4 prefix").fill(prefix)
     dialog.get_by_label("Peer session IPv4 address").fill(peer)
     dialog.get_by_label("Microsoft session IPv4 address").fill(microsoft)
@@ -54,7 +62,7 @@ def add_route_server_connection(page: Page) -> None:
     dialog = page.locator("#connection-dialog")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("heading", name="Direct Peering Connection")).to_be_visible()
-    dialog.get_by_label("Peering facility").select_option(label="Westin Building Exchange")
+    dialog.get_by_label("Peering facility").select_option(label=westin_label())
     expect(dialog.get_by_label("Session Address Provider")).to_be_disabled()
     dialog.get_by_label("Session IPv4 prefix").fill("206.81.80.0/22")
     dialog.get_by_label("Peer session IPv4 address").fill("206.81.80.10")
@@ -209,7 +217,9 @@ def test_exchange_peering_converts_a_legacy_connection(sign_in, demo):
     dialog = page.locator("#connection-dialog")
     expect(dialog.get_by_role("heading", name="Exchange Peering Connection")).to_be_visible()
     expect(dialog.get_by_test_id("exchange-lans")).to_contain_text("198.32.134.0/24")
-    dialog.get_by_label("Peering facility").select_option(label="SIX Seattle")
+    dialog.get_by_label("Peering facility").select_option(
+        label=place(Exchange.objects.get(name="SIX Seattle", location__name="Seattle"))
+    )
     expect(dialog.get_by_test_id("exchange-lans")).to_contain_text("206.81.80.0/22")
     dialog.get_by_label("IPv4 address", exact=True).fill("206.81.80.200")
     dialog.get_by_label("Maximum advertised IPv4 prefixes").fill("2000")

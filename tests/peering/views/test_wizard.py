@@ -1,6 +1,8 @@
 """Create a Peering wizard views: the tab flow with plain POSTs, drafts, tenancy, htmx
 fragments, hostile input and query counts."""
 
+import re
+
 import pytest
 from django.db import connection as db_connection
 from django.test import Client
@@ -822,3 +824,15 @@ def test_draft_keeps_values_storable_and_merges(owner):
     assert draft_connection_remove(user=owner, index=0)
     assert not draft_connection_remove(user=owner, index=99)
     assert draft_get(user=owner).data["connections"][0]["facility"] == "1"
+
+
+def test_connection_dialog_names_each_facility_with_its_peeringdb_id(client_owner, world):
+    """Same-named sites are told apart by their PeeringDB id (issue 12 item 10)."""
+    client_owner.post(tab_url("basics"), {**basics_post(world), "goto": "configuration"})
+    client_owner.post(tab_url("configuration"), {**configuration_post(), "action": "update"})
+    page = client_owner.get(reverse("wizard:connection")).content.decode()
+    facility = world["facility"]
+    label = f"Westin Building Exchange (PeeringDB facility {facility.peeringdb_facility_id})"
+    assert re.search(
+        rf'<option value="{facility.pk}"( selected)?>{re.escape(label)}</option>', page
+    )
