@@ -162,14 +162,21 @@ def role_of(*, user: User, subscription_id: UUID) -> str | None:
     there is one."""
     if not user.is_authenticated:
         return None
-    assignments = _role_assignments(user)
-    if assignments is None:
-        return (
-            RoleAssignment.objects.filter(user=user, subscription_id=subscription_id)
-            .values_list("role", flat=True)
-            .first()
-        )
-    return next((a.role for a in assignments if a.subscription_id == subscription_id), None)
+    assignment = _assignment_on(user, subscription_id)
+    return assignment.role if assignment is not None else None
+
+
+def _assignment_on(user: User, subscription_id: UUID) -> RoleAssignment | None:
+    """The user's assignment on one subscription (with it), from the request's cache when
+    there is one."""
+    cached = _role_assignments(user)
+    if cached is not None:
+        return next((a for a in cached if a.subscription_id == subscription_id), None)
+    return (
+        RoleAssignment.objects.select_related("subscription")
+        .filter(user=user, subscription_id=subscription_id)
+        .first()
+    )
 
 
 def creatable_subscriptions_for_user(*, user: User, refusal: str) -> list[Subscription]:
@@ -207,15 +214,7 @@ def subscription_for_user(
     sub_id = _parse_uuid(subscription_id)
     if not user.is_authenticated:
         raise Http404("No such subscription.")
-    cached = _role_assignments(user)
-    if cached is not None:
-        assignment = next((a for a in cached if a.subscription_id == sub_id), None)
-    else:
-        assignment = (
-            RoleAssignment.objects.select_related("subscription")
-            .filter(user=user, subscription_id=sub_id)
-            .first()
-        )
+    assignment = _assignment_on(user, sub_id)
     if assignment is None:
         raise Http404("No such subscription.")
     if write:
