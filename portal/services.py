@@ -35,7 +35,14 @@ def _caller_name(user) -> str:
     return user.get_username()
 
 
-def activity_record(
+def activity_record(**fields) -> ActivityLog:
+    """Append one entry to the subscription's activity log (`activity_entry`'s arguments)."""
+    entry = activity_entry(**fields)
+    entry.save(force_insert=True)
+    return entry
+
+
+def activity_entry(
     *,
     subscription: Subscription,
     user,
@@ -46,8 +53,9 @@ def activity_record(
     message: str = "",
     resource_group: str = "",
 ) -> ActivityLog:
-    """Append one entry to the subscription's activity log."""
-    return ActivityLog.objects.create(
+    """An activity log entry as `activity_record` writes it, unsaved: a writer that logs many
+    at once (prefix validation in batches) saves them with `activity_record_many`."""
+    return ActivityLog(
         subscription=subscription,
         user=user if getattr(user, "is_authenticated", False) else None,
         caller=_caller_name(user),
@@ -58,6 +66,11 @@ def activity_record(
         status=status,
         message=message,
     )
+
+
+def activity_record_many(entries: list[ActivityLog]) -> list[ActivityLog]:
+    """Append entries made by `activity_entry`, in one INSERT."""
+    return ActivityLog.objects.bulk_create(entries)
 
 
 def activity_about(
@@ -110,20 +123,37 @@ def notify_subscription(
     level: str = Notification.Level.INFO,
 ) -> list[Notification]:
     """Notify everyone holding a role on the subscription (the bell in the top bar)."""
+    return notify_subscriptions(
+        [{"subscription": subscription, "title": title, "body": body, "link": link, "level": level}]
+    )
+
+
+def notify_subscriptions(notes: list[dict]) -> list[Notification]:
+    """Several notifications at once (each a dict of `notify_subscription`'s arguments), each
+    to everyone holding a role on its subscription: one query for the holders of all the
+    subscriptions, one INSERT."""
+    if not notes:
+        return []
     User = get_user_model()
-    users = User.objects.filter(role_assignments__subscription=subscription, is_active=True)
+    holders: dict[int, list] = {}
+    for user in User.objects.filter(
+        role_assignments__subscription__in={n["subscription"].pk for n in notes},
+        is_active=True,
+    ).annotate(holds=models.F("role_assignments__subscription")):
+        holders.setdefault(user.holds, []).append(user)
     request_cache_forget("unread")  # the bell of this request's user may count one more
     return Notification.objects.bulk_create(
         [
             Notification(
                 user=user,
-                subscription=subscription,
-                title=title,
-                body=body,
-                link=link,
-                level=level,
+                subscription=note["subscription"],
+                title=note["title"],
+                body=note.get("body", ""),
+                link=note.get("link", ""),
+                level=note.get("level", Notification.Level.INFO),
             )
-            for user in users
+            for note in notes
+            for user in holders.get(note["subscription"].pk, [])
         ]
     )
 
