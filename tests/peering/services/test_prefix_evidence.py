@@ -376,3 +376,33 @@ def test_batch_queries_do_not_grow_with_the_batch(world):
         return len(ctx.captured_queries)
 
     assert queries(2, 0) == queries(40, 10)
+
+
+def test_a_batch_announces_every_change_in_queries_that_do_not_grow(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.models import ActivityLog, Notification, Role
+
+    def announced(count, offset):
+        prefixes = [f"45.62.{offset + n}.0/24" for n in range(count)]
+        for prefix in prefixes:
+            world.announce(prefix)
+        stored = customer_prefixes(world, prefixes)
+        subscription = stored[0].peering_service.subscription
+        members = [factories.UserFactory() for _ in range(2)]
+        for member in members:
+            factories.RoleAssignmentFactory(user=member, subscription=subscription, role=Role.OWNER)
+        with CaptureQueriesContext(connection) as ctx:
+            pv.prefixes_validate(prefix_ids=[p.pk for p in stored])  # Pending → Verified
+        # Each change notifies every member and logs one entry, as one by one would.
+        for member in members:
+            assert sorted(
+                Notification.objects.filter(user=member).values_list("title", flat=True)
+            ) == sorted(f"Prefix {p.name} ({p.prefix}) Verified" for p in stored)
+        entries = ActivityLog.objects.filter(resource_id__in=[p.resource_id for p in stored])
+        assert entries.count() == count
+        assert {(e.status, e.caller) for e in entries} == {("Succeeded", "Microsoft.Peering")}
+        return len(ctx.captured_queries)
+
+    assert announced(2, 0) == announced(40, 10)
