@@ -37,10 +37,14 @@ COLUMNS = (
     "received_at",
 )
 #: What makes a stored route the same as a route of the file: every column but the origin,
-#: which follows from the AS path, and the time.
-SAME_ROUTE = tuple(c for c in COLUMNS if c not in ("origin_as", "received_at"))
+#: which follows from the AS path, the RPKI state, which follows from prefix, origin and the
+#: VRPs (kept current by the VRP import), and the time.
+SAME_ROUTE = tuple(
+    c for c in COLUMNS if c not in ("origin_as", "rpki_validation_state", "received_at")
+)
 STAGING = "received_route_staging"  # every route of the file
 DIFF = "received_route_diff"  # the stored routes the file lacks (gone_id) and its new ones
+STATES = "received_route_states"  # the RPKI state of each (prefix, origin) of the new ones
 ROUTES = ReceivedRoute._meta.db_table
 
 
@@ -56,7 +60,7 @@ class Difference:
 def staging_create() -> None:
     """An empty staging table with the routes' column types, for this transaction."""
     with db_connection.cursor() as cursor:
-        for table in (STAGING, DIFF):
+        for table in (STAGING, DIFF, STATES):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {STAGING} AS "  # noqa: S608
@@ -173,12 +177,48 @@ def held_origins() -> dict[int, tuple[dict[str, set], dict[str, set]]]:
     return found
 
 
-def differences_apply(now, *, times_given: bool) -> int:
-    """Delete the gone rows, insert the new ones (stamped `now` unless the line gave a time),
-    set the times the file gave on equal routes, drop the work tables; the rows written."""
-    now = ReceivedRoute._meta.get_field("received_at").get_db_prep_save(now, db_connection)
-    stamped = ", ".join("COALESCE(received_at, %s)" if c == "received_at" else c for c in COLUMNS)
+def new_pairs() -> list[tuple[str, int | None]]:
+    """The (prefix, origin) pairs of the new routes, each once."""
     with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT prefix, origin_as FROM {DIFF} WHERE gone_id IS NULL"  # noqa: S608
+        )
+        return cursor.fetchall()
+
+
+def _states_write(cursor, states: dict) -> None:
+    """The RPKI state per (prefix, origin) into their work table (origin NONE as -1, so that
+    the join stays an equality)."""
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {STATES} "
+        "(prefix varchar(43) NOT NULL, origin_key bigint NOT NULL, state varchar(16) NOT NULL)"
+    )
+    rows = [(p, -1 if origin is None else origin, state) for (p, origin), state in states.items()]
+    if db_connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {STATES} (prefix, origin_key, state) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        cursor.executemany(f"INSERT INTO {STATES} VALUES (%s, %s, %s)", rows)  # noqa: S608
+    if db_connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {STATES}")
+
+
+def differences_apply(now, states: dict, *, times_given: bool) -> int:
+    """Delete the gone rows, insert the new ones with their RPKI `states` (by prefix and
+    origin) and stamped `now` unless the line gave a time, set the times the file gave on
+    equal routes, drop the work tables; the rows written."""
+    now = ReceivedRoute._meta.get_field("received_at").get_db_prep_save(now, db_connection)
+    stamped = ", ".join(
+        "COALESCE(d.received_at, %s)"
+        if c == "received_at"
+        else "st.state"
+        if c == "rpki_validation_state"
+        else f"d.{c}"
+        for c in COLUMNS
+    )
+    with db_connection.cursor() as cursor:
+        _states_write(cursor, states)
         cursor.execute(
             f"DELETE FROM {ROUTES} WHERE id IN "  # noqa: S608
             f"(SELECT gone_id FROM {DIFF} WHERE gone_id IS NOT NULL)"
@@ -186,7 +226,8 @@ def differences_apply(now, *, times_given: bool) -> int:
         written = cursor.rowcount
         cursor.execute(
             f"INSERT INTO {ROUTES} ({', '.join(COLUMNS)}) "  # noqa: S608
-            f"SELECT {stamped} FROM {DIFF} WHERE gone_id IS NULL",
+            f"SELECT {stamped} FROM {DIFF} d JOIN {STATES} st ON st.prefix = d.prefix "
+            "AND st.origin_key = COALESCE(d.origin_as, -1) WHERE d.gone_id IS NULL",
             [now],
         )
         written += cursor.rowcount
@@ -197,6 +238,6 @@ def differences_apply(now, *, times_given: bool) -> int:
                 "AND r.received_at <> s.received_at"
             )
             written += cursor.rowcount
-        for table in (STAGING, DIFF):
+        for table in (STAGING, DIFF, STATES):
             cursor.execute(f"DROP TABLE {table}")
     return written

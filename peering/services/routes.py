@@ -361,20 +361,26 @@ def _location_role(prefix: PeeringServicePrefix, connection: PeeringConnection) 
     return None
 
 
-def _first_as_problem(connection: PeeringConnection, route: dict, line: int) -> str | None:
-    """On a bilateral session the neighbour prepends its own AS: the path must start with it.
-    An exchange route server is transparent (RFC 7947 §2.2.2) and adds nothing."""
+def _first_as(connection: PeeringConnection) -> str | None:
+    """The AS every path on the session must start with: on a bilateral session the neighbour
+    prepends its own AS; an exchange route server is transparent (RFC 7947 §2.2.2), None."""
     peering = connection.peering
     if peering.direct_peering_type == DirectPeeringType.IX_RS:
         return None
-    peer = peering.peer_asn.peer_asn
-    path, own = route["as_path"], str(peer)
+    return str(peering.peer_asn.peer_asn)
+
+
+def _first_as_problem(own: str | None, route: dict, line: int) -> str | None:
+    """Why the route's path does not start with the session's first AS `own` (or None)."""
+    if own is None:
+        return None
+    path = route["as_path"]
     if path.startswith(own) and path[len(own) : len(own) + 1] in ("", " "):
         return None
     first = path.split()[0]
     return (
         f"Line {line}: the AS path starts with {first if first.startswith('{') else 'AS' + first}"
-        f", but routes on this bilateral session come from the peer AS{peer}."
+        f", but routes on this bilateral session come from the peer AS{own}."
     )
 
 
@@ -388,15 +394,12 @@ class RouteImport:
         self.strict = strict
         self.now = now or timezone.now()
         self.connections: dict[int, PeeringConnection] = {}
+        self.first_as: dict[int, str | None] = {}  # per connection, see _first_as
         self.counts: dict[int, int] = defaultdict(int)
         self.rejected: dict[int | None, list[tuple[int, str]]] = defaultdict(list)
         self.rejected_count = 0
         self.buffer: list[tuple[int, dict]] = []
-        self.index: VrpStates | None = None
         self.has_vrps = Vrp.objects.exists()
-        # RFC 6811 depends on the prefix and the origin only: a full table repeats both on
-        # every session, so each pair is validated once per import.
-        self.states: dict[tuple[str, int | None], str] = {}
         self._copy = self._copy_context = self._copy_cursor = None
         self._staging = False
         # Whether any line gave its own received_at (else the import's time stands for none).
@@ -448,6 +451,7 @@ class RouteImport:
 
         locked = _lock_connection(connection)
         self.connections[locked.pk] = locked
+        self.first_as[locked.pk] = _first_as(locked)
         return locked
 
     def reject(self, connection_id: int | None, line: int, reason: str) -> None:
@@ -459,8 +463,9 @@ class RouteImport:
 
     def add(self, connection: PeeringConnection, route: dict, line: int = 0) -> None:
         pk = connection.pk
-        connection = self.connections.get(pk) or self.open(connection)
-        problem = _first_as_problem(connection, route, line)
+        if pk not in self.connections:
+            self.open(connection)
+        problem = _first_as_problem(self.first_as[pk], route, line)
         if problem:
             self.reject(pk, line, problem)
             return
@@ -479,39 +484,32 @@ class RouteImport:
         if len(self.buffer) >= BATCH:
             self.flush()
 
-    def _validator(self, final: bool):
-        """RFC 6811 for the buffered routes: indexed queries for a few, the tree for many."""
+    def _states_of(self, pairs: list[tuple[str, int | None]]) -> dict:
+        """RFC 6811 for the new routes, once per (prefix, origin) pair (a full table repeats
+        both on every session): indexed queries for a few prefixes, for many a tree of every
+        VRP. The stored routes keep theirs: the VRP import keeps them current."""
         if not self.has_vrps:
-            return lambda prefix, origin: "NotFound"
-        if self.index is None:
-            self.end_copy()
-            prefixes = {route["prefix"] for _, route in self.buffer}
-            if final and len(prefixes) <= SQL_LOOKUP_LIMIT:
-                covering = {p: covering_vrps(p) for p in prefixes}
-                return lambda prefix, origin: (
-                    origin_validate(
-                        prefix_length=int(prefix.rsplit("/", 1)[1]),
-                        origin=origin,
-                        covering=covering[prefix],
-                    ).state
-                )
-            self.index = VrpStates.from_database()
-        return self.index.state
+            return dict.fromkeys(pairs, "NotFound")
+        prefixes = {prefix for prefix, _ in pairs}
+        if len(prefixes) <= SQL_LOOKUP_LIMIT:
+            covering = {p: covering_vrps(p) for p in prefixes}
+            return {
+                (p, origin): origin_validate(
+                    prefix_length=int(p.rsplit("/", 1)[1]), origin=origin, covering=covering[p]
+                ).state
+                for p, origin in pairs
+            }
+        index = VrpStates.from_database()
+        return {(p, origin): index.state(p, origin) for p, origin in pairs}
 
-    def flush(self, final: bool = False) -> None:
+    def flush(self) -> None:
         if not self.buffer:
             return
-        validate = self._validator(final)
-        states = self.states
         # COPY takes the JSON columns as text; each distinct list is serialised once.
         as_json = _json_text if db_connection.vendor == "postgresql" else None
         now = self.now
         rows = []
         for connection_id, r in self.buffer:
-            key = (r["prefix"], r["origin_as"])
-            state = states.get(key)
-            if state is None:
-                state = states[key] = validate(*key)
             communities, large = r["communities"], r["large_communities"]
             if as_json is not None:
                 communities, large = as_json(tuple(communities)), as_json(tuple(large))
@@ -532,7 +530,7 @@ class RouteImport:
                     communities,
                     large,
                     r["origin_as_validation_state"],
-                    state,
+                    "",  # the RPKI state: computed for the new routes only (_states_of)
                     r["reported_rpki_state"],
                     r["trust_anchor"],
                     received_at,
@@ -576,7 +574,7 @@ class RouteImport:
         """Swap every opened connection's set, record events, queue re-validation."""
         if self.strict and self.rejected_count:
             self._refuse()
-        self.flush(final=True)
+        self.flush()
         self._staging_create()
         self.end_copy()
         results = []
@@ -590,7 +588,8 @@ class RouteImport:
                 set(result.announced) | set(result.withdrawn) | set(result.origin_changed)
             )
             results.append(result)
-        written = route_sets.differences_apply(self.now, times_given=self.times_given)
+        states = self._states_of(route_sets.new_pairs())
+        written = route_sets.differences_apply(self.now, states, times_given=self.times_given)
         analyze_after_bulk(ReceivedRoute, written)
         from peering.services.prefix_validation import revalidate_registered_prefixes
 
