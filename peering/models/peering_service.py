@@ -1,6 +1,7 @@
 """Peering Service: the provider's registered ASNs and prefixes (each with a prefix key), the
 customer's Peering Service with its prefixes, the routes Microsoft receives, and prefix events."""
 
+import functools
 import ipaddress
 import uuid
 
@@ -219,9 +220,11 @@ class ReceivedRoute(models.Model):
     def __str__(self) -> str:
         return f"{self.prefix} via {self.next_hop}"
 
-    @property
-    def as_path_list(self) -> list[int]:
-        return [int(part) for part in self.as_path.split() if part.isdigit()]
+    @functools.cached_property
+    def as_path_list(self) -> tuple[int, ...]:
+        """The path's ASNs, nearest first (the AS_SET left out); read by several checks of a
+        validation, so split once per instance (an import writes new rows, never a new path)."""
+        return tuple(int(part) for part in self.as_path.split() if part.isdigit())
 
     @property
     def ends_in_as_set(self) -> bool:

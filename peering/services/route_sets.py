@@ -193,7 +193,7 @@ def _states_write(cursor, states: dict) -> None:
         f"CREATE TEMPORARY TABLE {STATES} "
         "(prefix varchar(43) NOT NULL, origin_key bigint NOT NULL, state varchar(16) NOT NULL)"
     )
-    rows = [(p, -1 if origin is None else origin, state) for (p, origin), state in states.items()]
+    rows = ((p, -1 if origin is None else origin, state) for (p, origin), state in states.items())
     if db_connection.vendor == "postgresql":
         with cursor.cursor.copy(f"COPY {STATES} (prefix, origin_key, state) FROM STDIN") as copy:
             for row in rows:
