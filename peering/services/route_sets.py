@@ -137,7 +137,9 @@ def differences() -> dict[int, Difference]:
     (prefix, origin) pairs present before or after only, in one statement for every
     connection of the import."""
     found: dict[int, Difference] = defaultdict(Difference)
-    with db_connection.cursor() as cursor:
+    # A first import changes every prefix of a full table: the rows are streamed (a
+    # server-side cursor on PostgreSQL), not held all at once.
+    with db_connection.chunked_cursor() as cursor:
         cursor.execute(
             f"{_sides()}, pairs AS (SELECT connection_id, prefix, origin_as,"  # noqa: S608
             " SUM(n_new) AS n_new, SUM(n_old) AS n_old FROM sides"
@@ -147,14 +149,15 @@ def differences() -> dict[int, Difference]:
             "HAVING SUM(CASE WHEN n_new = 0 OR n_old = 0 THEN 1 ELSE 0 END) > 0 "
             "ORDER BY connection_id, prefix"
         )
-        for connection_id, prefix, after, before in cursor.fetchall():
-            difference = found[connection_id]
-            if not before:
-                difference.announced.append(prefix)
-            elif not after:
-                difference.withdrawn.append(prefix)
-            else:
-                difference.origin_changed.append(prefix)
+        while rows := cursor.fetchmany(10000):
+            for connection_id, prefix, after, before in rows:
+                difference = found[connection_id]
+                if not before:
+                    difference.announced.append(prefix)
+                elif not after:
+                    difference.withdrawn.append(prefix)
+                else:
+                    difference.origin_changed.append(prefix)
     return found
 
 
