@@ -72,9 +72,14 @@ def staging_copy_sql() -> str:
     return f"COPY {STAGING} ({', '.join(COLUMNS)}) FROM STDIN"
 
 
-def staging_insert(rows: list[tuple]) -> None:
-    """Rows in COLUMNS order into the staging table, prepared as the model's fields store
-    them (the path for databases without COPY)."""
+def direct_copy_sql() -> str:
+    """A connection without stored routes takes the file's rows straight: nothing to compare."""
+    return f"COPY {ROUTES} ({', '.join(COLUMNS)}) FROM STDIN"
+
+
+def staging_insert(rows: list[tuple], *, direct: bool = False) -> None:
+    """Rows in COLUMNS order into the staging table (or, `direct`, the routes), prepared as
+    the model's fields store them (the path for databases without COPY)."""
     fields = [ReceivedRoute._meta.get_field(c.removesuffix("_id")) for c in COLUMNS]
     prepared = [
         [f.get_db_prep_save(v, connection=db_connection) for f, v in zip(fields, row, strict=True)]
@@ -83,7 +88,8 @@ def staging_insert(rows: list[tuple]) -> None:
     marks = ", ".join(["%s"] * len(COLUMNS))
     with db_connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {STAGING} ({', '.join(COLUMNS)}) VALUES ({marks})",  # noqa: S608
+            f"INSERT INTO {ROUTES if direct else STAGING} ({', '.join(COLUMNS)}) "  # noqa: S608
+            f"VALUES ({marks})",
             prepared,
         )
 
@@ -96,7 +102,7 @@ def _same(stored: str, given: str) -> str:
 def differences_find(connection_ids: list[int]) -> None:
     """Fill the difference table for these connections: one pass over both sets (a hash join
     on PostgreSQL), nothing written to the routes yet."""
-    marks = ", ".join(["%s"] * len(connection_ids))
+    marks = ", ".join(["%s"] * len(connection_ids)) or "NULL"  # none: compares nothing
     both = ("connection_id", "prefix", "origin_as")
     either = ", ".join(f"COALESCE(r.{c}, s.{c}) AS {c}" for c in both)
     given = ", ".join(f"s.{c}" for c in COLUMNS if c not in both)
@@ -159,6 +165,30 @@ def differences() -> dict[int, Difference]:
                 else:
                     difference.origin_changed.append(prefix)
     return found
+
+
+def first_set(connection_id: int) -> tuple[Difference, tuple[dict, dict]]:
+    """A connection's first routes (written straight, see `direct_copy_sql`): every prefix is
+    announced; the current origins of the prefixes customers hold. Streamed, as
+    `differences`."""
+    difference = Difference()
+    with db_connection.chunked_cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT prefix FROM {ROUTES} WHERE connection_id = %s ORDER BY prefix",  # noqa: S608
+            [connection_id],
+        )
+        while rows := cursor.fetchmany(10000):
+            difference.announced.extend(prefix for (prefix,) in rows)
+    current: dict[str, set] = defaultdict(set)
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT prefix, origin_as FROM {ROUTES} WHERE connection_id = %s "  # noqa: S608
+            f"AND prefix IN (SELECT prefix FROM {PeeringServicePrefix._meta.db_table})",
+            [connection_id],
+        )
+        for prefix, origin in cursor.fetchall():
+            current[prefix].add(origin)
+    return difference, (defaultdict(set), current)
 
 
 def held_origins() -> dict[int, tuple[dict[str, set], dict[str, set]]]:

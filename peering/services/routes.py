@@ -401,7 +401,13 @@ class RouteImport:
         self.buffer: list[tuple[int, dict]] = []
         self.has_vrps = Vrp.objects.exists()
         self._copy = self._copy_context = self._copy_cursor = None
+        self._copy_direct = False
         self._staging = False
+        # Connections without stored routes: there is nothing to compare with, so their routes
+        # are written straight into the table (RFC 6811 computed on the way, once per pair).
+        self.direct: set[int] = set()
+        self.states: dict[tuple[str, int | None], str] = {}
+        self.index: VrpStates | None = None
         # Whether any line gave its own received_at (else the import's time stands for none).
         self.times_given = False
         # Per provider ASN: its customer prefixes' texts, and those read so far (by text).
@@ -415,14 +421,21 @@ class RouteImport:
     def __exit__(self, kind, error, trace) -> None:
         self.end_copy(kind, error, trace)
 
-    def _stream(self):
-        self._staging_create()
+    def _stream(self, *, direct: bool = False):
+        """The open COPY into the staging table, or (`direct`) into the routes themselves."""
+        if not direct:
+            self._staging_create()
         if db_connection.vendor != "postgresql":
             return None
+        if self._copy is not None and self._copy_direct != direct:
+            self.end_copy()
         if self._copy is None:
             self._copy_cursor = db_connection.cursor()
-            self._copy_context = self._copy_cursor.cursor.copy(route_sets.staging_copy_sql())
+            self._copy_context = self._copy_cursor.cursor.copy(
+                route_sets.direct_copy_sql() if direct else route_sets.staging_copy_sql()
+            )
             self._copy = self._copy_context.__enter__()
+            self._copy_direct = direct
         return self._copy
 
     def _staging_create(self) -> None:
@@ -452,6 +465,8 @@ class RouteImport:
         locked = _lock_connection(connection)
         self.connections[locked.pk] = locked
         self.first_as[locked.pk] = _first_as(locked)
+        if not locked.received_routes.exists():
+            self.direct.add(locked.pk)
         return locked
 
     def reject(self, connection_id: int | None, line: int, reason: str) -> None:
@@ -490,8 +505,9 @@ class RouteImport:
         VRP. The stored routes keep theirs: the VRP import keeps them current."""
         if not self.has_vrps:
             return dict.fromkeys(pairs, "NotFound")
+        self.end_copy()
         prefixes = {prefix for prefix, _ in pairs}
-        if len(prefixes) <= SQL_LOOKUP_LIMIT:
+        if self.index is None and len(prefixes) <= SQL_LOOKUP_LIMIT:
             covering = {p: covering_vrps(p) for p in prefixes}
             return {
                 (p, origin): origin_validate(
@@ -499,28 +515,43 @@ class RouteImport:
                 ).state
                 for p, origin in pairs
             }
-        index = VrpStates.from_database()
-        return {(p, origin): index.state(p, origin) for p, origin in pairs}
+        if self.index is None:
+            self.index = VrpStates.from_database()
+        state = self.index.state
+        return {(p, origin): state(p, origin) for p, origin in pairs}
 
     def flush(self) -> None:
         if not self.buffer:
             return
+        direct = self.direct
+        states = self.states
+        unknown = {
+            (r["prefix"], r["origin_as"]) for pk, r in self.buffer if pk in direct
+        } - states.keys()
+        if unknown:
+            states.update(self._states_of(list(unknown)))
         # COPY takes the JSON columns as text; each distinct list is serialised once.
         as_json = _json_text if db_connection.vendor == "postgresql" else None
         now = self.now
-        rows = []
+        rows: dict[bool, list[tuple]] = {True: [], False: []}
         for connection_id, r in self.buffer:
             communities, large = r["communities"], r["large_communities"]
             if as_json is not None:
                 communities, large = as_json(tuple(communities)), as_json(tuple(large))
-            # parse_route stamps a line without received_at with the import's time: staged as
-            # NULL, so that an unchanged route keeps the time it was first received.
             received_at = r["received_at"]
-            if received_at == now:
-                received_at = None
+            if connection_id in direct:
+                state = states[r["prefix"], r["origin_as"]]
             else:
-                self.times_given = True
-            rows.append(
+                # Staged: the RPKI state is computed for the new routes only (_states_of);
+                # parse_route stamps a line without received_at with the import's time,
+                # staged as NULL, so that an unchanged route keeps the time it was first
+                # received.
+                state = ""
+                if received_at == now:
+                    received_at = None
+                else:
+                    self.times_given = True
+            rows[connection_id in direct].append(
                 (
                     connection_id,
                     r["prefix"],
@@ -530,14 +561,16 @@ class RouteImport:
                     communities,
                     large,
                     r["origin_as_validation_state"],
-                    "",  # the RPKI state: computed for the new routes only (_states_of)
+                    state,
                     r["reported_rpki_state"],
                     r["trust_anchor"],
                     received_at,
                 )
             )
         self.buffer = []
-        _write_routes(rows, self._stream())
+        for is_direct, batch in rows.items():
+            if batch:
+                _write_routes(batch, self._stream(direct=is_direct), direct=is_direct)
 
     def _affected_prefixes(self, connection: PeeringConnection, changed: set[str]):
         """Peering Service prefixes among `changed` whose provider owns the connection's
@@ -579,8 +612,10 @@ class RouteImport:
         self.end_copy()
         results = []
         touched_prefixes: set[str] = set()
-        route_sets.differences_find(list(self.connections))
+        route_sets.differences_find([pk for pk in self.connections if pk not in self.direct])
         differences, origins = route_sets.differences(), route_sets.held_origins()
+        for pk in self.direct:
+            differences[pk], origins[pk] = route_sets.first_set(pk)
         for connection in self.connections.values():
             result = self._swap(connection, differences[connection.pk], origins[connection.pk])
             result.rejected = sorted(self.rejected.get(connection.pk, []))
@@ -590,6 +625,7 @@ class RouteImport:
             results.append(result)
         states = self._states_of(route_sets.new_pairs())
         written = route_sets.differences_apply(self.now, states, times_given=self.times_given)
+        written += sum(self.counts[pk] for pk in self.direct)
         analyze_after_bulk(ReceivedRoute, written)
         from peering.services.prefix_validation import revalidate_registered_prefixes
 
@@ -649,15 +685,16 @@ def _line_key(message: str) -> int:
     return int(match[1]) if match else 0
 
 
-def _write_routes(rows: list[tuple], stream=None) -> None:
+def _write_routes(rows: list[tuple], stream=None, *, direct: bool = False) -> None:
     """Rows in `route_sets.COLUMNS` order (on PostgreSQL with the JSON columns as text) into
-    the import's staging table: through its open COPY, or batched INSERTs elsewhere."""
+    the import's staging table, or (`direct`) the routes themselves: through the open COPY, or
+    batched INSERTs elsewhere."""
     if stream is not None:
         write = stream.write_row
         for row in rows:
             write(row)
         return
-    route_sets.staging_insert(rows)
+    route_sets.staging_insert(rows, direct=direct)
 
 
 @functools.lru_cache(maxsize=1 << 12)
