@@ -38,7 +38,7 @@ from django.utils.html import conditional_escape
 from django_htmx.jinja import htmx_script
 
 from portal.links import fast_reverse
-from portal.templatetags import units
+from portal.templatetags import charts, units
 from portal.widgets import fast_input, fast_select
 
 # Formats the tables use, with what Python writes for them directly (Django's date filter
@@ -46,6 +46,7 @@ from portal.widgets import fast_input, fast_select
 _STRFTIME = {
     "Y-m-d": "%Y-%m-%d",
     "Y-m-d H:i": "%Y-%m-%d %H:%M",
+    "H:i:s": "%H:%M:%S",
     "D, d M Y H:i:s e": "%a, %d %b %Y %H:%M:%S {tz}",
 }
 
@@ -116,7 +117,16 @@ def environment(**options) -> jinja2.Environment:
         finalize=conditional_escape,
     )
     env = jinja2.Environment(autoescape=True, **options)
-    env.globals.update(url=url, static=static, htmx_script=htmx_script, querystring=querystring)
+    env.globals.update(
+        url=url,
+        static=static,
+        htmx_script=htmx_script,
+        querystring=querystring,
+        gbps=units.gbps,
+        place=units.place,
+        line_chart=charts.line_chart,
+        event_axis=charts.event_axis,
+    )
     env.filters.update(
         date=_date,
         naturaltime=_naturaltime,
