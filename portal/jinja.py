@@ -50,6 +50,7 @@ _STRFTIME = {
     "Y-m-d H:i": "%Y-%m-%d %H:%M",
     "H:i:s": "%H:%M:%S",
     "D, d M Y H:i:s e": "%a, %d %b %Y %H:%M:%S {tz}",
+    "Y-m-d H:i:s e": "%Y-%m-%d %H:%M:%S {tz}",
 }
 
 

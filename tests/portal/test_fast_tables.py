@@ -40,7 +40,9 @@ def test_fast_reverse_is_reverse(name):
     )
 
 
-@pytest.mark.parametrize("fmt", ["c", "Y-m-d", "Y-m-d H:i", "D, d M Y H:i:s e", "N j, Y"])
+@pytest.mark.parametrize(
+    "fmt", ["c", "Y-m-d", "Y-m-d H:i", "D, d M Y H:i:s e", "Y-m-d H:i:s e", "H:i:s", "N j, Y"]
+)
 def test_jinja_date_is_djangos_date(fmt, settings):
     moment = datetime.datetime(2026, 3, 7, 21, 4, 5, 123456, tzinfo=datetime.UTC)
     with timezone.override("Europe/Amsterdam"):
