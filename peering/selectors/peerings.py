@@ -29,6 +29,7 @@ from portal.selectors import (
     subscription_for_user,
     subscription_ids_for_user,
 )
+from portal.tables import KeyedRows
 
 
 def peerings_for_user(
@@ -192,10 +193,11 @@ def peering_list_for_user(
     direct_peering_type: str = "",
     connection_state: str = "",
     sort: str = "",
-) -> QuerySet[Peering]:
+) -> KeyedRows:
     """The peering list: `peerings_for_user` plus the direct peering type, "any connection in
     this state" (an EXISTS, so rows are never duplicated) and a sort column (`-` for
-    descending) from PEERING_SORTS. Rows are the LIST_COLUMNS values (`with_connection_summary`
+    descending) from PEERING_SORTS. Counted and paged on the peering table alone (its
+    indexes), then a page's rows are read as the LIST_COLUMNS values (`with_connection_summary`
     makes them `PeeringRow`s)."""
     qs = peerings_for_user(
         user=user, subscription=subscription, resource_group=resource_group, kind=kind
@@ -216,7 +218,7 @@ def peering_list_for_user(
         qs = qs.order_by(*(f"{prefix}{name}" for name in column), "name", "pk")
     plain = [path for alias, path in LIST_COLUMNS.items() if alias == path]
     joined = {alias: F(path) for alias, path in LIST_COLUMNS.items() if alias != path}
-    return qs.values(*plain, **joined)
+    return KeyedRows(qs.select_related(None), Peering.objects.values(*plain, **joined))
 
 
 def peering_activity(*, peering: Peering) -> QuerySet[ActivityLog]:
