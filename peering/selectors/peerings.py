@@ -24,7 +24,7 @@ from peering.models import (
     Peering,
     PeeringConnection,
 )
-from portal.models import ActivityLog, ResourceGroup, Subscription
+from portal.models import ActivityLog, Subscription
 from portal.selectors import (
     subscription_for_user,
     subscription_ids_for_user,
@@ -143,13 +143,17 @@ def peering_for_user(
     subscriptions, or when the resource group does not hold it)."""
     subscription = subscription_for_user(user=user, subscription_id=subscription_id, write=write)
     # Lower(name) = lower(typed), not iexact (UPPER … = UPPER …): the unique constraints'
-    # indexes are on (subscription, Lower(name)) and (resource_group, Lower(name)).
-    groups = ResourceGroup.objects.alias(_lower=Lower("name")).filter(
-        subscription=subscription, _lower=str(resource_group).lower()
-    )
+    # indexes are on (subscription, Lower(name)) and (resource_group, Lower(name)). The group
+    # is matched on the row select_related joins anyway, not in a subquery: PostgreSQL spent
+    # 4–5 ms planning the seven-table join with a second resource group, 1 ms without it.
     peering = (
-        Peering.objects.alias(_lower=Lower("name"))
-        .filter(subscription=subscription, resource_group__in=groups, _lower=str(name).lower())
+        Peering.objects.alias(_lower=Lower("name"), _group=Lower("resource_group__name"))
+        .filter(
+            subscription=subscription,
+            resource_group__subscription=subscription,
+            _group=str(resource_group).lower(),
+            _lower=str(name).lower(),
+        )
         .select_related("resource_group", "region", "peering_location", "peer_asn", "created_by")
         .prefetch_related(
             Prefetch(
