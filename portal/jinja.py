@@ -1,26 +1,43 @@
-"""Jinja2 for the rows of the hot tables (issue 11), inside Django template pages.
+"""Jinja2: the portal's shell, its hot pages and the rows of its big tables (issue 11).
 
-Measured at 50 rows on this project's pages, Django's template engine spent 15–60 ms on the
-table bodies alone (every `{{ }}` resolves through Context lookups, every filter through the
-localisation machinery), several times the cost of a trivial signed-in view. The same rows in
-Jinja2, which compiles templates to Python functions, take about a millisecond. So the pages
-stay Django templates (the shell, partials for htmx, forms), and only each table's `<tbody>`
-rows are a Jinja2 template in `templates/jinja/`, rendered by `{% rows "name.jinja" … %}`
-(`portal.templatetags.fast_tables`). Autoescaping is on, as in Django templates.
+Measured on this project's pages, Django's template engine spent 15–60 ms on a 50-row table
+body and ~4 ms on the shell alone (every `{{ }}` resolves through Context lookups, every
+filter through the localisation machinery), against ~2 ms for a whole trivial signed-in
+request. Jinja2 compiles templates to Python functions: the same markup costs a tenth. So:
+
+* `templates/jinja/` holds Jinja2 templates, served by the second engine of TEMPLATES
+  (`portal.jinja.Jinja2`, this module). `render(request, "name.jinja")` renders one as a page,
+  with the same context processors as Django pages (request, user, messages, csp_nonce, the
+  shell's subscriptions and bell) and `csrf_input` / `csrf_token`.
+* `"name.jinja#block"` renders one block of it (the htmx fragments: `portal.htmx`), as
+  `"name.html#partial"` does for a Django template's partial.
+* The shell's pieces (`shell/*.jinja`) are written once: `base.jinja` includes them, and the
+  Django `base.html` includes the same files through `{% jinja "shell/topbar.jinja" %}`
+  (`portal.templatetags.jinja`), so both kinds of page share one top bar, menu and messages.
+* `{% rows "name.jinja" … %}` renders a table's rows inside a Django page
+  (`portal.templatetags.fast_tables`).
+
+Autoescaping is on, as in Django templates; Django's SafeString (forms, format_html) passes
+through unescaped. In tests, a rendered Jinja2 template sends `template_rendered` like a
+Django one, so `response.context` and `response.templates` work for both.
 """
 
 from __future__ import annotations
 
-from functools import cache
-
 import jinja2
-from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.template import engines
+from django.template.backends import jinja2 as django_jinja2
 from django.template.defaultfilters import date as django_date
+from django.templatetags.static import static
+from django.test.signals import template_rendered
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django_htmx.jinja import htmx_script
 
 from portal.links import fast_reverse
-from portal.templatetags.units import when
+from portal.templatetags import units
 
 # Formats the tables use, with what Python writes for them directly (Django's date filter
 # costs ~0.1 ms a call: it walks the format through translation and localisation).
@@ -58,27 +75,75 @@ def _pluralize(count, suffix: str = "s") -> str:
     return singular if count == 1 else plural
 
 
-@cache
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(settings.BASE_DIR / "templates" / "jinja"),
-        autoescape=True,
-        auto_reload=settings.DEBUG,
-        undefined=jinja2.ChainableUndefined,
+def url(name: str, *args: object, **kwargs: object) -> str:
+    """`{% url %}` for Jinja2: positional arguments through `fast_reverse` (one reverse per
+    URL name), keyword arguments through `reverse`."""
+    if kwargs:
+        return reverse(name, kwargs=kwargs)
+    return fast_reverse(name, *args)
+
+
+def environment(**options) -> jinja2.Environment:
+    """The Jinja2 engine's environment (TEMPLATES' `environment` option): Django's filters the
+    templates use, written for Jinja2, and `url`, `static`, `htmx_script`."""
+    options.pop("autoescape", None)
+    options.update(
+        undefined=jinja2.ChainableUndefined,  # a missing attribute is "", as in Django templates
         trim_blocks=True,
         lstrip_blocks=True,
+        # Escape as Django does (`'` is &#x27;, markupsafe writes &#39;): one page's text
+        # reads the same whichever engine rendered it.
+        finalize=conditional_escape,
     )
-    env.globals["url"] = fast_reverse
-    # `when` is the Django filter of portal/templatetags/units.py: one way to show a time.
+    env = jinja2.Environment(autoescape=True, **options)
+    env.globals.update(url=url, static=static, htmx_script=htmx_script)
     env.filters.update(
         date=_date,
         naturaltime=_naturaltime,
         default=_default,
         pluralize=_pluralize,
-        when=when,
+        when=units.when,
+        utc=units.utc,
+        gbps=units.gbps,
+        place=units.place,
     )
     return env
 
 
+class Template(django_jinja2.Template):
+    """A Jinja2 template as Django's backend serves it, or one block of it (`name#block`)."""
+
+    def __init__(self, template, backend, block: str = ""):
+        super().__init__(template, backend)
+        self.block = block
+        self.name = template.name + (f"#{block}" if block else "")
+
+    def render(self, context=None, request=None):
+        context = {} if context is None else dict(context)
+        if request is not None:
+            context["request"] = request
+            context["csrf_input"] = django_jinja2.csrf_input_lazy(request)
+            context["csrf_token"] = django_jinja2.csrf_token_lazy(request)
+            for context_processor in self.backend.template_context_processors:
+                context.update(context_processor(request))
+        if template_rendered.receivers:  # the test client's record of what was rendered
+            template_rendered.send(sender=self, template=self, context=context)
+        if not self.block:
+            return self.template.render(context)
+        render_block = self.template.blocks[self.block]
+        return "".join(render_block(self.template.new_context(context)))
+
+
+class Jinja2(django_jinja2.Jinja2):
+    """Django's Jinja2 backend, with `name.jinja#block` and the test client's signal."""
+
+    def get_template(self, template_name):
+        name, _, block = template_name.partition("#")
+        template = super().get_template(name).template
+        if block and block not in template.blocks:
+            raise django_jinja2.TemplateDoesNotExist(template_name, backend=self)
+        return Template(template, self, block)
+
+
 def render_rows(template: str, **context) -> str:
-    return environment().get_template(template).render(**context)
+    return engines["jinja2"].env.get_template(template).render(**context)
