@@ -37,13 +37,14 @@ from django.utils.html import conditional_escape
 from django_htmx.jinja import htmx_script
 
 from portal.links import fast_reverse
-from portal.templatetags import units
+from portal.templatetags import charts, units
 
 # Formats the tables use, with what Python writes for them directly (Django's date filter
 # costs ~0.1 ms a call: it walks the format through translation and localisation).
 _STRFTIME = {
     "Y-m-d": "%Y-%m-%d",
     "Y-m-d H:i": "%Y-%m-%d %H:%M",
+    "H:i:s": "%H:%M:%S",
     "D, d M Y H:i:s e": "%a, %d %b %Y %H:%M:%S {tz}",
 }
 
@@ -96,7 +97,15 @@ def environment(**options) -> jinja2.Environment:
         finalize=conditional_escape,
     )
     env = jinja2.Environment(autoescape=True, **options)
-    env.globals.update(url=url, static=static, htmx_script=htmx_script)
+    env.globals.update(
+        url=url,
+        static=static,
+        htmx_script=htmx_script,
+        gbps=units.gbps,
+        place=units.place,
+        line_chart=charts.line_chart,
+        event_axis=charts.event_axis,
+    )
     env.filters.update(
         date=_date,
         naturaltime=_naturaltime,

@@ -54,7 +54,7 @@ from peering.views.peerings import (
 )
 from portal.htmx import render_page
 
-CONNECTIONS_TEMPLATE = "peering/peering/connections.html"
+CONNECTIONS_TEMPLATE = "peering/peering/connections.jinja"
 
 
 CONNECTION_FIELDS = tuple(ConnectionForm.base_fields)

@@ -187,7 +187,7 @@ def peering_detail(
     )
     return render_page(
         request,
-        "peering/peering_detail.html",
+        "peering/peering_detail.jinja",
         context,
         fragments={"live-overview": "live"},
         partial="pane",
