@@ -18,6 +18,18 @@ from portal.admin import ReadOnlyAdminMixin
 BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
 
+def operator_action(permission: str, description: str, plural: str):
+    """An operator's action: Django's `admin.action` gated by one permission
+    (`has_<permission>_permission` on the admin), named `description` on a row's page and
+    `plural` on the change list, and offered in both places, as every action here is."""
+    return admin.action(
+        permissions=[permission],
+        description=description,
+        description_plural=plural,
+        location=BOTH_LOCATIONS,
+    )
+
+
 def _refusal_text(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)

@@ -16,7 +16,6 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from peering.admin.common import (
-    BOTH_LOCATIONS,
     IntermediatePageMixin,
     PeeringLinkMixin,
     ReadOnlyInline,
@@ -26,6 +25,7 @@ from peering.admin.common import (
     _level,
     _plural,
     _refusal_text,
+    operator_action,
 )
 from peering.admin.filters import MetroFilter, WaitingOnFilter
 from peering.admin.forms import AllocateForm, NoteForm, SessionStateForm
@@ -146,11 +146,8 @@ def _transition_action(move: Move):
 
     action.__name__ = move.name
     plural = move.description.removesuffix("…")
-    return admin.action(
-        permissions=["operate"],
-        description=move.description,
-        description_plural=f"{plural} (selected connections){'…' if move.note else ''}",
-        location=BOTH_LOCATIONS,
+    return operator_action(
+        "operate", move.description, f"{plural} (selected connections){'…' if move.note else ''}"
     )(action)
 
 
@@ -509,30 +506,23 @@ class PeeringConnectionAdmin(PeeringLinkMixin, IntermediatePageMixin, ReadOnlyMo
             ).order_by("pk")
         )
 
-    @admin.action(
-        permissions=["operate"],
-        description="Set IPv4 session Established",
-        description_plural="Set IPv4 session Established (selected connections)",
-        location=BOTH_LOCATIONS,
+    @operator_action(
+        "operate",
+        "Set IPv4 session Established",
+        "Set IPv4 session Established (selected connections)",
     )
     def set_ipv4_established(self, request, queryset):
         self._set_sessions(request, self._selected_connections(queryset), {4: "Established"})
 
-    @admin.action(
-        permissions=["operate"],
-        description="Set IPv6 session Established",
-        description_plural="Set IPv6 session Established (selected connections)",
-        location=BOTH_LOCATIONS,
+    @operator_action(
+        "operate",
+        "Set IPv6 session Established",
+        "Set IPv6 session Established (selected connections)",
     )
     def set_ipv6_established(self, request, queryset):
         self._set_sessions(request, self._selected_connections(queryset), {6: "Established"})
 
-    @admin.action(
-        permissions=["operate"],
-        description="Set session states…",
-        description_plural="Set session states (selected connections)…",
-        location=BOTH_LOCATIONS,
-    )
+    @operator_action("operate", "Set session states…", "Set session states (selected connections)…")
     def set_session_state(self, request, queryset):
         connections = self._selected_connections(queryset)
         form = SessionStateForm(request.POST if "post" in request.POST else None)
@@ -570,11 +560,10 @@ class PeeringConnectionAdmin(PeeringLinkMixin, IntermediatePageMixin, ReadOnlyMo
 
     # --- session addresses ---
 
-    @admin.action(
-        permissions=["operate"],
-        description="Allocate session addresses…",
-        description_plural="Allocate session addresses (selected connections)…",
-        location=BOTH_LOCATIONS,
+    @operator_action(
+        "operate",
+        "Allocate session addresses…",
+        "Allocate session addresses (selected connections)…",
     )
     def allocate_addresses(self, request, queryset):
         connections = self._selected_connections(queryset)
@@ -674,11 +663,8 @@ class PeeringConnectionAdmin(PeeringLinkMixin, IntermediatePageMixin, ReadOnlyMo
             date_format(timezone.localtime(summary["last"]), "DATETIME_FORMAT"),
         )
 
-    @admin.action(
-        permissions=["operate"],
-        description="Upload received routes…",
-        description_plural="Upload received routes (one selected connection)…",
-        location=BOTH_LOCATIONS,
+    @operator_action(
+        "operate", "Upload received routes…", "Upload received routes (one selected connection)…"
     )
     def upload_received_routes(self, request, queryset):
         """Replace one connection's received routes with an uploaded JSON-lines file (or pasted

@@ -5,13 +5,13 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.db.models import Case, IntegerField, Value, When
 
 from peering.admin.common import (
-    BOTH_LOCATIONS,
     IntermediatePageMixin,
     ReadOnlyModelAdmin,
     _field_errors,
     _level,
     _plural,
     _refusal_text,
+    operator_action,
 )
 from peering.admin.forms import ReasonForm
 from peering.models import (
@@ -124,12 +124,7 @@ class DeprovisionRequestAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
                 messages.SUCCESS,
             )
 
-    @admin.action(
-        permissions=["decide"],
-        description="Accept",
-        description_plural="Accept selected deprovisioning requests",
-        location=BOTH_LOCATIONS,
-    )
+    @operator_action("decide", "Accept", "Accept selected deprovisioning requests")
     def accept_selected(self, request, queryset):
         self._decide_each(
             request,
@@ -139,11 +134,10 @@ class DeprovisionRequestAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
             done_text="Their connections are PendingRemove.",
         )
 
-    @admin.action(
-        permissions=["decide"],
-        description="Complete (remove the peering)",
-        description_plural="Complete selected deprovisioning requests (remove the peerings)",
-        location=BOTH_LOCATIONS,
+    @operator_action(
+        "decide",
+        "Complete (remove the peering)",
+        "Complete selected deprovisioning requests (remove the peerings)",
     )
     def complete_selected(self, request, queryset):
         self._decide_each(
@@ -154,12 +148,7 @@ class DeprovisionRequestAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
             done_text="The peerings were removed; the peers are told.",
         )
 
-    @admin.action(
-        permissions=["decide"],
-        description="Decline…",
-        description_plural="Decline selected deprovisioning requests…",
-        location=BOTH_LOCATIONS,
-    )
+    @operator_action("decide", "Decline…", "Decline selected deprovisioning requests…")
     def decline_selected(self, request, queryset):
         requests = list(queryset.select_related("subscription").order_by("pk"))
         form = ReasonForm(request.POST if "post" in request.POST else None, help_text=DECLINE_HELP)

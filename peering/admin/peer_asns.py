@@ -8,7 +8,6 @@ from django.db.models import Case, IntegerField, Value, When
 from django.template.response import TemplateResponse
 
 from peering.admin.common import (
-    BOTH_LOCATIONS,
     ReadOnlyInline,
     ReadOnlyModelAdmin,
     ResourceIdMixin,
@@ -16,6 +15,7 @@ from peering.admin.common import (
     _level,
     _plural,
     _refusal_text,
+    operator_action,
 )
 from peering.admin.forms import ReasonForm
 from peering.enums import (
@@ -127,12 +127,7 @@ class PeerAsnAdmin(ResourceIdMixin, ReadOnlyModelAdmin):
         """Who may approve or reject: staff holding the model's change permission."""
         return request.user.is_staff and request.user.has_perm("peering.change_peerasn")
 
-    @admin.action(
-        permissions=["validate"],
-        description="Approve this Peer ASN",
-        description_plural="Approve selected Peer ASNs",
-        location=BOTH_LOCATIONS,
-    )
+    @operator_action("validate", "Approve this Peer ASN", "Approve selected Peer ASNs")
     def approve_selected(self, request, queryset):
         approved = []
         for peer_asn in queryset.order_by("pk"):
@@ -155,12 +150,7 @@ class PeerAsnAdmin(ResourceIdMixin, ReadOnlyModelAdmin):
                 messages.SUCCESS,
             )
 
-    @admin.action(
-        permissions=["validate"],
-        description="Reject this Peer ASN…",
-        description_plural="Reject selected Peer ASNs…",
-        location=BOTH_LOCATIONS,
-    )
+    @operator_action("validate", "Reject this Peer ASN…", "Reject selected Peer ASNs…")
     def reject_selected(self, request, queryset):
         """Ask for the reason on an intermediate page, then reject each selected ASN."""
         queryset = queryset.order_by("pk")

@@ -2,7 +2,7 @@
 Registered ASNs (route-server peerings), Registered prefixes (Direct Peering Service peerings)
 and Received routes.
 
-Thin views: `views.peerings.get_peering` reads the peering with the tenancy check (404 for another
+Thin views: `views.peerings.peering_view` reads the peering with the tenancy check (404 for another
 tenant; 403 for a Reader asking to write), `peering.selectors.registered` reads the rows, and
 the services in `peering.services.peering_services` decide every write; their messages go back
 next to the fields they name with what was typed. Prefix keys are shown to everyone with a role
@@ -14,12 +14,10 @@ from __future__ import annotations
 import re
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import redirect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peering.forms.common import apply_service_errors
 from peering.forms.registered import (
@@ -47,7 +45,7 @@ from peering.services.registered import (
     registered_prefix_revalidate,
     registered_prefix_unavailable_reason,
 )
-from peering.views.peerings import MENU, blade_url, get_peering, peering_args, settings_menu
+from peering.views.peerings import MENU, blade_url, peering_args, peering_view, settings_menu
 from portal.htmx import render_page
 from portal.links import fast_reverse
 from portal.permissions import can_write
@@ -177,12 +175,10 @@ def _add_blade(request: HttpRequest, peering: Peering, blade: str, form_class, c
 # --- Registered ASNs ------------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
-def asn_list(request: HttpRequest, subscription_id, resource_group: str, name: str):
+@peering_view("GET")
+def asn_list(request: HttpRequest, peering: Peering):
     """Registered ASNs: Name, ASN, Prefix key (copy), Created, Used by; + Add registered ASN
     (disabled with the reason until a connection is Active); Rotate key and Delete per row."""
-    peering = get_peering(request, subscription_id, resource_group, name)
     rows, query = search(request, registered_asns_of(peering=peering), "name", also=_asn_match)
     rows, sort = sort_by(request, with_key_usage(rows, peering=peering), ASN_SORTS, "name")
     page = paginate(
@@ -222,11 +218,9 @@ def asn_list(request: HttpRequest, subscription_id, resource_group: str, name: s
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def asn_add(request: HttpRequest, subscription_id, resource_group: str, name: str):
+@peering_view("GET", "POST", write=True)
+def asn_add(request: HttpRequest, peering: Peering):
     """Register an ASN: Name (the customer) and ASN. Saved with a new prefix key."""
-    peering = get_peering(request, subscription_id, resource_group, name, write=True)
 
     def create(data):
         registered = registered_asn_add(
@@ -249,8 +243,7 @@ def asn_add(request: HttpRequest, subscription_id, resource_group: str, name: st
     )
 
 
-def _asn_confirm(request, subscription_id, resource_group, name, asn_name, *, action: str):
-    peering = get_peering(request, subscription_id, resource_group, name, write=True)
+def _asn_confirm(request, peering: Peering, asn_name: str, *, action: str):
     registered = registered_asn_of(peering=peering, name=asn_name)
     _asn_urls(peering, registered)
     label = "Rotate key" if action == "rotate" else "Delete"
@@ -295,31 +288,27 @@ def _asn_confirm(request, subscription_id, resource_group, name, asn_name, *, ac
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def asn_rotate(request: HttpRequest, subscription_id, resource_group: str, name: str, asn_name):
+@peering_view("GET", "POST", write=True)
+def asn_rotate(request: HttpRequest, peering: Peering, asn_name):
     """Rotate key: the confirmation page (GET), then a new prefix key (POST). The old key stops
     working at once; customers' prefixes fail validation until they use the new one."""
-    return _asn_confirm(request, subscription_id, resource_group, name, asn_name, action="rotate")
+    return _asn_confirm(request, peering, asn_name, action="rotate")
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def asn_delete(request: HttpRequest, subscription_id, resource_group: str, name: str, asn_name):
+@peering_view("GET", "POST", write=True)
+def asn_delete(request: HttpRequest, peering: Peering, asn_name):
     """Delete a registered ASN: confirmation (GET), then delete (POST)."""
-    return _asn_confirm(request, subscription_id, resource_group, name, asn_name, action="delete")
+    return _asn_confirm(request, peering, asn_name, action="delete")
 
 
 # --- Registered prefixes --------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
-def prefix_list(request: HttpRequest, subscription_id, resource_group: str, name: str):
+@peering_view("GET")
+def prefix_list(request: HttpRequest, peering: Peering):
     """Registered prefixes: Name, Prefix, Validation state and message, Prefix key (copy);
     + Add registered prefix (disabled with the reason); Re-validate and Delete per row.
     Filtered by name or prefix (`?q=`), sortable and paged on the server like Registered ASNs."""
-    peering = get_peering(request, subscription_id, resource_group, name)
     rows, query = search(request, registered_prefixes_of(peering=peering), "name", "prefix")
     rows, sort = sort_by(request, rows, PREFIX_SORTS, "name")
     page = paginate(request, rows)
@@ -341,11 +330,9 @@ def prefix_list(request: HttpRequest, subscription_id, resource_group: str, name
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def prefix_add(request: HttpRequest, subscription_id, resource_group: str, name: str):
+@peering_view("GET", "POST", write=True)
+def prefix_add(request: HttpRequest, peering: Peering):
     """Add registered prefix: Name and IPv4 prefix; queued for validation (Pending)."""
-    peering = get_peering(request, subscription_id, resource_group, name, write=True)
 
     def create(data):
         registered = registered_prefix_add(
@@ -368,13 +355,9 @@ def prefix_add(request: HttpRequest, subscription_id, resource_group: str, name:
     )
 
 
-@login_required
-@require_GET
-def prefix_detail(
-    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
-):
+@peering_view("GET")
+def prefix_detail(request: HttpRequest, peering: Peering, prefix_name):
     """One registered prefix: its prefix key (copy), validation state and message."""
-    peering = get_peering(request, subscription_id, resource_group, name)
     registered = registered_prefix_of(peering=peering, name=prefix_name)
     _prefix_urls(peering, registered)
     context = _context(peering, "prefixes", (registered.name, None))
@@ -382,13 +365,9 @@ def prefix_detail(
     return render_page(request, "peering/registered/prefix_detail.html", context, partial="pane")
 
 
-@login_required
-@require_POST
-def prefix_revalidate(
-    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
-):
+@peering_view("POST", write=True)
+def prefix_revalidate(request: HttpRequest, peering: Peering, prefix_name):
     """Re-validate: queue validation again (Pending until it has run)."""
-    peering = get_peering(request, subscription_id, resource_group, name, write=True)
     registered = registered_prefix_of(peering=peering, name=prefix_name)
     registered_prefix_revalidate(user=request.user, registered=registered)
     messages.success(
@@ -399,13 +378,9 @@ def prefix_revalidate(
     return redirect(blade_url(peering, "registered:prefix_detail", registered.name))
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def prefix_delete(
-    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
-):
+@peering_view("GET", "POST", write=True)
+def prefix_delete(request: HttpRequest, peering: Peering, prefix_name):
     """Delete a registered prefix: confirmation (GET), then delete (POST)."""
-    peering = get_peering(request, subscription_id, resource_group, name, write=True)
     registered = registered_prefix_of(peering=peering, name=prefix_name)
     _prefix_urls(peering, registered)
     context = _context(peering, "prefixes", (registered.name, registered.detail_url))
@@ -437,13 +412,11 @@ def prefix_delete(
 # --- Received routes ------------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
-def routes(request: HttpRequest, subscription_id, resource_group: str, name: str):
+@peering_view("GET")
+def routes(request: HttpRequest, peering: Peering):
     """Received routes: the routes Microsoft receives on the peering's connections, filtered by
     prefix (contains or exact), AS path, connection and validation states, 50 a page. htmx
     replaces only the results; the query count does not grow with the rows."""
-    peering = get_peering(request, subscription_id, resource_group, name)
     connections = list(peering.connections.all())
     form = ReceivedRouteFilterForm(request.GET or None, connections=connections)
     filters = form.filters()

@@ -101,9 +101,9 @@ from portal.selectors import (
 from portal.templatetags.units import gbps
 from portal.templatetags.units import place as place_label
 
-TEMPLATE = "peering/wizard/wizard.html"
-CONNECTION_TEMPLATE = "peering/wizard/connection.html"
-GRID_TEMPLATE = "peering/wizard/_grid.html"
+TEMPLATE = "peering/wizard/wizard.jinja"
+CONNECTION_TEMPLATE = "peering/wizard/connection.jinja"
+GRID_TEMPLATE = "peering/wizard/_grid.jinja"
 DIALOG_TARGET = "connection-dialog-body"
 TAB_LABELS = {"basics": "Basics", "configuration": "Configuration", "review": "Review + create"}
 NO_WRITE_ROLE = (
@@ -255,8 +255,8 @@ def _refresh_attrs(url: str) -> dict[str, str]:
 
 
 # Which partials of a tab depend on which field: `(template, partial)` pairs.
-BASICS_TEMPLATE = "peering/wizard/_basics.html"
-CONFIGURATION_TEMPLATE = "peering/wizard/_configuration.html"
+BASICS_TEMPLATE = "peering/wizard/_basics.jinja"
+CONFIGURATION_TEMPLATE = "peering/wizard/_configuration.jinja"
 REFRESHED = {
     "basics": {
         "subscription": (
