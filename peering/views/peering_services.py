@@ -180,7 +180,7 @@ def peering_service_list(request: HttpRequest) -> HttpResponse:
         "subscription": subscription,
         "can_create": writable_subscriptions_for_user(user=request.user).exists(),
     }
-    return render_page(request, "peering/peering_service/list.html", context, partial="results")
+    return render_page(request, "peering/peering_service/list.jinja", context, partial="results")
 
 
 # --- Create a peering service connection ---------------------------------------------------
