@@ -11,15 +11,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from portal.models import (
-    ActivityLog,
-    ApiToken,
-    AzureRegion,
-    Notification,
-    ResourceGroup,
-    RoleAssignment,
-    Subscription,
-)
+from portal import models
 
 
 class ReadOnlyAdminMixin:
@@ -35,7 +27,7 @@ class ReadOnlyAdminMixin:
         return False
 
 
-@admin.register(AzureRegion)
+@admin.register(models.AzureRegion)
 class AzureRegionAdmin(admin.ModelAdmin):
     list_display = ["display_name", "name", "geography"]
     list_filter = ["geography"]
@@ -44,7 +36,7 @@ class AzureRegionAdmin(admin.ModelAdmin):
 
 
 class RoleAssignmentInline(admin.TabularInline):
-    model = RoleAssignment
+    model = models.RoleAssignment
     extra = 0
     fields = ["user", "role", "created_at"]
     readonly_fields = ["created_at"]
@@ -52,14 +44,14 @@ class RoleAssignmentInline(admin.TabularInline):
 
 
 class ResourceGroupInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = ResourceGroup
+    model = models.ResourceGroup
     extra = 0
     fields = ["name", "region", "created_at"]
     readonly_fields = fields
     show_change_link = True
 
 
-@admin.register(Subscription)
+@admin.register(models.Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     list_display = ["display_name", "id", "peering_service_agreement_signed", "created_at"]
     list_editable = ["peering_service_agreement_signed"]
@@ -70,7 +62,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
     inlines = [RoleAssignmentInline, ResourceGroupInline]
 
 
-@admin.register(RoleAssignment)
+@admin.register(models.RoleAssignment)
 class RoleAssignmentAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "subscription", "created_at"]
     list_filter = ["role"]
@@ -80,7 +72,7 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at"]
 
 
-@admin.register(ResourceGroup)
+@admin.register(models.ResourceGroup)
 class ResourceGroupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Tenant-owned: created and changed through `resource_group_create` in the portal/API."""
 
@@ -92,7 +84,7 @@ class ResourceGroupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = readonly_fields
 
 
-@admin.register(ActivityLog)
+@admin.register(models.ActivityLog)
 class ActivityLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail: nobody adds, changes or deletes an entry."""
 
@@ -123,7 +115,7 @@ class ActivityLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = readonly_fields
 
 
-@admin.register(Notification)
+@admin.register(models.Notification)
 class NotificationAdmin(admin.ModelAdmin):
     """Notifications are raised by services; operators may only look at them or clear them."""
 
@@ -169,7 +161,7 @@ class PortalUserAdmin(UserAdmin):
     inlines = [*UserAdmin.inlines, UserRoleAssignmentInline]
 
 
-@admin.register(ApiToken)
+@admin.register(models.ApiToken)
 class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Personal API tokens, for audit: who holds which, where it reaches, when it was last used.
     Only a digest is stored; people create and revoke their own on the API tokens page."""

@@ -55,8 +55,9 @@ _STRFTIME = {
 
 
 def _date(value, fmt: str = "") -> str:
-    """Django's `date` filter, in the current time zone as Django templates show it."""
-    if value is None:
+    """Django's `date` filter, in the current time zone as Django templates show it ("" for
+    nothing, as Django's)."""
+    if value in (None, "") or isinstance(value, jinja2.Undefined):
         return ""
     if timezone.is_aware(value):
         value = timezone.localtime(value)

@@ -7,12 +7,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from peering.admin.common import (
-    BOTH_LOCATIONS,
     PeeringLinkMixin,
     ReadOnlyInline,
     ReadOnlyModelAdmin,
     ResourceIdMixin,
     _plural,
+    operator_action,
 )
 from peering.admin.peerings import PeeringAdmin
 from peering.models import (
@@ -168,12 +168,7 @@ class RegisteredPrefixAdmin(RevalidateMixin, PeeringLinkMixin, ReadOnlyModelAdmi
     def get_readonly_fields(self, request, obj=None):
         return [f for _, options in self.fieldsets for f in options["fields"]]
 
-    @admin.action(
-        permissions=["revalidate"],
-        description="Re-validate",
-        description_plural="Re-validate selected registered prefixes",
-        location=BOTH_LOCATIONS,
-    )
+    @operator_action("revalidate", "Re-validate", "Re-validate selected registered prefixes")
     def revalidate(self, request, queryset):
         self._revalidate(request, queryset, "registered prefix")
 
@@ -328,12 +323,7 @@ class PeeringServicePrefixAdmin(ResourceIdMixin, RevalidateMixin, ReadOnlyModelA
             '<a href="{}?prefix__id__exact={}">{}</a>', url, obj.pk, _plural(count, "event")
         )
 
-    @admin.action(
-        permissions=["revalidate"],
-        description="Re-validate",
-        description_plural="Re-validate selected Peering Service prefixes",
-        location=BOTH_LOCATIONS,
-    )
+    @operator_action("revalidate", "Re-validate", "Re-validate selected Peering Service prefixes")
     def revalidate(self, request, queryset):
         self._revalidate(request, queryset, "Peering Service prefix")
 
