@@ -19,7 +19,6 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from peering.contracts import ConnectionInput, PeeringInput
@@ -43,6 +42,7 @@ from peering.models import (
 )
 from peering.models.abstracts import SESSION_FIELDS
 from peering.services.addresses import addresses_used_at, lan_exchange_of, lock_places
+from peering.services.links import peering_url
 from peering.signals import announce_connections_requested
 from peering.validators import (
     check_host_address,
@@ -1107,10 +1107,7 @@ def peering_create(*, user, subscription: Subscription | None, data: PeeringInpu
                     )
                 ),
             )
-            link = reverse(
-                "peering:peering_detail",
-                args=[basics.subscription.pk, group.name, peering.name],
-            )
+            link = peering_url(peering)
             contacts = basics.peer_asn.contact_emails
             milestone(
                 subscription=basics.subscription,
