@@ -40,7 +40,7 @@ from peering.models import (
     PeeringConnection,
     PeeringLocation,
 )
-from peering.models.abstracts import SESSION_FIELDS
+from peering.models.abstracts import SESSION_ADDRESS_FIELDS, SESSION_FIELDS
 from peering.services.addresses import addresses_used_at, lan_exchange_of, lock_places
 from peering.services.links import peering_url
 from peering.signals import announce_connections_requested
@@ -756,32 +756,23 @@ def connection_validate(
             lans = None if point_to_point else configuration.lans
             if not _str(row, "session_prefix_v4", 64):
                 errors.add(key + "session_prefix_v4", "Enter the session IPv4 prefix.")
-            (
-                conn.session_prefix_v4,
-                conn.peer_session_ipv4_address,
-                conn.microsoft_session_ipv4_address,
-            ) = _session_family(
-                row,
-                family=4,
-                key=key,
-                errors=errors,
-                allowed_lengths=(30, 31) if point_to_point else None,
-                derive=point_to_point,
-                lans=lans,
-            )
-            (
-                conn.session_prefix_v6,
-                conn.peer_session_ipv6_address,
-                conn.microsoft_session_ipv6_address,
-            ) = _session_family(
-                row,
-                family=6,
-                key=key,
-                errors=errors,
-                allowed_lengths=(126, 127) if point_to_point else None,
-                derive=point_to_point,
-                lans=lans,
-            )
+            # Per family: (prefix, peer's address, Microsoft's), the prefix lengths of a
+            # point-to-point session.
+            for family, fields, lengths in (
+                (4, SESSION_ADDRESS_FIELDS[:3], (30, 31)),
+                (6, SESSION_ADDRESS_FIELDS[3:], (126, 127)),
+            ):
+                values = _session_family(
+                    row,
+                    family=family,
+                    key=key,
+                    errors=errors,
+                    allowed_lengths=lengths if point_to_point else None,
+                    derive=point_to_point,
+                    lans=lans,
+                )
+                for field, value in zip(fields, values, strict=True):
+                    setattr(conn, field, value)
             if lans is not None:
                 lan_v4 = lan_exchange_of(conn.session_prefix_v4, lans)
                 lan_v6 = lan_exchange_of(conn.session_prefix_v6, lans)
