@@ -125,6 +125,8 @@ class PeeringConnection(BgpSessionAddresses):
         indexes = [
             # A page's state summary and the "any connection in this state" filter.
             models.Index(fields=["peering", "connection_state"], name="connection_peering_state"),
+            # The peering list's count under that filter: the state's connections alone.
+            models.Index(fields=["connection_state", "peering"], name="connection_state_peering"),
         ] + session_address_indexes("conn")
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, prefetch_related_objects
 from django.utils import timezone
 
 from peering.contracts import ConnectionInput, PeeringInput
@@ -198,6 +199,14 @@ def basics_validate(
             "basics.subscription", "Select a subscription where you are Owner or Contributor."
         )
 
+    name = _text(data.name, 63)
+    try:
+        validate_arm_name(name)
+    except ValidationError as exc:
+        name_error: ValidationError | None = exc
+    else:
+        name_error = None
+
     group: ResourceGroup | None = None
     new_group = ""
     region: AzureRegion | None = None
@@ -227,11 +236,16 @@ def basics_validate(
         if not rg_text:
             errors.add("basics.resource_group", "Select a resource group or create a new one.")
         elif subscription:
-            group = (
-                ResourceGroup.objects.select_related("region")
-                .filter(subscription=subscription, name__iexact=rg_text)
-                .first()
+            groups = ResourceGroup.objects.select_related("region").filter(
+                subscription=subscription, name__iexact=rg_text
             )
+            if name_error is None:  # whether the name is taken there, in the same query
+                groups = groups.annotate(
+                    name_taken=Exists(
+                        Peering.objects.filter(resource_group=OuterRef("pk"), name__iexact=name)
+                    )
+                )
+            group = groups.first()
             if group is None:
                 errors.add(
                     "basics.resource_group",
@@ -244,17 +258,13 @@ def basics_validate(
             else:
                 region = group.region
 
-    name = _text(data.name, 63)
-    try:
-        validate_arm_name(name)
-    except ValidationError as exc:
-        errors.add("basics.name", exc)
-    else:
-        if group and Peering.objects.filter(resource_group=group, name__iexact=name).exists():
-            errors.add(
-                "basics.name",
-                f"A peering named '{name}' already exists in resource group '{group.name}'.",
-            )
+    if name_error is not None:
+        errors.add("basics.name", name_error)
+    elif group and group.name_taken:
+        errors.add(
+            "basics.name",
+            f"A peering named '{name}' already exists in resource group '{group.name}'.",
+        )
 
     peer_asn = None
     asn_text = peer_asn_name_of(_text(data.peer_asn, 300))[:64]
@@ -408,7 +418,10 @@ def configuration_validate(
         if not problems:
             errors.add("configuration.sku", "That combination is not offered.")
         return None
-    if variant.is_exchange and not metro.exchanges.exists():
+    # The metro's places of this kind, read once: for the checks below and then every row's
+    # place (`Configuration.places`).
+    prefetch_related_objects([metro], "exchanges" if variant.is_exchange else "direct_facilities")
+    if variant.is_exchange and not metro.exchanges.all():
         errors.add("configuration.metro", f"Microsoft has no exchange peering in {metro.name}.")
         return None
     if not variant.is_exchange and not _metro_supports(metro, variant.direct_peering_type):
@@ -884,7 +897,8 @@ def connections_check_addresses(
     new values. A peer address is never one of Microsoft's on the LAN; Microsoft's side of a
     LAN session may be shared (its router serves every peer there)."""
     typed = {a for c in connections.values() for a in c.addresses}
-    used = addresses_used_at(addresses=typed, exclude_pk=exclude_pk)
+    lans = [c.exchange or c.lan for c in connections.values() if c.exchange or c.lan]
+    used = addresses_used_at(addresses=typed, exclude_pk=exclude_pk, lans=lans)
     seen: dict[tuple[tuple[str, int], str], tuple[int, bool]] = {}
     for index, conn in connections.items():
         shared = _shared_addresses(conn)

@@ -50,7 +50,8 @@ from peering.selectors.peering_services import (
     azure_region,
     azure_regions,
     peering_service_for_user,
-    peering_services_for_user,
+    peering_service_keys_for_user,
+    peering_service_page,
     prefix_events,
     prefix_of,
     prefix_state_summary,
@@ -161,7 +162,7 @@ def peering_service_list(request: HttpRequest) -> HttpResponse:
     """Peering Services of the user's subscriptions (the switcher's one if chosen), with the
     prefix count per validation state from the same query."""
     subscription = current_subscription(request)
-    services = peering_services_for_user(user=request.user, subscription=subscription)
+    services = peering_service_keys_for_user(user=request.user, subscription=subscription)
     # Its name, resource group or provider, or one of its prefixes.
     services, query = search(
         request,
@@ -176,7 +177,7 @@ def peering_service_list(request: HttpRequest) -> HttpResponse:
         ),
     )
     services, sort = sort_by(request, services, LIST_SORTS, "subscription")
-    page = paginate(request, services)
+    page = paginate(request, peering_service_page(services))
     context = {
         **table_context(page, query, sort),
         "active_nav": ACTIVE_NAV,
@@ -185,7 +186,7 @@ def peering_service_list(request: HttpRequest) -> HttpResponse:
         "subscription": subscription,
         "can_create": writable_subscriptions_for_user(user=request.user).exists(),
     }
-    return render_page(request, "peering/peering_service/list.html", context, partial="results")
+    return render_page(request, "peering/peering_service/list.jinja", context, partial="results")
 
 
 # --- Create a peering service connection ---------------------------------------------------

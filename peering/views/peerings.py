@@ -47,7 +47,6 @@ from portal.selectors import (
     writable_subscriptions_for_user,
 )
 from portal.tables import paginate, search, sort_by, table_context
-from portal.templatetags import units
 
 # The resource menu of a peering: (key, label, URL name).
 MENU = [
@@ -90,7 +89,7 @@ def peering_list(request: HttpRequest) -> HttpResponse:
         "subscription": subscription,
         "can_create": writable_subscriptions_for_user(user=request.user).exists(),
     }
-    return render_page(request, "peering/peering_list.html", context, partial="results")
+    return render_page(request, "peering/peering_list.jinja", context, partial="results")
 
 
 def peering_args(peering: Peering) -> list:
@@ -184,7 +183,6 @@ def blade_context(request: HttpRequest, peering: Peering, blade: str) -> dict:
         "settings_menu": settings_menu(peering),
         "can_write": can_write(peering.subscription),
         "overview_url": blade_url(peering, "peering:peering_detail"),
-        "units": units.JINJA,
         "connections_url": blade_url(peering, "peering:peering_connections"),
     }
 

@@ -52,7 +52,7 @@ from peering.views.peerings import MENU, blade_url, peering_args, peering_view, 
 from portal.htmx import render_page
 from portal.links import fast_reverse
 from portal.permissions import can_write
-from portal.tables import paginate, search, sort_by, table_context
+from portal.tables import KeyedRows, paginate, search, sort_by, table_context
 
 BLADES = {
     "asns": ("Registered ASNs", "registered:asn_list"),
@@ -255,10 +255,13 @@ def asn_list(request: HttpRequest, peering: Peering):
     """Registered ASNs: Name, ASN, Prefix key (copy), Created, Used by; + Add registered ASN
     (disabled with the reason until a connection is Active); Rotate key and Delete per row."""
     rows, query = search(request, registered_asns_of(peering=peering), "name", also=_asn_match)
-    rows, sort = sort_by(request, with_key_usage(rows, peering=peering), ASN_SORTS, "name")
+    rows, sort = sort_by(request, rows, ASN_SORTS, "name")
+    # Paged on the keys (a count is computed for every row skipped only when sorting by it);
+    # the page's 50 rows then read with their counts and key usage.
+    read = with_key_usage(registered_asns_of(peering=peering), peering=peering)
     page = paginate(
         request,
-        rows,
+        KeyedRows(rows, read),
         # Just added: open the page that holds it (in the default order).
         number=registered_asn_page(peering=peering, name=request.GET.get("added", ""))
         if not query and sort == "name"
