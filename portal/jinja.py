@@ -14,8 +14,6 @@ request. Jinja2 compiles templates to Python functions: the same markup costs a 
 * The shell's pieces (`shell/*.jinja`) are written once: `base.jinja` includes them, and the
   Django `base.html` includes the same files through `{% jinja "shell/topbar.jinja" %}`
   (`portal.templatetags.jinja`), so both kinds of page share one top bar, menu and messages.
-* `{% rows "name.jinja" … %}` renders a table's rows inside a Django page
-  (`portal.templatetags.fast_tables`).
 
 Autoescaping is on, as in Django templates; Django's SafeString (forms, format_html) passes
 through unescaped. In tests, a rendered Jinja2 template sends `template_rendered` like a
@@ -29,7 +27,6 @@ import html
 import jinja2
 import markupsafe
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.template import engines
 from django.template.backends import jinja2 as django_jinja2
 from django.template.defaultfilters import date as django_date
 from django.template.defaulttags import querystring as django_querystring
@@ -199,7 +196,3 @@ class Jinja2(django_jinja2.Jinja2):
         if block and block not in template.blocks:
             raise django_jinja2.TemplateDoesNotExist(template_name, backend=self)
         return Template(template, self, block)
-
-
-def render_rows(template: str, **context) -> str:
-    return engines["jinja2"].env.get_template(template).render(**context)

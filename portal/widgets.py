@@ -8,9 +8,8 @@ tests/peering/forms/test_wizard_widgets.py compare them), with the attributes
 `BoundField.as_widget` gives (the widget's own, id, required, aria-invalid, aria-describedby):
 
 * `FastSelect`, a Select widget (the wizard's forms use it);
-* the filters `fast_select` / `fast_input` (`{{ form.field|fast_select }}`, registered in both
-  engines: `portal.templatetags.fast_tables`, `portal.jinja`), for a form's plain Select and
-  <input> widgets.
+* the Jinja2 filters `fast_select` / `fast_input` (`{{ form.field|fast_select }}`,
+  `portal.jinja`), for a form's plain Select and <input> widgets.
 """
 
 from __future__ import annotations

@@ -7,14 +7,14 @@ import uuid
 
 import pytest
 from django import forms
+from django.template import engines
 from django.template.defaultfilters import date as django_date
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from portal.jinja import _date as jinja_date
-from portal.jinja import render_rows
 from portal.links import fast_reverse
-from portal.templatetags.fast_tables import fast_select
+from portal.widgets import fast_select
 
 SUB = uuid.UUID("c47f8260-e247-54da-b394-c0951db85341")
 
@@ -61,7 +61,7 @@ def test_jinja_rows_escape():
         caller = "x"
         resource_id = "/r"
 
-    html = render_rows("activity.jinja", rows=[Entry()])
+    html = engines["jinja2"].env.get_template("activity.jinja").render(rows=[Entry()])
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
     assert "A &amp; B" in html
