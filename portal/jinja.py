@@ -119,6 +119,30 @@ class _RequestOf:
         self.request = request
 
 
+GLOBALS = {
+    "url": url,
+    "static": static,
+    "htmx_script": htmx_script,
+    "querystring": querystring,
+    "line_chart": charts.line_chart,
+    "event_axis": charts.event_axis,
+    "gbps": units.gbps,
+    "place": units.place,
+}
+FILTERS = {
+    "date": _date,
+    "naturaltime": _naturaltime,
+    "default": _default,
+    "pluralize": _pluralize,
+    "when": units.when,
+    "utc": units.utc,
+    "gbps": units.gbps,
+    "place": units.place,
+    "fast_input": fast_input,
+    "fast_select": fast_select,
+}
+
+
 def environment(**options) -> jinja2.Environment:
     """The Jinja2 engine's environment (TEMPLATES' `environment` option): Django's filters the
     templates use, written for Jinja2, the filter bars' `fast_input` / `fast_select`
@@ -133,28 +157,10 @@ def environment(**options) -> jinja2.Environment:
         finalize=escape,
     )
     env = jinja2.Environment(autoescape=True, **options)
-    env.globals.update(
-        url=url,
-        static=static,
-        htmx_script=htmx_script,
-        querystring=querystring,
-        gbps=units.gbps,
-        place=units.place,
-        line_chart=charts.line_chart,
-        event_axis=charts.event_axis,
-    )
-    env.filters.update(
-        date=_date,
-        naturaltime=_naturaltime,
-        default=_default,
-        pluralize=_pluralize,
-        when=units.when,
-        utc=units.utc,
-        gbps=units.gbps,
-        place=units.place,
-        fast_input=fast_input,
-        fast_select=fast_select,
-    )
+    # What a template calls, `name(…)`, and what it filters with, `value|name`; `gbps` and
+    # `place` are both (rows call them, detail pages filter with them).
+    env.globals.update(GLOBALS)
+    env.filters.update(FILTERS)
     return env
 
 
