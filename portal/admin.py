@@ -8,22 +8,23 @@ audit trail and can never be edited.
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from portal.models import (
-    ActivityLog,
-    ApiToken,
-    AzureRegion,
-    Notification,
-    ResourceGroup,
-    RoleAssignment,
-    Subscription,
-)
+from portal import models
 
 
 class ReadOnlyAdminMixin:
-    """View-only in admin: the rows are written by services (or are an audit trail)."""
+    """View-only in admin: the rows are written by services (or are an audit trail). Every
+    shown field is read-only: `readonly_fields` default to `fields` or the fieldsets' fields."""
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.readonly_fields:
+            return self.readonly_fields
+        if self.fieldsets:
+            return flatten_fieldsets(self.fieldsets)
+        return self.fields or []
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -35,7 +36,7 @@ class ReadOnlyAdminMixin:
         return False
 
 
-@admin.register(AzureRegion)
+@admin.register(models.AzureRegion)
 class AzureRegionAdmin(admin.ModelAdmin):
     list_display = ["display_name", "name", "geography"]
     list_filter = ["geography"]
@@ -44,7 +45,7 @@ class AzureRegionAdmin(admin.ModelAdmin):
 
 
 class RoleAssignmentInline(admin.TabularInline):
-    model = RoleAssignment
+    model = models.RoleAssignment
     extra = 0
     fields = ["user", "role", "created_at"]
     readonly_fields = ["created_at"]
@@ -52,14 +53,13 @@ class RoleAssignmentInline(admin.TabularInline):
 
 
 class ResourceGroupInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = ResourceGroup
+    model = models.ResourceGroup
     extra = 0
     fields = ["name", "region", "created_at"]
-    readonly_fields = fields
     show_change_link = True
 
 
-@admin.register(Subscription)
+@admin.register(models.Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     list_display = ["display_name", "id", "peering_service_agreement_signed", "created_at"]
     list_editable = ["peering_service_agreement_signed"]
@@ -70,7 +70,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
     inlines = [RoleAssignmentInline, ResourceGroupInline]
 
 
-@admin.register(RoleAssignment)
+@admin.register(models.RoleAssignment)
 class RoleAssignmentAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "subscription", "created_at"]
     list_filter = ["role"]
@@ -80,7 +80,7 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at"]
 
 
-@admin.register(ResourceGroup)
+@admin.register(models.ResourceGroup)
 class ResourceGroupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Tenant-owned: created and changed through `resource_group_create` in the portal/API."""
 
@@ -88,11 +88,10 @@ class ResourceGroupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["region"]
     search_fields = ["name", "subscription__display_name"]
     list_select_related = ["subscription", "region"]
-    readonly_fields = ["subscription", "name", "region", "tags", "created_at", "resource_id"]
-    fields = readonly_fields
+    fields = ["subscription", "name", "region", "tags", "created_at", "resource_id"]
 
 
-@admin.register(ActivityLog)
+@admin.register(models.ActivityLog)
 class ActivityLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail: nobody adds, changes or deletes an entry."""
 
@@ -108,7 +107,7 @@ class ActivityLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["caller", "operation", "resource_id", "message", "subscription__display_name"]
     list_select_related = ["subscription"]
     date_hierarchy = "timestamp"
-    readonly_fields = [
+    fields = [
         "timestamp",
         "subscription",
         "user",
@@ -120,10 +119,9 @@ class ActivityLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "status",
         "message",
     ]
-    fields = readonly_fields
 
 
-@admin.register(Notification)
+@admin.register(models.Notification)
 class NotificationAdmin(admin.ModelAdmin):
     """Notifications are raised by services; operators may only look at them or clear them."""
 
@@ -169,7 +167,7 @@ class PortalUserAdmin(UserAdmin):
     inlines = [*UserAdmin.inlines, UserRoleAssignmentInline]
 
 
-@admin.register(ApiToken)
+@admin.register(models.ApiToken)
 class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Personal API tokens, for audit: who holds which, where it reaches, when it was last used.
     Only a digest is stored; people create and revoke their own on the API tokens page."""
@@ -187,4 +185,3 @@ class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "last_used_at",
         "revoked_at",
     ]
-    readonly_fields = fields

@@ -77,16 +77,27 @@ SORT_CHOICES = [
 ]
 
 
+class SearchField(forms.CharField):
+    """A list filter's free-text box: optional, at most `max_length` characters, an
+    `<input type="search">` with a placeholder (and any other `attrs`)."""
+
+    def __init__(self, *, label: str, placeholder: str, max_length: int, **attrs: str):
+        super().__init__(
+            label=label,
+            required=False,
+            max_length=max_length,
+            widget=forms.TextInput(attrs={"type": "search", "placeholder": placeholder, **attrs}),
+        )
+
+
 class ResourceGroupFilterForm(forms.Form):
     """The filter box and sort order of the resource group list (a plain GET form)."""
 
-    q = forms.CharField(
+    q = SearchField(
         label="Filter by name",
-        required=False,
+        placeholder="Filter for any field…",
         max_length=63,
-        widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Filter for any field…", "autocomplete": "off"}
-        ),
+        autocomplete="off",
     )
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
 
@@ -120,18 +131,8 @@ class ActivityFilterForm(forms.Form):
         choices=[("", "All")] + list(ActivityStatus.choices),
         required=False,
     )
-    operation = forms.CharField(
-        label="Operation",
-        required=False,
-        max_length=120,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Operation name"}),
-    )
-    resource = forms.CharField(
-        label="Resource",
-        required=False,
-        max_length=512,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Resource id contains"}),
-    )
+    operation = SearchField(label="Operation", placeholder="Operation name", max_length=120)
+    resource = SearchField(label="Resource", placeholder="Resource id contains", max_length=512)
 
     def __init__(self, data=None, *args, **kwargs):
         # The Azure portal opens the log on "Last 7 days": make that the bound default, so the

@@ -146,7 +146,16 @@ class ActivityLog(models.Model):
 
     class Meta:
         ordering = ["-timestamp", "-id"]
-        indexes = [models.Index(fields=["subscription", "-timestamp"], name="activity_sub_time")]
+        indexes = [
+            models.Index(fields=["subscription", "-timestamp"], name="activity_sub_time"),
+            # The Activity log's Status filter, counted on the index alone.
+            models.Index(
+                fields=["subscription", "status", "timestamp"], name="activity_sub_status"
+            ),
+            # One resource's entries by time: a peering's received-routes history, who
+            # requested a connection.
+            models.Index(fields=["resource_id", "timestamp"], name="activity_resource_time"),
+        ]
         verbose_name_plural = "activity log"
 
     def __str__(self) -> str:

@@ -133,6 +133,22 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The shell, the hot pages and the big tables' rows (portal/jinja.py says why).
+        "BACKEND": "portal.jinja.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "portal.jinja.environment",
+            "context_processors": [
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.shell",
+            ],
+        },
+    },
 ]
 
 (BASE_DIR / "var" / "staticfiles").mkdir(parents=True, exist_ok=True)

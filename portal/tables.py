@@ -26,6 +26,30 @@ def paginate(
     return Paginator(queryset, per_page).get_page(request.GET.get("page") or number)
 
 
+class KeyedRows:
+    """Rows for `paginate` read as a "deferred join": `keys` — the table alone, filtered and
+    ordered, joined only where a filter or the order needs it — is what is counted and what
+    the page's LIMIT/OFFSET walks; `rows` (the same table with the page's joins and columns)
+    is read for those keys only, in the same order, in the same query (`pk IN (keys LIMIT n
+    OFFSET m)`). A COUNT or an OFFSET over the joined rows pays for the joins of every row of
+    the table; on the table alone they walk one index."""
+
+    def __init__(self, keys: QuerySet, rows: QuerySet):
+        self.keys = keys
+        self.rows = rows
+        self.ordered = keys.ordered
+
+    def count(self) -> int:
+        return self.keys.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list:
+        page = self.keys.values("pk")[index]
+        return list(self.rows.filter(pk__in=page).order_by(*self.keys.query.order_by))
+
+
 def search(
     request: HttpRequest,
     queryset: QuerySet,

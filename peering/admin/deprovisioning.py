@@ -1,17 +1,15 @@
 """Deprovisioning requests: Accept, Decline with a reason, Complete."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.contrib import admin
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Case, IntegerField, Value, When
 
 from peering.admin.common import (
-    BOTH_LOCATIONS,
     IntermediatePageMixin,
     ReadOnlyModelAdmin,
-    _field_errors,
-    _level,
     _plural,
-    _refusal_text,
+    act_on_each,
+    operator_action,
 )
 from peering.admin.forms import ReasonForm
 from peering.models import (
@@ -76,9 +74,6 @@ class DeprovisionRequestAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
     ]
     actions = ["accept_selected", "decline_selected", "complete_selected"]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f for _, options in self.fieldsets for f in options["fields"]]
-
     def get_ordering(self, request):
         open_first = Case(
             When(state=DeprovisionRequest.State.REQUESTED, then=Value(0)),
@@ -95,117 +90,80 @@ class DeprovisionRequestAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
     def reason_short(self, obj):
         return obj.reason if len(obj.reason) <= 80 else obj.reason[:79] + "…"
 
-    def _decide_each(self, request, queryset, service, *, verb: str, done_text: str, **kwargs):
-        decided = []
-        for deprovision in queryset.order_by("pk"):
+    def _decide_each(
+        self, request, requests, service, *, verb: str, done_text: str, form=None, **kwargs
+    ) -> bool:
+        def decide(deprovision):
             try:
                 service(operator=request.user, request=deprovision, **kwargs)
-            except (ValidationError, PermissionDenied) as exc:
-                self.message_user(
-                    request,
-                    f"The request for {deprovision.peering_name} was not {verb}: "
-                    f"{_refusal_text(exc)}",
-                    _level(exc),
-                )
-            except ObjectDoesNotExist:
-                self.message_user(
-                    request,
-                    f"The request for {deprovision.peering_name} was not {verb}: its peering "
-                    "no longer exists.",
-                    messages.ERROR,
-                )
-            else:
-                decided.append(deprovision.peering_name)
-        if decided:
-            self.message_user(
-                request,
-                f"{verb.capitalize()} {_plural(len(decided), 'deprovisioning request')}: "
-                f"{', '.join(decided)}. {done_text}",
-                messages.SUCCESS,
-            )
+            except ObjectDoesNotExist as exc:
+                # Removed meanwhile: an error to the operator, like a refused permission.
+                raise PermissionDenied("its peering no longer exists.") from exc
 
-    @admin.action(
-        permissions=["decide"],
-        description="Accept",
-        description_plural="Accept selected deprovisioning requests",
-        location=BOTH_LOCATIONS,
-    )
+        return act_on_each(
+            self,
+            request,
+            requests,
+            decide,
+            name=lambda deprovision: deprovision.peering_name,
+            noun="deprovisioning request",
+            refused=f"The request for {{name}} was not {verb}",
+            done=f"{verb.capitalize()} {{count}}: {{names}}. {done_text}",
+            form=form,
+            field="reason",
+        )
+
+    @operator_action("decide", "Accept", "Accept selected deprovisioning requests")
     def accept_selected(self, request, queryset):
         self._decide_each(
             request,
-            queryset,
+            queryset.order_by("pk"),
             deprovision_accept,
             verb="accepted",
             done_text="Their connections are PendingRemove.",
         )
 
-    @admin.action(
-        permissions=["decide"],
-        description="Complete (remove the peering)",
-        description_plural="Complete selected deprovisioning requests (remove the peerings)",
-        location=BOTH_LOCATIONS,
+    @operator_action(
+        "decide",
+        "Complete (remove the peering)",
+        "Complete selected deprovisioning requests (remove the peerings)",
     )
     def complete_selected(self, request, queryset):
         self._decide_each(
             request,
-            queryset,
+            queryset.order_by("pk"),
             deprovision_complete,
             verb="completed",
             done_text="The peerings were removed; the peers are told.",
         )
 
-    @admin.action(
-        permissions=["decide"],
-        description="Decline…",
-        description_plural="Decline selected deprovisioning requests…",
-        location=BOTH_LOCATIONS,
-    )
+    @operator_action("decide", "Decline…", "Decline selected deprovisioning requests…")
     def decline_selected(self, request, queryset):
         requests = list(queryset.select_related("subscription").order_by("pk"))
         form = ReasonForm(request.POST if "post" in request.POST else None, help_text=DECLINE_HELP)
-        if form.is_valid():
-            declined = []
-            for deprovision in requests:
-                try:
-                    deprovision_decline(
-                        operator=request.user,
-                        request=deprovision,
-                        reason=form.cleaned_data["reason"],
-                    )
-                except (ValidationError, PermissionDenied) as exc:
-                    reason_errors = _field_errors(exc, "reason")
-                    if reason_errors and not declined:
-                        for message in reason_errors:
-                            form.add_error("reason", message)
-                        break
-                    self.message_user(
-                        request,
-                        f"The request for {deprovision.peering_name} was not declined: "
-                        f"{_refusal_text(exc)}",
-                        _level(exc),
-                    )
-                else:
-                    declined.append(deprovision.peering_name)
-            else:
-                if declined:
-                    self.message_user(
-                        request,
-                        f"Declined {_plural(len(declined), 'deprovisioning request')}: "
-                        f"{', '.join(declined)}. The peers are told the reason.",
-                        messages.SUCCESS,
-                    )
-                return None
+        if form.is_valid() and self._decide_each(
+            request,
+            requests,
+            deprovision_decline,
+            verb="declined",
+            done_text="The peers are told the reason.",
+            form=form,
+            reason=form.cleaned_data["reason"],
+        ):
+            return None
         return self._action_page(
             request,
             action_name="decline_selected",
             title="Decline deprovisioning",
             intro="The selected requests will be declined; the peering stays. The reason is "
             "shown to the peer and emailed to the Peer ASN's contacts.",
-            columns=["Peering", "Subscription", "State", "Reason given by the peer"],
-            rows=[
-                (r.pk, "", [r.peering_name, r.subscription.display_name, r.state, r.reason])
-                for r in requests
-            ],
+            objects=requests,
+            columns={
+                "Peering": lambda r: r.peering_name,
+                "Subscription": lambda r: r.subscription.display_name,
+                "State": lambda r: r.state,
+                "Reason given by the peer": lambda r: r.reason,
+            },
             form=form,
             submit_label=f"Decline ({_plural(len(requests), 'request')})",
         )

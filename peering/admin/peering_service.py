@@ -7,12 +7,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from peering.admin.common import (
-    BOTH_LOCATIONS,
+    TRACKED_RESOURCE_FIELDS,
     PeeringLinkMixin,
     ReadOnlyInline,
     ReadOnlyModelAdmin,
     ResourceIdMixin,
     _plural,
+    operator_action,
 )
 from peering.admin.peerings import PeeringAdmin
 from peering.models import (
@@ -119,7 +120,6 @@ class RegisteredAsnAdmin(PeeringLinkMixin, ReadOnlyModelAdmin):
         "created_at",
         "created_by",
     ]
-    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(customer_prefix_count=Count("prefixes"))
@@ -165,15 +165,7 @@ class RegisteredPrefixAdmin(RevalidateMixin, PeeringLinkMixin, ReadOnlyModelAdmi
     ]
     actions = ["revalidate"]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f for _, options in self.fieldsets for f in options["fields"]]
-
-    @admin.action(
-        permissions=["revalidate"],
-        description="Re-validate",
-        description_plural="Re-validate selected registered prefixes",
-        location=BOTH_LOCATIONS,
-    )
+    @operator_action("revalidate", "Re-validate", "Re-validate selected registered prefixes")
     def revalidate(self, request, queryset):
         self._revalidate(request, queryset, "registered prefix")
 
@@ -213,11 +205,7 @@ class PeeringServiceAdmin(ResourceIdMixin, ReadOnlyModelAdmin):
     list_select_related = ["subscription", "resource_group", "provider", "location"]
     date_hierarchy = "created_at"
     fields = [
-        "name",
-        "resource_id",
-        "subscription",
-        "resource_group",
-        "region",
+        *TRACKED_RESOURCE_FIELDS,
         "location",
         "provider",
         "primary_location",
@@ -227,7 +215,6 @@ class PeeringServiceAdmin(ResourceIdMixin, ReadOnlyModelAdmin):
         "created_at",
         "created_by",
     ]
-    readonly_fields = fields
     inlines = [PeeringServicePrefixInline]
 
     def get_queryset(self, request):
@@ -301,9 +288,6 @@ class PeeringServicePrefixAdmin(ResourceIdMixin, RevalidateMixin, ReadOnlyModelA
     ]
     actions = ["revalidate"]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f for _, options in self.fieldsets for f in options["fields"]]
-
     @admin.display(
         description="Subscription", ordering="peering_service__subscription__display_name"
     )
@@ -328,12 +312,7 @@ class PeeringServicePrefixAdmin(ResourceIdMixin, RevalidateMixin, ReadOnlyModelA
             '<a href="{}?prefix__id__exact={}">{}</a>', url, obj.pk, _plural(count, "event")
         )
 
-    @admin.action(
-        permissions=["revalidate"],
-        description="Re-validate",
-        description_plural="Re-validate selected Peering Service prefixes",
-        location=BOTH_LOCATIONS,
-    )
+    @operator_action("revalidate", "Re-validate", "Re-validate selected Peering Service prefixes")
     def revalidate(self, request, queryset):
         self._revalidate(request, queryset, "Peering Service prefix")
 
@@ -367,7 +346,6 @@ class PrefixEventAdmin(ReadOnlyModelAdmin):
         "summary",
         "description",
     ]
-    readonly_fields = fields
 
     @admin.display(description="Peering Service", ordering="prefix__peering_service__name")
     def peering_service(self, obj):
@@ -421,7 +399,6 @@ class ReceivedRouteAdmin(ReadOnlyModelAdmin):
         "trust_anchor",
         "received_at",
     ]
-    readonly_fields = fields
 
     @admin.display(description="Peering", ordering="connection__peering__name")
     def peering(self, obj):
@@ -438,7 +415,6 @@ class PrefixKeyAttemptAdmin(ReadOnlyModelAdmin):
     list_select_related = ["user"]
     date_hierarchy = "created_at"
     fields = ["user", "created_at"]
-    readonly_fields = fields
 
     def has_delete_permission(self, request, obj=None):
         # Deleting the attempts (e.g. with “Delete selected”) lifts the throttle.

@@ -1,5 +1,5 @@
 """Lookups and answers the handlers share, in ARM's words when something is missing: the
-subscription and group a PUT writes to, DELETE's 200-or-204, PUT's 201-or-200."""
+group a PUT writes to, DELETE's 200-or-204, PUT's 201-or-200."""
 
 from __future__ import annotations
 
@@ -11,29 +11,23 @@ from peering.api.audit import api_write
 from peering.api.errors import ArmError
 from peering.api.routing import arm_json, deleted, no_content
 from portal.models import ResourceGroup, Subscription
-from portal.selectors import resource_group_for_user, subscription_for_user
+from portal.selectors import resource_group_for_user
 
 
-def writable_group(
-    request: HttpRequest, subscription_id: str, resource_group: str
-) -> tuple[Subscription, ResourceGroup]:
-    """The subscription the caller may write to (404 / 403) and its resource group, or 404
+def existing_group(request: HttpRequest, subscription: Subscription, name: str) -> ResourceGroup:
+    """The resource group a PUT writes to, in a subscription already read for writing, or 404
     ResourceGroupNotFound: a PUT names an existing group (create it first)."""
-    subscription = subscription_for_user(
-        user=request.user, subscription_id=subscription_id, write=True
-    )
     try:
-        group = resource_group_for_user(
-            user=request.user, subscription_id=subscription.pk, name=resource_group
+        return resource_group_for_user(
+            user=request.user, subscription_id=subscription.pk, name=name
         )
     except Http404:
         raise ArmError(
             404,
             "ResourceGroupNotFound",
-            f"Resource group '{resource_group[:63]}' could not be found.",
+            f"Resource group '{name[:63]}' could not be found.",
             target="resourceGroupName",
         ) from None
-    return subscription, group
 
 
 def arm_delete(

@@ -6,23 +6,7 @@ list page costs the same queries for 1 row or 50.
 
 from __future__ import annotations
 
-from peering.models import (
-    DirectFacility,
-    Exchange,
-    LegacyPeering,
-    PeerAsn,
-    Peering,
-    PeeringConnection,
-    PeeringLocation,
-    PeeringService,
-    PeeringServiceLocation,
-    PeeringServicePrefix,
-    PeeringServiceProvider,
-    PrefixEvent,
-    ReceivedRoute,
-    RegisteredAsn,
-    RegisteredPrefix,
-)
+from peering import models
 from portal.models import ResourceGroup, Subscription
 
 PROVIDER = "/providers/Microsoft.Peering"
@@ -87,7 +71,7 @@ def _resource(item, arm_type: str, properties: dict, *, modified=None, **top) ->
 # --- Peer ASNs --------------------------------------------------------------------------------
 
 
-def peer_asn(item: PeerAsn) -> dict:
+def peer_asn(item: models.PeerAsn) -> dict:
     properties = {
         "peerAsn": item.peer_asn,
         "peerContactDetail": [
@@ -107,7 +91,7 @@ def _sku(name: str) -> dict:
     return {"name": name, "tier": tier, "family": family, "size": size}
 
 
-def _bgp_session(c: PeeringConnection) -> dict:
+def _bgp_session(c: models.PeeringConnection) -> dict:
     return _drop_none(
         {
             "sessionPrefixV4": c.session_prefix_v4 or None,
@@ -124,7 +108,7 @@ def _bgp_session(c: PeeringConnection) -> dict:
     )
 
 
-def _place_id(c: PeeringConnection, annotated: str, relation: str, field: str):
+def _place_id(c: models.PeeringConnection, annotated: str, relation: str, field: str):
     """The connection's place's PeeringDB id: annotated on a list's rows (no place object
     read per connection), or read from the joined place."""
     if annotated in c.__dict__:
@@ -133,7 +117,7 @@ def _place_id(c: PeeringConnection, annotated: str, relation: str, field: str):
     return getattr(place, field) if place else None
 
 
-def _connection(c: PeeringConnection, **kind_fields) -> dict:
+def _connection(c: models.PeeringConnection, **kind_fields) -> dict:
     """A connection as ARM shows it: the fields of its kind (Direct or Exchange) first, then
     what every connection has."""
     return _drop_none(
@@ -147,7 +131,7 @@ def _connection(c: PeeringConnection, **kind_fields) -> dict:
     )
 
 
-def _direct_connection(c: PeeringConnection) -> dict:
+def _direct_connection(c: models.PeeringConnection) -> dict:
     return _connection(
         c,
         bandwidthInMbps=c.bandwidth_mbps,
@@ -161,13 +145,13 @@ def _direct_connection(c: PeeringConnection) -> dict:
     )
 
 
-def _exchange_connection(c: PeeringConnection) -> dict:
+def _exchange_connection(c: models.PeeringConnection) -> dict:
     return _connection(
         c, peeringDBFacilityId=_place_id(c, "exchange_peeringdb_id", "exchange", "peeringdb_ix_id")
     )
 
 
-def peering(item: Peering) -> dict:
+def peering(item: models.Peering) -> dict:
     connections = list(item.connections.all())
     peer_asn_ref = {"id": item.peer_asn.resource_id}
     properties: dict = {"peeringLocation": item.peering_location.name}
@@ -228,12 +212,12 @@ def listed_peering(row: dict, connections: list[dict]) -> Values:
     resource ids from the models' own `resource_id`, so the format has one home."""
     item = Values(row)
     item.resource_group = Values({"name": row["resource_group__name"]})
-    item.ARM_TYPE = Peering.ARM_TYPE
-    item.resource_id = Peering.resource_id.fget(item)
+    item.ARM_TYPE = models.Peering.ARM_TYPE
+    item.resource_id = models.Peering.resource_id.fget(item)
     peer_asn = Values(
         {"name": row["peer_asn__name"], "subscription_id": row["peer_asn__subscription_id"]}
     )
-    peer_asn.resource_id = PeerAsn.resource_id.fget(peer_asn)
+    peer_asn.resource_id = models.PeerAsn.resource_id.fget(peer_asn)
     item.peer_asn = peer_asn
     item.region = Values({"name": row["region__name"]})
     item.peering_location = Values({"name": row["peering_location__name"]})
@@ -243,7 +227,7 @@ def listed_peering(row: dict, connections: list[dict]) -> Values:
     return item
 
 
-def registered_asn(item: RegisteredAsn) -> dict:
+def registered_asn(item: models.RegisteredAsn) -> dict:
     properties = {
         "asn": item.asn,
         "peeringServicePrefixKey": str(item.prefix_key),
@@ -252,7 +236,7 @@ def registered_asn(item: RegisteredAsn) -> dict:
     return _resource(item, "peerings/registeredAsns", properties, modified=item.key_rotated_at)
 
 
-def registered_prefix(item: RegisteredPrefix) -> dict:
+def registered_prefix(item: models.RegisteredPrefix) -> dict:
     properties = {
         "prefix": item.prefix,
         "prefixValidationState": item.validation_state,
@@ -262,7 +246,7 @@ def registered_prefix(item: RegisteredPrefix) -> dict:
     return _resource(item, "peerings/registeredPrefixes", properties, modified=item.validated_at)
 
 
-def received_route(item: ReceivedRoute) -> dict:
+def received_route(item: models.ReceivedRoute) -> dict:
     return {
         "prefix": item.prefix,
         "nextHop": item.next_hop,
@@ -277,7 +261,7 @@ def received_route(item: ReceivedRoute) -> dict:
 # --- Peering Service --------------------------------------------------------------------------
 
 
-def peering_service(item: PeeringService) -> dict:
+def peering_service(item: models.PeeringService) -> dict:
     properties = _drop_none(
         {
             "peeringServiceLocation": item.location.state,
@@ -292,7 +276,7 @@ def peering_service(item: PeeringService) -> dict:
     )
 
 
-def prefix_event(event: PrefixEvent) -> dict:
+def prefix_event(event: models.PrefixEvent) -> dict:
     return {
         "eventTimestamp": _time(event.timestamp),
         "eventType": event.event_type,
@@ -302,7 +286,9 @@ def prefix_event(event: PrefixEvent) -> dict:
     }
 
 
-def service_prefix(item: PeeringServicePrefix, *, events: list[PrefixEvent] | None = None) -> dict:
+def service_prefix(
+    item: models.PeeringServicePrefix, *, events: list[models.PrefixEvent] | None = None
+) -> dict:
     properties = {
         "prefix": item.prefix,
         "prefixValidationState": item.validation_state,
@@ -330,7 +316,7 @@ def _listed(subscription: Subscription, arm_type: str, name: str, /, **fields) -
 
 
 def _direct_facilities(
-    facilities: list[DirectFacility], direct_peering_type: str = ""
+    facilities: list[models.DirectFacility], direct_peering_type: str = ""
 ) -> list[dict]:
     rows = []
     for facility in facilities:
@@ -350,12 +336,12 @@ def _direct_facilities(
     return rows
 
 
-def _bandwidth_offers(facilities: list[DirectFacility]) -> list[dict]:
+def _bandwidth_offers(facilities: list[models.DirectFacility]) -> list[dict]:
     values = sorted({int(v) for f in facilities for v in (f.bandwidth_offers_mbps or [])})
     return [{"offerName": f"{v // 1000}Gbps", "valueInMbps": v} for v in values]
 
 
-def _exchange_facility(exchange: Exchange) -> dict:
+def _exchange_facility(exchange: models.Exchange) -> dict:
     return _drop_none(
         {
             "exchangeName": exchange.name,
@@ -370,7 +356,11 @@ def _exchange_facility(exchange: Exchange) -> dict:
 
 
 def peering_location(
-    item: PeeringLocation, *, subscription: Subscription, kind: str, direct_peering_type: str = ""
+    item: models.PeeringLocation,
+    *,
+    subscription: Subscription,
+    kind: str,
+    direct_peering_type: str = "",
 ) -> dict:
     properties: dict = {
         "peeringLocation": item.name,
@@ -396,7 +386,7 @@ def peering_location(
     )
 
 
-def legacy_peering(item: LegacyPeering, *, subscription: Subscription) -> dict:
+def legacy_peering(item: models.LegacyPeering, *, subscription: Subscription) -> dict:
     session = _drop_none(
         {
             "peerSessionIPv4Address": item.peer_session_ipv4_address,
@@ -438,7 +428,7 @@ def service_country(country: str, *, subscription: Subscription) -> dict:
     return _listed(subscription, "peeringServiceCountries", country)
 
 
-def service_location(item: PeeringServiceLocation, *, subscription: Subscription) -> dict:
+def service_location(item: models.PeeringServiceLocation, *, subscription: Subscription) -> dict:
     return _listed(
         subscription,
         "peeringServiceLocations",
@@ -451,7 +441,7 @@ def service_location(item: PeeringServiceLocation, *, subscription: Subscription
     )
 
 
-def service_provider(item: PeeringServiceProvider, *, subscription: Subscription) -> dict:
+def service_provider(item: models.PeeringServiceProvider, *, subscription: Subscription) -> dict:
     return _listed(
         subscription,
         "peeringServiceProviders",

@@ -62,7 +62,8 @@ def arm(router: Router, method: str, path: str, *, operation_id: str, summary: s
             auth=auth,
             operation_id=operation_id,
             summary=summary,
-            description=func.__doc__ or "",
+            # The docstring's words on one line: no source indentation in the document.
+            description=" ".join((func.__doc__ or "").split()),
             url_name=operation_id,
             **options,
         )

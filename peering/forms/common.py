@@ -54,3 +54,24 @@ def apply_service_errors(
                 grid.errors.extend(messages)
         else:
             form.add_error(key if key in form.fields else None, list(messages))
+
+
+def typed_text(
+    label: str,
+    max_length: int,
+    *,
+    help_text: str = "",
+    strip: bool = True,
+    widget: type[forms.Widget] = forms.TextInput,
+    **attrs: str,
+) -> forms.CharField:
+    """An optional text field kept as typed (at most `max_length` characters): the form
+    decides nothing more, the service says what an empty or wrong value means."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=max_length,
+        strip=strip,
+        help_text=help_text,
+        widget=widget(attrs=attrs),
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 
 from peering.enums import Kind
-from peering.forms.common import PortalFormMixin
+from peering.forms.common import PortalFormMixin, typed_text
 from peering.forms.wizard import BANDWIDTH_CHOICES, FIELD_LABELS, WizardForm
 from peering.models import PeeringConnection
 
@@ -108,10 +108,10 @@ class EditConnectionForm(WizardForm):
 class DeleteConnectionForm(PortalFormMixin, forms.Form):
     """Confirm delete: the user types the peering's resource ID."""
 
-    confirm = forms.CharField(
-        label="Type the resource ID to confirm",
-        required=False,
-        max_length=600,
+    confirm = typed_text(
+        "Type the resource ID to confirm",
+        600,
         strip=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        autocomplete="off",
+        spellcheck="false",
     )

@@ -10,7 +10,7 @@ from django.http import QueryDict
 from peering.enums import ContactRole, ValidationState
 from peering.forms.common import PortalFormMixin
 from peering.services.peer_asns import MAX_CONTACTS
-from portal.forms import ArmNameField
+from portal.forms import ArmNameField, SearchField
 
 # Row indices come from the client; keep them small so a forged form cannot make us loop.
 MAX_CONTACT_INDEX = 999
@@ -29,11 +29,10 @@ class PeerAsnListFilterForm(PortalFormMixin, forms.Form):
         "peerings": "peering_count",
     }
 
-    q = forms.CharField(
+    q = SearchField(
         label="Filter by name, ASN or peer name",
-        required=False,
+        placeholder="Filter by name, ASN…",
         max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Filter by name, ASN…"}),
     )
     state = forms.ChoiceField(
         label="Validation state",

@@ -20,7 +20,7 @@ from django.forms.utils import ErrorDict, ErrorList
 from django.http import QueryDict
 
 from peering.contracts import PeeringServiceInput, PrefixInput
-from peering.forms.common import PortalFormMixin
+from peering.forms.common import PortalFormMixin, typed_text
 from peering.services.peering_services import MAX_PREFIXES_PER_REQUEST, TOO_MANY_PREFIXES
 from peering.services.prefix_validation import parse_public_ipv4
 from portal.forms import ArmNameField
@@ -385,23 +385,13 @@ class PrefixRowForm(PortalFormMixin, forms.Form):
     text field (it is no secret from its owner) that browsers are asked not to remember."""
 
     name = ArmNameField(label="Name", required=False)
-    prefix = forms.CharField(
-        label="Prefix",
-        required=False,
-        max_length=43,
-        widget=forms.TextInput(attrs={"placeholder": "a.b.c.d/len", "spellcheck": "false"}),
-    )
-    prefix_key = forms.CharField(
-        label="Prefix key",
-        required=False,
-        max_length=64,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "off",
-                "spellcheck": "false",
-                "placeholder": "00000000-0000-0000-0000-000000000000",
-            }
-        ),
+    prefix = typed_text("Prefix", 43, placeholder="a.b.c.d/len", spellcheck="false")
+    prefix_key = typed_text(
+        "Prefix key",
+        64,
+        autocomplete="off",
+        spellcheck="false",
+        placeholder="00000000-0000-0000-0000-000000000000",
     )
 
     def __init__(self, *, index: int, values: dict[str, str], errors=None, focus: str = ""):
@@ -422,19 +412,18 @@ class PrefixAddForm(PortalFormMixin, forms.Form):
     """ "+ Add prefix" on the Prefixes blade. Bound to the POST; the service decides."""
 
     name = ArmNameField(label="Name", required=False)
-    prefix = forms.CharField(
-        label="Prefix",
-        required=False,
-        max_length=43,
+    prefix = typed_text(
+        "Prefix",
+        43,
         help_text="A public IPv4 prefix in CIDR notation (a.b.c.d/len).",
-        widget=forms.TextInput(attrs={"spellcheck": "false"}),
+        spellcheck="false",
     )
-    prefix_key = forms.CharField(
-        label="Prefix key",
-        required=False,
-        max_length=64,
+    prefix_key = typed_text(
+        "Prefix key",
+        64,
         help_text="The key your provider gave you for this prefix or your ASN.",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        autocomplete="off",
+        spellcheck="false",
     )
 
     def apply_service_errors(self, exc: ValidationError) -> None:

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from peering.enums import ConnectionState, DirectPeeringType, Kind
-from peering.forms.common import PortalFormMixin, errors_of
+from peering.forms.common import PortalFormMixin, errors_of, typed_text
 from peering.selectors.peerings import PEERING_SORTS
 from peering.services.connections import MAX_TAGS
 
@@ -170,13 +170,13 @@ class TagGrid:
 class DeprovisionForm(PortalFormMixin, forms.Form):
     """Request deprovisioning: the reason, and the customers' confirmation when needed."""
 
-    reason = forms.CharField(
-        label="Reason",
-        required=False,
-        max_length=2000,
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    reason = typed_text(
+        "Reason",
+        2000,
         help_text="Microsoft's peering team reads this with the request.",
+        strip=False,
+        widget=forms.Textarea,
+        rows="3",
     )
     confirm_customers = forms.BooleanField(
         label="I understand these customers lose Peering Service",

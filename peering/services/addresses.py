@@ -18,7 +18,8 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 
 from peering.enums import ConnectionState
 from peering.models import DirectFacility, Exchange, LegacyPeering, PeeringConnection
@@ -89,9 +90,14 @@ def _field_filter(fields: Iterable[str], addresses: list[str]) -> Q:
     return where
 
 
-def _addresses_in_use(addresses: Iterable[str], exclude_pk: int | None) -> dict[str, list[Use]]:
+def _addresses_in_use(
+    addresses: Iterable[str], exclude_pk: int | None, lans: Iterable[Exchange]
+) -> dict[str, list[Use]]:
     """Every use of exactly these addresses: exact matches on the indexed address columns,
-    so the cost follows the addresses typed, not the connections at a place."""
+    so the cost follows the addresses typed, not the connections at a place. Microsoft's own
+    exchange addresses are read from `lans`, the exchanges whose LANs the typed sessions are
+    on (already loaded): an address of Microsoft's on a LAN clashes only with a session on
+    that LAN."""
     wanted = {_normal(a) for a in addresses if a}
     uses: dict[str, list[Use]] = {}
     if not wanted:
@@ -103,57 +109,68 @@ def _addresses_in_use(addresses: Iterable[str], exclude_pk: int | None) -> dict[
         where |= _field_filter(ADDRESS_FIELDS[:2], v4)
     if v6:
         where |= _field_filter(ADDRESS_FIELDS[2:], v6)
-    live = (
-        PeeringConnection.objects.filter(where)
-        .exclude(connection_state=ConnectionState.PENDING_REMOVE)
-        .select_related("direct_facility", "exchange")
+    live = PeeringConnection.objects.filter(where).exclude(
+        connection_state=ConnectionState.PENDING_REMOVE
     )
     if exclude_pk is not None:
         live = live.exclude(pk=exclude_pk)
-    legacy = LegacyPeering.objects.filter(where, converted_to__isnull=True).select_related(
-        "direct_facility", "exchange"
+    legacy = LegacyPeering.objects.filter(where, converted_to__isnull=True)
+    # Live connections and unconverted legacy peerings in one query (live first, each by id),
+    # as the same columns: a legacy peering has no session prefixes.
+    columns = ("id", "direct_facility_id", "exchange_id", *ADDRESS_FIELDS)
+    place_name = Coalesce("exchange__name", "direct_facility__name")
+    rows = (
+        live.order_by()
+        .values(
+            *columns,
+            source=Value(0),
+            prefix_v4=F("session_prefix_v4"),
+            prefix_v6=F("session_prefix_v6"),
+            place_name=place_name,
+        )
+        .union(
+            legacy.order_by().values(
+                *columns,
+                source=Value(1),
+                prefix_v4=Value(""),
+                prefix_v6=Value(""),
+                place_name=place_name,
+            ),
+            all=True,
+        )
+        .order_by("source", "id")
     )
-    exchange_where = Q()
-    if v4:
-        exchange_where |= Q(microsoft_ipv4_address__in=v4)
-    if v6:
-        exchange_where |= Q(microsoft_ipv6_address__in=v6)
-    microsoft = list(Exchange.objects.filter(exchange_where))
-    rows = list(live) + list(legacy)
+    microsoft = {exchange.pk: exchange for exchange in lans}.values()
+    rows = list(rows)
     # Route-server sessions at a facility sit on an exchange's LAN: find those exchanges once.
     prefixes = {
         p
         for row in rows
-        if isinstance(row, PeeringConnection) and row.exchange_id is None
-        for p in (row.session_prefix_v4, row.session_prefix_v6)
+        if row["exchange_id"] is None
+        for p in (row["prefix_v4"], row["prefix_v6"])
         if p
     }
-    lans = _exchanges_with_lans(prefixes)
+    row_lans = _exchanges_with_lans(prefixes)
     for row in rows:
-        place = row.exchange or row.direct_facility
         for field_name in ADDRESS_FIELDS:
-            value = getattr(row, field_name)
+            value = row[field_name]
             if not value or _normal(value) not in wanted:
                 continue
             scope: Scope
-            if row.exchange_id:
-                scope = ("lan", row.exchange_id)
+            if row["exchange_id"]:
+                scope = ("lan", row["exchange_id"])
             else:
-                family_prefix = (
-                    (row.session_prefix_v6 if "ipv6" in field_name else row.session_prefix_v4)
-                    if isinstance(row, PeeringConnection)
-                    else ""
-                )
-                lan = lan_exchange_of(family_prefix, lans)
-                scope = ("lan", lan.pk) if lan else ("facility", row.direct_facility_id)
+                family_prefix = row["prefix_v6"] if "ipv6" in field_name else row["prefix_v4"]
+                lan = lan_exchange_of(family_prefix, row_lans)
+                scope = ("lan", lan.pk) if lan else ("facility", row["direct_facility_id"])
             uses.setdefault(_normal(value), []).append(
                 Use(
                     scope,
-                    ("exchange", row.exchange_id)
-                    if row.exchange_id
-                    else ("facility", row.direct_facility_id),
+                    ("exchange", row["exchange_id"])
+                    if row["exchange_id"]
+                    else ("facility", row["direct_facility_id"]),
                     field_name.startswith("microsoft"),
-                    place.name if place else "",
+                    row["place_name"] or "",
                 )
             )
     for exchange in microsoft:
@@ -183,15 +200,17 @@ def addresses_used_at(
     exchange_ids: Iterable[int] = (),
     exclude_pk: int | None = None,
     addresses: Iterable[str] | None = None,
+    lans: Iterable[Exchange] = (),
 ):
     """With `addresses`: {address: [Use, …]} — where exactly these addresses are in use (by
     live connections but `exclude_pk`, unconverted legacy peerings, and Microsoft's own
-    exchange addresses). Indexed exact-match queries only.
+    addresses on `lans`, the exchanges whose LANs the addresses' sessions are on). Indexed
+    exact-match queries only.
 
     Without: the addresses (normalised text) in use at these places — a whole-place read kept
     for the operator's pool allocation, which must see every taken subnet of a facility."""
     if addresses is not None:
-        return _addresses_in_use(addresses, exclude_pk)
+        return _addresses_in_use(addresses, exclude_pk, lans)
     facility_ids, exchange_ids = set(facility_ids), set(exchange_ids)
     used: dict[Place, set[str]] = {}
     if not facility_ids and not exchange_ids:

@@ -13,15 +13,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from peering import enums
 from peering.contracts import ConnectionInput, PeeringInput
-from peering.enums import (
-    ConnectionState,
-    DirectPeeringType,
-    Kind,
-    ProvisioningState,
-    SessionAddressProvider,
-    SessionState,
-)
 from peering.models import Actor, Exchange, Peering, PeeringConnection
 from peering.models.abstracts import SESSION_ADDRESS_FIELDS, SESSION_FIELDS
 from peering.services.addresses import lock_places
@@ -97,7 +90,7 @@ def connection_add(
         data = connection_input(row if isinstance(row, dict) else {})
     with transaction.atomic():
         locked = _lock_peering(peering)
-        if locked.provisioning_state != ProvisioningState.SUCCEEDED:
+        if locked.provisioning_state != enums.ProvisioningState.SUCCEEDED:
             raise ValidationError("The peering is being removed; it cannot take new connections.")
         configuration = configuration_of(locked)
         errors = Errors()
@@ -162,7 +155,10 @@ def connection_delete_refusal(
     peering = connection.peering
     if connection.is_legacy:
         return LEGACY_READ_ONLY
-    if peering.kind == Kind.DIRECT and peering.direct_peering_type == DirectPeeringType.EDGE:
+    if (
+        peering.kind == enums.Kind.DIRECT
+        and peering.direct_peering_type == enums.DirectPeeringType.EDGE
+    ):
         return (
             "Direct peering connections cannot be removed by the peer: request "
             "deprovisioning, or ask Microsoft's peering team."
@@ -188,7 +184,7 @@ def connection_edit_refusal(connection: PeeringConnection) -> str:
     PUT of the peering) refuses with it."""
     if connection.is_legacy:
         return LEGACY_READ_ONLY
-    if connection.connection_state != ConnectionState.ACTIVE:
+    if connection.connection_state != enums.ConnectionState.ACTIVE:
         return (
             f"Only Active connections can be edited; this one is {connection.connection_state}. "
             "Edit connection is available once the connection is Active."
@@ -200,7 +196,7 @@ def peering_service_request_refusal(connection: PeeringConnection) -> str:
     """Why Use for Peering Service cannot be requested for this connection now ('' when it
     can). Shown on the disabled control; `connection_request_peering_service` refuses with it."""
     peering = connection.peering
-    if peering.kind != Kind.DIRECT:
+    if peering.kind != enums.Kind.DIRECT:
         return "Exchange connections cannot be used for Peering Service; use a Direct peering."
     if connection.is_legacy:
         return LEGACY_READ_ONLY
@@ -211,9 +207,9 @@ def peering_service_request_refusal(connection: PeeringConnection) -> str:
             "Use for Peering Service needs a signed Peering Service agreement with Microsoft for "
             "this subscription."
         )
-    if connection.connection_state == ConnectionState.TYPE_CHANGE_REQUESTED:
+    if connection.connection_state == enums.ConnectionState.TYPE_CHANGE_REQUESTED:
         return "Requested: Microsoft reviews the request."
-    if connection.connection_state != ConnectionState.ACTIVE:
+    if connection.connection_state != enums.ConnectionState.ACTIVE:
         return f"Available once the connection is Active (it is {connection.connection_state})."
     return ""
 
@@ -309,7 +305,7 @@ def connection_update(*, user, connection: PeeringConnection, data: dict) -> Pee
                 for message in messages:
                     errors.add(key.replace("connections.0.", ""), message)
         bandwidth = str(data.get("bandwidth_mbps") or "").strip()
-        if bandwidth and peering.kind == Kind.DIRECT:
+        if bandwidth and peering.kind == enums.Kind.DIRECT:
             value = bandwidth_clean(bandwidth, "bandwidth_mbps", errors)
             current_bw = locked.bandwidth_mbps or 0
             if value is not None and value < current_bw:
@@ -337,7 +333,7 @@ def connection_update(*, user, connection: PeeringConnection, data: dict) -> Pee
                 ):
                     setattr(locked, name, getattr(clean, name))
                     fields.add(name)
-                setattr(locked, f"session_state_v{family}", SessionState.PENDING_ADD)
+                setattr(locked, f"session_state_v{family}", enums.SessionState.PENDING_ADD)
                 fields.add(f"session_state_v{family}")
             key = f"max_prefixes_advertised_v{family}"
             value = getattr(clean, key)
@@ -388,7 +384,7 @@ def _row_of(connection: PeeringConnection) -> dict:
             row[name] = ""
         row["microsoft_session_ipv4_address"] = ""
         row["microsoft_session_ipv6_address"] = ""
-    elif connection.session_address_provider == SessionAddressProvider.MICROSOFT:
+    elif connection.session_address_provider == enums.SessionAddressProvider.MICROSOFT:
         for name in SESSION_ADDRESS_FIELDS:
             row[name] = ""
     return row
@@ -403,7 +399,7 @@ def connection_request_peering_service(*, user, connection: PeeringConnection) -
         raise ValidationError(refusal)
     return connection_transition(
         connection=connection,
-        to_state=ConnectionState.TYPE_CHANGE_REQUESTED,
+        to_state=enums.ConnectionState.TYPE_CHANGE_REQUESTED,
         user=user,
         actor=Actor.PEER,
         note="Use for Peering Service requested.",
@@ -500,8 +496,8 @@ def _same_connection(
     if session.session_prefix_v4 and connection.direct_facility is not None:
         return _same(session.session_prefix_v4, connection.session_prefix_v4)
     return (
-        data.session_address_provider == SessionAddressProvider.MICROSOFT
-        and connection.session_address_provider == SessionAddressProvider.MICROSOFT
+        data.session_address_provider == enums.SessionAddressProvider.MICROSOFT
+        and connection.session_address_provider == enums.SessionAddressProvider.MICROSOFT
     )
 
 
@@ -625,7 +621,7 @@ def peering_update(*, user, peering: Peering, data: PeeringInput) -> Peering:
                 if (
                     wanted.use_for_peering_service
                     and not connection.use_for_peering_service
-                    and connection.connection_state != ConnectionState.TYPE_CHANGE_REQUESTED
+                    and connection.connection_state != enums.ConnectionState.TYPE_CHANGE_REQUESTED
                 ):
                     connection_request_peering_service(user=user, connection=connection)
             except ValidationError as exc:

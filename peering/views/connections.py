@@ -11,11 +11,9 @@ swaps fragments in place.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peering.enums import SessionAddressProvider
 from peering.forms.common import apply_service_errors, errors_of
@@ -46,15 +44,10 @@ from peering.services.peerings import (
     fixed_provider_reason,
     route_server_prefill,
 )
-from peering.views.peerings import (
-    blade_context,
-    blade_url,
-    connection_url,
-    get_peering,
-)
+from peering.views.peerings import blade_context, blade_url, connection_url, peering_view
 from portal.htmx import render_page
 
-CONNECTIONS_TEMPLATE = "peering/peering/connections.html"
+CONNECTIONS_TEMPLATE = "peering/peering/connections.jinja"
 
 
 CONNECTION_FIELDS = tuple(ConnectionForm.base_fields)
@@ -109,13 +102,9 @@ def _connections_context(request, peering: Peering, selected: PeeringConnection 
     return context
 
 
-@login_required
-@require_GET
-def peering_connections(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
+@peering_view("GET")
+def peering_connections(request: HttpRequest, peering: Peering) -> HttpResponse:
     """Connections: the grid of every connection with its states; a row opens its detail."""
-    peering = get_peering(request, subscription_id, resource_group, name)
     context = _connections_context(request, peering, None)
     return render_page(
         request,
@@ -126,14 +115,10 @@ def peering_connections(
     )
 
 
-@login_required
-@require_GET
-def peering_connection(
-    request: HttpRequest, subscription_id, resource_group: str, name: str, connection_id
-) -> HttpResponse:
+@peering_view("GET")
+def peering_connection(request: HttpRequest, peering: Peering, connection_id) -> HttpResponse:
     """One connection below the grid: Configuration, IPv4 address, IPv6 address and the
     timeline ending with who acts next. htmx loads only the detail pane."""
-    peering = get_peering(request, subscription_id, resource_group, name)
     connection = connection_of(peering=peering, connection_identifier=connection_id)
     context = _connections_context(request, peering, connection)
     return render_page(
@@ -160,14 +145,10 @@ def _add_form(peering: Peering, configuration, values: dict, errors: dict | None
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def peering_connection_add(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
+@peering_view("GET", "POST", write=True)
+def peering_connection_add(request: HttpRequest, peering: Peering) -> HttpResponse:
     """+ Add connections: the wizard's connection form for this peering's configuration; the
     new connection starts PendingApproval."""
-    peering = get_peering(request, subscription_id, resource_group, name, write=True)
     context = blade_context(request, peering, "connections")
     connections_url = context["connections_url"]
     if request.method == "POST" and "cancel" in request.POST:
@@ -228,36 +209,24 @@ def peering_connection_add(
     )
 
 
-def _connection_for_write(request, subscription_id, resource_group, name, connection_id):
-    peering = get_peering(request, subscription_id, resource_group, name, write=True)
-    return peering, connection_of(peering=peering, connection_identifier=connection_id)
-
-
-def _connection_page(request, subscription_id, resource_group, name, connection_id):
+def _connection_page(request, peering: Peering, connection_id):
     """A write page of one connection (Edit, Delete): the peering and the connection (403 for
     a Reader), and the blade's context with the connection's detail URL."""
-    peering, connection = _connection_for_write(
-        request, subscription_id, resource_group, name, connection_id
-    )
+    connection = connection_of(peering=peering, connection_identifier=connection_id)
     context = blade_context(request, peering, "connections")
     context.update(
         connection=connection,
         detail_url=connection_url(peering, connection),
         legacy_note=LEGACY_NOTE,
     )
-    return peering, connection, context
+    return connection, context
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def peering_connection_edit(
-    request: HttpRequest, subscription_id, resource_group: str, name: str, connection_id
-) -> HttpResponse:
+@peering_view("GET", "POST", write=True)
+def peering_connection_edit(request: HttpRequest, peering: Peering, connection_id) -> HttpResponse:
     """Edit connection (Active only): add an IPv4 or IPv6 session, change max prefixes,
     upgrade bandwidth (Direct)."""
-    peering, connection, context = _connection_page(
-        request, subscription_id, resource_group, name, connection_id
-    )
+    connection, context = _connection_page(request, peering, connection_id)
     detail_url = context["detail_url"]
     if request.method == "POST" and "cancel" in request.POST:
         return redirect(detail_url)
@@ -283,15 +252,12 @@ def peering_connection_edit(
     return render_page(request, "peering/peering/connection_edit.html", context, partial="pane")
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@peering_view("GET", "POST", write=True)
 def peering_connection_delete(
-    request: HttpRequest, subscription_id, resource_group: str, name: str, connection_id
+    request: HttpRequest, peering: Peering, connection_id
 ) -> HttpResponse:
     """Confirm delete: the user types the peering's resource ID, shown on the page."""
-    peering, connection, context = _connection_page(
-        request, subscription_id, resource_group, name, connection_id
-    )
+    connection, context = _connection_page(request, peering, connection_id)
     if request.method == "POST" and "cancel" in request.POST:
         return redirect(context["detail_url"])
     if request.method == "POST":
@@ -322,16 +288,13 @@ def peering_connection_delete(
     return render_page(request, "peering/peering/connection_delete.html", context, partial="pane")
 
 
-@login_required
-@require_POST
+@peering_view("POST", write=True)
 def peering_connection_peering_service(
-    request: HttpRequest, subscription_id, resource_group: str, name: str, connection_id
+    request: HttpRequest, peering: Peering, connection_id
 ) -> HttpResponse:
     """Use for Peering Service: a request Microsoft approves (TypeChangeRequested →
     TypeChangeInProgress → Active)."""
-    peering, connection = _connection_for_write(
-        request, subscription_id, resource_group, name, connection_id
-    )
+    connection = connection_of(peering=peering, connection_identifier=connection_id)
     try:
         connection_request_peering_service(user=request.user, connection=connection)
     except ValidationError as exc:

@@ -21,7 +21,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from peering.forms.peering_services import (
     MAIN_FIELDS,
@@ -50,7 +50,8 @@ from peering.selectors.peering_services import (
     azure_region,
     azure_regions,
     peering_service_for_user,
-    peering_services_for_user,
+    peering_service_keys_for_user,
+    peering_service_page,
     prefix_events,
     prefix_of,
     prefix_state_summary,
@@ -80,14 +81,14 @@ from peering.services.peering_services import (
     peering_service_prefix_revalidate as service_prefix_revalidate,
 )
 from peering.services.peering_services import peering_service_validate as service_validate
-from peering.views.wizard import discard_confirm_page
+from peering.views.peerings import resource_view
+from peering.views.wizard import discard_draft
 from portal.htmx import client_redirect, htmx_target, is_fragment_request, render_page
 from portal.models import WRITE_ROLES
 from portal.selectors import (
     creatable_subscriptions_for_user,
     current_subscription,
     refuse_read_only_subscription,
-    resource_at_path,
     resource_groups_for_user,
     writable_subscriptions_for_user,
 )
@@ -114,6 +115,12 @@ PREFIX_SORTS = {
     "validated": ("validated_at", "name"),
 }
 PENDING_NOTE = "Its state is Pending until the background validation has run."
+
+
+def peering_service_view(*methods: str, write: bool | None = None):
+    """A view of one Peering Service (its blades and prefixes): `resource_view` with the
+    service read by `peering_service_for_user`."""
+    return resource_view(peering_service_for_user, *methods, write=write)
 
 
 def _service_args(service: PeeringService) -> list:
@@ -155,7 +162,7 @@ def peering_service_list(request: HttpRequest) -> HttpResponse:
     """Peering Services of the user's subscriptions (the switcher's one if chosen), with the
     prefix count per validation state from the same query."""
     subscription = current_subscription(request)
-    services = peering_services_for_user(user=request.user, subscription=subscription)
+    services = peering_service_keys_for_user(user=request.user, subscription=subscription)
     # Its name, resource group or provider, or one of its prefixes.
     services, query = search(
         request,
@@ -170,7 +177,7 @@ def peering_service_list(request: HttpRequest) -> HttpResponse:
         ),
     )
     services, sort = sort_by(request, services, LIST_SORTS, "subscription")
-    page = paginate(request, services)
+    page = paginate(request, peering_service_page(services))
     context = {
         **table_context(page, query, sort),
         "active_nav": ACTIVE_NAV,
@@ -179,7 +186,7 @@ def peering_service_list(request: HttpRequest) -> HttpResponse:
         "subscription": subscription,
         "can_create": writable_subscriptions_for_user(user=request.user).exists(),
     }
-    return render_page(request, "peering/peering_service/list.html", context, partial="results")
+    return render_page(request, "peering/peering_service/list.jinja", context, partial="results")
 
 
 # --- Create a peering service connection ---------------------------------------------------
@@ -406,67 +413,61 @@ def peering_service_create(request: HttpRequest) -> HttpResponse:
         values["subscription"] = str(initial.pk)
     rows = draft_rows(stored.get("rows")) or [(0, dict.fromkeys(PREFIX_FIELDS, ""))]
     check = CheckResult.load(stored.get("check"))
+    focus, create_failed, moved = "", False, True
     if request.method == "GET":
         tab = stored.get("tab") if stored.get("tab") in TAB_KEYS else "basics"
-        return _render_create(
-            request,
-            subscriptions=subscriptions,
-            tab=tab,
-            values=values,
-            rows=rows,
-            check=check,
-            draft_exists=draft.pk is not None,
-        )
+        draft_exists = draft.pk is not None
+    else:
+        data = request.POST
+        # Only the current tab's fields are posted: the others come from the draft.
+        posted = posted_values(data)
+        # A subscription posted now that the user may read but not write is a 403 (one kept in
+        # the draft from before a role change is just not offered, like any other).
+        _refuse_read_only(request, {"subscription": posted.get("subscription", "")}, subscriptions)
+        values.update(posted)
+        if "prefix_index" in data:
+            rows = rows_from(data)
+        tab = data.get("tab", "basics")
+        tab = tab if tab in TAB_KEYS else "basics"
+        goto = data.get("goto", "")
+        posted_tab = tab
 
-    data = request.POST
-    # Only the current tab's fields are posted: the others come from the draft.
-    posted = posted_values(data)
-    # A subscription posted now that the user may read but not write is a 403 (one kept in
-    # the draft from before a role change is just not offered, like any other).
-    _refuse_read_only(request, {"subscription": posted.get("subscription", "")}, subscriptions)
-    values.update(posted)
-    if "prefix_index" in data:
-        rows = rows_from(data)
-    tab = data.get("tab", "basics")
-    tab = tab if tab in TAB_KEYS else "basics"
-    goto = data.get("goto", "")
-    focus = ""
-    create_failed = False
-    posted_tab = tab
-
-    if "add_prefix" in data:
-        tab = "prefixes"
-        if len(rows) < MAX_PREFIXES_PER_REQUEST:
-            index = min(max((i for i, _ in rows), default=-1) + 1, MAX_ROW_INDEX)
-            if all(i != index for i, _ in rows):
-                rows.append((index, dict.fromkeys(PREFIX_FIELDS, "")))
-                focus = f"prefix-{index}-name"
-    elif "remove_prefix" in data:
-        tab = "prefixes"
-        removed = data.get("remove_prefix", "").strip()
-        rows = [(i, row) for i, row in rows if str(i) != removed]
-        if not rows:
-            rows = [(0, dict.fromkeys(PREFIX_FIELDS, ""))]
-    elif goto == "create":
-        chosen = _choose(values, subscriptions)
-        service, errors = _create_errors(request, chosen, values, rows)
-        if service is not None:
-            service_draft_discard(user=user)
-            messages.success(
-                request,
-                f"Peering Service {service.name} was created. Its prefixes are validated in "
-                "the background: see Prefixes.",
-            )
-            return client_redirect(request, _service_url(service))
-        check = CheckResult.of(errors, values, rows)
-        tab, create_failed = "review", True
-    elif goto:
-        wanted, _, focus = goto.partition(":")
-        tab = wanted if wanted in TAB_KEYS else tab
-        if tab == "review":
+        if "add_prefix" in data:
+            tab = "prefixes"
+            if len(rows) < MAX_PREFIXES_PER_REQUEST:
+                index = min(max((i for i, _ in rows), default=-1) + 1, MAX_ROW_INDEX)
+                if all(i != index for i, _ in rows):
+                    rows.append((index, dict.fromkeys(PREFIX_FIELDS, "")))
+                    focus = f"prefix-{index}-name"
+        elif "remove_prefix" in data:
+            tab = "prefixes"
+            removed = data.get("remove_prefix", "").strip()
+            rows = [(i, row) for i, row in rows if str(i) != removed]
+            if not rows:
+                rows = [(0, dict.fromkeys(PREFIX_FIELDS, ""))]
+        elif goto == "create":
             chosen = _choose(values, subscriptions)
-            check = CheckResult.of(_review_errors(request, chosen, values, rows), values, rows)
-    service_draft_save(user=user, values=values, rows=rows, tab=tab, check=check.dump())
+            service, errors = _create_errors(request, chosen, values, rows)
+            if service is not None:
+                service_draft_discard(user=user)
+                messages.success(
+                    request,
+                    f"Peering Service {service.name} was created. Its prefixes are validated in "
+                    "the background: see Prefixes.",
+                )
+                return client_redirect(request, _service_url(service))
+            check = CheckResult.of(errors, values, rows)
+            tab, create_failed = "review", True
+        elif goto:
+            wanted, _, focus = goto.partition(":")
+            tab = wanted if wanted in TAB_KEYS else tab
+            if tab == "review":
+                chosen = _choose(values, subscriptions)
+                check = CheckResult.of(_review_errors(request, chosen, values, rows), values, rows)
+        service_draft_save(user=user, values=values, rows=rows, tab=tab, check=check.dump())
+        draft_exists = True
+        # A removed row takes its Remove button with it: the focus goes to the heading.
+        moved = tab != posted_tab or goto in ("review", "create") or "remove_prefix" in data
     return _render_create(
         request,
         subscriptions=subscriptions,
@@ -476,29 +477,23 @@ def peering_service_create(request: HttpRequest) -> HttpResponse:
         check=check,
         focus=focus,
         create_failed=create_failed,
-        draft_exists=True,
-        # A removed row takes its Remove button with it: the focus goes to the heading.
-        moved=tab != posted_tab or goto in ("review", "create") or "remove_prefix" in data,
+        draft_exists=draft_exists,
+        moved=moved,
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def peering_service_create_discard(request: HttpRequest) -> HttpResponse:
-    """Discard draft: asks first. With htmx the browser confirms and POSTs; without
-    JavaScript the link opens this confirmation page, whose button POSTs."""
-    _writable(request)
-    if request.method == "GET":
-        return discard_confirm_page(
-            request,
-            title="Discard the Create a peering service connection draft?",
-            action_url=reverse("peering_services:create_discard"),
-            back_url=reverse("peering_services:create"),
-            active_nav=ACTIVE_NAV,
-        )
-    service_draft_discard(user=request.user)
-    messages.info(request, "The Create a peering service connection draft was discarded.")
-    return client_redirect(request, reverse("peering_services:list"))
+    """Discard draft: asks first, like Create a peering's."""
+    return discard_draft(
+        request,
+        "Create a peering service connection",
+        service_draft_discard,
+        back="peering_services:create",
+        then="peering_services:list",
+        active_nav=ACTIVE_NAV,
+    )
 
 
 # --- Overview -----------------------------------------------------------------------------
@@ -524,16 +519,10 @@ def _blade_context(service: PeeringService, blade: str, label: str) -> dict:
     }
 
 
-@login_required
-@require_GET
-def peering_service_detail(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
+@peering_service_view("GET")
+def peering_service_detail(request: HttpRequest, service: PeeringService) -> HttpResponse:
     """Overview: Essentials with the session availability at the provider's primary and backup
     peering locations, and the prefixes per validation state."""
-    service = resource_at_path(
-        peering_service_for_user, request, subscription_id, resource_group, name
-    )
     primary, backup = session_availability(service=service)
     context = _blade_context(service, "overview", "Overview")
     context.update(
@@ -588,30 +577,18 @@ def _render_prefixes(
     )
 
 
-@login_required
-@require_GET
-def peering_service_prefixes(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
+@peering_service_view("GET")
+def peering_service_prefixes(request: HttpRequest, service: PeeringService) -> HttpResponse:
     """Prefixes: each prefix's validation state with the message, learned type and when it was
     last validated; Re-validate and Delete per prefix; "+ Add prefix" for writers."""
-    service = resource_at_path(
-        peering_service_for_user, request, subscription_id, resource_group, name
-    )
     return _render_prefixes(request, service)
 
 
-@login_required
 @never_cache
 @sensitive_post_parameters()
-@require_http_methods(["GET", "POST"])
-def peering_service_prefix_add(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
+@peering_service_view("GET", "POST", write=True)
+def peering_service_prefix_add(request: HttpRequest, service: PeeringService) -> HttpResponse:
     """+ Add prefix: Name, Prefix, Prefix key. GET opens the form on the Prefixes blade."""
-    service = resource_at_path(
-        peering_service_for_user, request, subscription_id, resource_group, name, write=True
-    )
     if request.method == "GET":
         return _render_prefixes(request, service, add_open=True)
     form = PrefixAddForm(request.POST)
@@ -631,20 +608,12 @@ def peering_service_prefix_add(
     return _render_prefixes(request, service, add_form=form, add_open=True)
 
 
-def _prefix_for(request, subscription_id, resource_group, name, prefix_name, *, write=False):
-    service = resource_at_path(
-        peering_service_for_user, request, subscription_id, resource_group, name, write=write
-    )
-    return prefix_of(service=service, name=prefix_name)
-
-
-@login_required
-@require_GET
+@peering_service_view("GET")
 def peering_service_prefix_detail(
-    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
+    request: HttpRequest, service: PeeringService, prefix_name: str
 ) -> HttpResponse:
     """One prefix: its state and message, learned type, and its events newest first."""
-    prefix = _prefix_for(request, subscription_id, resource_group, name, prefix_name)
+    prefix = prefix_of(service=service, name=prefix_name)
     service = prefix.peering_service
     context = _blade_context(service, "prefixes", prefix.name)
     context.update(
@@ -663,13 +632,12 @@ def peering_service_prefix_detail(
     )
 
 
-@login_required
-@require_POST
+@peering_service_view("POST", write=True)
 def peering_service_prefix_revalidate(
-    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
+    request: HttpRequest, service: PeeringService, prefix_name: str
 ) -> HttpResponse:
     """Re-validate: the prefix is Pending again until the background validation has run."""
-    prefix = _prefix_for(request, subscription_id, resource_group, name, prefix_name, write=True)
+    prefix = prefix_of(service=service, name=prefix_name)
     service_prefix_revalidate(user=request.user, prefix=prefix)
     notice = f"Re-validation of {prefix.name} ({prefix.prefix}) was queued. {PENDING_NOTE}"
     if is_fragment_request(request):
@@ -680,14 +648,13 @@ def peering_service_prefix_revalidate(
     return redirect(_service_url(prefix.peering_service, "prefixes"))
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@peering_service_view("GET", "POST", write=True)
 def peering_service_prefix_delete(
-    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
+    request: HttpRequest, service: PeeringService, prefix_name: str
 ) -> HttpResponse:
     """Delete a prefix: GET asks to confirm, POST deletes (prefixes cannot be edited: delete
     and add again)."""
-    prefix = _prefix_for(request, subscription_id, resource_group, name, prefix_name, write=True)
+    prefix = prefix_of(service=service, name=prefix_name)
     service = prefix.peering_service
     if request.method == "GET":
         context = _blade_context(service, "prefixes", f"Delete {prefix.name}")
@@ -705,15 +672,9 @@ def peering_service_prefix_delete(
 # --- Delete the Peering Service ------------------------------------------------------------
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def peering_service_delete(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
+@peering_service_view("GET", "POST", write=True)
+def peering_service_delete(request: HttpRequest, service: PeeringService) -> HttpResponse:
     """Delete the Peering Service and its prefixes once the user has typed "yes"."""
-    service = resource_at_path(
-        peering_service_for_user, request, subscription_id, resource_group, name, write=True
-    )
     form = DeleteConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

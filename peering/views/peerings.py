@@ -3,6 +3,8 @@ resource menu) with the Overview. The other blades are in `peering.views.connect
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -45,7 +47,6 @@ from portal.selectors import (
     writable_subscriptions_for_user,
 )
 from portal.tables import paginate, search, sort_by, table_context
-from portal.templatetags import units
 
 # The resource menu of a peering: (key, label, URL name).
 MENU = [
@@ -88,7 +89,7 @@ def peering_list(request: HttpRequest) -> HttpResponse:
         "subscription": subscription,
         "can_create": writable_subscriptions_for_user(user=request.user).exists(),
     }
-    return render_page(request, "peering/peering_list.html", context, partial="results")
+    return render_page(request, "peering/peering_list.jinja", context, partial="results")
 
 
 def peering_args(peering: Peering) -> list:
@@ -117,6 +118,34 @@ def get_peering(
     return resource_at_path(
         peering_for_user, request, subscription_id, resource_group, name, write=write
     )
+
+
+def resource_view(selector, *methods: str, write: bool | None = None):
+    """A view of one tenant resource: sign-in required, only `methods` (405 otherwise), and the
+    resource at the URL's ARM path, read through `selector` (`resource_at_path`: 404 for
+    another tenant), passed to the view in place of the path's subscription, resource group
+    and name. A Reader gets 403 when `write` is True, or by default on a POST."""
+
+    def decorate(view):
+        @login_required
+        @require_http_methods(list(methods))
+        @wraps(view)
+        def wrapper(request, subscription_id, resource_group: str, name: str, **rest):
+            writes = request.method == "POST" if write is None else write
+            resource = resource_at_path(
+                selector, request, subscription_id, resource_group, name, write=writes
+            )
+            return view(request, resource, **rest)
+
+        return wrapper
+
+    return decorate
+
+
+def peering_view(*methods: str, write: bool | None = None):
+    """A view of one peering (its blades, connections, registered ASNs and prefixes, received
+    routes): `resource_view` with the peering read by `peering_for_user`."""
+    return resource_view(peering_for_user, *methods, write=write)
 
 
 def settings_menu(peering: Peering) -> list[dict]:
@@ -154,19 +183,14 @@ def blade_context(request: HttpRequest, peering: Peering, blade: str) -> dict:
         "settings_menu": settings_menu(peering),
         "can_write": can_write(peering.subscription),
         "overview_url": blade_url(peering, "peering:peering_detail"),
-        "units": units.JINJA,
         "connections_url": blade_url(peering, "peering:peering_connections"),
     }
 
 
-@login_required
-@require_GET
-def peering_detail(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
+@peering_view("GET")
+def peering_detail(request: HttpRequest, peering: Peering) -> HttpResponse:
     """Overview: Essentials, a summary of the connections, and any open deprovisioning
     request."""
-    peering = get_peering(request, subscription_id, resource_group, name)
     connections = list(peering.connections.all())
     for connection in connections:
         connection.url = connection_url(peering, connection)
@@ -187,34 +211,25 @@ def peering_detail(
     )
     return render_page(
         request,
-        "peering/peering_detail.html",
+        "peering/peering_detail.jinja",
         context,
         fragments={"live-overview": "live"},
         partial="pane",
     )
 
 
-@login_required
-@require_GET
-def peering_asn(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
+@peering_view("GET")
+def peering_asn(request: HttpRequest, peering: Peering) -> HttpResponse:
     """ASN information: what was submitted with the Peer ASN, and its validation state."""
-    peering = get_peering(request, subscription_id, resource_group, name)
     context = blade_context(request, peering, "asn")
     context["peer_asn"] = peer_asn_with_contacts(peering=peering)
     return render_page(request, "peering/peering/asn.html", context, partial="pane")
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def peering_tags(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
+@peering_view("GET", "POST")
+def peering_tags(request: HttpRequest, peering: Peering) -> HttpResponse:
     """Tags: name/value rows. "+ Add tag" and "Delete" work without JavaScript (submit
     buttons that keep every typed value); Save replaces the tags through the service."""
-    write = request.method == "POST"
-    peering = get_peering(request, subscription_id, resource_group, name, write=write)
     context = blade_context(request, peering, "tags")
     url = blade_url(peering, "peering:peering_tags")
     context["action_url"] = url
@@ -244,14 +259,10 @@ def peering_tags(
     )
 
 
-@login_required
-@require_GET
-def peering_activity_log(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
+@peering_view("GET")
+def peering_activity_log(request: HttpRequest, peering: Peering) -> HttpResponse:
     """Activity log: the subscription's entries about this peering, newest first, paged;
     filtered by operation, status or caller (`?q=`) and sortable, both in the URL."""
-    peering = get_peering(request, subscription_id, resource_group, name)
     entries, query = search(
         request,
         peering_activity(peering=peering),
@@ -275,15 +286,10 @@ def peering_activity_log(
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def peering_deprovision(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
+@peering_view("GET", "POST")
+def peering_deprovision(request: HttpRequest, peering: Peering) -> HttpResponse:
     """Deprovision: how it works, what blocks it now, the customers it cuts off, the request
     form (writers) and the history of requests."""
-    write = request.method == "POST"
-    peering = get_peering(request, subscription_id, resource_group, name, write=write)
     context = blade_context(request, peering, "deprovision")
     url = blade_url(peering, "peering:peering_deprovision")
     customers = customers_using(peering)

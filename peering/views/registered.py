@@ -2,7 +2,7 @@
 Registered ASNs (route-server peerings), Registered prefixes (Direct Peering Service peerings)
 and Received routes.
 
-Thin views: `views.peerings.get_peering` reads the peering with the tenancy check (404 for another
+Thin views: `views.peerings.peering_view` reads the peering with the tenancy check (404 for another
 tenant; 403 for a Reader asking to write), `peering.selectors.registered` reads the rows, and
 the services in `peering.services.peering_services` decide every write; their messages go back
 next to the fields they name with what was typed. Prefix keys are shown to everyone with a role
@@ -12,14 +12,15 @@ on the provider's subscription (Readers too); only Owners and Contributors get w
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import redirect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peering.forms.common import apply_service_errors
 from peering.forms.registered import (
@@ -47,11 +48,11 @@ from peering.services.registered import (
     registered_prefix_revalidate,
     registered_prefix_unavailable_reason,
 )
-from peering.views.peerings import MENU, blade_url, get_peering, peering_args, settings_menu
+from peering.views.peerings import MENU, blade_url, peering_args, peering_view, settings_menu
 from portal.htmx import render_page
 from portal.links import fast_reverse
 from portal.permissions import can_write
-from portal.tables import paginate, search, sort_by, table_context
+from portal.tables import KeyedRows, paginate, search, sort_by, table_context
 
 BLADES = {
     "asns": ("Registered ASNs", "registered:asn_list"),
@@ -143,51 +144,129 @@ def _used_by(registered) -> str:
     )
 
 
-# Per blade: (the add page's URL name, its crumb, the templates' stem).
-BLADE_PAGES = {
-    "asns": ("registered:asn_add", "Add registered ASN", "asn"),
-    "prefixes": ("registered:prefix_add", "Add registered prefix", "prefix"),
+@dataclass(frozen=True)
+class ListBlade:
+    """A registered blade with a list and an add page (Registered ASNs, Registered prefixes):
+    its templates, the add page's URL and crumb, and what adding does: the form, the service
+    (called with the form's fields), why it is unavailable, the message and where to go.
+    `fragments_template`: where the list's htmx fragments are, if not in `list_template` (a
+    Jinja2 pane inside the Django frame of the Registered blades)."""
+
+    list_template: str
+    results_id: str
+    add_template: str
+    add_url_name: str
+    add_crumb: str
+    form_class: type[forms.Form]
+    add: Callable[..., RegisteredAsn | RegisteredPrefix]
+    unavailable_reason: Callable[[Peering], str]
+    added_message: str
+    added_url: Callable[[Peering, RegisteredAsn | RegisteredPrefix], str]
+    fragments_template: str = ""
+
+
+LIST_BLADES = {
+    "asns": ListBlade(
+        list_template="peering/registered/asn_list.html",
+        fragments_template="peering/registered/asn_list.jinja",
+        results_id="asn-results",
+        add_template="peering/registered/asn_add.html",
+        add_url_name="registered:asn_add",
+        add_crumb="Add registered ASN",
+        form_class=RegisteredAsnForm,
+        add=registered_asn_add,
+        unavailable_reason=registered_asn_unavailable_reason,
+        added_message="Registered ASN {0.name} (AS{0.asn}) added. Give its prefix key to the "
+        "customer: they enter it when they add prefixes to their Peering Service.",
+        # Back to the list, on the page that holds it.
+        added_url=lambda peering, registered: (
+            f"{blade_url(peering, 'registered:asn_list')}?added={registered.name}"
+        ),
+    ),
+    "prefixes": ListBlade(
+        list_template="peering/registered/prefix_list.html",
+        results_id="prefix-results",
+        add_template="peering/registered/prefix_add.html",
+        add_url_name="registered:prefix_add",
+        add_crumb="Add registered prefix",
+        form_class=RegisteredPrefixForm,
+        add=registered_prefix_add,
+        unavailable_reason=registered_prefix_unavailable_reason,
+        added_message="Registered prefix {0.name} ({0.prefix}) added. It is validated in the "
+        "background; its prefix key is on its page.",
+        added_url=lambda peering, registered: blade_url(
+            peering, "registered:prefix_detail", registered.name
+        ),
+    ),
 }
 
 
-def _add_blade(request: HttpRequest, peering: Peering, blade: str, form_class, create, *, reason):
-    """An add page: the form (GET), then `create(cleaned_data)` — the service call, which
-    returns where to go — with its errors next to the fields (400) on POST."""
-    add_name, crumb, stem = BLADE_PAGES[blade]
-    context = _context(peering, blade, (crumb, None))
+def _list_page(request: HttpRequest, peering: Peering, blade: str, page, query, sort, **extra):
+    """A list blade's page: the table (htmx replaces only its results), + Add (disabled with
+    the reason)."""
+    spec = LIST_BLADES[blade]
+    context = _context(peering, blade)
+    context.update(
+        table_context(page, query, sort),
+        rows=page.object_list,
+        add_reason=spec.unavailable_reason(peering),
+        add_url=blade_url(peering, spec.add_url_name),
+        **extra,
+    )
+    return render_page(
+        request,
+        spec.list_template,
+        context,
+        partial="pane",
+        fragments={spec.results_id: "results"},
+        fragments_template=spec.fragments_template,
+    )
+
+
+def _add_page(request: HttpRequest, peering: Peering, blade: str):
+    """An add page: the form (GET), then the service with the form's fields on POST; its
+    errors go next to the fields (400)."""
+    spec = LIST_BLADES[blade]
+    context = _context(peering, blade, (spec.add_crumb, None))
     if _cancelled(request):
         return redirect(context["blade_url"])
     status = 200
     if request.method == "POST":
-        form = form_class(request.POST)
+        form = spec.form_class(request.POST)
         if form.is_valid():
             try:
-                return redirect(create(form.cleaned_data))
+                registered = spec.add(user=request.user, peering=peering, **form.cleaned_data)
             except ValidationError as exc:
                 apply_service_errors(form, exc)
+            else:
+                messages.success(request, spec.added_message.format(registered))
+                return redirect(spec.added_url(peering, registered))
         status = 400
     else:
-        form = form_class()
-    context.update(form=form, add_reason=reason, action_url=blade_url(peering, add_name))
-    return render_page(
-        request, f"peering/registered/{stem}_add.html", context, status=status, partial="pane"
+        form = spec.form_class()
+    context.update(
+        form=form,
+        add_reason=spec.unavailable_reason(peering),
+        action_url=blade_url(peering, spec.add_url_name),
     )
+    return render_page(request, spec.add_template, context, status=status, partial="pane")
 
 
 # --- Registered ASNs ------------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
-def asn_list(request: HttpRequest, subscription_id, resource_group: str, name: str):
+@peering_view("GET")
+def asn_list(request: HttpRequest, peering: Peering):
     """Registered ASNs: Name, ASN, Prefix key (copy), Created, Used by; + Add registered ASN
     (disabled with the reason until a connection is Active); Rotate key and Delete per row."""
-    peering = get_peering(request, subscription_id, resource_group, name)
     rows, query = search(request, registered_asns_of(peering=peering), "name", also=_asn_match)
-    rows, sort = sort_by(request, with_key_usage(rows, peering=peering), ASN_SORTS, "name")
+    rows, sort = sort_by(request, rows, ASN_SORTS, "name")
+    # Paged on the keys (a count is computed for every row skipped only when sorting by it);
+    # the page's 50 rows then read with their counts and key usage.
+    read = with_key_usage(registered_asns_of(peering=peering), peering=peering)
     page = paginate(
         request,
-        rows,
+        KeyedRows(rows, read),
         # Just added: open the page that holds it (in the default order).
         number=registered_asn_page(peering=peering, name=request.GET.get("added", ""))
         if not query and sort == "name"
@@ -205,52 +284,16 @@ def asn_list(request: HttpRequest, subscription_id, resource_group: str, name: s
         providers = [rows_on_page[0].key_provider] if rows_on_page[0].key_provider else []
     else:
         providers = [p.name for p in key_providers(peering=peering)]
-    context = _context(peering, "asns")
-    context.update(
-        table_context(page, query, sort),
-        rows=page.object_list,
-        key_providers=providers,
-        add_reason=registered_asn_unavailable_reason(peering),
-        add_url=blade_url(peering, "registered:asn_add"),
-    )
-    return render_page(
-        request,
-        "peering/registered/asn_list.html",
-        context,
-        partial="pane",
-        fragments={"asn-results": "results"},
-    )
+    return _list_page(request, peering, "asns", page, query, sort, key_providers=providers)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def asn_add(request: HttpRequest, subscription_id, resource_group: str, name: str):
+@peering_view("GET", "POST", write=True)
+def asn_add(request: HttpRequest, peering: Peering):
     """Register an ASN: Name (the customer) and ASN. Saved with a new prefix key."""
-    peering = get_peering(request, subscription_id, resource_group, name, write=True)
-
-    def create(data):
-        registered = registered_asn_add(
-            user=request.user, peering=peering, name=data["name"], asn=data["asn"]
-        )
-        messages.success(
-            request,
-            f"Registered ASN {registered.name} (AS{registered.asn}) added. Give its prefix key "
-            "to the customer: they enter it when they add prefixes to their Peering Service.",
-        )
-        return f"{blade_url(peering, 'registered:asn_list')}?added={registered.name}"
-
-    return _add_blade(
-        request,
-        peering,
-        "asns",
-        RegisteredAsnForm,
-        create,
-        reason=registered_asn_unavailable_reason(peering),
-    )
+    return _add_page(request, peering, "asns")
 
 
-def _asn_confirm(request, subscription_id, resource_group, name, asn_name, *, action: str):
-    peering = get_peering(request, subscription_id, resource_group, name, write=True)
+def _asn_confirm(request, peering: Peering, asn_name: str, *, action: str):
     registered = registered_asn_of(peering=peering, name=asn_name)
     _asn_urls(peering, registered)
     label = "Rotate key" if action == "rotate" else "Delete"
@@ -295,86 +338,44 @@ def _asn_confirm(request, subscription_id, resource_group, name, asn_name, *, ac
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def asn_rotate(request: HttpRequest, subscription_id, resource_group: str, name: str, asn_name):
+@peering_view("GET", "POST", write=True)
+def asn_rotate(request: HttpRequest, peering: Peering, asn_name):
     """Rotate key: the confirmation page (GET), then a new prefix key (POST). The old key stops
     working at once; customers' prefixes fail validation until they use the new one."""
-    return _asn_confirm(request, subscription_id, resource_group, name, asn_name, action="rotate")
+    return _asn_confirm(request, peering, asn_name, action="rotate")
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def asn_delete(request: HttpRequest, subscription_id, resource_group: str, name: str, asn_name):
+@peering_view("GET", "POST", write=True)
+def asn_delete(request: HttpRequest, peering: Peering, asn_name):
     """Delete a registered ASN: confirmation (GET), then delete (POST)."""
-    return _asn_confirm(request, subscription_id, resource_group, name, asn_name, action="delete")
+    return _asn_confirm(request, peering, asn_name, action="delete")
 
 
 # --- Registered prefixes --------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
-def prefix_list(request: HttpRequest, subscription_id, resource_group: str, name: str):
+@peering_view("GET")
+def prefix_list(request: HttpRequest, peering: Peering):
     """Registered prefixes: Name, Prefix, Validation state and message, Prefix key (copy);
     + Add registered prefix (disabled with the reason); Re-validate and Delete per row.
     Filtered by name or prefix (`?q=`), sortable and paged on the server like Registered ASNs."""
-    peering = get_peering(request, subscription_id, resource_group, name)
     rows, query = search(request, registered_prefixes_of(peering=peering), "name", "prefix")
     rows, sort = sort_by(request, rows, PREFIX_SORTS, "name")
     page = paginate(request, rows)
     for row in page:
         _prefix_urls(peering, row)
-    context = _context(peering, "prefixes")
-    context.update(
-        table_context(page, query, sort),
-        rows=page.object_list,
-        add_reason=registered_prefix_unavailable_reason(peering),
-        add_url=blade_url(peering, "registered:prefix_add"),
-    )
-    return render_page(
-        request,
-        "peering/registered/prefix_list.html",
-        context,
-        partial="pane",
-        fragments={"prefix-results": "results"},
-    )
+    return _list_page(request, peering, "prefixes", page, query, sort)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def prefix_add(request: HttpRequest, subscription_id, resource_group: str, name: str):
+@peering_view("GET", "POST", write=True)
+def prefix_add(request: HttpRequest, peering: Peering):
     """Add registered prefix: Name and IPv4 prefix; queued for validation (Pending)."""
-    peering = get_peering(request, subscription_id, resource_group, name, write=True)
-
-    def create(data):
-        registered = registered_prefix_add(
-            user=request.user, peering=peering, name=data["name"], prefix=data["prefix"]
-        )
-        messages.success(
-            request,
-            f"Registered prefix {registered.name} ({registered.prefix}) added. It is validated "
-            "in the background; its prefix key is on its page.",
-        )
-        return blade_url(peering, "registered:prefix_detail", registered.name)
-
-    return _add_blade(
-        request,
-        peering,
-        "prefixes",
-        RegisteredPrefixForm,
-        create,
-        reason=registered_prefix_unavailable_reason(peering),
-    )
+    return _add_page(request, peering, "prefixes")
 
 
-@login_required
-@require_GET
-def prefix_detail(
-    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
-):
+@peering_view("GET")
+def prefix_detail(request: HttpRequest, peering: Peering, prefix_name):
     """One registered prefix: its prefix key (copy), validation state and message."""
-    peering = get_peering(request, subscription_id, resource_group, name)
     registered = registered_prefix_of(peering=peering, name=prefix_name)
     _prefix_urls(peering, registered)
     context = _context(peering, "prefixes", (registered.name, None))
@@ -382,13 +383,9 @@ def prefix_detail(
     return render_page(request, "peering/registered/prefix_detail.html", context, partial="pane")
 
 
-@login_required
-@require_POST
-def prefix_revalidate(
-    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
-):
+@peering_view("POST", write=True)
+def prefix_revalidate(request: HttpRequest, peering: Peering, prefix_name):
     """Re-validate: queue validation again (Pending until it has run)."""
-    peering = get_peering(request, subscription_id, resource_group, name, write=True)
     registered = registered_prefix_of(peering=peering, name=prefix_name)
     registered_prefix_revalidate(user=request.user, registered=registered)
     messages.success(
@@ -399,13 +396,9 @@ def prefix_revalidate(
     return redirect(blade_url(peering, "registered:prefix_detail", registered.name))
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def prefix_delete(
-    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
-):
+@peering_view("GET", "POST", write=True)
+def prefix_delete(request: HttpRequest, peering: Peering, prefix_name):
     """Delete a registered prefix: confirmation (GET), then delete (POST)."""
-    peering = get_peering(request, subscription_id, resource_group, name, write=True)
     registered = registered_prefix_of(peering=peering, name=prefix_name)
     _prefix_urls(peering, registered)
     context = _context(peering, "prefixes", (registered.name, registered.detail_url))
@@ -437,13 +430,11 @@ def prefix_delete(
 # --- Received routes ------------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
-def routes(request: HttpRequest, subscription_id, resource_group: str, name: str):
+@peering_view("GET")
+def routes(request: HttpRequest, peering: Peering):
     """Received routes: the routes Microsoft receives on the peering's connections, filtered by
     prefix (contains or exact), AS path, connection and validation states, 50 a page. htmx
     replaces only the results; the query count does not grow with the rows."""
-    peering = get_peering(request, subscription_id, resource_group, name)
     connections = list(peering.connections.all())
     form = ReceivedRouteFilterForm(request.GET or None, connections=connections)
     filters = form.filters()

@@ -101,9 +101,9 @@ from portal.selectors import (
 from portal.templatetags.units import gbps
 from portal.templatetags.units import place as place_label
 
-TEMPLATE = "peering/wizard/wizard.html"
-CONNECTION_TEMPLATE = "peering/wizard/connection.html"
-GRID_TEMPLATE = "peering/wizard/_grid.html"
+TEMPLATE = "peering/wizard/wizard.jinja"
+CONNECTION_TEMPLATE = "peering/wizard/connection.jinja"
+GRID_TEMPLATE = "peering/wizard/_grid.jinja"
 DIALOG_TARGET = "connection-dialog-body"
 TAB_LABELS = {"basics": "Basics", "configuration": "Configuration", "review": "Review + create"}
 NO_WRITE_ROLE = (
@@ -255,8 +255,8 @@ def _refresh_attrs(url: str) -> dict[str, str]:
 
 
 # Which partials of a tab depend on which field: `(template, partial)` pairs.
-BASICS_TEMPLATE = "peering/wizard/_basics.html"
-CONFIGURATION_TEMPLATE = "peering/wizard/_configuration.html"
+BASICS_TEMPLATE = "peering/wizard/_basics.jinja"
+CONFIGURATION_TEMPLATE = "peering/wizard/_configuration.jinja"
 REFRESHED = {
     "basics": {
         "subscription": (
@@ -606,35 +606,31 @@ def tab(request: HttpRequest, tab: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def discard(request: HttpRequest) -> HttpResponse:
-    """Discard the draft: everything typed in the wizard is forgotten. Asks first: htmx
-    confirms in the browser and POSTs; without JavaScript the link opens a confirmation page
-    (GET) whose button POSTs."""
+    """Discard the draft: everything typed in the wizard is forgotten."""
+    return discard_draft(
+        request, "Create a peering", draft_discard, back="wizard:start", then="peering:peering_list"
+    )
+
+
+def discard_draft(
+    request: HttpRequest, wizard: str, discard, *, back: str, then: str, active_nav="peerings"
+) -> HttpResponse:
+    """A wizard's "Discard draft" (both wizards'): asks first. With htmx the browser asks
+    (`hx-confirm`) and POSTs; without JavaScript the link opens this confirmation page, whose
+    button POSTs. Then `discard(user=)` forgets the draft and the user goes to `then`; Cancel
+    goes `back` to the wizard."""
     _writable(request)
     if request.method == "GET":
-        return discard_confirm_page(
-            request,
-            title="Discard the Create a peering draft?",
-            action_url=reverse("wizard:discard"),
-            back_url=reverse("wizard:start"),
-            active_nav="peerings",
-        )
-    draft_discard(user=request.user)
-    messages.info(request, "The Create a peering draft was discarded.")
-    return client_redirect(request, reverse("peering:peering_list"))
-
-
-def discard_confirm_page(
-    request: HttpRequest, *, title: str, action_url: str, back_url: str, active_nav: str
-) -> HttpResponse:
-    """The page "Discard draft" opens without JavaScript: it asks, its button POSTs. (With
-    htmx the browser asks instead, `hx-confirm`, and POSTs directly.) Both wizards use it."""
-    context = {
-        "active_nav": active_nav,
-        "title": title,
-        "action_url": action_url,
-        "back_url": back_url,
-    }
-    return render_page(request, "peering/discard_confirm.html", context)
+        context = {
+            "active_nav": active_nav,
+            "title": f"Discard the {wizard} draft?",
+            "action_url": request.path,
+            "back_url": reverse(back),
+        }
+        return render_page(request, "peering/discard_confirm.html", context)
+    discard(user=request.user)
+    messages.info(request, f"The {wizard} draft was discarded.")
+    return client_redirect(request, reverse(then))
 
 
 # --- connection rows --------------------------------------------------------------------------

@@ -83,11 +83,3 @@ def place(connection) -> str:
     else:
         return ""
     return f"{name} (PeeringDB {label} {number})" if number else name
-
-
-# The Jinja2 rows of the hot tables (templates/jinja) call these as functions: a view passes
-# them as `{% rows … gbps=units.gbps place=units.place %}`, and Django must hand the function
-# over, not call it while resolving the variable.
-gbps.do_not_call_in_templates = True
-place.do_not_call_in_templates = True
-JINJA = {"gbps": gbps, "place": place}

@@ -1,17 +1,13 @@
 """`peerings` and `received_routes`: a subscription's peerings and the routes Microsoft receives."""
 
-from functools import partial
-
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from ninja import Query, Router
 
 from peering.api import representations as rep
 from peering.api.audit import api_write
-from peering.api.body import parse_body
-from peering.api.lookups import arm_saved, writable_group
-from peering.api.paging import arm_page
-from peering.api.routing import RG, SUB, arm, arm_json, deleted, no_content
-from peering.api.schemas import PeeringBody, TagsBody, peering_paths
+from peering.api.resource_type import Call, ResourceType, in_subscription, operation
+from peering.api.routing import RG, SUB, deleted, no_content
+from peering.api.schemas import PeeringBody, peering_paths
 from peering.selectors.peerings import (
     deprovision_requests_of,
     open_deprovision_request,
@@ -23,13 +19,11 @@ from peering.selectors.registered import PREFIX_EXACT, RouteFilters, received_ro
 from peering.services.connections import peering_tags_update
 from peering.services.deprovision import deprovision_request
 from peering.services.peerings import peering_create_or_update
-from portal.selectors import resource_at_path, resource_group_for_user, subscription_for_user
+from portal.selectors import resource_group_for_user
 
 router = Router(tags=["Peerings"])
 
 PATH = f"{RG}/peerings/{{name}}"
-
-_peering = partial(resource_at_path, peering_for_user)
 
 
 def _keys(qs):
@@ -45,153 +39,116 @@ def _read_listed(keys: list[int]) -> list[rep.Values]:
     ]
 
 
-@arm(
-    router,
-    "GET",
-    f"{RG}/peerings",
-    operation_id="Peerings_ListByResourceGroup",
-    summary="List the peerings of a resource group",
-)
-def peerings_list_by_resource_group(
-    request: HttpRequest, subscription_id: str, resource_group: str
-):
-    """Peerings in one resource group (404 when the group does not exist)."""
+def _in_group(call: Call, subscription):
+    """The peerings of the call's resource group (404 when the group does not exist)."""
     group = resource_group_for_user(
-        user=request.user, subscription_id=subscription_id, name=resource_group
+        user=call.user, subscription_id=subscription.pk, name=call.path.resource_group
     )
-    rows = _keys(
-        peerings_for_user(
-            user=request.user, subscription=group.subscription, resource_group=group.name
-        )
+    return peerings_for_user(
+        user=call.user, subscription=group.subscription, resource_group=group.name
     )
-    return arm_json(arm_page(request, rows, rep.peering, read=_read_listed))
 
 
-@arm(
-    router,
-    "GET",
+PEERINGS = ResourceType(router, PATH, "Peerings", rep.peering, peering_for_user)
+
+PEERINGS.list(
+    f"{RG}/peerings",
+    "Peerings_ListByResourceGroup",
+    "List the peerings of a resource group",
+    "Peerings in one resource group (404 when the group does not exist).",
+    rows=lambda call, subscription: _keys(_in_group(call, subscription)),
+    read=_read_listed,
+)
+PEERINGS.list(
     f"{SUB}/peerings",
-    operation_id="Peerings_ListBySubscription",
-    summary="List the subscription's peerings",
+    "Peerings_ListBySubscription",
+    "List the subscription's peerings",
+    "Every peering of the subscription, by resource group and name.",
+    rows=lambda call, subscription: _keys(
+        peerings_for_user(user=call.user, subscription=subscription)
+    ),
+    read=_read_listed,
 )
-def peerings_list_by_subscription(request: HttpRequest, subscription_id: str):
-    """Every peering of the subscription, by resource group and name."""
-    subscription = subscription_for_user(user=request.user, subscription_id=subscription_id)
-    rows = _keys(peerings_for_user(user=request.user, subscription=subscription))
-    return arm_json(arm_page(request, rows, rep.peering, read=_read_listed))
+PEERINGS.get("Get a peering", "One peering with its connections and their BGP sessions.")
 
 
-@arm(router, "GET", PATH, operation_id="Peerings_Get", summary="Get a peering")
-def peering_get(request: HttpRequest, subscription_id: str, resource_group: str, name: str):
-    """One peering with its connections and their BGP sessions."""
-    item = _peering(request, subscription_id, resource_group, name)
-    return arm_json(rep.peering(item))
-
-
-@arm(
-    router,
-    "GET",
-    f"{PATH}/receivedRoutes",
-    operation_id="ReceivedRoutes_ListByPeering",
-    summary="List the routes Microsoft receives on a peering",
-)
-def received_routes_list(
-    request: HttpRequest,
-    subscription_id: str,
-    resource_group: str,
-    name: str,
+def _route_filters(
     prefix: str | None = Query(None, max_length=64),
     as_path: str | None = Query(None, alias="asPath", max_length=512),
     origin_as_validation_state: str | None = Query(
         None, alias="originAsValidationState", max_length=32
     ),
     rpki_validation_state: str | None = Query(None, alias="rpkiValidationState", max_length=32),
-):
-    """Filter by exact prefix, a run of ASNs in the AS path, and the validation states; pages
-    continue with `$skipToken`."""
-    item = _peering(request, subscription_id, resource_group, name)
-    filters = RouteFilters(
+) -> RouteFilters:
+    return RouteFilters(
         prefix=prefix or "",
         prefix_match=PREFIX_EXACT,
         as_path=as_path or "",
         origin_as_validation_state=origin_as_validation_state or "",
         rpki_validation_state=rpki_validation_state or "",
     )
-    rows = received_routes_of(peering=item, filters=filters)
-    return arm_json(arm_page(request, rows, rep.received_route))
 
 
-@arm(
-    router,
-    "PUT",
-    PATH,
-    body=PeeringBody,
-    operation_id="Peerings_CreateOrUpdate",
-    summary="Create or update a peering",
+PEERINGS.list(
+    f"{PATH}/receivedRoutes",
+    "ReceivedRoutes_ListByPeering",
+    "List the routes Microsoft receives on a peering",
+    "Filter by exact prefix, a run of ASNs in the AS path, and the validation states; pages "
+    "continue with `$skipToken`.",
+    options=_route_filters,
+    rows=lambda call, subscription: received_routes_of(
+        peering=PEERINGS.child(call, subscription), filters=call.options
+    ),
+    serialize=lambda row, subscription, call: rep.received_route(row),
 )
-def peering_put(request: HttpRequest, subscription_id: str, resource_group: str, name: str):
-    """201 when created (connections PendingApproval), 200 when an existing peering was updated:
-    its connections are matched by `connectionIdentifier` and added, changed or removed by the
-    portal's own rules; tags are replaced."""
-    subscription, group = writable_group(request, subscription_id, resource_group)
-    body = parse_body(request, PeeringBody)
-    data = body.contract(name=name, resource_group=group.name)
-    with api_write(request, paths=peering_paths(body)):
-        item, created = peering_create_or_update(
-            user=request.user, subscription=subscription, data=data
-        )
-    item = _peering(request, subscription.pk, group.name, item.name)
-    return arm_saved(rep.peering(item), created=created)
-
-
-@arm(
-    router,
-    "PATCH",
-    PATH,
-    body=TagsBody,
-    operation_id="Peerings_Update",
-    summary="Update a peering's tags",
+PEERINGS.put(
+    PeeringBody,
+    "Create or update a peering",
+    "201 when created (connections PendingApproval), 200 when an existing peering was "
+    "updated: its connections are matched by `connectionIdentifier` and added, changed or "
+    "removed by the portal's own rules; tags are replaced.",
+    save=peering_create_or_update,
+    paths=peering_paths,
 )
-def peering_patch(request: HttpRequest, subscription_id: str, resource_group: str, name: str):
-    """Replaces the tags (the only property PATCH changes)."""
-    item = _peering(request, subscription_id, resource_group, name, write=True)
-    body = parse_body(request, TagsBody)
-    with api_write(request, paths={"tags": "tags"}):
-        peering_tags_update(user=request.user, peering=item, tags=body.tags)
-    item = _peering(request, subscription_id, resource_group, name)
-    return arm_json(rep.peering(item))
+PEERINGS.patch_tags(
+    "Update a peering's tags",
+    "Replaces the tags (the only property PATCH changes).",
+    update=lambda user, item, tags: peering_tags_update(user=user, peering=item, tags=tags),
+    paths={"tags": "tags"},
+)
 
 
 CONFIRM_CUSTOMERS = "x-peering-confirm-customers"
 
 
-@arm(
+def _deprovision(call: Call):
+    subscription = in_subscription(call, True)
+    try:
+        item = PEERINGS.child(call, subscription)
+    except Http404:
+        return no_content()
+    if open_deprovision_request(deprovision_requests_of(peering=item)) is not None:
+        return deleted()
+    confirm = call.request.headers.get(CONFIRM_CUSTOMERS, "").strip().lower() == "true"
+    with api_write(call.request, paths={"confirm_customers": CONFIRM_CUSTOMERS}):
+        deprovision_request(
+            user=call.user,
+            peering=item,
+            reason=f"Deleted through the API with token '{call.request.api_token.name}'.",
+            confirm_customers=confirm,
+        )
+    return deleted()
+
+
+operation(
     router,
     "DELETE",
     PATH,
     operation_id="Peerings_Delete",
     summary="Request the peering's deprovisioning",
+    doc="Opens the tracked deprovisioning request Microsoft acts on (the peering stays until "
+    "Microsoft removes it): 200; 200 again while that request is open; 204 when there is no such "
+    "peering. If customers use its registered ASNs, send the header "
+    "`x-peering-confirm-customers: true` to confirm cutting them off (409 otherwise).",
+    run=_deprovision,
 )
-def peering_delete(request: HttpRequest, subscription_id: str, resource_group: str, name: str):
-    """Opens the tracked deprovisioning request Microsoft acts on (the peering stays until
-    Microsoft removes it): 200; 200 again while that request is open; 204 when there is no such
-    peering. If customers use its registered ASNs, send the header
-    `x-peering-confirm-customers: true` to confirm cutting them off (409 otherwise)."""
-    subscription = subscription_for_user(
-        user=request.user, subscription_id=subscription_id, write=True
-    )
-    try:
-        item = _peering(request, subscription.pk, resource_group, name, write=True)
-    except Http404:
-        return no_content()
-    if open_deprovision_request(deprovision_requests_of(peering=item)) is not None:
-        return deleted()
-    confirm = request.headers.get(CONFIRM_CUSTOMERS, "").strip().lower() == "true"
-    with api_write(request, paths={"confirm_customers": CONFIRM_CUSTOMERS}):
-        deprovision_request(
-            user=request.user,
-            peering=item,
-            reason=f"Deleted through the API with token '{request.api_token.name}'.",
-            confirm_customers=confirm,
-        )
-    return deleted()

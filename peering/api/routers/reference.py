@@ -11,6 +11,7 @@ from peering.api import representations as rep
 from peering.api.body import parse_body
 from peering.api.errors import ArmError
 from peering.api.paging import arm_page
+from peering.api.resource_type import Call, in_subscription, operation
 from peering.api.routing import SUB, arm, arm_json
 from peering.enums import DirectPeeringType, Kind
 from peering.selectors import reference
@@ -38,13 +39,6 @@ def _kind(value: str) -> str:
 
 def _direct_type(value: str | None) -> str:
     return _choice(value, DirectPeeringType.values, "directPeeringType") if value else ""
-
-
-def _reference_page(request: HttpRequest, subscription_id: str, rows, represent):
-    """A page of subscription-scoped reference rows (`rows()`, read once the caller's role on
-    the subscription is checked), each represented with the subscription in its id."""
-    subscription = subscription_for_user(user=request.user, subscription_id=subscription_id)
-    return arm_json(arm_page(request, rows(), partial(represent, subscription=subscription)))
 
 
 @arm(
@@ -104,50 +98,63 @@ def legacy_peerings_list(
     )
 
 
-@arm(
-    router,
-    "GET",
-    f"{SUB}/peeringServiceCountries",
-    operation_id="PeeringServiceCountries_List",
-    summary="List Peering Service countries",
-)
-def peering_service_countries_list(request: HttpRequest, subscription_id: str):
-    """Countries with Peering Service customer locations."""
-    return _reference_page(
-        request, subscription_id, reference.service_countries, rep.service_country
-    )
+def _country(country: str | None = Query(None)) -> str:
+    return country or ""
 
 
-@arm(
-    router,
-    "GET",
-    f"{SUB}/peeringServiceLocations",
-    operation_id="PeeringServiceLocations_List",
-    summary="List Peering Service customer locations",
-)
-def peering_service_locations_list(
-    request: HttpRequest, subscription_id: str, country: str | None = Query(None)
-):
-    """States/provinces where a Peering Service can be placed, optionally of one country."""
-    return _reference_page(
-        request,
-        subscription_id,
-        lambda: reference.service_locations(country=country or ""),
+# Subscription-scoped reference lists read once the caller's role on the subscription is
+# checked, each row with the subscription in its id: (collection, operation id, summary,
+# description, rows of the call, JSON of a row, query parameters).
+REFERENCE_LISTS = [
+    (
+        "peeringServiceCountries",
+        "PeeringServiceCountries_List",
+        "List Peering Service countries",
+        "Countries with Peering Service customer locations.",
+        lambda call: reference.service_countries(),
+        rep.service_country,
+        None,
+    ),
+    (
+        "peeringServiceLocations",
+        "PeeringServiceLocations_List",
+        "List Peering Service customer locations",
+        "States/provinces where a Peering Service can be placed, optionally of one country.",
+        lambda call: reference.service_locations(country=call.options),
         rep.service_location,
-    )
+        _country,
+    ),
+    (
+        "peeringServiceProviders",
+        "PeeringServiceProviders_List",
+        "List Peering Service providers",
+        "Providers with the peering locations where they meet Microsoft.",
+        lambda call: reference.service_providers(),
+        rep.service_provider,
+        None,
+    ),
+]
 
 
-@arm(
-    router,
-    "GET",
-    f"{SUB}/peeringServiceProviders",
-    operation_id="PeeringServiceProviders_List",
-    summary="List Peering Service providers",
-)
-def peering_service_providers_list(request: HttpRequest, subscription_id: str):
-    """Providers with the peering locations where they meet Microsoft."""
-    return _reference_page(
-        request, subscription_id, reference.service_providers, rep.service_provider
+def _reference_list(rows, represent):
+    def run(call: Call):
+        subscription = in_subscription(call, False)
+        serialize = partial(represent, subscription=subscription)
+        return arm_json(arm_page(call.request, rows(call), serialize))
+
+    return run
+
+
+for _collection, _operation_id, _summary, _doc, _rows, _represent, _options in REFERENCE_LISTS:
+    operation(
+        router,
+        "GET",
+        f"{SUB}/{_collection}",
+        operation_id=_operation_id,
+        summary=_summary,
+        doc=_doc,
+        run=_reference_list(_rows, _represent),
+        options=_options,
     )
 
 

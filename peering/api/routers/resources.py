@@ -11,10 +11,10 @@ from peering.api.auth import ArmAuth
 from peering.api.body import parse_body
 from peering.api.errors import ArmError
 from peering.api.paging import arm_page
-from peering.api.routing import arm, arm_json, deleted, no_content
+from peering.api.resource_type import ResourceType
+from peering.api.routing import arm, arm_json
 from peering.api.versions import RESOURCES_API_VERSIONS
 from peering.selectors import reference
-from peering.selectors.peering_services import resource_group_in as groups_in
 from portal import services
 from portal.selectors import (
     resource_group_for_user,
@@ -57,27 +57,19 @@ def subscription_get(request: HttpRequest, subscription_id: str):
     return arm_json(rep.subscription(item))
 
 
-@arm(
-    router,
-    "GET",
-    "/subscriptions/{subscription_id}/resourcegroups",
-    operation_id="ResourceGroups_List",
-    summary="List resource groups",
+GROUPS = ResourceType(
+    router, GROUP, "ResourceGroups", rep.resource_group, resource_group_for_user, paths=GROUP_PATHS
 )
-def resource_groups_list(request: HttpRequest, subscription_id: str):
-    """The subscription's resource groups by name."""
-    subscription = subscription_for_user(user=request.user, subscription_id=subscription_id)
-    rows = resource_groups_for_user(user=request.user, subscription=subscription).order_by(
-        "name", "pk"
-    )
-    return arm_json(arm_page(request, rows, rep.resource_group))
-
-
-@arm(router, "GET", GROUP, operation_id="ResourceGroups_Get", summary="Get a resource group")
-def resource_group_get(request: HttpRequest, subscription_id: str, name: str):
-    """One resource group (names compare case-insensitively)."""
-    item = resource_group_for_user(user=request.user, subscription_id=subscription_id, name=name)
-    return arm_json(rep.resource_group(item))
+GROUPS.list(
+    "/subscriptions/{subscription_id}/resourcegroups",
+    "ResourceGroups_List",
+    "List resource groups",
+    "The subscription's resource groups by name.",
+    rows=lambda call, subscription: resource_groups_for_user(
+        user=call.user, subscription=subscription
+    ).order_by("name", "pk"),
+)
+GROUPS.get("Get a resource group", "One resource group (names compare case-insensitively).")
 
 
 class ResourceGroupInput(BaseModel):
@@ -127,21 +119,8 @@ def resource_group_put(request: HttpRequest, subscription_id: str, name: str):
     return arm_json(rep.resource_group(group), status=201 if created else 200)
 
 
-@arm(
-    router,
-    "DELETE",
-    GROUP,
-    operation_id="ResourceGroups_Delete",
-    summary="Delete an empty resource group",
+GROUPS.delete(
+    "Delete an empty resource group",
+    "200 when deleted, 204 when there was none; 409 while it still holds resources.",
+    delete=lambda user, item: services.resource_group_delete(user=user, group=item),
 )
-def resource_group_delete(request: HttpRequest, subscription_id: str, name: str):
-    """200 when deleted, 204 when there was none; 409 while it still holds resources."""
-    subscription = subscription_for_user(
-        user=request.user, subscription_id=subscription_id, write=True
-    )
-    existing = groups_in(subscription=subscription, name=name)
-    if existing is None:
-        return no_content()
-    with api_write(request, paths=GROUP_PATHS):
-        services.resource_group_delete(user=request.user, group=existing)
-    return deleted()

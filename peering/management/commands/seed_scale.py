@@ -27,15 +27,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models.functions import Lower
 
-from peering.enums import (
-    ConnectionState,
-    DirectPeeringType,
-    Kind,
-    SessionAddressProvider,
-    SessionState,
-    SkuName,
-    ValidationState,
-)
+from peering import enums
 from peering.models import (
     DirectFacility,
     Exchange,
@@ -64,12 +56,12 @@ RS_SMALL, RS_BIG = "scale-rs-50", "scale-rs-2000"
 FIRST_ASN = 396000  # public 32-bit ASNs, well clear of the demo's
 SESSION_SPACE = ipaddress.ip_network("100.64.0.0/10")
 # The mix of states a busy exchange shows; most connections are Active.
-STATES = [ConnectionState.ACTIVE] * 5 + [
-    ConnectionState.PENDING_APPROVAL,
-    ConnectionState.APPROVED,
-    ConnectionState.PROVISIONING_STARTED,
-    ConnectionState.VALIDATING,
-    ConnectionState.EXTERNAL_BLOCKER,
+STATES = [enums.ConnectionState.ACTIVE] * 5 + [
+    enums.ConnectionState.PENDING_APPROVAL,
+    enums.ConnectionState.APPROVED,
+    enums.ConnectionState.PROVISIONING_STARTED,
+    enums.ConnectionState.VALIDATING,
+    enums.ConnectionState.EXTERNAL_BLOCKER,
 ]
 
 
@@ -193,7 +185,7 @@ class Command(BaseCommand):
                     name=name,
                     peer_asn=FIRST_ASN + int(name.rsplit("-", 1)[1]),
                     peer_name=f"Scale network {name.rsplit('-', 1)[1]}",
-                    validation_state=ValidationState.APPROVED,
+                    validation_state=enums.ValidationState.APPROVED,
                 )
                 for name in _missing(PeerAsn, "name", asn_names, subscription=self.subscription)
             ),
@@ -212,12 +204,14 @@ class Command(BaseCommand):
             resource_group=self.groups[index % len(self.groups)],
             name=name,
             region=self.region,
-            kind=Kind.EXCHANGE if exchange else Kind.DIRECT,
-            sku_name=SkuName.BASIC_EXCHANGE_FREE if exchange else SkuName.PREMIUM_DIRECT_FREE,
+            kind=enums.Kind.EXCHANGE if exchange else enums.Kind.DIRECT,
+            sku_name=enums.SkuName.BASIC_EXCHANGE_FREE
+            if exchange
+            else enums.SkuName.PREMIUM_DIRECT_FREE,
             peering_location=self.metro,
             direct_peering_type=""
             if exchange
-            else (DirectPeeringType.IX_RS if route_server or index % 4 == 0 else "Edge"),
+            else (enums.DirectPeeringType.IX_RS if route_server or index % 4 == 0 else "Edge"),
             peer_asn=self.peer_asns[index % len(self.peer_asns)],
             created_by=self.user,
         )
@@ -227,22 +221,22 @@ class Command(BaseCommand):
             state = STATES[(offset + n) % len(STATES)]
             connection = PeeringConnection(
                 peering=peering,
-                session_address_provider=SessionAddressProvider.MICROSOFT,
+                session_address_provider=enums.SessionAddressProvider.MICROSOFT,
                 bandwidth_mbps=10000,
-                provisioned_bandwidth_mbps=10000 if state == ConnectionState.ACTIVE else 0,
+                provisioned_bandwidth_mbps=10000 if state == enums.ConnectionState.ACTIVE else 0,
                 connection_state=state,
             )
-            if peering.kind == Kind.EXCHANGE:
+            if peering.kind == enums.Kind.EXCHANGE:
                 connection.exchange = self.exchange
             else:
                 connection.direct_facility = self.facility
-            if state == ConnectionState.ACTIVE:
+            if state == enums.ConnectionState.ACTIVE:
                 # A distinct /31 per connection: (peering id, n) never repeats.
                 base = SESSION_SPACE.network_address + 2 * (peering.pk * 16 + n)
                 connection.session_prefix_v4 = f"{base}/31"
                 connection.microsoft_session_ipv4_address = str(base)
                 connection.peer_session_ipv4_address = str(base + 1)
-                connection.session_state_v4 = SessionState.ESTABLISHED
+                connection.session_state_v4 = enums.SessionState.ESTABLISHED
             yield connection
 
     def _peerings(self, options):
@@ -279,7 +273,7 @@ class Command(BaseCommand):
         others = list(
             Peering.objects.filter(
                 subscription=self.subscription,
-                direct_peering_type=DirectPeeringType.IX_RS,
+                direct_peering_type=enums.DirectPeeringType.IX_RS,
                 name__startswith="scale-0",
             ).order_by("name")
         )

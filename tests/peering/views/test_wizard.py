@@ -836,3 +836,24 @@ def test_connection_dialog_names_each_facility_with_its_peeringdb_id(client_owne
     assert re.search(
         rf'<option value="{facility.pk}"( selected)?>{re.escape(label)}</option>', page
     )
+
+
+# Issue 11: every page of the wizard costs at most ten queries (session, user and the caller's
+# role assignments included), with a complete route-server draft of two rows.
+WIZARD_QUERIES = {
+    "basics": 7,
+    "configuration": 9,  # + the metro, its facilities and exchanges
+    "review": 10,  # + every check of creating it, the addresses in one query
+    "connection": 8,
+}
+
+
+@pytest.mark.parametrize("page", sorted(WIZARD_QUERIES))
+def test_wizard_pages_cost_their_queries(world, owner, page):
+    client = Client()
+    client.force_login(owner)
+    fill_draft(client, world, rows=2)
+    url = reverse("wizard:connection") if page == "connection" else tab_url(page)
+    client.get(url)  # the first GET of a tab records it as the current one
+    measured = _count(client, "get", url)
+    assert measured == WIZARD_QUERIES[page] <= 10, measured
