@@ -60,7 +60,9 @@ def render_page(
     if is_fragment_request(request):
         name = (fragments or {}).get(htmx_target(request), partial)
         template = f"{template}#{name}"
-    response = render(request, template, context, status=status)
+    # A Jinja2 page is asked of its own engine: the Django engine would search for it first.
+    engine = "jinja2" if template.partition("#")[0].endswith(".jinja") else None
+    response = render(request, template, context, status=status, using=engine)
     # The same URL answers a page or a fragment: caches must keep them apart.
     patch_vary_headers(response, ("HX-Request",))
     return response

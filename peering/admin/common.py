@@ -1,11 +1,14 @@
 """Shared pieces of the operators' admin: read-only admins and inlines (one mixin,
 `portal.admin.ReadOnlyAdminMixin`), intermediate action pages, messages for refusals."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import ActionLocation
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -95,6 +98,53 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def act_on_each(
+    modeladmin,
+    request,
+    items,
+    act,
+    *,
+    name,
+    noun: str,
+    refused: str,
+    done: str,
+    form: forms.Form | None = None,
+    field: str = "",
+) -> bool:
+    """Run `act(item)` on each selected item in order: tell the operator which were refused and
+    why, and sum up those done, so every action words its outcome the same way.
+
+    `refused` and `done` are the messages' templates: `{name}` is `name(item)`; `{count}` is
+    e.g. "2 Peer ASNs" (`noun`) and `{names}` the done ones. With `form`, a refusal of its
+    `field` (the reason or note the operator typed, the same for every item) before anything
+    was done goes on that field instead and stops the loop: False means "show the page again".
+    """
+    names = []
+    for item in items:
+        try:
+            act(item)
+        except (ValidationError, PermissionDenied) as exc:
+            field_errors = _field_errors(exc, field) if form is not None else None
+            if field_errors and not names:
+                for message in field_errors:
+                    form.add_error(field, message)
+                return False
+            modeladmin.message_user(
+                request,
+                f"{refused.format(name=name(item))}: {_refusal_text(exc)}",
+                _level(exc),
+            )
+        else:
+            names.append(name(item))
+    if names:
+        modeladmin.message_user(
+            request,
+            done.format(count=_plural(len(names), noun), names=", ".join(names)),
+            messages.SUCCESS,
+        )
+    return True
+
+
 class IntermediatePageMixin:
     """Intermediate pages of actions (a reason, a note, a choice): re-post the selection to the
     same action, from the changelist or from the change form."""
@@ -108,12 +158,19 @@ class IntermediatePageMixin:
         action_name: str,
         title: str,
         intro: str,
-        columns: list[str],
-        rows: list[tuple[object, str, list[object]]],
+        objects: list,
+        columns: dict[str, Callable[[Any], object]],
         form: forms.Form,
         submit_label: str,
+        seen: Callable[[Any], str] | None = None,
     ):
-        """`rows` are (pk, seen state or "", cells)."""
+        """The selected `objects` as a table, one cell per column (header: the cell of an
+        object), above the `form`. `seen` is the state the operator saw of an object, posted
+        back so the action can tell what changed meanwhile."""
+        rows = [
+            (obj.pk, seen(obj) if seen else "", [cell(obj) for cell in columns.values()])
+            for obj in objects
+        ]
         on_change_form = f"{ActionLocation.CHANGE_FORM.value}-action" in request.POST
         opts = self.opts
         if on_change_form and len(rows) == 1:
@@ -128,7 +185,7 @@ class IntermediatePageMixin:
             "subtitle": None,
             "opts": opts,
             "intro": intro,
-            "columns": columns,
+            "columns": list(columns),
             "rows": rows,
             "form": form,
             "action_name": action_name,

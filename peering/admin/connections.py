@@ -21,10 +21,10 @@ from peering.admin.common import (
     ReadOnlyInline,
     ReadOnlyModelAdmin,
     _connection_label,
-    _field_errors,
     _level,
     _plural,
     _refusal_text,
+    act_on_each,
     operator_action,
 )
 from peering.admin.filters import MetroFilter, WaitingOnFilter
@@ -149,6 +149,20 @@ def _transition_action(move: Move):
     return operator_action(
         "operate", move.description, f"{plural} (selected connections){'…' if move.note else ''}"
     )(action)
+
+
+def _next_step_text(connection: PeeringConnection, *, short: bool) -> str:
+    """Who acts next on the connection and what they do: short in the list (who and the usual
+    wait, the step as the tooltip), whole on the connection's page."""
+    step = NEXT_STEPS.get(connection.connection_state)
+    if step is None or step.actor is None:
+        return "—" if short else "Nobody: traffic flows."
+    who = Actor(step.actor).label
+    if short:
+        wait = f", usually {step.usual_wait}" if step.usual_wait else ""
+        return format_html('<span title="{}">{}{}</span>', step.action, who, wait)
+    wait = f" (usually {step.usual_wait})" if step.usual_wait else ""
+    return f"{who}: {step.action}{wait}"
 
 
 @admin.register(PeeringConnection)
@@ -349,22 +363,11 @@ class PeeringConnectionAdmin(PeeringLinkMixin, IntermediatePageMixin, ReadOnlyMo
 
     @admin.display(description="Next step")
     def next_step(self, obj):
-        step = NEXT_STEPS.get(obj.connection_state)
-        if step is None or step.actor is None:
-            return "—"
-        # Short in the list (the full step is the tooltip and on the connection's page).
-        wait = f", usually {step.usual_wait}" if step.usual_wait else ""
-        return format_html(
-            '<span title="{}">{}{}</span>', step.action, Actor(step.actor).label, wait
-        )
+        return _next_step_text(obj, short=True)
 
     @admin.display(description="Next step")
     def next_step_detail(self, obj):
-        step = NEXT_STEPS.get(obj.connection_state)
-        if step is None or step.actor is None:
-            return "Nobody: traffic flows."
-        wait = f" (usually {step.usual_wait})" if step.usual_wait else ""
-        return f"{Actor(step.actor).label}: {step.action}{wait}"
+        return _next_step_text(obj, short=False)
 
     @admin.display(description="Microsoft's possible moves")
     def microsoft_moves(self, obj):
@@ -396,47 +399,33 @@ class PeeringConnectionAdmin(PeeringLinkMixin, IntermediatePageMixin, ReadOnlyMo
                 return self._move_page(request, connections, move, form)
             note = form.cleaned_data["note"]
             self._apply_seen_states(request, connections)
-        moved = []
-        for connection in connections:
-            label = _connection_label(connection)
+
+        def move_one(connection):
             refusal = move.refusal(connection.connection_state)
             if refusal:
-                self.message_user(
-                    request,
-                    f"{label} was not moved to {move.to_state}: {refusal}",
-                    messages.WARNING,
-                )
-                continue
-            try:
-                connection_transition(
-                    connection=connection,
-                    to_state=move.to_state,
-                    user=request.user,
-                    actor=Actor.OPERATOR,
-                    note=note,
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                note_errors = _field_errors(exc, "note")
-                if note_errors and form is not None and not moved:
-                    # The note itself was refused (the same for every connection): ask again.
-                    for message in note_errors:
-                        form.add_error("note", message)
-                    return self._move_page(request, connections, move, form)
-                self.message_user(
-                    request,
-                    f"{label} was not moved to {move.to_state}: {_refusal_text(exc)}",
-                    _level(exc),
-                )
-            else:
-                moved.append(label)
-        if moved:
-            told = " The peer's contacts will be emailed." if move.to_state in MILESTONES else ""
-            self.message_user(
-                request,
-                f"Moved {_plural(len(moved), 'connection')} to {move.to_state}: "
-                f"{', '.join(moved)}.{told}",
-                messages.SUCCESS,
+                raise ValidationError(refusal)
+            connection_transition(
+                connection=connection,
+                to_state=move.to_state,
+                user=request.user,
+                actor=Actor.OPERATOR,
+                note=note,
             )
+
+        told = " The peer's contacts will be emailed." if move.to_state in MILESTONES else ""
+        if not act_on_each(
+            self,
+            request,
+            connections,
+            move_one,
+            name=_connection_label,
+            noun="connection",
+            refused=f"{{name}} was not moved to {move.to_state}",
+            done=f"Moved {{count}} to {move.to_state}: {{names}}.{told}",
+            form=form,
+            field="note",
+        ):
+            return self._move_page(request, connections, move, form)
         return None
 
     def _move_page(self, request, connections, move: Move, form):
@@ -455,22 +444,18 @@ class PeeringConnectionAdmin(PeeringLinkMixin, IntermediatePageMixin, ReadOnlyMo
             action_name=move.name,
             title=move.description.removesuffix("…"),
             intro=intro,
-            columns=["Connection", "Subscription", "Connection state", "Allowed"],
-            rows=[
-                (
-                    c.pk,
-                    c.connection_state,
-                    [
-                        _connection_label(c),
-                        c.peering.subscription.display_name,
-                        c.connection_state,
-                        "yes"
-                        if move.offered_from(c.connection_state)
-                        else f"no: {move.refusal(c.connection_state) or 'not from this state'}",
-                    ],
-                )
-                for c in connections
-            ],
+            objects=connections,
+            columns={
+                "Connection": _connection_label,
+                "Subscription": lambda c: c.peering.subscription.display_name,
+                "Connection state": lambda c: c.connection_state,
+                "Allowed": lambda c: (
+                    "yes"
+                    if move.offered_from(c.connection_state)
+                    else f"no: {move.refusal(c.connection_state) or 'not from this state'}"
+                ),
+            },
+            seen=lambda c: c.connection_state,
             form=form,
             submit_label=f"{move.description.removesuffix('…')} "
             f"({_plural(len(connections), 'connection')})",
@@ -540,20 +525,17 @@ class PeeringConnectionAdmin(PeeringLinkMixin, IntermediatePageMixin, ReadOnlyMo
             title="Set BGP session states",
             intro="Record the BGP state of each address family's session, as seen on "
             "Microsoft's routers. The peer sees it in the Connections grid.",
-            columns=["Connection", "Connection state", "IPv4 session", "IPv6 session"],
-            rows=[
-                (
-                    c.pk,
-                    "",
-                    [
-                        _connection_label(c),
-                        c.connection_state,
-                        c.session_state_v4 if c.session_prefix_v4 else "— (no IPv4 session)",
-                        c.session_state_v6 if c.session_prefix_v6 else "— (no IPv6 session)",
-                    ],
-                )
-                for c in connections
-            ],
+            objects=connections,
+            columns={
+                "Connection": _connection_label,
+                "Connection state": lambda c: c.connection_state,
+                "IPv4 session": lambda c: (
+                    c.session_state_v4 if c.session_prefix_v4 else "— (no IPv4 session)"
+                ),
+                "IPv6 session": lambda c: (
+                    c.session_state_v6 if c.session_prefix_v6 else "— (no IPv6 session)"
+                ),
+            },
             form=form,
             submit_label="Set session states",
         )
@@ -627,22 +609,15 @@ class PeeringConnectionAdmin(PeeringLinkMixin, IntermediatePageMixin, ReadOnlyMo
                 "session subnets. The first address of a subnet is the peer's, the next "
                 "Microsoft's. The peer's contacts are emailed the addresses."
             ),
-            columns=["Connection", "Provider", "State", "IPv4 prefix", "IPv6 prefix", "Pool"],
-            rows=[
-                (
-                    c.pk,
-                    "",
-                    [
-                        _connection_label(c),
-                        c.session_address_provider or "—",
-                        c.connection_state,
-                        c.session_prefix_v4 or "—",
-                        c.session_prefix_v6 or "—",
-                        self._pool_text(c),
-                    ],
-                )
-                for c in connections
-            ],
+            objects=connections,
+            columns={
+                "Connection": _connection_label,
+                "Provider": lambda c: c.session_address_provider or "—",
+                "State": lambda c: c.connection_state,
+                "IPv4 prefix": lambda c: c.session_prefix_v4 or "—",
+                "IPv6 prefix": lambda c: c.session_prefix_v6 or "—",
+                "Pool": self._pool_text,
+            },
             form=form,
             submit_label="Allocate",
         )
@@ -742,14 +717,13 @@ class PeeringConnectionAdmin(PeeringLinkMixin, IntermediatePageMixin, ReadOnlyMo
                 "Announcements, withdrawals and origin changes of Peering Service "
                 "prefixes are recorded as prefix events and those prefixes validated again."
             ),
-            columns=["Connection", "Identifier", "Connection state", "Received routes now"],
-            rows=[
-                (
-                    connection.pk,
-                    "",
-                    [label, connection.connection_identifier, connection.connection_state, current],
-                )
-            ],
+            objects=[connection],
+            columns={
+                "Connection": lambda c: label,
+                "Identifier": lambda c: c.connection_identifier,
+                "Connection state": lambda c: c.connection_state,
+                "Received routes now": lambda c: current,
+            },
             form=form,
             submit_label="Upload and replace the routes",
         )

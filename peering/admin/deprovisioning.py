@@ -1,16 +1,14 @@
 """Deprovisioning requests: Accept, Decline with a reason, Complete."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.contrib import admin
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Case, IntegerField, Value, When
 
 from peering.admin.common import (
     IntermediatePageMixin,
     ReadOnlyModelAdmin,
-    _field_errors,
-    _level,
     _plural,
-    _refusal_text,
+    act_on_each,
     operator_action,
 )
 from peering.admin.forms import ReasonForm
@@ -95,40 +93,34 @@ class DeprovisionRequestAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
     def reason_short(self, obj):
         return obj.reason if len(obj.reason) <= 80 else obj.reason[:79] + "…"
 
-    def _decide_each(self, request, queryset, service, *, verb: str, done_text: str, **kwargs):
-        decided = []
-        for deprovision in queryset.order_by("pk"):
+    def _decide_each(
+        self, request, requests, service, *, verb: str, done_text: str, form=None, **kwargs
+    ) -> bool:
+        def decide(deprovision):
             try:
                 service(operator=request.user, request=deprovision, **kwargs)
-            except (ValidationError, PermissionDenied) as exc:
-                self.message_user(
-                    request,
-                    f"The request for {deprovision.peering_name} was not {verb}: "
-                    f"{_refusal_text(exc)}",
-                    _level(exc),
-                )
-            except ObjectDoesNotExist:
-                self.message_user(
-                    request,
-                    f"The request for {deprovision.peering_name} was not {verb}: its peering "
-                    "no longer exists.",
-                    messages.ERROR,
-                )
-            else:
-                decided.append(deprovision.peering_name)
-        if decided:
-            self.message_user(
-                request,
-                f"{verb.capitalize()} {_plural(len(decided), 'deprovisioning request')}: "
-                f"{', '.join(decided)}. {done_text}",
-                messages.SUCCESS,
-            )
+            except ObjectDoesNotExist as exc:
+                # Removed meanwhile: an error to the operator, like a refused permission.
+                raise PermissionDenied("its peering no longer exists.") from exc
+
+        return act_on_each(
+            self,
+            request,
+            requests,
+            decide,
+            name=lambda deprovision: deprovision.peering_name,
+            noun="deprovisioning request",
+            refused=f"The request for {{name}} was not {verb}",
+            done=f"{verb.capitalize()} {{count}}: {{names}}. {done_text}",
+            form=form,
+            field="reason",
+        )
 
     @operator_action("decide", "Accept", "Accept selected deprovisioning requests")
     def accept_selected(self, request, queryset):
         self._decide_each(
             request,
-            queryset,
+            queryset.order_by("pk"),
             deprovision_accept,
             verb="accepted",
             done_text="Their connections are PendingRemove.",
@@ -142,7 +134,7 @@ class DeprovisionRequestAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
     def complete_selected(self, request, queryset):
         self._decide_each(
             request,
-            queryset,
+            queryset.order_by("pk"),
             deprovision_complete,
             verb="completed",
             done_text="The peerings were removed; the peers are told.",
@@ -152,49 +144,29 @@ class DeprovisionRequestAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
     def decline_selected(self, request, queryset):
         requests = list(queryset.select_related("subscription").order_by("pk"))
         form = ReasonForm(request.POST if "post" in request.POST else None, help_text=DECLINE_HELP)
-        if form.is_valid():
-            declined = []
-            for deprovision in requests:
-                try:
-                    deprovision_decline(
-                        operator=request.user,
-                        request=deprovision,
-                        reason=form.cleaned_data["reason"],
-                    )
-                except (ValidationError, PermissionDenied) as exc:
-                    reason_errors = _field_errors(exc, "reason")
-                    if reason_errors and not declined:
-                        for message in reason_errors:
-                            form.add_error("reason", message)
-                        break
-                    self.message_user(
-                        request,
-                        f"The request for {deprovision.peering_name} was not declined: "
-                        f"{_refusal_text(exc)}",
-                        _level(exc),
-                    )
-                else:
-                    declined.append(deprovision.peering_name)
-            else:
-                if declined:
-                    self.message_user(
-                        request,
-                        f"Declined {_plural(len(declined), 'deprovisioning request')}: "
-                        f"{', '.join(declined)}. The peers are told the reason.",
-                        messages.SUCCESS,
-                    )
-                return None
+        if form.is_valid() and self._decide_each(
+            request,
+            requests,
+            deprovision_decline,
+            verb="declined",
+            done_text="The peers are told the reason.",
+            form=form,
+            reason=form.cleaned_data["reason"],
+        ):
+            return None
         return self._action_page(
             request,
             action_name="decline_selected",
             title="Decline deprovisioning",
             intro="The selected requests will be declined; the peering stays. The reason is "
             "shown to the peer and emailed to the Peer ASN's contacts.",
-            columns=["Peering", "Subscription", "State", "Reason given by the peer"],
-            rows=[
-                (r.pk, "", [r.peering_name, r.subscription.display_name, r.state, r.reason])
-                for r in requests
-            ],
+            objects=requests,
+            columns={
+                "Peering": lambda r: r.peering_name,
+                "Subscription": lambda r: r.subscription.display_name,
+                "State": lambda r: r.state,
+                "Reason given by the peer": lambda r: r.reason,
+            },
             form=form,
             submit_label=f"Decline ({_plural(len(requests), 'request')})",
         )

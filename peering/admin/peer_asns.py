@@ -1,9 +1,8 @@
 """Peer ASNs: read-only, validated only through the Approve and Reject actions."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.options import ActionLocation
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.template.response import TemplateResponse
 
@@ -11,10 +10,7 @@ from peering.admin.common import (
     ReadOnlyInline,
     ReadOnlyModelAdmin,
     ResourceIdMixin,
-    _field_errors,
-    _level,
-    _plural,
-    _refusal_text,
+    act_on_each,
     operator_action,
 )
 from peering.admin.forms import ReasonForm
@@ -35,6 +31,10 @@ REJECT_HELP = (
     "Shown to the peer as the Peer ASN's error message and emailed to its contacts, "
     "e.g. “AS59999 is registered to another organisation in PeeringDB.”"
 )
+
+
+def _named(peer_asn: PeerAsn) -> str:
+    return f"{peer_asn.name} (AS{peer_asn.peer_asn})"
 
 
 class PeerContactInline(ReadOnlyInline):
@@ -129,66 +129,37 @@ class PeerAsnAdmin(ResourceIdMixin, ReadOnlyModelAdmin):
 
     @operator_action("validate", "Approve this Peer ASN", "Approve selected Peer ASNs")
     def approve_selected(self, request, queryset):
-        approved = []
-        for peer_asn in queryset.order_by("pk"):
-            try:
-                peer_asn_approve(peer_asn=peer_asn, operator=request.user)
-            except (ValidationError, PermissionDenied) as exc:
-                self.message_user(
-                    request,
-                    f"{peer_asn.name} (AS{peer_asn.peer_asn}) was not approved: "
-                    f"{_refusal_text(exc)}",
-                    _level(exc),
-                )
-            else:
-                approved.append(f"{peer_asn.name} (AS{peer_asn.peer_asn})")
-        if approved:
-            self.message_user(
-                request,
-                f"Approved {_plural(len(approved), 'Peer ASN')}: "
-                f"{', '.join(approved)}. The contacts will be emailed.",
-                messages.SUCCESS,
-            )
+        act_on_each(
+            self,
+            request,
+            queryset.order_by("pk"),
+            lambda peer_asn: peer_asn_approve(peer_asn=peer_asn, operator=request.user),
+            name=_named,
+            noun="Peer ASN",
+            refused="{name} was not approved",
+            done="Approved {count}: {names}. The contacts will be emailed.",
+        )
 
     @operator_action("validate", "Reject this Peer ASN…", "Reject selected Peer ASNs…")
     def reject_selected(self, request, queryset):
         """Ask for the reason on an intermediate page, then reject each selected ASN."""
         queryset = queryset.order_by("pk")
         form = ReasonForm(request.POST if "post" in request.POST else None, help_text=REJECT_HELP)
-        if form.is_valid():
-            rejected = []
-            for peer_asn in queryset:
-                try:
-                    peer_asn_reject(
-                        peer_asn=peer_asn,
-                        operator=request.user,
-                        reason=form.cleaned_data["reason"],
-                    )
-                except (ValidationError, PermissionDenied) as exc:
-                    reason_errors = _field_errors(exc, "reason")
-                    if reason_errors and not rejected:
-                        # The reason itself was refused (same for every ASN): nothing was
-                        # rejected yet, so ask again with the service's message on the field.
-                        for message in reason_errors:
-                            form.add_error("reason", message)
-                        break
-                    self.message_user(
-                        request,
-                        f"{peer_asn.name} (AS{peer_asn.peer_asn}) was not rejected: "
-                        f"{_refusal_text(exc)}",
-                        _level(exc),
-                    )
-                else:
-                    rejected.append(f"{peer_asn.name} (AS{peer_asn.peer_asn})")
-            else:
-                if rejected:
-                    self.message_user(
-                        request,
-                        f"Rejected {_plural(len(rejected), 'Peer ASN')}: "
-                        f"{', '.join(rejected)}. The contacts will be emailed the reason.",
-                        messages.SUCCESS,
-                    )
-                return None
+        if form.is_valid() and act_on_each(
+            self,
+            request,
+            queryset,
+            lambda peer_asn: peer_asn_reject(
+                peer_asn=peer_asn, operator=request.user, reason=form.cleaned_data["reason"]
+            ),
+            name=_named,
+            noun="Peer ASN",
+            refused="{name} was not rejected",
+            done="Rejected {count}: {names}. The contacts will be emailed the reason.",
+            form=form,
+            field="reason",
+        ):
+            return None
         return self._reject_page(request, queryset, form)
 
     def _reject_page(self, request, queryset, form):

@@ -205,10 +205,9 @@ class ReceivedRoute(models.Model):
     rpki_validation_state = models.CharField(max_length=16, default="NotFound")
     reported_rpki_state = models.CharField(max_length=16, blank=True, default="")
     trust_anchor = models.CharField(max_length=32, blank=True)
+    # When the route was first received: a re-import of an unchanged route whose line gives no
+    # time keeps it (peering.services.route_sets).
     received_at = models.DateTimeField()
-    # Which import wrote the row: an import writes a new generation, compares it with the old
-    # one in SQL and then drops the old one.
-    generation = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["prefix", "id"]

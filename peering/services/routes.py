@@ -8,9 +8,10 @@ BGP practice (docs/received-routes.md): the origin is the rightmost AS of the AS
 RFC 8092 large communities three 32-bit numbers; on a bilateral session (anything but an
 exchange route server, which is transparent) the first AS must be the peer's. A bad line is
 rejected with its number and reason and the rest is imported; `strict=True` keeps the old
-all-or-nothing. The file is streamed: routes are written in batches (COPY on PostgreSQL) as a new
-generation of the connection's rows, compared with the previous generation in SQL, which is
-then dropped — memory stays bounded whatever the file's size.
+all-or-nothing. The file is streamed: routes are written in batches (COPY on PostgreSQL) into a
+staging table and compared with the stored ones in SQL (`route_sets`); only the routes that
+changed are written — memory stays bounded whatever the file's size, and a re-import of the same
+table writes nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -40,7 +40,8 @@ from peering.models import (
     ReceivedRoute,
     Vrp,
 )
-from peering.services.bulk import analyze_after_bulk, copy_rows
+from peering.services import route_sets
+from peering.services.bulk import analyze_after_bulk
 from peering.services.rpki import VrpStates, covering_vrps, origin_validate
 from peering.validators import ASN_MAX
 from portal.services import activity_record
@@ -61,21 +62,6 @@ BATCH = 5000
 SQL_LOOKUP_LIMIT = 500
 #: Rejected lines kept for the report (all are counted).
 MAX_REPORTED = 1000
-COLUMNS = (
-    "connection_id",
-    "generation",
-    "prefix",
-    "next_hop",
-    "as_path",
-    "origin_as",
-    "communities",
-    "large_communities",
-    "origin_as_validation_state",
-    "rpki_validation_state",
-    "reported_rpki_state",
-    "trust_anchor",
-    "received_at",
-)
 
 
 @dataclass
@@ -174,15 +160,16 @@ def _communities(raw: dict, where: str) -> tuple[list[str], list[str]]:
     values = raw.get("communities", NONE)
     large_values = raw.get("large_communities", NONE)
     try:
-        # Lists of strings (the usual case) are read from the cache; anything else uncached.
-        key = (
-            values if type(values) in (str, list) else None,
-            large_values if type(large_values) in (str, list) else None,
-        )
-        if None in key:
+        # Lists (the usual case) or texts are read from the cache; anything else uncached.
+        if type(values) is list and type(large_values) is list:
+            key = (tuple(values), tuple(large_values))
+        elif type(values) in (str, list) and type(large_values) in (str, list):
+            key = tuple(v if type(v) is str else tuple(v) for v in (values, large_values))
+        else:
+            key = None
+        if key is None:
             standard, large = _communities_parse((values, large_values))
         else:
-            key = tuple(v if type(v) is str else tuple(v) for v in key)
             try:
                 standard, large = _communities_cached(key)
             except TypeError:  # unhashable objects inside the lists
@@ -401,7 +388,6 @@ class RouteImport:
         self.strict = strict
         self.now = now or timezone.now()
         self.connections: dict[int, PeeringConnection] = {}
-        self.generation: dict[int, int] = {}
         self.counts: dict[int, int] = defaultdict(int)
         self.rejected: dict[int | None, list[tuple[int, str]]] = defaultdict(list)
         self.rejected_count = 0
@@ -412,6 +398,11 @@ class RouteImport:
         # every session, so each pair is validated once per import.
         self.states: dict[tuple[str, int | None], str] = {}
         self._copy = self._copy_context = self._copy_cursor = None
+        self._staging = False
+        # Whether any line gave its own received_at (else the import's time stands for none).
+        self.times_given = False
+        # Per provider ASN: its customer prefixes' texts, and those read so far (by text).
+        self._held: dict[int, tuple[set[str], dict[str, list], set[str]]] = {}
 
     # PostgreSQL: one COPY stays open across batches, so the database inserts the rows while
     # the file is still being read; it is ended before any other query on the connection.
@@ -422,15 +413,20 @@ class RouteImport:
         self.end_copy(kind, error, trace)
 
     def _stream(self):
+        self._staging_create()
         if db_connection.vendor != "postgresql":
             return None
         if self._copy is None:
             self._copy_cursor = db_connection.cursor()
-            self._copy_context = self._copy_cursor.cursor.copy(
-                f"COPY {ReceivedRoute._meta.db_table} ({', '.join(COLUMNS)}) FROM STDIN"  # noqa: S608
-            )
+            self._copy_context = self._copy_cursor.cursor.copy(route_sets.staging_copy_sql())
             self._copy = self._copy_context.__enter__()
         return self._copy
+
+    def _staging_create(self) -> None:
+        if not self._staging:
+            self.end_copy()
+            route_sets.staging_create()
+            self._staging = True
 
     def end_copy(self, kind=None, error=None, trace=None) -> None:
         """Finish the open COPY (or abort it, when leaving on an error)."""
@@ -452,8 +448,6 @@ class RouteImport:
 
         locked = _lock_connection(connection)
         self.connections[locked.pk] = locked
-        last = locked.received_routes.aggregate(g=Max("generation"))["g"]
-        self.generation[locked.pk] = (last or 0) + 1
         return locked
 
     def reject(self, connection_id: int | None, line: int, reason: str) -> None:
@@ -509,9 +503,9 @@ class RouteImport:
             return
         validate = self._validator(final)
         states = self.states
-        generation = self.generation
         # COPY takes the JSON columns as text; each distinct list is serialised once.
         as_json = _json_text if db_connection.vendor == "postgresql" else None
+        now = self.now
         rows = []
         for connection_id, r in self.buffer:
             key = (r["prefix"], r["origin_as"])
@@ -521,10 +515,16 @@ class RouteImport:
             communities, large = r["communities"], r["large_communities"]
             if as_json is not None:
                 communities, large = as_json(tuple(communities)), as_json(tuple(large))
+            # parse_route stamps a line without received_at with the import's time: staged as
+            # NULL, so that an unchanged route keeps the time it was first received.
+            received_at = r["received_at"]
+            if received_at == now:
+                received_at = None
+            else:
+                self.times_given = True
             rows.append(
                 (
                     connection_id,
-                    generation[connection_id],
                     r["prefix"],
                     r["next_hop"],
                     r["as_path"],
@@ -535,11 +535,38 @@ class RouteImport:
                     state,
                     r["reported_rpki_state"],
                     r["trust_anchor"],
-                    r["received_at"],
+                    received_at,
                 )
             )
         self.buffer = []
         _write_routes(rows, self._stream())
+
+    def _affected_prefixes(self, connection: PeeringConnection, changed: set[str]):
+        """Peering Service prefixes among `changed` whose provider owns the connection's
+        peering. The provider's customer prefixes are few next to a full table: their texts
+        are read once per import and intersected with the changes; the prefixes themselves
+        are read once per import too, however many of the provider's connections change."""
+        if not changed:
+            return []
+        peering = connection.peering
+        from peering.services.prefix_validation import SERVICE_TYPES
+
+        if peering.kind != "Direct" or peering.direct_peering_type not in SERVICE_TYPES:
+            return []
+        asn = peering.peer_asn.peer_asn
+        held = PeeringServicePrefix.objects.filter(peering_service__provider__asn=asn)
+        if asn not in self._held:
+            self._held[asn] = (set(held.values_list("prefix", flat=True)), defaultdict(list), set())
+        texts, loaded, read = self._held[asn]
+        relevant = texts & changed
+        missing = sorted(relevant - read)
+        for start in range(0, len(missing), 5000):
+            for prefix in held.filter(prefix__in=missing[start : start + 5000]).select_related(
+                "peering_service__provider"
+            ):
+                loaded[prefix.prefix].append(prefix)
+        read.update(missing)
+        return [p for text in sorted(relevant) for p in loaded[text]]
 
     def _refuse(self):
         messages = [reason for lines in self.rejected.values() for _, reason in lines]
@@ -550,17 +577,21 @@ class RouteImport:
         if self.strict and self.rejected_count:
             self._refuse()
         self.flush(final=True)
+        self._staging_create()
         self.end_copy()
         results = []
         touched_prefixes: set[str] = set()
+        route_sets.differences_find(list(self.connections))
+        differences, origins = route_sets.differences(), route_sets.held_origins()
         for connection in self.connections.values():
-            result = self._swap(connection)
+            result = self._swap(connection, differences[connection.pk], origins[connection.pk])
             result.rejected = sorted(self.rejected.get(connection.pk, []))
             touched_prefixes |= (
                 set(result.announced) | set(result.withdrawn) | set(result.origin_changed)
             )
             results.append(result)
-        analyze_after_bulk(ReceivedRoute, sum(self.counts.values()))
+        written = route_sets.differences_apply(self.now, times_given=self.times_given)
+        analyze_after_bulk(ReceivedRoute, written)
         from peering.services.prefix_validation import revalidate_registered_prefixes
 
         revalidate_registered_prefixes(
@@ -568,15 +599,15 @@ class RouteImport:
         )
         return results
 
-    def _swap(self, connection: PeeringConnection) -> ImportResult:
-        generation = self.generation[connection.pk]
+    def _swap(self, connection: PeeringConnection, diff, origins) -> ImportResult:
+        """One connection's result: its difference, the prefix events of the customer
+        prefixes it touches (queued for validation), its Activity log entry."""
         result = ImportResult(connection=connection, routes=self.counts[connection.pk])
-        diff = _diff_generations(connection.pk, generation)
-        result.announced, result.withdrawn, result.origin_changed = diff
+        result.announced, result.withdrawn = diff.announced, diff.withdrawn
+        result.origin_changed = diff.origin_changed
         changed = set(result.announced) | set(result.withdrawn) | set(result.origin_changed)
-        affected = _affected_prefixes(connection, changed)
-        previous, current = _origins_of(connection.pk, generation, {p.prefix for p in affected})
-        ReceivedRoute.objects.filter(connection=connection).exclude(generation=generation).delete()
+        affected = self._affected_prefixes(connection, changed)
+        previous, current = origins
         events = []
         announced, withdrawn = set(result.announced), set(result.withdrawn)
         for prefix in affected:
@@ -620,91 +651,19 @@ def _line_key(message: str) -> int:
 
 
 def _write_routes(rows: list[tuple], stream=None) -> None:
-    """Bulk insert of rows in COLUMNS order (on PostgreSQL with the JSON columns as text): into
-    the import's open COPY, or batched INSERTs elsewhere."""
+    """Rows in `route_sets.COLUMNS` order (on PostgreSQL with the JSON columns as text) into
+    the import's staging table: through its open COPY, or batched INSERTs elsewhere."""
     if stream is not None:
         write = stream.write_row
         for row in rows:
             write(row)
         return
-    copy_rows(
-        ReceivedRoute,
-        list(COLUMNS),
-        rows,
-        objects=lambda rows: (
-            ReceivedRoute(**dict(zip(COLUMNS, row, strict=True))) for row in rows
-        ),
-        batch_size=BATCH,
-    )
+    route_sets.staging_insert(rows)
 
 
 @functools.lru_cache(maxsize=1 << 12)
 def _json_text(values: tuple[str, ...]) -> str:
     return json.dumps(list(values))
-
-
-def _diff_generations(connection_id: int, generation: int):
-    """(announced, withdrawn, origin changed) between the connection's new generation and its
-    old rows, computed by the database in one pass: the (prefix, origin) pairs present in one
-    generation only, with whether their prefix is present in the other at all."""
-    table = ReceivedRoute._meta.db_table
-    with db_connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT prefix, new_here, old_here FROM ("  # noqa: S608
-            " SELECT prefix, n_new, n_old,"
-            "  SUM(n_new) OVER (PARTITION BY prefix) AS new_here,"
-            "  SUM(n_old) OVER (PARTITION BY prefix) AS old_here"
-            " FROM (SELECT prefix, origin_as,"
-            "   SUM(CASE WHEN generation = %s THEN 1 ELSE 0 END) AS n_new,"
-            "   SUM(CASE WHEN generation = %s THEN 0 ELSE 1 END) AS n_old"
-            f"  FROM {table} WHERE connection_id = %s GROUP BY prefix, origin_as) AS pairs"
-            ") AS counted WHERE n_new = 0 OR n_old = 0",
-            [generation, generation, connection_id],
-        )
-        differing = cursor.fetchall()
-    announced = sorted({p for p, new_here, old_here in differing if not old_here})
-    withdrawn = sorted({p for p, new_here, old_here in differing if not new_here})
-    origin_changed = sorted({p for p, new_here, old_here in differing if new_here and old_here})
-    return announced, withdrawn, origin_changed
-
-
-def _origins_of(connection_id: int, generation: int, prefixes: set[str]):
-    """(previous, current) origins per prefix, for the few prefixes someone holds."""
-    previous: dict[str, set] = defaultdict(set)
-    current: dict[str, set] = defaultdict(set)
-    wanted = sorted(prefixes)
-    for start in range(0, len(wanted), 5000):
-        for prefix, origin, gen in ReceivedRoute.objects.filter(
-            connection_id=connection_id, prefix__in=wanted[start : start + 5000]
-        ).values_list("prefix", "origin_as", "generation"):
-            (current if gen == generation else previous)[prefix].add(origin)
-    return previous, current
-
-
-def _affected_prefixes(connection: PeeringConnection, changed: set[str]):
-    """Peering Service prefixes among `changed` whose provider owns the connection's peering.
-
-    The provider's customer prefixes are few next to a full table, so they are read once and
-    intersected with the changes, rather than looking every changed prefix up."""
-    if not changed:
-        return []
-    peering = connection.peering
-    from peering.services.prefix_validation import SERVICE_TYPES
-
-    if peering.kind != "Direct" or peering.direct_peering_type not in SERVICE_TYPES:
-        return []
-    held = PeeringServicePrefix.objects.filter(
-        peering_service__provider__asn=peering.peer_asn.peer_asn
-    )
-    relevant = sorted(set(held.values_list("prefix", flat=True)) & changed)
-    found = []
-    for start in range(0, len(relevant), 5000):
-        found.extend(
-            held.filter(prefix__in=relevant[start : start + 5000]).select_related(
-                "peering_service__provider"
-            )
-        )
-    return found
 
 
 def _origins(values) -> str:

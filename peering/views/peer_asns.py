@@ -79,7 +79,7 @@ def peer_asn_list(request: HttpRequest) -> HttpResponse:
         "subscription": subscription,
         "can_create": writable_subscriptions_for_user(user=request.user).exists(),
     }
-    return render_page(request, "peering/peer_asn_list.html", context, partial="results")
+    return render_page(request, "peering/peer_asn_list.jinja", context, partial="results")
 
 
 def _writable_subscriptions(request: HttpRequest) -> list:

@@ -81,7 +81,7 @@ from peering.services.peering_services import (
     peering_service_prefix_revalidate as service_prefix_revalidate,
 )
 from peering.services.peering_services import peering_service_validate as service_validate
-from peering.views.wizard import discard_confirm_page
+from peering.views.wizard import discard_draft
 from portal.htmx import client_redirect, htmx_target, is_fragment_request, render_page
 from portal.models import WRITE_ROLES
 from portal.selectors import (
@@ -180,7 +180,7 @@ def peering_service_list(request: HttpRequest) -> HttpResponse:
         "subscription": subscription,
         "can_create": writable_subscriptions_for_user(user=request.user).exists(),
     }
-    return render_page(request, "peering/peering_service/list.html", context, partial="results")
+    return render_page(request, "peering/peering_service/list.jinja", context, partial="results")
 
 
 # --- Create a peering service connection ---------------------------------------------------
@@ -407,67 +407,61 @@ def peering_service_create(request: HttpRequest) -> HttpResponse:
         values["subscription"] = str(initial.pk)
     rows = draft_rows(stored.get("rows")) or [(0, dict.fromkeys(PREFIX_FIELDS, ""))]
     check = CheckResult.load(stored.get("check"))
+    focus, create_failed, moved = "", False, True
     if request.method == "GET":
         tab = stored.get("tab") if stored.get("tab") in TAB_KEYS else "basics"
-        return _render_create(
-            request,
-            subscriptions=subscriptions,
-            tab=tab,
-            values=values,
-            rows=rows,
-            check=check,
-            draft_exists=draft.pk is not None,
-        )
+        draft_exists = draft.pk is not None
+    else:
+        data = request.POST
+        # Only the current tab's fields are posted: the others come from the draft.
+        posted = posted_values(data)
+        # A subscription posted now that the user may read but not write is a 403 (one kept in
+        # the draft from before a role change is just not offered, like any other).
+        _refuse_read_only(request, {"subscription": posted.get("subscription", "")}, subscriptions)
+        values.update(posted)
+        if "prefix_index" in data:
+            rows = rows_from(data)
+        tab = data.get("tab", "basics")
+        tab = tab if tab in TAB_KEYS else "basics"
+        goto = data.get("goto", "")
+        posted_tab = tab
 
-    data = request.POST
-    # Only the current tab's fields are posted: the others come from the draft.
-    posted = posted_values(data)
-    # A subscription posted now that the user may read but not write is a 403 (one kept in
-    # the draft from before a role change is just not offered, like any other).
-    _refuse_read_only(request, {"subscription": posted.get("subscription", "")}, subscriptions)
-    values.update(posted)
-    if "prefix_index" in data:
-        rows = rows_from(data)
-    tab = data.get("tab", "basics")
-    tab = tab if tab in TAB_KEYS else "basics"
-    goto = data.get("goto", "")
-    focus = ""
-    create_failed = False
-    posted_tab = tab
-
-    if "add_prefix" in data:
-        tab = "prefixes"
-        if len(rows) < MAX_PREFIXES_PER_REQUEST:
-            index = min(max((i for i, _ in rows), default=-1) + 1, MAX_ROW_INDEX)
-            if all(i != index for i, _ in rows):
-                rows.append((index, dict.fromkeys(PREFIX_FIELDS, "")))
-                focus = f"prefix-{index}-name"
-    elif "remove_prefix" in data:
-        tab = "prefixes"
-        removed = data.get("remove_prefix", "").strip()
-        rows = [(i, row) for i, row in rows if str(i) != removed]
-        if not rows:
-            rows = [(0, dict.fromkeys(PREFIX_FIELDS, ""))]
-    elif goto == "create":
-        chosen = _choose(values, subscriptions)
-        service, errors = _create_errors(request, chosen, values, rows)
-        if service is not None:
-            service_draft_discard(user=user)
-            messages.success(
-                request,
-                f"Peering Service {service.name} was created. Its prefixes are validated in "
-                "the background: see Prefixes.",
-            )
-            return client_redirect(request, _service_url(service))
-        check = CheckResult.of(errors, values, rows)
-        tab, create_failed = "review", True
-    elif goto:
-        wanted, _, focus = goto.partition(":")
-        tab = wanted if wanted in TAB_KEYS else tab
-        if tab == "review":
+        if "add_prefix" in data:
+            tab = "prefixes"
+            if len(rows) < MAX_PREFIXES_PER_REQUEST:
+                index = min(max((i for i, _ in rows), default=-1) + 1, MAX_ROW_INDEX)
+                if all(i != index for i, _ in rows):
+                    rows.append((index, dict.fromkeys(PREFIX_FIELDS, "")))
+                    focus = f"prefix-{index}-name"
+        elif "remove_prefix" in data:
+            tab = "prefixes"
+            removed = data.get("remove_prefix", "").strip()
+            rows = [(i, row) for i, row in rows if str(i) != removed]
+            if not rows:
+                rows = [(0, dict.fromkeys(PREFIX_FIELDS, ""))]
+        elif goto == "create":
             chosen = _choose(values, subscriptions)
-            check = CheckResult.of(_review_errors(request, chosen, values, rows), values, rows)
-    service_draft_save(user=user, values=values, rows=rows, tab=tab, check=check.dump())
+            service, errors = _create_errors(request, chosen, values, rows)
+            if service is not None:
+                service_draft_discard(user=user)
+                messages.success(
+                    request,
+                    f"Peering Service {service.name} was created. Its prefixes are validated in "
+                    "the background: see Prefixes.",
+                )
+                return client_redirect(request, _service_url(service))
+            check = CheckResult.of(errors, values, rows)
+            tab, create_failed = "review", True
+        elif goto:
+            wanted, _, focus = goto.partition(":")
+            tab = wanted if wanted in TAB_KEYS else tab
+            if tab == "review":
+                chosen = _choose(values, subscriptions)
+                check = CheckResult.of(_review_errors(request, chosen, values, rows), values, rows)
+        service_draft_save(user=user, values=values, rows=rows, tab=tab, check=check.dump())
+        draft_exists = True
+        # A removed row takes its Remove button with it: the focus goes to the heading.
+        moved = tab != posted_tab or goto in ("review", "create") or "remove_prefix" in data
     return _render_create(
         request,
         subscriptions=subscriptions,
@@ -477,29 +471,23 @@ def peering_service_create(request: HttpRequest) -> HttpResponse:
         check=check,
         focus=focus,
         create_failed=create_failed,
-        draft_exists=True,
-        # A removed row takes its Remove button with it: the focus goes to the heading.
-        moved=tab != posted_tab or goto in ("review", "create") or "remove_prefix" in data,
+        draft_exists=draft_exists,
+        moved=moved,
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def peering_service_create_discard(request: HttpRequest) -> HttpResponse:
-    """Discard draft: asks first. With htmx the browser confirms and POSTs; without
-    JavaScript the link opens this confirmation page, whose button POSTs."""
-    _writable(request)
-    if request.method == "GET":
-        return discard_confirm_page(
-            request,
-            title="Discard the Create a peering service connection draft?",
-            action_url=reverse("peering_services:create_discard"),
-            back_url=reverse("peering_services:create"),
-            active_nav=ACTIVE_NAV,
-        )
-    service_draft_discard(user=request.user)
-    messages.info(request, "The Create a peering service connection draft was discarded.")
-    return client_redirect(request, reverse("peering_services:list"))
+    """Discard draft: asks first, like Create a peering's."""
+    return discard_draft(
+        request,
+        "Create a peering service connection",
+        service_draft_discard,
+        back="peering_services:create",
+        then="peering_services:list",
+        active_nav=ACTIVE_NAV,
+    )
 
 
 # --- Overview -----------------------------------------------------------------------------

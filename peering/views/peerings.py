@@ -89,7 +89,7 @@ def peering_list(request: HttpRequest) -> HttpResponse:
         "subscription": subscription,
         "can_create": writable_subscriptions_for_user(user=request.user).exists(),
     }
-    return render_page(request, "peering/peering_list.html", context, partial="results")
+    return render_page(request, "peering/peering_list.jinja", context, partial="results")
 
 
 def peering_args(peering: Peering) -> list:

@@ -12,7 +12,10 @@ on the provider's subscription (Readers too); only Owners and Contributors get w
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -141,35 +144,107 @@ def _used_by(registered) -> str:
     )
 
 
-# Per blade: (the add page's URL name, its crumb, the templates' stem).
-BLADE_PAGES = {
-    "asns": ("registered:asn_add", "Add registered ASN", "asn"),
-    "prefixes": ("registered:prefix_add", "Add registered prefix", "prefix"),
+@dataclass(frozen=True)
+class ListBlade:
+    """A registered blade with a list and an add page (Registered ASNs, Registered prefixes):
+    its templates, the add page's URL and crumb, and what adding does: the form, the service
+    (called with the form's fields), why it is unavailable, the message and where to go."""
+
+    list_template: str
+    results_id: str
+    add_template: str
+    add_url_name: str
+    add_crumb: str
+    form_class: type[forms.Form]
+    add: Callable[..., RegisteredAsn | RegisteredPrefix]
+    unavailable_reason: Callable[[Peering], str]
+    added_message: str
+    added_url: Callable[[Peering, RegisteredAsn | RegisteredPrefix], str]
+
+
+LIST_BLADES = {
+    "asns": ListBlade(
+        list_template="peering/registered/asn_list.html",
+        results_id="asn-results",
+        add_template="peering/registered/asn_add.html",
+        add_url_name="registered:asn_add",
+        add_crumb="Add registered ASN",
+        form_class=RegisteredAsnForm,
+        add=registered_asn_add,
+        unavailable_reason=registered_asn_unavailable_reason,
+        added_message="Registered ASN {0.name} (AS{0.asn}) added. Give its prefix key to the "
+        "customer: they enter it when they add prefixes to their Peering Service.",
+        # Back to the list, on the page that holds it.
+        added_url=lambda peering, registered: (
+            f"{blade_url(peering, 'registered:asn_list')}?added={registered.name}"
+        ),
+    ),
+    "prefixes": ListBlade(
+        list_template="peering/registered/prefix_list.html",
+        results_id="prefix-results",
+        add_template="peering/registered/prefix_add.html",
+        add_url_name="registered:prefix_add",
+        add_crumb="Add registered prefix",
+        form_class=RegisteredPrefixForm,
+        add=registered_prefix_add,
+        unavailable_reason=registered_prefix_unavailable_reason,
+        added_message="Registered prefix {0.name} ({0.prefix}) added. It is validated in the "
+        "background; its prefix key is on its page.",
+        added_url=lambda peering, registered: blade_url(
+            peering, "registered:prefix_detail", registered.name
+        ),
+    ),
 }
 
 
-def _add_blade(request: HttpRequest, peering: Peering, blade: str, form_class, create, *, reason):
-    """An add page: the form (GET), then `create(cleaned_data)` — the service call, which
-    returns where to go — with its errors next to the fields (400) on POST."""
-    add_name, crumb, stem = BLADE_PAGES[blade]
-    context = _context(peering, blade, (crumb, None))
+def _list_page(request: HttpRequest, peering: Peering, blade: str, page, query, sort, **extra):
+    """A list blade's page: the table (htmx replaces only its results), + Add (disabled with
+    the reason)."""
+    spec = LIST_BLADES[blade]
+    context = _context(peering, blade)
+    context.update(
+        table_context(page, query, sort),
+        rows=page.object_list,
+        add_reason=spec.unavailable_reason(peering),
+        add_url=blade_url(peering, spec.add_url_name),
+        **extra,
+    )
+    return render_page(
+        request,
+        spec.list_template,
+        context,
+        partial="pane",
+        fragments={spec.results_id: "results"},
+    )
+
+
+def _add_page(request: HttpRequest, peering: Peering, blade: str):
+    """An add page: the form (GET), then the service with the form's fields on POST; its
+    errors go next to the fields (400)."""
+    spec = LIST_BLADES[blade]
+    context = _context(peering, blade, (spec.add_crumb, None))
     if _cancelled(request):
         return redirect(context["blade_url"])
     status = 200
     if request.method == "POST":
-        form = form_class(request.POST)
+        form = spec.form_class(request.POST)
         if form.is_valid():
             try:
-                return redirect(create(form.cleaned_data))
+                registered = spec.add(user=request.user, peering=peering, **form.cleaned_data)
             except ValidationError as exc:
                 apply_service_errors(form, exc)
+            else:
+                messages.success(request, spec.added_message.format(registered))
+                return redirect(spec.added_url(peering, registered))
         status = 400
     else:
-        form = form_class()
-    context.update(form=form, add_reason=reason, action_url=blade_url(peering, add_name))
-    return render_page(
-        request, f"peering/registered/{stem}_add.html", context, status=status, partial="pane"
+        form = spec.form_class()
+    context.update(
+        form=form,
+        add_reason=spec.unavailable_reason(peering),
+        action_url=blade_url(peering, spec.add_url_name),
     )
+    return render_page(request, spec.add_template, context, status=status, partial="pane")
 
 
 # --- Registered ASNs ------------------------------------------------------------------------------
@@ -204,46 +279,13 @@ def asn_list(request: HttpRequest, peering: Peering):
         providers = [rows_on_page[0].key_provider] if rows_on_page[0].key_provider else []
     else:
         providers = [p.name for p in key_providers(peering=peering)]
-    context = _context(peering, "asns")
-    context.update(
-        table_context(page, query, sort),
-        rows=page.object_list,
-        key_providers=providers,
-        add_reason=registered_asn_unavailable_reason(peering),
-        add_url=blade_url(peering, "registered:asn_add"),
-    )
-    return render_page(
-        request,
-        "peering/registered/asn_list.html",
-        context,
-        partial="pane",
-        fragments={"asn-results": "results"},
-    )
+    return _list_page(request, peering, "asns", page, query, sort, key_providers=providers)
 
 
 @peering_view("GET", "POST", write=True)
 def asn_add(request: HttpRequest, peering: Peering):
     """Register an ASN: Name (the customer) and ASN. Saved with a new prefix key."""
-
-    def create(data):
-        registered = registered_asn_add(
-            user=request.user, peering=peering, name=data["name"], asn=data["asn"]
-        )
-        messages.success(
-            request,
-            f"Registered ASN {registered.name} (AS{registered.asn}) added. Give its prefix key "
-            "to the customer: they enter it when they add prefixes to their Peering Service.",
-        )
-        return f"{blade_url(peering, 'registered:asn_list')}?added={registered.name}"
-
-    return _add_blade(
-        request,
-        peering,
-        "asns",
-        RegisteredAsnForm,
-        create,
-        reason=registered_asn_unavailable_reason(peering),
-    )
+    return _add_page(request, peering, "asns")
 
 
 def _asn_confirm(request, peering: Peering, asn_name: str, *, action: str):
@@ -317,45 +359,13 @@ def prefix_list(request: HttpRequest, peering: Peering):
     page = paginate(request, rows)
     for row in page:
         _prefix_urls(peering, row)
-    context = _context(peering, "prefixes")
-    context.update(
-        table_context(page, query, sort),
-        rows=page.object_list,
-        add_reason=registered_prefix_unavailable_reason(peering),
-        add_url=blade_url(peering, "registered:prefix_add"),
-    )
-    return render_page(
-        request,
-        "peering/registered/prefix_list.html",
-        context,
-        partial="pane",
-        fragments={"prefix-results": "results"},
-    )
+    return _list_page(request, peering, "prefixes", page, query, sort)
 
 
 @peering_view("GET", "POST", write=True)
 def prefix_add(request: HttpRequest, peering: Peering):
     """Add registered prefix: Name and IPv4 prefix; queued for validation (Pending)."""
-
-    def create(data):
-        registered = registered_prefix_add(
-            user=request.user, peering=peering, name=data["name"], prefix=data["prefix"]
-        )
-        messages.success(
-            request,
-            f"Registered prefix {registered.name} ({registered.prefix}) added. It is validated "
-            "in the background; its prefix key is on its page.",
-        )
-        return blade_url(peering, "registered:prefix_detail", registered.name)
-
-    return _add_blade(
-        request,
-        peering,
-        "prefixes",
-        RegisteredPrefixForm,
-        create,
-        reason=registered_prefix_unavailable_reason(peering),
-    )
+    return _add_page(request, peering, "prefixes")
 
 
 @peering_view("GET")

@@ -606,35 +606,31 @@ def tab(request: HttpRequest, tab: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def discard(request: HttpRequest) -> HttpResponse:
-    """Discard the draft: everything typed in the wizard is forgotten. Asks first: htmx
-    confirms in the browser and POSTs; without JavaScript the link opens a confirmation page
-    (GET) whose button POSTs."""
+    """Discard the draft: everything typed in the wizard is forgotten."""
+    return discard_draft(
+        request, "Create a peering", draft_discard, back="wizard:start", then="peering:peering_list"
+    )
+
+
+def discard_draft(
+    request: HttpRequest, wizard: str, discard, *, back: str, then: str, active_nav="peerings"
+) -> HttpResponse:
+    """A wizard's "Discard draft" (both wizards'): asks first. With htmx the browser asks
+    (`hx-confirm`) and POSTs; without JavaScript the link opens this confirmation page, whose
+    button POSTs. Then `discard(user=)` forgets the draft and the user goes to `then`; Cancel
+    goes `back` to the wizard."""
     _writable(request)
     if request.method == "GET":
-        return discard_confirm_page(
-            request,
-            title="Discard the Create a peering draft?",
-            action_url=reverse("wizard:discard"),
-            back_url=reverse("wizard:start"),
-            active_nav="peerings",
-        )
-    draft_discard(user=request.user)
-    messages.info(request, "The Create a peering draft was discarded.")
-    return client_redirect(request, reverse("peering:peering_list"))
-
-
-def discard_confirm_page(
-    request: HttpRequest, *, title: str, action_url: str, back_url: str, active_nav: str
-) -> HttpResponse:
-    """The page "Discard draft" opens without JavaScript: it asks, its button POSTs. (With
-    htmx the browser asks instead, `hx-confirm`, and POSTs directly.) Both wizards use it."""
-    context = {
-        "active_nav": active_nav,
-        "title": title,
-        "action_url": action_url,
-        "back_url": back_url,
-    }
-    return render_page(request, "peering/discard_confirm.html", context)
+        context = {
+            "active_nav": active_nav,
+            "title": f"Discard the {wizard} draft?",
+            "action_url": request.path,
+            "back_url": reverse(back),
+        }
+        return render_page(request, "peering/discard_confirm.html", context)
+    discard(user=request.user)
+    messages.info(request, f"The {wizard} draft was discarded.")
+    return client_redirect(request, reverse(then))
 
 
 # --- connection rows --------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The received-routes importer per BGP practice (issue 9): the rightmost AS is the origin, bad
 lines are rejected one by one (or the file refused with `strict`), RFC 1997 and RFC 8092
 communities, the first AS on bilateral sessions, RFC 6811 computed at import beside the router's
-report, registered prefixes re-validated, batched writes of a new generation of rows."""
+report, registered prefixes re-validated, batched writes of only the routes that changed."""
 
 import json
 from datetime import UTC, datetime
@@ -282,11 +282,68 @@ def test_reimporting_the_same_file_keeps_one_set_and_records_nothing(world, oper
     text = "\n".join(line(prefix=f"45.60.{n}.0/24") for n in range(10, 20))
     received_routes_import_text(text=text, operator=operator, connection=first)
     events = PrefixEvent.objects.count()
+    rows = set(first.received_routes.values_list("id", "prefix", "received_at"))
     results = received_routes_import_text(text=text, operator=operator, connection=first)
     assert (results[0].announced, results[0].withdrawn, results[0].origin_changed) == ([], [], [])
     assert PrefixEvent.objects.count() == events == 1
+    # The connection holds exactly the file's routes, once each: the rows of the first import,
+    # untouched (an identical table is a no-op diff, as in BGP).
     assert first.received_routes.count() == 10
-    assert set(first.received_routes.values_list("generation", flat=True)) == {2}
+    assert set(first.received_routes.values_list("id", "prefix", "received_at")) == rows
+    assert {r[1] for r in rows} == {f"45.60.{n}.0/24" for n in range(10, 20)}
+
+
+def test_a_reimport_writes_only_the_routes_that_changed(world, operator):
+    first = world.primary_connections[0]
+    kept, changed, gone = (line(prefix=f"45.60.{n}.0/24") for n in (10, 11, 12))
+    received_routes_import_text(
+        text="\n".join([kept, changed, gone]), operator=operator, connection=first
+    )
+    before = {r.prefix: r for r in first.received_routes.all()}
+    result = received_routes_import_text(
+        text="\n".join(
+            [
+                kept,
+                line(prefix="45.60.11.0/24", communities=["8075:8007", "8075:8007:1"]),
+                line(prefix="45.60.13.0/24"),
+            ]
+        ),
+        operator=operator,
+        connection=first,
+    )[0]
+    assert (result.announced, result.withdrawn, result.origin_changed) == (
+        ["45.60.13.0/24"],
+        ["45.60.12.0/24"],
+        [],
+    )
+    after = {r.prefix: r for r in first.received_routes.all()}
+    assert sorted(after) == ["45.60.10.0/24", "45.60.11.0/24", "45.60.13.0/24"]
+    assert first.received_routes.count() == 3
+    # The unchanged route is the same row, first received when it was first imported.
+    assert (after["45.60.10.0/24"].pk, after["45.60.10.0/24"].received_at) == (
+        before["45.60.10.0/24"].pk,
+        before["45.60.10.0/24"].received_at,
+    )
+    # A changed attribute is a new route (the community, not the origin: no prefix event).
+    assert after["45.60.11.0/24"].large_communities == ["8075:8007:1"]
+    assert after["45.60.11.0/24"].pk != before["45.60.11.0/24"].pk
+
+
+def test_a_received_at_the_line_gives_is_stored_on_the_unchanged_route(world, operator):
+    first = world.primary_connections[0]
+    received_routes_import_text(
+        text=line(received_at="2026-11-30T08:00:00Z"), operator=operator, connection=first
+    )
+    row = first.received_routes.get()
+    received_routes_import_text(
+        text=line(received_at="2026-11-30T09:30:00Z"), operator=operator, connection=first
+    )
+    moved = first.received_routes.get()
+    assert moved.pk == row.pk
+    assert moved.received_at == datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    # A line without a time keeps the stored one.
+    received_routes_import_text(text=line(), operator=operator, connection=first)
+    assert first.received_routes.get().received_at == moved.received_at
 
 
 def test_an_as_set_origin_change_is_an_origin_change(world, operator):
