@@ -8,6 +8,7 @@ audit trail and can never be edited.
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
@@ -15,7 +16,15 @@ from portal import models
 
 
 class ReadOnlyAdminMixin:
-    """View-only in admin: the rows are written by services (or are an audit trail)."""
+    """View-only in admin: the rows are written by services (or are an audit trail). Every
+    shown field is read-only: `readonly_fields` default to `fields` or the fieldsets' fields."""
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.readonly_fields:
+            return self.readonly_fields
+        if self.fieldsets:
+            return flatten_fieldsets(self.fieldsets)
+        return self.fields or []
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -47,7 +56,6 @@ class ResourceGroupInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = models.ResourceGroup
     extra = 0
     fields = ["name", "region", "created_at"]
-    readonly_fields = fields
     show_change_link = True
 
 
@@ -80,8 +88,7 @@ class ResourceGroupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["region"]
     search_fields = ["name", "subscription__display_name"]
     list_select_related = ["subscription", "region"]
-    readonly_fields = ["subscription", "name", "region", "tags", "created_at", "resource_id"]
-    fields = readonly_fields
+    fields = ["subscription", "name", "region", "tags", "created_at", "resource_id"]
 
 
 @admin.register(models.ActivityLog)
@@ -100,7 +107,7 @@ class ActivityLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["caller", "operation", "resource_id", "message", "subscription__display_name"]
     list_select_related = ["subscription"]
     date_hierarchy = "timestamp"
-    readonly_fields = [
+    fields = [
         "timestamp",
         "subscription",
         "user",
@@ -112,7 +119,6 @@ class ActivityLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "status",
         "message",
     ]
-    fields = readonly_fields
 
 
 @admin.register(models.Notification)
@@ -179,4 +185,3 @@ class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "last_used_at",
         "revoked_at",
     ]
-    readonly_fields = fields

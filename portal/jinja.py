@@ -14,8 +14,6 @@ request. Jinja2 compiles templates to Python functions: the same markup costs a 
 * The shell's pieces (`shell/*.jinja`) are written once: `base.jinja` includes them, and the
   Django `base.html` includes the same files through `{% jinja "shell/topbar.jinja" %}`
   (`portal.templatetags.jinja`), so both kinds of page share one top bar, menu and messages.
-* `{% rows "name.jinja" … %}` renders a table's rows inside a Django page
-  (`portal.templatetags.fast_tables`).
 
 Autoescaping is on, as in Django templates; Django's SafeString (forms, format_html) passes
 through unescaped. In tests, a rendered Jinja2 template sends `template_rendered` like a
@@ -29,7 +27,6 @@ import html
 import jinja2
 import markupsafe
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.template import engines
 from django.template.backends import jinja2 as django_jinja2
 from django.template.defaultfilters import date as django_date
 from django.template.defaulttags import querystring as django_querystring
@@ -50,6 +47,7 @@ _STRFTIME = {
     "Y-m-d H:i": "%Y-%m-%d %H:%M",
     "H:i:s": "%H:%M:%S",
     "D, d M Y H:i:s e": "%a, %d %b %Y %H:%M:%S {tz}",
+    "Y-m-d H:i:s e": "%Y-%m-%d %H:%M:%S {tz}",
 }
 
 
@@ -121,6 +119,30 @@ class _RequestOf:
         self.request = request
 
 
+GLOBALS = {
+    "url": url,
+    "static": static,
+    "htmx_script": htmx_script,
+    "querystring": querystring,
+    "line_chart": charts.line_chart,
+    "event_axis": charts.event_axis,
+    "gbps": units.gbps,
+    "place": units.place,
+}
+FILTERS = {
+    "date": _date,
+    "naturaltime": _naturaltime,
+    "default": _default,
+    "pluralize": _pluralize,
+    "when": units.when,
+    "utc": units.utc,
+    "gbps": units.gbps,
+    "place": units.place,
+    "fast_input": fast_input,
+    "fast_select": fast_select,
+}
+
+
 def environment(**options) -> jinja2.Environment:
     """The Jinja2 engine's environment (TEMPLATES' `environment` option): Django's filters the
     templates use, written for Jinja2, the filter bars' `fast_input` / `fast_select`
@@ -135,28 +157,10 @@ def environment(**options) -> jinja2.Environment:
         finalize=escape,
     )
     env = jinja2.Environment(autoescape=True, **options)
-    env.globals.update(
-        url=url,
-        static=static,
-        htmx_script=htmx_script,
-        querystring=querystring,
-        gbps=units.gbps,
-        place=units.place,
-        line_chart=charts.line_chart,
-        event_axis=charts.event_axis,
-    )
-    env.filters.update(
-        date=_date,
-        naturaltime=_naturaltime,
-        default=_default,
-        pluralize=_pluralize,
-        when=units.when,
-        utc=units.utc,
-        gbps=units.gbps,
-        place=units.place,
-        fast_input=fast_input,
-        fast_select=fast_select,
-    )
+    # What a template calls, `name(…)`, and what it filters with, `value|name`; `gbps` and
+    # `place` are both (rows call them, detail pages filter with them).
+    env.globals.update(GLOBALS)
+    env.filters.update(FILTERS)
     return env
 
 
@@ -198,7 +202,3 @@ class Jinja2(django_jinja2.Jinja2):
         if block and block not in template.blocks:
             raise django_jinja2.TemplateDoesNotExist(template_name, backend=self)
         return Template(template, self, block)
-
-
-def render_rows(template: str, **context) -> str:
-    return engines["jinja2"].env.get_template(template).render(**context)

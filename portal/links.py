@@ -6,15 +6,18 @@ once with placeholder arguments, keeps the result as a pattern, and fills in eac
 when they are plain (ARM names, UUIDs, numbers: nothing to quote, nothing a `str`, `uuid` or
 `int` converter refuses); any other value goes through `reverse()` itself. Either way the
 answer is byte for byte reverse()'s. Meant for URL names whose arguments use those converters.
+
+`view_paths` is the other way round: URL patterns named after their views.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from functools import cache
 
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 
 # Values that reverse() writes as they are and every `str`, `uuid` or `int` converter
 # accepts (ARM names, UUIDs, numbers): the only ones filled in without reverse().
@@ -65,3 +68,12 @@ def fast_reverse(name: str, *args: object) -> str:
         out.append(value)
         out.append(text)
     return "".join(out)
+
+
+def view_paths(routes: dict[str, Callable], *, strip: str = "") -> list[URLPattern]:
+    """The URL patterns of `routes` (route → view), each named as its view is, less `strip` (a
+    prefix its namespace already says, e.g. "peering_service_"): one name per page, from the
+    code to `{% url %}`. In order: the first route that matches wins."""
+    return [
+        path(route, view, name=view.__name__.removeprefix(strip)) for route, view in routes.items()
+    ]

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from portal import views
+from portal.links import view_paths
 from portal.validators import register_arm_converter
 
 # Names in URLs follow the ARM rule: a longer or odd one answers 404 before any query.
@@ -12,22 +13,21 @@ register_arm_converter()
 
 # The portal shell (namespace `portal`). Resource groups keep the ARM path shape
 # (/subscriptions/<id>/resourceGroups/<name>/), like every resource of the peering app.
-portal_patterns = [
-    path("", views.home, name="home"),
-    path("switch-subscription/", views.switch_subscription, name="switch_subscription"),
-    path("notifications/", views.notifications, name="notifications"),
-    path("resource-groups/", views.resource_group_list, name="resource_group_list"),
-    path("resource-groups/create/", views.resource_group_create, name="resource_group_create"),
-    path(
-        "subscriptions/<uuid:subscription_id>/resourceGroups/<arm:name>/",
-        views.resource_group_detail,
-        name="resource_group_detail",
-    ),
-    path("activity-log/", views.activity_log, name="activity_log"),
-    path("healthz", views.healthz, name="healthz"),
-    path("api-tokens/", views.api_tokens, name="api_tokens"),
-    path("api-tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
-]
+RESOURCE_GROUP = "subscriptions/<uuid:subscription_id>/resourceGroups/<arm:name>/"
+portal_patterns = view_paths(
+    {
+        "": views.home,
+        "switch-subscription/": views.switch_subscription,
+        "notifications/": views.notifications,
+        "resource-groups/": views.resource_group_list,
+        "resource-groups/create/": views.resource_group_create,
+        RESOURCE_GROUP: views.resource_group_detail,
+        "activity-log/": views.activity_log,
+        "healthz": views.healthz,
+        "api-tokens/": views.api_tokens,
+        "api-tokens/<int:token_id>/revoke/": views.api_token_revoke,
+    }
+)
 
 # A database lost outside a view (in a middleware) answers 503 like one lost inside it.
 handler500 = "portal.middleware.server_error"

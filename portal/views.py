@@ -118,7 +118,7 @@ def home(request: HttpRequest) -> HttpResponse:
     assignments = list(assignments)
     return render_page(
         request,
-        "portal/home.html",
+        "portal/home.jinja",
         {
             "active_nav": "home",
             "assignments": assignments,
@@ -215,7 +215,7 @@ def resource_group_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, groups)
     return render_page(
         request,
-        "portal/resource_group_list.html",
+        "portal/resource_group_list.jinja",
         {
             "active_nav": "resource_groups",
             "form": form,
@@ -314,7 +314,7 @@ def activity_log(request: HttpRequest) -> HttpResponse:
     page = paginate(request, entries)
     return render_page(
         request,
-        "portal/activity_log.html",
+        "portal/activity_log.jinja",
         {
             "active_nav": "activity",
             "form": form,

@@ -1,22 +1,22 @@
-"""A filter bar's form fields written in Python, for Django and Jinja2 templates alike (issue 11).
+"""Form fields written in Python, for Django and Jinja2 templates alike (issue 11).
 
 Django renders a widget through its form templates: a template per <input>, and one per
 <option> of a <select>. A filter bar with a hundred resource groups spent more time there than
 on its table, and a Jinja2 page would still run Django's template engine for every field. These
-write the same markup as Django's TextInput/HiddenInput/Select (tests/portal/test_widgets.py
-compares them): the attributes `BoundField.as_widget` gives (the widget's own, id, required,
-aria-invalid, aria-describedby), the value, the selected option, all escaped.
+write the same markup as Django's TextInput/HiddenInput/Select (tests/portal/test_widgets.py,
+tests/peering/forms/test_wizard_widgets.py compare them), with the attributes
+`BoundField.as_widget` gives (the widget's own, id, required, aria-invalid, aria-describedby):
 
-Registered as the filters `fast_input` / `fast_select` in both engines
-(`portal.templatetags.fast_tables`, `portal.jinja`).
+* `FastSelect`, a Select widget (the wizard's forms use it);
+* the Jinja2 filters `fast_select` / `fast_input` (`{{ form.field|fast_select }}`,
+  `portal.jinja`), for a form's plain Select and <input> widgets.
 """
 
 from __future__ import annotations
 
-import html
-
 from django.forms import Select
 from django.forms.boundfield import BoundField
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
 # Django's <input> widgets whose template is input.html as it is.
@@ -26,22 +26,59 @@ PLAIN_INPUTS = {
 }
 
 
-def conditional_escape(value) -> str:
-    """django.utils.html.conditional_escape without its lazy-string wrapper (a hundred
-    options are several hundred calls)."""
-    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+class FastSelect(Select):
+    """Django's Select, written out in Python: byte for byte the markup of its template
+    (`django/forms/widgets/select.html`, one `option.html` per choice), without a template
+    render per option. The wizard's selects hold hundreds of options (every resource group and
+    Peer ASN of the user's subscriptions), a list's filter bar a hundred resource groups;
+    through the templates they cost more than the rest of the page. Options in
+    `disabled_values` are shown but cannot be chosen. Grouped choices and multiple selection
+    go through Django's own rendering."""
+
+    def __init__(self, *args, disabled_values=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.disabled_values = set(disabled_values)
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if str(value) in self.disabled_values:
+            option["attrs"]["disabled"] = True
+        return option
+
+    def render(self, name, value, attrs=None, renderer=None):
+        choices = list(self.choices)
+        if self.allow_multiple_selected or any(
+            isinstance(label, list | tuple | dict) for _value, label in choices
+        ):
+            return super().render(name, value, attrs, renderer)
+        wanted = self.format_value(value)
+        parts = [f'<select name="{conditional_escape(name)}"']
+        parts.extend(_attributes(self.build_attrs(self.attrs, attrs)))
+        parts.append(">")
+        has_selected = False
+        for option_value, label in choices:
+            text = "" if option_value is None else str(option_value)
+            selected = not has_selected and text in wanted
+            has_selected |= selected
+            parts.append(
+                f'\n  <option value="{escape(text)}"{" selected" if selected else ""}'
+                f"{' disabled' if text in self.disabled_values else ''}>"
+                f"{conditional_escape(label)}</option>\n"
+            )
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 — every value is escaped above
 
 
-def _attributes(attrs: dict) -> str:
-    """Django's django/forms/widgets/attrs.html: True is a bare attribute, False none."""
-    return "".join(
-        ""
-        if value is False
-        else f" {conditional_escape(name)}"
-        if value is True
-        else f' {conditional_escape(name)}="{conditional_escape(value)}"'
-        for name, value in attrs.items()
-    )
+def _attributes(attrs: dict) -> list[str]:
+    """`django/forms/widgets/attrs.html`: False leaves an attribute out, True writes it bare."""
+    out = []
+    for key, value in attrs.items():
+        if value is False:
+            continue
+        out.append(f" {conditional_escape(key)}")
+        if value is not True:
+            out.append(f'="{escape(str(value))}"')
+    return out
 
 
 def widget_attrs(field: BoundField) -> dict:
@@ -59,36 +96,18 @@ def fast_input(field: BoundField) -> SafeString:
     if widget.template_name not in PLAIN_INPUTS:
         return mark_safe(str(field))  # noqa: S308 — Django rendered and escaped it
     value = widget.format_value(field.value())
-    shown = "" if value is None else f' value="{conditional_escape(value)}"'
+    shown = "" if value is None else f' value="{escape(str(value))}"'
     return mark_safe(  # noqa: S308 — every part is escaped
         f'<input type="{conditional_escape(widget.input_type)}"'
-        f' name="{conditional_escape(field.html_name)}"{shown}{_attributes(widget_attrs(field))}>'
+        f' name="{conditional_escape(field.html_name)}"{shown}'
+        + "".join(_attributes(widget_attrs(field)))
+        + ">"
     )
 
 
 def fast_select(field: BoundField) -> SafeString:
-    """`{{ field }}` for a single <select> of flat choices (anything else: Django renders it)."""
+    """`{{ field }}` for a plain Select widget, through FastSelect (anything else: Django)."""
     widget = field.field.widget
-    choices = list(field.field.choices)
-    if (
-        type(widget) is not Select
-        or widget.allow_multiple_selected
-        or any(isinstance(label, (list, tuple)) for _, label in choices)
-    ):
+    if type(widget) is not Select:
         return mark_safe(str(field))  # noqa: S308 — Django rendered and escaped it
-    value = field.value()
-    current = "" if value is None else str(value)
-    options = []
-    selected = False
-    for choice, label in choices:
-        choice = "" if choice is None else str(choice)
-        mark = not selected and choice == current  # as Select: only the first match
-        selected = selected or mark
-        options.append(
-            f'<option value="{conditional_escape(choice)}"{" selected" if mark else ""}>'
-            f"{conditional_escape(label)}</option>"
-        )
-    return mark_safe(  # noqa: S308 — every part is escaped
-        f'<select name="{conditional_escape(field.html_name)}"'
-        f"{_attributes(widget_attrs(field))}>{''.join(options)}</select>"
-    )
+    return field.as_widget(FastSelect(attrs=widget.attrs, choices=widget.choices))

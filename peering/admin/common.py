@@ -20,6 +20,9 @@ from portal.admin import ReadOnlyAdminMixin
 
 BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
+# The ARM tracked resource's fields (`peering.models.abstracts.TrackedResource`), first on its page.
+TRACKED_RESOURCE_FIELDS = ["name", "resource_id", "subscription", "resource_group", "region"]
+
 
 def operator_action(permission: str, description: str, plural: str):
     """An operator's action: Django's `admin.action` gated by one permission
@@ -48,9 +51,6 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     read-only (`readonly_fields` defaults to `fields`)."""
 
     extra = 0
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields or self.fields or []
 
 
 class ResourceIdMixin:

@@ -292,9 +292,6 @@ class PeeringConnectionAdmin(PeeringLinkMixin, IntermediatePageMixin, ReadOnlyMo
         "all": "All connections",
     }
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f for _, options in self.fieldsets for f in options["fields"]]
-
     def changelist_view(self, request, extra_context=None):
         waiting = request.GET.get(WaitingOnFilter.parameter_name, WaitingOnFilter.DEFAULT)
         title = self.QUEUE_TITLES.get(waiting, "Peering connections")
@@ -767,7 +764,7 @@ class ConnectionTransitionAdmin(ReadOnlyModelAdmin):
         "user",
     ]
     date_hierarchy = "created_at"
-    readonly_fields = [
+    fields = [
         "connection",
         "from_state",
         "to_state",
@@ -776,4 +773,3 @@ class ConnectionTransitionAdmin(ReadOnlyModelAdmin):
         "note",
         "created_at",
     ]
-    fields = readonly_fields

@@ -74,9 +74,6 @@ class DeprovisionRequestAdmin(IntermediatePageMixin, ReadOnlyModelAdmin):
     ]
     actions = ["accept_selected", "decline_selected", "complete_selected"]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f for _, options in self.fieldsets for f in options["fields"]]
-
     def get_ordering(self, request):
         open_first = Case(
             When(state=DeprovisionRequest.State.REQUESTED, then=Value(0)),

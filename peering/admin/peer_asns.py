@@ -96,19 +96,6 @@ class PeerAsnAdmin(ResourceIdMixin, ReadOnlyModelAdmin):
         ),
         ("History", {"fields": ["created_at", "created_by"]}),
     ]
-    readonly_fields = [
-        "name",
-        "peer_asn",
-        "peer_name",
-        "subscription",
-        "resource_id",
-        "validation_state",
-        "error_message",
-        "decided_at",
-        "decided_by",
-        "created_at",
-        "created_by",
-    ]
     inlines = [PeerContactInline, PeeringOfPeerAsnInline]
     actions = ["approve_selected", "reject_selected"]
 

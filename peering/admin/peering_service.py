@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from peering.admin.common import (
+    TRACKED_RESOURCE_FIELDS,
     PeeringLinkMixin,
     ReadOnlyInline,
     ReadOnlyModelAdmin,
@@ -119,7 +120,6 @@ class RegisteredAsnAdmin(PeeringLinkMixin, ReadOnlyModelAdmin):
         "created_at",
         "created_by",
     ]
-    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(customer_prefix_count=Count("prefixes"))
@@ -165,9 +165,6 @@ class RegisteredPrefixAdmin(RevalidateMixin, PeeringLinkMixin, ReadOnlyModelAdmi
     ]
     actions = ["revalidate"]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f for _, options in self.fieldsets for f in options["fields"]]
-
     @operator_action("revalidate", "Re-validate", "Re-validate selected registered prefixes")
     def revalidate(self, request, queryset):
         self._revalidate(request, queryset, "registered prefix")
@@ -208,11 +205,7 @@ class PeeringServiceAdmin(ResourceIdMixin, ReadOnlyModelAdmin):
     list_select_related = ["subscription", "resource_group", "provider", "location"]
     date_hierarchy = "created_at"
     fields = [
-        "name",
-        "resource_id",
-        "subscription",
-        "resource_group",
-        "region",
+        *TRACKED_RESOURCE_FIELDS,
         "location",
         "provider",
         "primary_location",
@@ -222,7 +215,6 @@ class PeeringServiceAdmin(ResourceIdMixin, ReadOnlyModelAdmin):
         "created_at",
         "created_by",
     ]
-    readonly_fields = fields
     inlines = [PeeringServicePrefixInline]
 
     def get_queryset(self, request):
@@ -296,9 +288,6 @@ class PeeringServicePrefixAdmin(ResourceIdMixin, RevalidateMixin, ReadOnlyModelA
     ]
     actions = ["revalidate"]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f for _, options in self.fieldsets for f in options["fields"]]
-
     @admin.display(
         description="Subscription", ordering="peering_service__subscription__display_name"
     )
@@ -357,7 +346,6 @@ class PrefixEventAdmin(ReadOnlyModelAdmin):
         "summary",
         "description",
     ]
-    readonly_fields = fields
 
     @admin.display(description="Peering Service", ordering="prefix__peering_service__name")
     def peering_service(self, obj):
@@ -411,7 +399,6 @@ class ReceivedRouteAdmin(ReadOnlyModelAdmin):
         "trust_anchor",
         "received_at",
     ]
-    readonly_fields = fields
 
     @admin.display(description="Peering", ordering="connection__peering__name")
     def peering(self, obj):
@@ -428,7 +415,6 @@ class PrefixKeyAttemptAdmin(ReadOnlyModelAdmin):
     list_select_related = ["user"]
     date_hierarchy = "created_at"
     fields = ["user", "created_at"]
-    readonly_fields = fields
 
     def has_delete_permission(self, request, obj=None):
         # Deleting the attempts (e.g. with “Delete selected”) lifts the throttle.

@@ -3,7 +3,12 @@
 
 from django.contrib import admin
 
-from peering.admin.common import ReadOnlyInline, ReadOnlyModelAdmin, ResourceIdMixin
+from peering.admin.common import (
+    TRACKED_RESOURCE_FIELDS,
+    ReadOnlyInline,
+    ReadOnlyModelAdmin,
+    ResourceIdMixin,
+)
 from peering.models import Peering, PeeringConnection
 
 
@@ -55,12 +60,8 @@ class PeeringAdmin(ResourceIdMixin, ReadOnlyModelAdmin):
     ]
     list_select_related = ["subscription", "resource_group", "peering_location", "peer_asn"]
     date_hierarchy = "created_at"
-    readonly_fields = [
-        "name",
-        "resource_id",
-        "subscription",
-        "resource_group",
-        "region",
+    fields = [
+        *TRACKED_RESOURCE_FIELDS,
         "kind",
         "sku_name",
         "peering_location",
@@ -71,5 +72,4 @@ class PeeringAdmin(ResourceIdMixin, ReadOnlyModelAdmin):
         "created_at",
         "created_by",
     ]
-    fields = readonly_fields
     inlines = [PeeringConnectionInline]

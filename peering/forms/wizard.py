@@ -9,14 +9,13 @@ here), because `peering.services.peerings` judges every value; its errors, keyed
 from __future__ import annotations
 
 from django import forms
-from django.utils.html import conditional_escape, escape
-from django.utils.safestring import mark_safe
 
 from peering.enums import Kind, SessionAddressProvider
 from peering.services.peerings import BANDWIDTH_MAX_MBPS, BANDWIDTH_STEP_MBPS
 from peering.services.wizard import MICROSOFT_NETWORKS, SKU_TIERS
 from portal.forms import ARM_NAME_MAX_LENGTH
 from portal.templatetags.units import place
+from portal.widgets import FastSelect
 
 BANDWIDTH_CHOICES = [
     (str(mbps), f"{mbps // 1000} Gbps")
@@ -74,60 +73,6 @@ def _text(label: str, **attrs) -> forms.CharField:
         strip=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", **attrs}),
     )
-
-
-class FastSelect(forms.Select):
-    """Django's Select, written out in Python: byte for byte the markup of its template
-    (`django/forms/widgets/select.html`, one `option.html` per choice), without a template
-    render per option. The wizard's selects hold hundreds of options (every resource group and
-    Peer ASN of the user's subscriptions); through the templates they cost more than the rest
-    of the page. Options in `disabled_values` are shown but cannot be chosen. Grouped choices
-    and multiple selection go through Django's own rendering."""
-
-    def __init__(self, *args, disabled_values=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.disabled_values = set(disabled_values)
-
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        if str(value) in self.disabled_values:
-            option["attrs"]["disabled"] = True
-        return option
-
-    def render(self, name, value, attrs=None, renderer=None):
-        choices = list(self.choices)
-        if self.allow_multiple_selected or any(
-            isinstance(label, list | tuple | dict) for _value, label in choices
-        ):
-            return super().render(name, value, attrs, renderer)
-        wanted = self.format_value(value)
-        parts = [f'<select name="{conditional_escape(name)}"']
-        parts.extend(_attributes(self.build_attrs(self.attrs, attrs)))
-        parts.append(">")
-        has_selected = False
-        for option_value, label in choices:
-            text = "" if option_value is None else str(option_value)
-            selected = not has_selected and text in wanted
-            has_selected |= selected
-            parts.append(
-                f'\n  <option value="{escape(text)}"{" selected" if selected else ""}'
-                f"{' disabled' if text in self.disabled_values else ''}>"
-                f"{conditional_escape(label)}</option>\n"
-            )
-        parts.append("\n</select>")
-        return mark_safe("".join(parts))  # noqa: S308 — every value is escaped above
-
-
-def _attributes(attrs: dict) -> list[str]:
-    """`django/forms/widgets/attrs.html`: False leaves an attribute out, True writes it bare."""
-    out = []
-    for key, value in attrs.items():
-        if value is False:
-            continue
-        out.append(f" {conditional_escape(key)}")
-        if value is not True:
-            out.append(f'="{escape(str(value))}"')
-    return out
 
 
 def _select(label: str) -> forms.CharField:

@@ -47,10 +47,25 @@ class ArmResource(models.Model):
         abstract = True
 
 
+def in_resource_group(related_name: str) -> tuple[models.ForeignKey, models.ForeignKey]:
+    """A tracked resource's `subscription` and `resource_group`, as ARM has them: removing the
+    subscription removes the resource; a resource group that holds one cannot be removed.
+    `related_name` is the resources' name on both (`subscription.peerings` …)."""
+    return (
+        models.ForeignKey(
+            "portal.Subscription", on_delete=models.CASCADE, related_name=related_name
+        ),
+        models.ForeignKey(
+            "portal.ResourceGroup", on_delete=models.PROTECT, related_name=related_name
+        ),
+    )
+
+
 class TrackedResource(ArmResource):
     """An ARM tracked resource in a resource group: a region and tags. `ARM_TYPE` is the
     resource type's path segment (`peerings`, `peeringServices`); the concrete model declares
-    its `subscription` and `resource_group` (their reverse names differ)."""
+    its `subscription` and `resource_group` with `in_resource_group` (their reverse names
+    differ)."""
 
     ARM_TYPE = ""
 

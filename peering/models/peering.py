@@ -21,6 +21,7 @@ from peering.enums import (
 from peering.models.abstracts import (
     BgpSessionAddresses,
     TrackedResource,
+    in_resource_group,
     session_address_indexes,
 )
 
@@ -30,12 +31,7 @@ class Peering(TrackedResource):
 
     ARM_TYPE = "peerings"
 
-    subscription = models.ForeignKey(
-        "portal.Subscription", on_delete=models.CASCADE, related_name="peerings"
-    )
-    resource_group = models.ForeignKey(
-        "portal.ResourceGroup", on_delete=models.PROTECT, related_name="peerings"
-    )
+    subscription, resource_group = in_resource_group("peerings")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     sku_name = models.CharField(max_length=32, choices=SkuName.choices, verbose_name="SKU")
     peering_location = models.ForeignKey(

@@ -11,7 +11,12 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from peering.enums import LearnedType, PrefixValidationState
-from peering.models.abstracts import ArmResource, TrackedResource, ValidatedPrefix
+from peering.models.abstracts import (
+    ArmResource,
+    TrackedResource,
+    ValidatedPrefix,
+    in_resource_group,
+)
 from peering.validators import ASN_MAX
 
 
@@ -79,12 +84,7 @@ class PeeringService(TrackedResource):
 
     ARM_TYPE = "peeringServices"
 
-    subscription = models.ForeignKey(
-        "portal.Subscription", on_delete=models.CASCADE, related_name="peering_services"
-    )
-    resource_group = models.ForeignKey(
-        "portal.ResourceGroup", on_delete=models.PROTECT, related_name="peering_services"
-    )
+    subscription, resource_group = in_resource_group("peering_services")
     location = models.ForeignKey(
         "peering.PeeringServiceLocation",
         on_delete=models.PROTECT,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from peering.enums import ConnectionState, ProvisioningState
 from peering.models import Actor, DeprovisionRequest, Peering, PeeringConnection, RegisteredAsn
 from peering.services.lifecycle import REMOVAL_BLOCKED, connection_transition
+from peering.services.links import peering_url
 from portal.models import ActivityStatus, Notification
 from portal.notifications import milestone
 from portal.selectors import ensure_can_write
@@ -52,10 +53,31 @@ def _contacts(peering: Peering) -> list[str]:
     return peering.peer_asn.contact_emails
 
 
-def _link(peering: Peering) -> str:
-    return reverse(
-        "peering:peering_detail",
-        args=[peering.subscription_id, peering.resource_group.name, peering.name],
+# How the peer is told of each step: the milestone's title (with the peering's name), body (the
+# operator's reason on a decline) and level; the email is `peering/email/deprovision.txt`.
+TOLD = {
+    "requested": (
+        "Deprovisioning of {name} requested",
+        "Microsoft reviews the request; you are notified when it is accepted.",
+        Notification.Level.INFO,
+    ),
+    "declined": ("Deprovisioning of {name} declined", "{reason}", Notification.Level.WARNING),
+    "completed": ("Peering {name} removed", "Deprovisioning is complete.", Notification.Level.INFO),
+}
+
+
+def _tell(request: DeprovisionRequest, event: str, *, peering: Peering | None, recipients):
+    """The milestone of a step, linked to the peering (to the list once it is removed)."""
+    title, body, level = TOLD[event]
+    milestone(
+        subscription=request.subscription,
+        title=title.format(name=request.peering_name),
+        body=body.format(reason=request.decline_reason),
+        link=peering_url(peering) if peering is not None else reverse("peering:peering_list"),
+        level=level,
+        email_template="peering/email/deprovision.txt",
+        email_context={"peering": peering, "request": request, "event": event},
+        recipients=recipients,
     )
 
 
@@ -114,16 +136,7 @@ def deprovision_request(
             message=f"Reason: {reason}"
             + (f" Customers affected: {', '.join(customers)}." if customers else ""),
         )
-        milestone(
-            subscription=locked.subscription,
-            title=f"Deprovisioning of {locked.name} requested",
-            body="Microsoft reviews the request; you are notified when it is accepted.",
-            link=_link(locked),
-            level=Notification.Level.INFO,
-            email_template="peering/email/deprovision.txt",
-            email_context={"peering": locked, "request": request, "event": "requested"},
-            recipients=_contacts(locked),
-        )
+        _tell(request, "requested", peering=locked, recipients=_contacts(locked))
     return request
 
 
@@ -206,16 +219,7 @@ def deprovision_decline(
             message=f"Declined: {reason}",
         )
         if peering is not None:
-            milestone(
-                subscription=locked.subscription,
-                title=f"Deprovisioning of {locked.peering_name} declined",
-                body=reason,
-                link=_link(peering),
-                level=Notification.Level.WARNING,
-                email_template="peering/email/deprovision.txt",
-                email_context={"peering": peering, "request": locked, "event": "declined"},
-                recipients=_contacts(peering),
-            )
+            _tell(locked, "declined", peering=peering, recipients=_contacts(peering))
     return locked
 
 
@@ -250,14 +254,5 @@ def deprovision_complete(*, operator, request: DeprovisionRequest) -> Deprovisio
             resource_group=group_name,
             message="Deprovisioning completed; the peering was removed.",
         )
-        milestone(
-            subscription=locked.subscription,
-            title=f"Peering {locked.peering_name} removed",
-            body="Deprovisioning is complete.",
-            link=reverse("peering:peering_list"),
-            level=Notification.Level.INFO,
-            email_template="peering/email/deprovision.txt",
-            email_context={"peering": None, "request": locked, "event": "completed"},
-            recipients=recipients,
-        )
+        _tell(locked, "completed", peering=None, recipients=recipients)
     return locked

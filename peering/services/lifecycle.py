@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.urls import reverse
 
 from peering.enums import ConnectionState as S
 from peering.enums import Kind, SessionAddressProvider, SessionState
@@ -24,6 +23,7 @@ from peering.models import (
     PeeringConnection,
 )
 from peering.services.addresses import addresses_used_at, lock_places
+from peering.services.links import peering_url
 from peering.validators import parse_prefix
 from portal.models import ActivityStatus, Notification
 from portal.notifications import milestone
@@ -244,11 +244,7 @@ def _clean_note(note: str, *, required: bool, to_state: str) -> str:
 
 
 def connection_link(connection: PeeringConnection) -> str:
-    peering = connection.peering
-    return reverse(
-        "peering:peering_detail",
-        args=[peering.subscription_id, peering.resource_group.name, peering.name],
-    )
+    return peering_url(connection.peering)
 
 
 def connection_transition(

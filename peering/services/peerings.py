@@ -20,7 +20,6 @@ from functools import cached_property
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, prefetch_related_objects
-from django.urls import reverse
 from django.utils import timezone
 
 from peering.contracts import ConnectionInput, PeeringInput
@@ -42,8 +41,9 @@ from peering.models import (
     PeeringConnection,
     PeeringLocation,
 )
-from peering.models.abstracts import SESSION_FIELDS
+from peering.models.abstracts import SESSION_ADDRESS_FIELDS, SESSION_FIELDS
 from peering.services.addresses import addresses_used_at, lan_exchange_of, lock_places
+from peering.services.links import peering_url
 from peering.signals import announce_connections_requested
 from peering.validators import (
     check_host_address,
@@ -96,53 +96,38 @@ class Variant:
         return self.kind == Kind.EXCHANGE
 
 
-ROUTE_SERVER = Variant(
-    key="route_server",
-    label="Exchange peering with route server",
-    kind=Kind.DIRECT,
-    sku_name=SkuName.PREMIUM_DIRECT_FREE,
-    direct_peering_type=DirectPeeringType.IX_RS,
-    session_address_provider=SessionAddressProvider.PEER,
+# The kinds of peering Microsoft offers, one row each: key, label, the API's kind, SKU and
+# direct peering type, and the fixed session address provider ("" when the peer chooses).
+ROUTE_SERVER, DIRECT, DIRECT_PEERING_SERVICE, VOICE, EXCHANGE = OFFERED = (
+    Variant(
+        "route_server",
+        "Exchange peering with route server",
+        Kind.DIRECT,
+        SkuName.PREMIUM_DIRECT_FREE,
+        DirectPeeringType.IX_RS,
+        SessionAddressProvider.PEER,
+    ),
+    Variant(
+        "direct", "Direct peering", Kind.DIRECT, SkuName.BASIC_DIRECT_FREE, DirectPeeringType.EDGE
+    ),
+    Variant(
+        "direct_peering_service",
+        "Direct peering for Peering Service",
+        Kind.DIRECT,
+        SkuName.PREMIUM_DIRECT_FREE,
+        DirectPeeringType.EDGE,
+    ),
+    Variant(
+        "voice",
+        "Direct peering with Voice",
+        Kind.DIRECT,
+        SkuName.PREMIUM_DIRECT_FREE,
+        DirectPeeringType.VOICE,
+        SessionAddressProvider.MICROSOFT,
+    ),
+    Variant("exchange", "Exchange peering", Kind.EXCHANGE, SkuName.BASIC_EXCHANGE_FREE),
 )
-
-
-DIRECT = Variant(
-    key="direct",
-    label="Direct peering",
-    kind=Kind.DIRECT,
-    sku_name=SkuName.BASIC_DIRECT_FREE,
-    direct_peering_type=DirectPeeringType.EDGE,
-)
-
-
-DIRECT_PEERING_SERVICE = Variant(
-    key="direct_peering_service",
-    label="Direct peering for Peering Service",
-    kind=Kind.DIRECT,
-    sku_name=SkuName.PREMIUM_DIRECT_FREE,
-    direct_peering_type=DirectPeeringType.EDGE,
-)
-
-
-VOICE = Variant(
-    key="voice",
-    label="Direct peering with Voice",
-    kind=Kind.DIRECT,
-    sku_name=SkuName.PREMIUM_DIRECT_FREE,
-    direct_peering_type=DirectPeeringType.VOICE,
-    session_address_provider=SessionAddressProvider.MICROSOFT,
-)
-
-
-EXCHANGE = Variant(
-    key="exchange",
-    label="Exchange peering",
-    kind=Kind.EXCHANGE,
-    sku_name=SkuName.BASIC_EXCHANGE_FREE,
-)
-
-
-VARIANTS = {v.key: v for v in (ROUTE_SERVER, DIRECT, DIRECT_PEERING_SERVICE, VOICE, EXCHANGE)}
+VARIANTS = {v.key: v for v in OFFERED}
 
 # The variants whose connections may carry Use for Peering Service (product.md §3, §4a).
 PEERING_SERVICE_VARIANTS = (ROUTE_SERVER, DIRECT_PEERING_SERVICE)
@@ -784,32 +769,23 @@ def connection_validate(
             lans = None if point_to_point else configuration.lans
             if not _str(row, "session_prefix_v4", 64):
                 errors.add(key + "session_prefix_v4", "Enter the session IPv4 prefix.")
-            (
-                conn.session_prefix_v4,
-                conn.peer_session_ipv4_address,
-                conn.microsoft_session_ipv4_address,
-            ) = _session_family(
-                row,
-                family=4,
-                key=key,
-                errors=errors,
-                allowed_lengths=(30, 31) if point_to_point else None,
-                derive=point_to_point,
-                lans=lans,
-            )
-            (
-                conn.session_prefix_v6,
-                conn.peer_session_ipv6_address,
-                conn.microsoft_session_ipv6_address,
-            ) = _session_family(
-                row,
-                family=6,
-                key=key,
-                errors=errors,
-                allowed_lengths=(126, 127) if point_to_point else None,
-                derive=point_to_point,
-                lans=lans,
-            )
+            # Per family: (prefix, peer's address, Microsoft's), the prefix lengths of a
+            # point-to-point session.
+            for family, fields, lengths in (
+                (4, SESSION_ADDRESS_FIELDS[:3], (30, 31)),
+                (6, SESSION_ADDRESS_FIELDS[3:], (126, 127)),
+            ):
+                values = _session_family(
+                    row,
+                    family=family,
+                    key=key,
+                    errors=errors,
+                    allowed_lengths=lengths if point_to_point else None,
+                    derive=point_to_point,
+                    lans=lans,
+                )
+                for field, value in zip(fields, values, strict=True):
+                    setattr(conn, field, value)
             if lans is not None:
                 lan_v4 = lan_exchange_of(conn.session_prefix_v4, lans)
                 lan_v6 = lan_exchange_of(conn.session_prefix_v6, lans)
@@ -851,45 +827,32 @@ def _exchange_sessions(row: dict, exchange: Exchange, conn: Connection, key: str
             f"Enter your IPv4 and/or IPv6 address on {exchange.name}'s peering LAN.",
         )
         return
-    if v4_text:
-        try:
-            address = parse_address(v4_text, family=4, label="IPv4 address")
-            check_host_address(
-                address, lan_v4, label="IPv4 address", prefix_label=f"{exchange.name}'s LAN"
-            )
-            if str(address) == exchange.microsoft_ipv4_address:
-                raise ValidationError(
-                    f"{address} is Microsoft's address on {exchange.name}; enter yours."
-                )
-        except ValidationError as exc:
-            errors.add(key + "peer_session_ipv4_address", exc)
-        else:
-            conn.session_prefix_v4 = lan_v4.with_prefixlen
-            conn.peer_session_ipv4_address = str(address)
-            conn.microsoft_session_ipv4_address = exchange.microsoft_ipv4_address
-            conn.max_prefixes_advertised_v4 = _max_prefixes(row, 4, key, errors)
-    if v6_text:
-        if lan_v6 is None:
-            errors.add(key + "peer_session_ipv6_address", f"{exchange.name} has no IPv6 LAN.")
+    for family, text, lan in ((4, v4_text, lan_v4), (6, v6_text, lan_v6)):
+        if not text:
+            continue
+        field = f"{key}peer_session_ipv{family}_address"
+        if lan is None:
+            errors.add(field, f"{exchange.name} has no IPv{family} LAN.")
             return
+        microsoft = getattr(exchange, f"microsoft_ipv{family}_address")
         try:
-            address = parse_address(v6_text, family=6, label="IPv6 address")
+            address = parse_address(text, family=family, label=f"IPv{family} address")
             check_host_address(
-                address, lan_v6, label="IPv6 address", prefix_label=f"{exchange.name}'s LAN"
+                address, lan, label=f"IPv{family} address", prefix_label=f"{exchange.name}'s LAN"
             )
-            if exchange.microsoft_ipv6_address and address == ipaddress.ip_address(
-                exchange.microsoft_ipv6_address
-            ):
+            if microsoft and address == ipaddress.ip_address(microsoft):
                 raise ValidationError(
                     f"{address} is Microsoft's address on {exchange.name}; enter yours."
                 )
         except ValidationError as exc:
-            errors.add(key + "peer_session_ipv6_address", exc)
+            errors.add(field, exc)
         else:
-            conn.session_prefix_v6 = lan_v6.with_prefixlen
-            conn.peer_session_ipv6_address = str(address)
-            conn.microsoft_session_ipv6_address = exchange.microsoft_ipv6_address
-            conn.max_prefixes_advertised_v6 = _max_prefixes(row, 6, key, errors)
+            setattr(conn, f"session_prefix_v{family}", lan.with_prefixlen)
+            setattr(conn, f"peer_session_ipv{family}_address", str(address))
+            setattr(conn, f"microsoft_session_ipv{family}_address", microsoft)
+            setattr(
+                conn, f"max_prefixes_advertised_v{family}", _max_prefixes(row, family, key, errors)
+            )
 
 
 # Microsoft's own exchange address is shared by every exchange connection: not a clash.
@@ -1121,10 +1084,7 @@ def peering_create(*, user, subscription: Subscription | None, data: PeeringInpu
                     )
                 ),
             )
-            link = reverse(
-                "peering:peering_detail",
-                args=[basics.subscription.pk, group.name, peering.name],
-            )
+            link = peering_url(peering)
             contacts = basics.peer_asn.contact_emails
             milestone(
                 subscription=basics.subscription,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from peering.contracts import RegisteredAsnInput, RegisteredPrefixInput
@@ -19,6 +18,7 @@ from peering.models import (
     RegisteredPrefix,
 )
 from peering.models.peering_service import new_prefix_key
+from peering.services.links import peering_url
 from peering.services.prefix_validation import (
     parse_public_ipv4,
     prefixes_using,
@@ -61,23 +61,69 @@ def registered_prefix_unavailable_reason(peering: Peering) -> str:
     return ""
 
 
-def _peering_link(peering: Peering) -> str:
-    return reverse(
-        "peering:peering_detail",
-        args=[peering.subscription_id, peering.resource_group.name, peering.name],
+# A registered ASN's changes: (the Activity log's operation and display, the milestone's title and
+# body, its level). Titles and bodies are formatted with the ASN's name and number, the peering's
+# name and the number of customer prefixes that used its key.
+ASN_EVENTS = {
+    "added": (
+        "Microsoft.Peering/peerings/registeredAsns/write",
+        "Add registered ASN",
+        "Registered ASN {name} (AS{asn}) added to {peering}",
+        "Give its prefix key to the customer; it redeems it in its Peering Service.",
+        Notification.Level.SUCCESS,
+    ),
+    "rotated": (
+        "Microsoft.Peering/peerings/registeredAsns/write",
+        "Rotate prefix key",
+        "Prefix key of {name} (AS{asn}) rotated",
+        "The old key no longer works. Give the customer the new key.",
+        Notification.Level.WARNING,
+    ),
+    "removed": (
+        "Microsoft.Peering/peerings/registeredAsns/delete",
+        "Delete registered ASN",
+        "Registered ASN {name} (AS{asn}) removed from {peering}",
+        "{affected} customer prefix(es) used its key.",
+        Notification.Level.WARNING,
+    ),
+}
+
+
+def _registered_asn_changed(
+    peering: Peering,
+    *,
+    user,
+    event: str,
+    name: str,
+    asn: int,
+    resource_id: str,
+    message: str,
+    affected: int = 0,
+) -> None:
+    """Record the change in the Activity log and tell the provider's tenant and its Peer ASN
+    contacts (the key itself is never emailed)."""
+    operation, display, title, body, level = ASN_EVENTS[event]
+    activity_about(
+        peering,
+        user=user,
+        operation=operation,
+        display=display,
+        resource_id=resource_id,
+        message=message,
     )
-
-
-def _registered_asn_milestone(peering: Peering, registered, *, event, title, body, level):
-    """Tell the provider's tenant and its Peer ASN contacts (the key itself is never emailed)."""
+    facts = {"name": name, "asn": asn, "peering": peering.name, "affected": affected}
     milestone(
         subscription=peering.subscription,
-        title=title,
-        body=body,
-        link=_peering_link(peering),
+        title=title.format(**facts),
+        body=body.format(**facts),
+        link=peering_url(peering),
         level=level,
         email_template="peering/email/registered_asn.txt",
-        email_context={"peering": peering, "registered": registered, "event": event},
+        email_context={
+            "peering": peering,
+            "registered": {"name": name, "asn": asn},
+            "event": event,
+        },
         recipients=peering.peer_asn.contact_emails,
     )
 
@@ -114,21 +160,14 @@ def registered_asn_add(*, user, peering: Peering, name: str, asn: object) -> Reg
         registered = RegisteredAsn.objects.create(
             peering=peering, name=name, asn=number, created_by=user
         )
-        activity_about(
+        _registered_asn_changed(
             peering,
             user=user,
-            operation="Microsoft.Peering/peerings/registeredAsns/write",
-            display="Add registered ASN",
+            event="added",
+            name=name,
+            asn=number,
             resource_id=registered.resource_id,
             message=f"AS{number} registered as {name}; a prefix key was issued.",
-        )
-        _registered_asn_milestone(
-            peering,
-            registered,
-            event="added",
-            title=f"Registered ASN {name} (AS{number}) added to {peering.name}",
-            body="Give its prefix key to the customer; it redeems it in its Peering Service.",
-            level=Notification.Level.SUCCESS,
         )
         return registered
 
@@ -154,21 +193,14 @@ def registered_asn_rotate_key(*, user, registered: RegisteredAsn) -> RegisteredA
         locked.key_rotated_at = timezone.now()
         locked.save(update_fields=["prefix_key", "key_rotated_at"])
         affected = list(prefixes_using(registered_asn_ids=[locked.pk]).values_list("pk", flat=True))
-        activity_about(
+        _registered_asn_changed(
             peering,
             user=user,
-            operation="Microsoft.Peering/peerings/registeredAsns/write",
-            display="Rotate prefix key",
+            event="rotated",
+            name=locked.name,
+            asn=locked.asn,
             resource_id=locked.resource_id,
             message=f"New prefix key for AS{locked.asn}; {len(affected)} prefix(es) re-validated.",
-        )
-        _registered_asn_milestone(
-            peering,
-            locked,
-            event="rotated",
-            title=f"Prefix key of {locked.name} (AS{locked.asn}) rotated",
-            body="The old key no longer works. Give the customer the new key.",
-            level=Notification.Level.WARNING,
         )
         enqueue_prefix_validation(affected)
     return locked
@@ -183,21 +215,15 @@ def registered_asn_delete(*, user, registered: RegisteredAsn) -> None:
         affected = list(prefixes_using(registered_asn_ids=[locked.pk]).values_list("pk", flat=True))
         resource_id, asn, name = locked.resource_id, locked.asn, locked.name
         locked.delete()
-        activity_about(
+        _registered_asn_changed(
             peering,
             user=user,
-            operation="Microsoft.Peering/peerings/registeredAsns/delete",
-            display="Delete registered ASN",
+            event="removed",
+            name=name,
+            asn=asn,
             resource_id=resource_id,
             message=f"AS{asn} removed; {len(affected)} prefix(es) re-validated.",
-        )
-        _registered_asn_milestone(
-            peering,
-            {"name": name, "asn": asn},
-            event="removed",
-            title=f"Registered ASN {name} (AS{asn}) removed from {peering.name}",
-            body=f"{len(affected)} customer prefix(es) used its key.",
-            level=Notification.Level.WARNING,
+            affected=len(affected),
         )
         enqueue_prefix_validation(affected)
 

@@ -21,7 +21,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from peering.forms.peering_services import (
     MAIN_FIELDS,
@@ -81,6 +81,7 @@ from peering.services.peering_services import (
     peering_service_prefix_revalidate as service_prefix_revalidate,
 )
 from peering.services.peering_services import peering_service_validate as service_validate
+from peering.views.peerings import resource_view
 from peering.views.wizard import discard_draft
 from portal.htmx import client_redirect, htmx_target, is_fragment_request, render_page
 from portal.models import WRITE_ROLES
@@ -88,7 +89,6 @@ from portal.selectors import (
     creatable_subscriptions_for_user,
     current_subscription,
     refuse_read_only_subscription,
-    resource_at_path,
     resource_groups_for_user,
     writable_subscriptions_for_user,
 )
@@ -115,6 +115,12 @@ PREFIX_SORTS = {
     "validated": ("validated_at", "name"),
 }
 PENDING_NOTE = "Its state is Pending until the background validation has run."
+
+
+def peering_service_view(*methods: str, write: bool | None = None):
+    """A view of one Peering Service (its blades and prefixes): `resource_view` with the
+    service read by `peering_service_for_user`."""
+    return resource_view(peering_service_for_user, *methods, write=write)
 
 
 def _service_args(service: PeeringService) -> list:
@@ -513,16 +519,10 @@ def _blade_context(service: PeeringService, blade: str, label: str) -> dict:
     }
 
 
-@login_required
-@require_GET
-def peering_service_detail(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
+@peering_service_view("GET")
+def peering_service_detail(request: HttpRequest, service: PeeringService) -> HttpResponse:
     """Overview: Essentials with the session availability at the provider's primary and backup
     peering locations, and the prefixes per validation state."""
-    service = resource_at_path(
-        peering_service_for_user, request, subscription_id, resource_group, name
-    )
     primary, backup = session_availability(service=service)
     context = _blade_context(service, "overview", "Overview")
     context.update(
@@ -577,30 +577,18 @@ def _render_prefixes(
     )
 
 
-@login_required
-@require_GET
-def peering_service_prefixes(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
+@peering_service_view("GET")
+def peering_service_prefixes(request: HttpRequest, service: PeeringService) -> HttpResponse:
     """Prefixes: each prefix's validation state with the message, learned type and when it was
     last validated; Re-validate and Delete per prefix; "+ Add prefix" for writers."""
-    service = resource_at_path(
-        peering_service_for_user, request, subscription_id, resource_group, name
-    )
     return _render_prefixes(request, service)
 
 
-@login_required
 @never_cache
 @sensitive_post_parameters()
-@require_http_methods(["GET", "POST"])
-def peering_service_prefix_add(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
+@peering_service_view("GET", "POST", write=True)
+def peering_service_prefix_add(request: HttpRequest, service: PeeringService) -> HttpResponse:
     """+ Add prefix: Name, Prefix, Prefix key. GET opens the form on the Prefixes blade."""
-    service = resource_at_path(
-        peering_service_for_user, request, subscription_id, resource_group, name, write=True
-    )
     if request.method == "GET":
         return _render_prefixes(request, service, add_open=True)
     form = PrefixAddForm(request.POST)
@@ -620,20 +608,12 @@ def peering_service_prefix_add(
     return _render_prefixes(request, service, add_form=form, add_open=True)
 
 
-def _prefix_for(request, subscription_id, resource_group, name, prefix_name, *, write=False):
-    service = resource_at_path(
-        peering_service_for_user, request, subscription_id, resource_group, name, write=write
-    )
-    return prefix_of(service=service, name=prefix_name)
-
-
-@login_required
-@require_GET
+@peering_service_view("GET")
 def peering_service_prefix_detail(
-    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
+    request: HttpRequest, service: PeeringService, prefix_name: str
 ) -> HttpResponse:
     """One prefix: its state and message, learned type, and its events newest first."""
-    prefix = _prefix_for(request, subscription_id, resource_group, name, prefix_name)
+    prefix = prefix_of(service=service, name=prefix_name)
     service = prefix.peering_service
     context = _blade_context(service, "prefixes", prefix.name)
     context.update(
@@ -652,13 +632,12 @@ def peering_service_prefix_detail(
     )
 
 
-@login_required
-@require_POST
+@peering_service_view("POST", write=True)
 def peering_service_prefix_revalidate(
-    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
+    request: HttpRequest, service: PeeringService, prefix_name: str
 ) -> HttpResponse:
     """Re-validate: the prefix is Pending again until the background validation has run."""
-    prefix = _prefix_for(request, subscription_id, resource_group, name, prefix_name, write=True)
+    prefix = prefix_of(service=service, name=prefix_name)
     service_prefix_revalidate(user=request.user, prefix=prefix)
     notice = f"Re-validation of {prefix.name} ({prefix.prefix}) was queued. {PENDING_NOTE}"
     if is_fragment_request(request):
@@ -669,14 +648,13 @@ def peering_service_prefix_revalidate(
     return redirect(_service_url(prefix.peering_service, "prefixes"))
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@peering_service_view("GET", "POST", write=True)
 def peering_service_prefix_delete(
-    request: HttpRequest, subscription_id, resource_group: str, name: str, prefix_name: str
+    request: HttpRequest, service: PeeringService, prefix_name: str
 ) -> HttpResponse:
     """Delete a prefix: GET asks to confirm, POST deletes (prefixes cannot be edited: delete
     and add again)."""
-    prefix = _prefix_for(request, subscription_id, resource_group, name, prefix_name, write=True)
+    prefix = prefix_of(service=service, name=prefix_name)
     service = prefix.peering_service
     if request.method == "GET":
         context = _blade_context(service, "prefixes", f"Delete {prefix.name}")
@@ -694,15 +672,9 @@ def peering_service_prefix_delete(
 # --- Delete the Peering Service ------------------------------------------------------------
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def peering_service_delete(
-    request: HttpRequest, subscription_id, resource_group: str, name: str
-) -> HttpResponse:
+@peering_service_view("GET", "POST", write=True)
+def peering_service_delete(request: HttpRequest, service: PeeringService) -> HttpResponse:
     """Delete the Peering Service and its prefixes once the user has typed "yes"."""
-    service = resource_at_path(
-        peering_service_for_user, request, subscription_id, resource_group, name, write=True
-    )
     form = DeleteConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -120,12 +120,11 @@ def get_peering(
     )
 
 
-def peering_view(*methods: str, write: bool | None = None):
-    """A view of one peering (its blades, connections, registered ASNs and prefixes, received
-    routes): sign-in required, only `methods` (405 otherwise), and the peering at the URL's
-    ARM path (`get_peering`: 404 for another tenant) passed to the view in place of the path's
-    subscription, resource group and name. A Reader gets 403 when `write` is True, or by
-    default on a POST."""
+def resource_view(selector, *methods: str, write: bool | None = None):
+    """A view of one tenant resource: sign-in required, only `methods` (405 otherwise), and the
+    resource at the URL's ARM path, read through `selector` (`resource_at_path`: 404 for
+    another tenant), passed to the view in place of the path's subscription, resource group
+    and name. A Reader gets 403 when `write` is True, or by default on a POST."""
 
     def decorate(view):
         @login_required
@@ -133,12 +132,20 @@ def peering_view(*methods: str, write: bool | None = None):
         @wraps(view)
         def wrapper(request, subscription_id, resource_group: str, name: str, **rest):
             writes = request.method == "POST" if write is None else write
-            peering = get_peering(request, subscription_id, resource_group, name, write=writes)
-            return view(request, peering, **rest)
+            resource = resource_at_path(
+                selector, request, subscription_id, resource_group, name, write=writes
+            )
+            return view(request, resource, **rest)
 
         return wrapper
 
     return decorate
+
+
+def peering_view(*methods: str, write: bool | None = None):
+    """A view of one peering (its blades, connections, registered ASNs and prefixes, received
+    routes): `resource_view` with the peering read by `peering_for_user`."""
+    return resource_view(peering_for_user, *methods, write=write)
 
 
 def settings_menu(peering: Peering) -> list[dict]:

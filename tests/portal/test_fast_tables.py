@@ -7,14 +7,14 @@ import uuid
 
 import pytest
 from django import forms
+from django.template import engines
 from django.template.defaultfilters import date as django_date
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from portal.jinja import _date as jinja_date
-from portal.jinja import render_rows
 from portal.links import fast_reverse
-from portal.templatetags.fast_tables import fast_select
+from portal.widgets import fast_select
 
 SUB = uuid.UUID("c47f8260-e247-54da-b394-c0951db85341")
 
@@ -40,7 +40,9 @@ def test_fast_reverse_is_reverse(name):
     )
 
 
-@pytest.mark.parametrize("fmt", ["c", "Y-m-d", "Y-m-d H:i", "D, d M Y H:i:s e", "N j, Y"])
+@pytest.mark.parametrize(
+    "fmt", ["c", "Y-m-d", "Y-m-d H:i", "D, d M Y H:i:s e", "Y-m-d H:i:s e", "H:i:s", "N j, Y"]
+)
 def test_jinja_date_is_djangos_date(fmt, settings):
     moment = datetime.datetime(2026, 3, 7, 21, 4, 5, 123456, tzinfo=datetime.UTC)
     with timezone.override("Europe/Amsterdam"):
@@ -59,7 +61,7 @@ def test_jinja_rows_escape():
         caller = "x"
         resource_id = "/r"
 
-    html = render_rows("activity.jinja", rows=[Entry()])
+    html = engines["jinja2"].env.get_template("activity.jinja").render(rows=[Entry()])
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
     assert "A &amp; B" in html
