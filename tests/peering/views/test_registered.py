@@ -646,6 +646,31 @@ def test_registered_asns_filter_sort_and_page_on_the_server(client, owner, route
     assert "<html" not in html(swapped) and names(swapped) == ["tailspin"]
 
 
+@pytest.mark.django_db
+def test_registered_asns_sort_by_use_and_page_past_the_first_fifty(client, owner, route_server):
+    """The list pages its keys alone, then reads the page's rows (`KeyedRows`): a sort on the
+    count of redeemed prefixes and a second page keep the list's order."""
+    made = [
+        factories.RegisteredAsnFactory(peering=route_server, name=f"customer-{index:02d}")
+        for index in range(52)
+    ]
+    for registered, uses in ((made[7], 2), (made[3], 1)):
+        for _ in range(uses):
+            factories.PeeringServicePrefixFactory(registered_asn=registered)
+    client.force_login(owner)
+    base = url(route_server, "asn_list")
+
+    def names(**params) -> list[str]:
+        return re.findall(
+            r'data-testid="registered-asn-row">\s*<th scope="row"[^>]*>([^<]+)<',
+            html(client.get(base, params)),
+        )
+
+    assert names(page=2) == ["customer-50", "customer-51"]
+    assert names(sort="-used")[:3] == ["customer-07", "customer-03", "customer-51"]
+    assert names(sort="used", page=2) == ["customer-03", "customer-07"]
+
+
 # --- Received routes --------------------------------------------------------------------------
 
 
