@@ -505,9 +505,11 @@ class RouteImport:
         VRP. The stored routes keep theirs: the VRP import keeps them current."""
         if not self.has_vrps:
             return dict.fromkeys(pairs, "NotFound")
-        self.end_copy()
         prefixes = {prefix for prefix, _ in pairs}
+        # A query ends the open COPY (the database then waits for the next batch instead of
+        # inserting while the file is read): only the first batch of a large import queries.
         if self.index is None and len(prefixes) <= SQL_LOOKUP_LIMIT:
+            self.end_copy()
             covering = {p: covering_vrps(p) for p in prefixes}
             return {
                 (p, origin): origin_validate(
@@ -516,6 +518,7 @@ class RouteImport:
                 for p, origin in pairs
             }
         if self.index is None:
+            self.end_copy()
             self.index = VrpStates.from_database()
         state = self.index.state
         return {(p, origin): state(p, origin) for p, origin in pairs}
