@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from portal.fields import acting_user, optional_foreign_key
 from portal.validators import validate_arm_name
 
 
@@ -128,13 +129,7 @@ class ActivityLog(models.Model):
     subscription = models.ForeignKey(
         Subscription, on_delete=models.CASCADE, related_name="activity"
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    user = acting_user()
     caller = models.CharField(max_length=150, help_text="Who initiated it, kept after the user.")
     operation = models.CharField(max_length=120, help_text="ARM operation, e.g. peerAsns/write.")
     operation_display = models.CharField(max_length=120)
@@ -174,9 +169,7 @@ class Notification(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    subscription = models.ForeignKey(
-        Subscription, on_delete=models.CASCADE, related_name="+", null=True, blank=True
-    )
+    subscription = optional_foreign_key(Subscription, on_delete=models.CASCADE, related_name="+")
     level = models.CharField(max_length=8, choices=Level.choices, default=Level.INFO)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
@@ -206,9 +199,7 @@ class ApiToken(models.Model):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     # The first characters, shown in the list so a person can tell two tokens apart.
     prefix = models.CharField(max_length=12, editable=False)
-    subscription = models.ForeignKey(
-        Subscription, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
+    subscription = optional_foreign_key(Subscription, on_delete=models.CASCADE, related_name="+")
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

@@ -3,10 +3,10 @@
 No table of their own, and no schema change: each concrete model keeps the same columns.
 """
 
-from django.conf import settings
 from django.db import models
 
 from peering.enums import PrefixValidationState
+from portal.fields import acting_user
 from portal.validators import validate_arm_name
 
 # The BGP session of a connection, in the API's words and order (the model's field names too);
@@ -39,9 +39,7 @@ class ArmResource(models.Model):
 
     name = models.CharField(max_length=63, validators=[validate_arm_name])
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = acting_user()
 
     class Meta:
         abstract = True
@@ -111,6 +109,18 @@ def session_address_indexes(prefix: str) -> list[models.Index]:
         models.Index(fields=[f], name=f"{prefix}_{f.split('_session_')[0][:4]}_{f[-12:-8]}_ix")
         for f in SESSION_IP_ADDRESS_FIELDS
     ]
+
+
+def at_facility_or_exchange(name: str) -> models.CheckConstraint:
+    """A connection (or legacy peering) is made at a facility (Direct) or an exchange
+    (Exchange): exactly one of `direct_facility` and `exchange` is set."""
+    return models.CheckConstraint(
+        condition=(
+            models.Q(direct_facility__isnull=False, exchange__isnull=True)
+            | models.Q(direct_facility__isnull=True, exchange__isnull=False)
+        ),
+        name=name,
+    )
 
 
 class BgpSessionAddresses(models.Model):

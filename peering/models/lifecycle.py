@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from peering.enums import ConnectionState
+from portal.fields import acting_user, optional_foreign_key
 
 
 class Actor(models.TextChoices):
@@ -24,9 +25,7 @@ class ConnectionTransition(models.Model):
     from_state = models.CharField(max_length=32, choices=ConnectionState.choices)
     to_state = models.CharField(max_length=32, choices=ConnectionState.choices)
     actor = models.CharField(max_length=16, choices=Actor.choices)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    user = acting_user()
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -48,12 +47,8 @@ class DeprovisionRequest(models.Model):
         COMPLETED = "Completed"
         WITHDRAWN = "Withdrawn"
 
-    peering = models.ForeignKey(
-        "peering.Peering",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="deprovision_requests",
+    peering = optional_foreign_key(
+        "peering.Peering", on_delete=models.SET_NULL, related_name="deprovision_requests"
     )
     subscription = models.ForeignKey(
         "portal.Subscription", on_delete=models.CASCADE, related_name="deprovision_requests"
@@ -70,9 +65,7 @@ class DeprovisionRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     requested_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    decided_by = acting_user()
     decided_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.TextField(blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -6,6 +6,7 @@ from django.db.models.functions import Lower
 from peering.enums import ContactRole, ValidationState
 from peering.models.abstracts import ArmResource
 from peering.validators import ASN_MAX
+from portal.fields import acting_user
 
 
 class PeerAsn(ArmResource):
@@ -24,9 +25,7 @@ class PeerAsn(ArmResource):
     )
     error_message = models.TextField(blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    decided_by = acting_user()
 
     class Meta:
         ordering = ["name"]

@@ -21,9 +21,11 @@ from peering.enums import (
 from peering.models.abstracts import (
     BgpSessionAddresses,
     TrackedResource,
+    at_facility_or_exchange,
     in_resource_group,
     session_address_indexes,
 )
+from portal.fields import optional_foreign_key
 
 
 class Peering(TrackedResource):
@@ -67,19 +69,11 @@ class PeeringConnection(BgpSessionAddresses):
     """A Direct or Exchange connection of a peering, with its BGP session."""
 
     peering = models.ForeignKey(Peering, on_delete=models.CASCADE, related_name="connections")
-    direct_facility = models.ForeignKey(
-        "peering.DirectFacility",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="connections",
+    direct_facility = optional_foreign_key(
+        "peering.DirectFacility", on_delete=models.PROTECT, related_name="connections"
     )
-    exchange = models.ForeignKey(
-        "peering.Exchange",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="connections",
+    exchange = optional_foreign_key(
+        "peering.Exchange", on_delete=models.PROTECT, related_name="connections"
     )
     connection_identifier = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     session_address_provider = models.CharField(
@@ -110,13 +104,7 @@ class PeeringConnection(BgpSessionAddresses):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    models.Q(direct_facility__isnull=False, exchange__isnull=True)
-                    | models.Q(direct_facility__isnull=True, exchange__isnull=False)
-                ),
-                name="connection_at_facility_or_exchange",
-            ),
+            at_facility_or_exchange("connection_at_facility_or_exchange"),
             models.CheckConstraint(
                 condition=models.Q(connection_state__in=ConnectionState.values),
                 name="connection_state_valid",

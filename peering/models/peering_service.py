@@ -19,6 +19,7 @@ from peering.models.abstracts import (
     in_resource_group,
 )
 from peering.validators import ASN_MAX
+from portal.fields import optional_foreign_key
 
 
 def new_prefix_key() -> uuid.UUID:
@@ -121,15 +122,11 @@ class PeeringServicePrefix(ValidatedPrefix):
     prefix = models.CharField(max_length=43, help_text="As typed; validated in the background.")
     # The key as the customer typed it: never shown to anyone else, compared in constant time.
     prefix_key = models.CharField(max_length=64)
-    registered_asn = models.ForeignKey(
-        RegisteredAsn, on_delete=models.SET_NULL, null=True, blank=True, related_name="prefixes"
+    registered_asn = optional_foreign_key(
+        RegisteredAsn, on_delete=models.SET_NULL, related_name="prefixes"
     )
-    registered_prefix = models.ForeignKey(
-        RegisteredPrefix,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="customer_prefixes",
+    registered_prefix = optional_foreign_key(
+        RegisteredPrefix, on_delete=models.SET_NULL, related_name="customer_prefixes"
     )
     learned_type = models.CharField(
         max_length=24, choices=LearnedType.choices, default=LearnedType.NONE
@@ -264,19 +261,11 @@ class ValidationRun(models.Model):
     """One run of prefix validation with every check's verdict and evidence, newest first: the
     prefix page shows the latest as a checklist."""
 
-    prefix = models.ForeignKey(
-        PeeringServicePrefix,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="validation_runs",
+    prefix = optional_foreign_key(
+        PeeringServicePrefix, on_delete=models.CASCADE, related_name="validation_runs"
     )
-    registered_prefix = models.ForeignKey(
-        RegisteredPrefix,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="validation_runs",
+    registered_prefix = optional_foreign_key(
+        RegisteredPrefix, on_delete=models.CASCADE, related_name="validation_runs"
     )
     state = models.CharField(max_length=16, choices=PrefixValidationState.choices)
     message = models.TextField(blank=True)

@@ -5,7 +5,12 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from peering.enums import DirectPeeringType
-from peering.models.abstracts import BgpSessionAddresses, session_address_indexes
+from peering.models.abstracts import (
+    BgpSessionAddresses,
+    at_facility_or_exchange,
+    session_address_indexes,
+)
+from portal.fields import optional_foreign_key
 
 
 class Source(models.TextChoices):
@@ -19,8 +24,8 @@ class PeeringLocation(models.Model):
 
     name = models.CharField(max_length=64)
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 country code.")
-    azure_region = models.ForeignKey(
-        "portal.AzureRegion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    azure_region = optional_foreign_key(
+        "portal.AzureRegion", on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
@@ -144,8 +149,8 @@ class PeeringServiceLocation(models.Model):
 
     country = models.CharField(max_length=64)
     state = models.CharField(max_length=64)
-    azure_region = models.ForeignKey(
-        "portal.AzureRegion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    azure_region = optional_foreign_key(
+        "portal.AzureRegion", on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
@@ -170,22 +175,16 @@ class LegacyPeering(BgpSessionAddresses):
         PeeringLocation, on_delete=models.CASCADE, related_name="legacy_peerings"
     )
     kind = models.CharField(max_length=16, default="Exchange")
-    exchange = models.ForeignKey(
-        Exchange, on_delete=models.CASCADE, null=True, blank=True, related_name="legacy_peerings"
+    exchange = optional_foreign_key(
+        Exchange, on_delete=models.CASCADE, related_name="legacy_peerings"
     )
-    direct_facility = models.ForeignKey(
-        DirectFacility,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="legacy_peerings",
+    direct_facility = optional_foreign_key(
+        DirectFacility, on_delete=models.CASCADE, related_name="legacy_peerings"
     )
     bandwidth_mbps = models.PositiveIntegerField(null=True, blank=True)
-    converted_to = models.ForeignKey(
+    converted_to = optional_foreign_key(
         "peering.Peering",
         on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
         related_name="converted_legacy_peerings",
         help_text="The peering resource this legacy connection was converted into.",
     )
@@ -194,13 +193,7 @@ class LegacyPeering(BgpSessionAddresses):
     class Meta:
         ordering = ["peering_location__name", "peer_asn", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    models.Q(direct_facility__isnull=False, exchange__isnull=True)
-                    | models.Q(direct_facility__isnull=True, exchange__isnull=False)
-                ),
-                name="legacy_at_facility_or_exchange",
-            ),
+            at_facility_or_exchange("legacy_at_facility_or_exchange"),
         ]
         indexes = session_address_indexes("legacy")
 

@@ -4,11 +4,11 @@ imports with the export's build time."""
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from peering.validators import ASN_MAX
+from portal.fields import acting_user
 
 #: A VRP set older than this is shown as stale on every page that relies on it.
 VRP_MAX_AGE = timedelta(hours=24)
@@ -21,9 +21,7 @@ class VrpSet(models.Model):
     file_name = models.CharField(max_length=200, blank=True)
     build_time = models.DateTimeField(null=True, blank=True, help_text="As the export says.")
     imported_at = models.DateTimeField(default=timezone.now)
-    imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    imported_by = acting_user()
     vrp_count = models.PositiveIntegerField(default=0)
     aspa_count = models.PositiveIntegerField(default=0)
     routes_changed = models.PositiveIntegerField(default=0)
