@@ -143,6 +143,18 @@ def subscription_ids_for_user(*, user: User) -> list[UUID]:
     return list(RoleAssignment.objects.filter(user=user).values_list("subscription_id", flat=True))
 
 
+def in_subscriptions_of[M: Model](
+    model: type[M], *, user: User, subscription: Subscription | None = None
+) -> QuerySet[M]:
+    """Rows of `model` (anything with a `subscription`) in the user's subscriptions, or in
+    `subscription` alone, and then only if it is one of theirs: the tenancy boundary of every
+    list."""
+    qs = model._default_manager.filter(subscription__in=subscription_ids_for_user(user=user))
+    if subscription is not None:
+        qs = qs.filter(subscription=subscription)
+    return qs
+
+
 def writable_subscriptions_for_user(*, user: User) -> QuerySet[Subscription]:
     """Subscriptions where the user may create and change resources (Owner, Contributor), by
     display name and id."""
@@ -282,11 +294,9 @@ def resource_at_path[M: Model](
 def resource_groups_for_user(
     *, user: User, subscription: Subscription | None = None
 ) -> QuerySet[ResourceGroup]:
-    qs = ResourceGroup.objects.filter(
-        subscription__in=subscription_ids_for_user(user=user)
-    ).select_related("subscription", "region")
-    if subscription is not None:
-        qs = qs.filter(subscription=subscription)
+    qs = in_subscriptions_of(ResourceGroup, user=user, subscription=subscription).select_related(
+        "subscription", "region"
+    )
     from peering.models import Peering
 
     return qs.annotate(
@@ -301,9 +311,7 @@ def resource_group_names_for_user(
 ) -> list[str]:
     """The distinct names of the user's resource groups (one subscription's if given), sorted
     case-insensitively: the choices of a "Resource group" filter."""
-    qs = ResourceGroup.objects.filter(subscription__in=subscription_ids_for_user(user=user))
-    if subscription is not None:
-        qs = qs.filter(subscription=subscription)
+    qs = in_subscriptions_of(ResourceGroup, user=user, subscription=subscription)
     return sorted(set(qs.values_list("name", flat=True)), key=str.lower)
 
 
@@ -329,9 +337,7 @@ def activity_for_user(
     resource: str = "",
     since=None,
 ) -> QuerySet[ActivityLog]:
-    qs = ActivityLog.objects.filter(subscription__in=subscription_ids_for_user(user=user))
-    if subscription is not None:
-        qs = qs.filter(subscription=subscription)
+    qs = in_subscriptions_of(ActivityLog, user=user, subscription=subscription)
     if status:
         qs = qs.filter(status=status)
     if operation:

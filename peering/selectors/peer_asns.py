@@ -8,7 +8,11 @@ from peering.models import (
     Peering,
 )
 from portal.models import Subscription
-from portal.selectors import count_of, resource_for_user, subscription_ids_for_user
+from portal.selectors import (
+    count_of,
+    in_subscriptions_of,
+    resource_for_user,
+)
 
 
 def peer_asns_for_user(
@@ -22,9 +26,7 @@ def peer_asns_for_user(
 
     `search` matches the name or peer name (substring) or the ASN (exact, "AS" prefix allowed);
     `validation_state` keeps one state."""
-    qs = PeerAsn.objects.filter(subscription__in=subscription_ids_for_user(user=user))
-    if subscription is not None:
-        qs = qs.filter(subscription=subscription)
+    qs = in_subscriptions_of(PeerAsn, user=user, subscription=subscription)
     search = (search or "").strip()
     if search:
         match = Q(name__icontains=search) | Q(peer_name__icontains=search)

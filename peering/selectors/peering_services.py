@@ -26,8 +26,8 @@ from peering.services.prefix_validation import provider_peerings
 from portal.models import AzureRegion, ResourceGroup, Subscription
 from portal.selectors import (
     child_of,
+    in_subscriptions_of,
     resource_for_user,
-    subscription_ids_for_user,
 )
 from portal.tables import KeyedRows
 
@@ -52,9 +52,7 @@ def peering_service_keys_for_user(
 ) -> QuerySet[PeeringService]:
     """Peering Services of the user's subscriptions (optionally one), in the list's order: the
     table alone, to filter, sort, count and page (`peering_service_page` reads a page's rows)."""
-    qs = PeeringService.objects.filter(subscription__in=subscription_ids_for_user(user=user))
-    if subscription is not None:
-        qs = qs.filter(subscription=subscription)
+    qs = in_subscriptions_of(PeeringService, user=user, subscription=subscription)
     return qs.order_by("subscription__display_name", "resource_group__name", "name", "pk")
 
 

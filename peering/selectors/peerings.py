@@ -26,6 +26,7 @@ from peering.models import (
 )
 from portal.models import ActivityLog, Subscription
 from portal.selectors import (
+    in_subscriptions_of,
     subscription_for_user,
     subscription_ids_for_user,
 )
@@ -43,9 +44,7 @@ def peerings_for_user(
     name, one kind), by name, with what the list needs joined. No aggregate: counting
     connections here would group every peering × connection before the page's LIMIT;
     `with_connection_summary` counts them for the rows of one page instead."""
-    qs = Peering.objects.filter(subscription__in=subscription_ids_for_user(user=user))
-    if subscription is not None:
-        qs = qs.filter(subscription=subscription)
+    qs = in_subscriptions_of(Peering, user=user, subscription=subscription)
     if resource_group:
         qs = qs.filter(resource_group__name__iexact=resource_group)
     if kind:
