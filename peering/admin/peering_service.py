@@ -67,16 +67,12 @@ class RegisteredAsnOfPeeringInline(ReadOnlyInline):
     model = RegisteredAsn
     fields = ["name", "asn", "created_at", "key_rotated_at"]
     show_change_link = True
-    verbose_name = "registered ASN"
-    verbose_name_plural = "registered ASNs"
 
 
 class RegisteredPrefixOfPeeringInline(ReadOnlyInline):
     model = RegisteredPrefix
     fields = ["name", "prefix", "validation_state", "validated_at"]
     show_change_link = True
-    verbose_name = "registered prefix"
-    verbose_name_plural = "registered prefixes"
 
 
 PeeringAdmin.inlines = [
