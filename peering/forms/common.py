@@ -3,6 +3,7 @@ the one way a service's ValidationError is put back on a form."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django import forms
@@ -54,6 +55,19 @@ def apply_service_errors(
                 grid.errors.extend(messages)
         else:
             form.add_error(key if key in form.fields else None, list(messages))
+
+
+def service_accepts(form: forms.Form, call: Callable[[dict], object]) -> bool:
+    """Clean the posted `form` and hand its values to a service (`call(form.cleaned_data)`).
+    The service has the last word, so it runs even when a field is invalid and its refusals
+    land on the form (`apply_service_errors`). True when the service accepted."""
+    form.is_valid()
+    try:
+        call(form.cleaned_data)
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+        return False
+    return True
 
 
 def typed_text(

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from peering.enums import SessionAddressProvider
-from peering.forms.common import apply_service_errors, errors_of
+from peering.forms.common import errors_of, service_accepts
 from peering.forms.connections import DeleteConnectionForm, EditConnectionForm
 from peering.forms.wizard import ConnectionForm, form_with_errors, values_from
 from peering.models import Actor, Peering, PeeringConnection
@@ -232,14 +232,12 @@ def peering_connection_edit(request: HttpRequest, peering: Peering, connection_i
         return redirect(detail_url)
     if request.method == "POST":
         form = EditConnectionForm(request.POST, connection=connection)
-        form.is_valid()
-        try:
-            connection_update(
+        if service_accepts(
+            form,
+            lambda _: connection_update(
                 user=request.user, connection=connection, data=form.data_for_service()
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
+            ),
+        ):
             messages.success(request, f"Connection at {connection.facility_name} updated.")
             return redirect(detail_url)
     else:
@@ -262,16 +260,12 @@ def peering_connection_delete(
         return redirect(context["detail_url"])
     if request.method == "POST":
         form = DeleteConnectionForm(request.POST)
-        form.is_valid()
-        try:
-            connection_delete(
-                user=request.user,
-                connection=connection,
-                confirm=form.cleaned_data.get("confirm", ""),
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
+        if service_accepts(
+            form,
+            lambda cleaned: connection_delete(
+                user=request.user, connection=connection, confirm=cleaned.get("confirm", "")
+            ),
+        ):
             messages.success(
                 request,
                 f"Connection {connection.connection_identifier} at {connection.facility_name} "

@@ -15,7 +15,7 @@ from django.urls import NoReverseMatch
 from django.views.decorators.http import require_GET, require_http_methods
 
 from peering.enums import ConnectionState, DirectPeeringType, SkuName
-from peering.forms.common import apply_service_errors
+from peering.forms.common import service_accepts
 from peering.forms.peerings import DeprovisionForm, PeeringListForm, TagGrid
 from peering.models import Peering, PeeringConnection
 from peering.selectors.peerings import (
@@ -295,17 +295,15 @@ def peering_deprovision(request: HttpRequest, peering: Peering) -> HttpResponse:
     customers = customers_using(peering)
     if request.method == "POST":
         form = DeprovisionForm(request.POST, customers=customers)
-        form.is_valid()
-        try:
-            deprovision_request(
+        if service_accepts(
+            form,
+            lambda cleaned: deprovision_request(
                 user=request.user,
                 peering=peering,
-                reason=form.cleaned_data.get("reason", ""),
-                confirm_customers=bool(form.cleaned_data.get("confirm_customers")),
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
+                reason=cleaned.get("reason", ""),
+                confirm_customers=bool(cleaned.get("confirm_customers")),
+            ),
+        ):
             messages.success(
                 request,
                 "Deprovisioning requested. Microsoft's peering team reviews the request; you "
