@@ -42,6 +42,20 @@ def _refusal_text(exc: Exception) -> str:
     return str(exc) or "Permission denied."
 
 
+def related_column(path: str, description: str):
+    """A column (and read-only field) showing a related row's value, `path` in lookup form
+    (`peering__subscription__display_name`), and sortable by it."""
+    names = path.split("__")
+
+    @admin.display(description=description, ordering=path)
+    def column(self, obj):
+        for name in names:
+            obj = getattr(obj, name)
+        return obj
+
+    return column
+
+
 class ReadOnlyModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """A model whose rows only services write: operators look, and act through actions."""
 
@@ -70,9 +84,7 @@ class PeeringLinkMixin(ResourceIdMixin):
         url = reverse("admin:peering_peering_change", args=[obj.peering_id])
         return format_html('<a href="{}">{}</a>', url, obj.peering.name)
 
-    @admin.display(description="Subscription", ordering="peering__subscription__display_name")
-    def subscription(self, obj):
-        return obj.peering.subscription.display_name
+    subscription = related_column("peering__subscription__display_name", "Subscription")
 
 
 def _connection_label(connection: PeeringConnection) -> str:

@@ -14,6 +14,7 @@ from peering.admin.common import (
     ResourceIdMixin,
     _plural,
     operator_action,
+    related_column,
 )
 from peering.admin.peerings import PeeringAdmin
 from peering.models import (
@@ -284,15 +285,9 @@ class PeeringServicePrefixAdmin(ResourceIdMixin, RevalidateMixin, ReadOnlyModelA
     ]
     actions = ["revalidate"]
 
-    @admin.display(
-        description="Subscription", ordering="peering_service__subscription__display_name"
-    )
-    def subscription(self, obj):
-        return obj.peering_service.subscription.display_name
+    subscription = related_column("peering_service__subscription__display_name", "Subscription")
 
-    @admin.display(description="Provider", ordering="peering_service__provider__name")
-    def provider(self, obj):
-        return obj.peering_service.provider.name
+    provider = related_column("peering_service__provider__name", "Provider")
 
     @admin.display(description="Prefix key")
     def prefix_key_hint(self, obj):
@@ -343,9 +338,7 @@ class PrefixEventAdmin(ReadOnlyModelAdmin):
         "description",
     ]
 
-    @admin.display(description="Peering Service", ordering="prefix__peering_service__name")
-    def peering_service(self, obj):
-        return obj.prefix.peering_service.name
+    peering_service = related_column("prefix__peering_service__name", "Peering Service")
 
 
 @admin.register(ReceivedRoute)
@@ -396,9 +389,7 @@ class ReceivedRouteAdmin(ReadOnlyModelAdmin):
         "received_at",
     ]
 
-    @admin.display(description="Peering", ordering="connection__peering__name")
-    def peering(self, obj):
-        return obj.connection.peering.name
+    peering = related_column("connection__peering__name", "Peering")
 
 
 @admin.register(PrefixKeyAttempt)

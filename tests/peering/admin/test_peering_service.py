@@ -353,6 +353,22 @@ def test_received_routes_filter_by_state_and_search_by_as_path(admin_client, wor
     assert world.peering.name in response.text
 
 
+def test_received_routes_peering_column_is_headed_and_sortable(admin_client, world):
+    """`related_column`: the peering's name under its own header, and ordering by it."""
+    connection = world.primary_connections[0]
+    factories.ReceivedRouteFactory(connection=connection)
+    url = reverse("admin:peering_receivedroute_changelist")
+    response = admin_client.get(url)
+    assert "Peering" in [str(header["text"]) for header in response.context["result_headers"]]
+    column = next(
+        i for i, name in enumerate(response.context["cl"].list_display) if name == "peering"
+    )
+    response = admin_client.get(url, {"o": str(column)})
+    assert response.status_code == 200
+    assert "connection__peering__name" in str(response.context["cl"].queryset.query.order_by)
+    assert f'<td class="field-peering">{world.peering.name}</td>' in response.text
+
+
 # --- Re-validate ---------------------------------------------------------------------------
 
 
