@@ -475,9 +475,21 @@ def route_server_prefill(lans: list[Exchange]) -> dict[str, str]:
     }
 
 
+# What a cleaned `Connection` row gives its PeeringConnection as it is (same names).
+CONNECTION_ROW_FIELDS = (
+    "direct_facility",
+    "exchange",
+    "session_address_provider",
+    "bandwidth_mbps",
+    "use_for_peering_service",
+    *SESSION_FIELDS,
+)
+
+
 @dataclass
 class Connection:
-    """One connection row, cleaned, ready to save."""
+    """One connection row, cleaned, ready to save (`CONNECTION_ROW_FIELDS` are saved as they
+    are)."""
 
     direct_facility: DirectFacility | None = None
     exchange: Exchange | None = None
@@ -1158,18 +1170,8 @@ def new_connection(peering: Peering, c: Connection) -> PeeringConnection:
     microsoft_allocates = c.session_address_provider == SessionAddressProvider.MICROSOFT
     return PeeringConnection(
         peering=peering,
-        direct_facility=c.direct_facility,
-        exchange=c.exchange,
-        session_address_provider=c.session_address_provider,
-        bandwidth_mbps=c.bandwidth_mbps,
-        use_for_peering_service=c.use_for_peering_service,
+        **{name: getattr(c, name) for name in CONNECTION_ROW_FIELDS},
         connection_state=ConnectionState.PENDING_APPROVAL,
-        session_prefix_v4=c.session_prefix_v4,
-        session_prefix_v6=c.session_prefix_v6,
-        peer_session_ipv4_address=c.peer_session_ipv4_address,
-        microsoft_session_ipv4_address=c.microsoft_session_ipv4_address,
-        peer_session_ipv6_address=c.peer_session_ipv6_address,
-        microsoft_session_ipv6_address=c.microsoft_session_ipv6_address,
         # A session the peer supplied, or one Microsoft will allocate, waits to be added.
         session_state_v4=(
             SessionState.PENDING_ADD
@@ -1181,8 +1183,6 @@ def new_connection(peering: Peering, c: Connection) -> PeeringConnection:
             if c.peer_session_ipv6_address or (microsoft_allocates and c.max_prefixes_advertised_v6)
             else SessionState.NONE
         ),
-        max_prefixes_advertised_v4=c.max_prefixes_advertised_v4,
-        max_prefixes_advertised_v6=c.max_prefixes_advertised_v6,
     )
 
 
