@@ -147,15 +147,13 @@ def _used_by(registered) -> str:
 @dataclass(frozen=True)
 class ListBlade:
     """A registered blade with a list and an add page (Registered ASNs, Registered prefixes):
-    its templates, the add page's URL and crumb, and what adding does: the form, the service
-    (called with the form's fields), why it is unavailable, the message and where to go.
+    its `item` (`asn`, `prefix`), which names its templates, the add page's URL and the list's
+    results element; the add page's crumb, and what adding does: the form, the service (called
+    with the form's fields), why it is unavailable, the message and where to go.
     `fragments_template`: where the list's htmx fragments are, if not in `list_template` (a
     Jinja2 pane inside the Django frame of the Registered blades)."""
 
-    list_template: str
-    results_id: str
-    add_template: str
-    add_url_name: str
+    item: str
     add_crumb: str
     form_class: type[forms.Form]
     add: Callable[..., RegisteredAsn | RegisteredPrefix]
@@ -164,14 +162,27 @@ class ListBlade:
     added_url: Callable[[Peering, RegisteredAsn | RegisteredPrefix], str]
     fragments_template: str = ""
 
+    @property
+    def list_template(self) -> str:
+        return f"peering/registered/{self.item}_list.html"
+
+    @property
+    def add_template(self) -> str:
+        return f"peering/registered/{self.item}_add.html"
+
+    @property
+    def add_url_name(self) -> str:
+        return f"registered:{self.item}_add"
+
+    @property
+    def results_id(self) -> str:
+        return f"{self.item}-results"
+
 
 LIST_BLADES = {
     "asns": ListBlade(
-        list_template="peering/registered/asn_list.html",
+        item="asn",
         fragments_template="peering/registered/asn_list.jinja",
-        results_id="asn-results",
-        add_template="peering/registered/asn_add.html",
-        add_url_name="registered:asn_add",
         add_crumb="Add registered ASN",
         form_class=RegisteredAsnForm,
         add=registered_asn_add,
@@ -184,10 +195,7 @@ LIST_BLADES = {
         ),
     ),
     "prefixes": ListBlade(
-        list_template="peering/registered/prefix_list.html",
-        results_id="prefix-results",
-        add_template="peering/registered/prefix_add.html",
-        add_url_name="registered:prefix_add",
+        item="prefix",
         add_crumb="Add registered prefix",
         form_class=RegisteredPrefixForm,
         add=registered_prefix_add,
