@@ -9,11 +9,11 @@ import pytest
 from django import forms
 from django.template import engines
 from django.template.defaultfilters import date as django_date
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, clear_script_prefix, reverse, set_script_prefix
 from django.utils import timezone
 
 from portal.jinja import _date as jinja_date
-from portal.links import fast_reverse
+from portal.links import cached_reverse, fast_reverse
 from portal.widgets import fast_select
 
 SUB = uuid.UUID("c47f8260-e247-54da-b394-c0951db85341")
@@ -38,6 +38,24 @@ def test_fast_reverse_is_reverse(name):
     assert fast_reverse("portal:resource_group_detail", SUB, name) == reverse(
         "portal:resource_group_detail", args=[SUB, name]
     )
+
+
+def test_fast_reverse_honours_the_script_prefix():
+    """A site mounted under a prefix (SCRIPT_NAME) gets its own URLs: the pattern remembered
+    at "/" is not reused under "/mounted/", nor the other way round."""
+    args = [SUB, "rg-1", "peering-1"]
+    at_root = fast_reverse("peering:peering_detail", *args)
+    assert at_root == reverse("peering:peering_detail", args=args)
+    set_script_prefix("/mounted/")
+    try:
+        mounted = fast_reverse("peering:peering_detail", *args)
+        assert mounted == reverse("peering:peering_detail", args=args)
+        assert mounted == "/mounted" + at_root
+        assert cached_reverse("peering:peering_detail", args) == mounted
+    finally:
+        clear_script_prefix()
+    assert fast_reverse("peering:peering_detail", *args) == at_root
+    assert cached_reverse("peering:peering_detail", args) == at_root
 
 
 @pytest.mark.parametrize(
