@@ -105,3 +105,12 @@ class ProvisioningState(models.TextChoices):
     DELETING = "Deleting"
     FAILED = "Failed"
     CANCELED = "Canceled"
+
+
+class PrefixEventLevel(models.TextChoices):
+    """A Peering Service prefix event's `eventLevel`."""
+
+    INFORMATION = "Information"
+    WARNING = "Warning"
+    ERROR = "Error"
+    CRITICAL = "Critical"

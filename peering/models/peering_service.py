@@ -11,7 +11,7 @@ from django.db.models.functions import Lower
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from peering.enums import LearnedType, PrefixValidationState
+from peering.enums import LearnedType, PrefixEventLevel, PrefixValidationState
 from peering.models.abstracts import (
     ArmResource,
     TrackedResource,
@@ -150,11 +150,8 @@ class PrefixEvent(models.Model):
     """Something that happened to a Peering Service prefix's routes (announcement, withdrawal,
     origin AS change, backup route …), derived from successive route imports."""
 
-    class Level(models.TextChoices):
-        INFORMATION = "Information"
-        WARNING = "Warning"
-        ERROR = "Error"
-        CRITICAL = "Critical"
+    # The API's `eventLevel`, with the rest of its vocabulary in peering.enums.
+    Level = PrefixEventLevel
 
     prefix = models.ForeignKey(
         PeeringServicePrefix, on_delete=models.CASCADE, related_name="events"
