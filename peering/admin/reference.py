@@ -64,20 +64,11 @@ class DirectFacilityForm(forms.ModelForm):
 class ExchangeForm(forms.ModelForm):
     class Meta:
         model = Exchange
-        fields = [
-            "location",
-            "name",
-            "peeringdb_ix_id",
-            "ipv4_prefix",
-            "microsoft_ipv4_address",
-            "ipv6_prefix",
-            "microsoft_ipv6_address",
-            "source",
-        ]
+        fields = ["location", "name", "peeringdb_ix_id", *Exchange.LAN_FIELDS, "source"]
 
     def clean(self):
         cleaned = super().clean()
-        fields = ["ipv4_prefix", "ipv6_prefix", "microsoft_ipv4_address", "microsoft_ipv6_address"]
+        fields = Exchange.LAN_FIELDS
         if all(name in cleaned for name in fields):
             for field, message in exchange_problems(**{f: cleaned[f] for f in fields}).items():
                 self.add_error(field, message)
@@ -160,15 +151,7 @@ class DirectFacilityAdmin(admin.ModelAdmin):
 @admin.register(Exchange)
 class ExchangeAdmin(admin.ModelAdmin):
     form = ExchangeForm
-    list_display = [
-        "name",
-        "location",
-        "ipv4_prefix",
-        "microsoft_ipv4_address",
-        "ipv6_prefix",
-        "microsoft_ipv6_address",
-        "source",
-    ]
+    list_display = ["name", "location", *Exchange.LAN_FIELDS, "source"]
     list_filter = ["source", "location"]
     search_fields = ["name", "location__name", "ipv4_prefix", "ipv6_prefix"]
     list_select_related = ["location"]

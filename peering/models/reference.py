@@ -74,6 +74,9 @@ class DirectFacility(models.Model):
 class Exchange(models.Model):
     """An internet exchange in a metro: its peering LAN and Microsoft's addresses on it."""
 
+    # The LAN per family and Microsoft's address on it, in the order operators read them.
+    LAN_FIELDS = ("ipv4_prefix", "microsoft_ipv4_address", "ipv6_prefix", "microsoft_ipv6_address")
+
     location = models.ForeignKey(
         PeeringLocation, on_delete=models.CASCADE, related_name="exchanges"
     )
