@@ -226,9 +226,17 @@ def refuse_read_only_subscription(*, user: User, subscription_id: object) -> Non
 
 
 def role_assignments_for_user(*, user: User) -> QuerySet[RoleAssignment]:
+    """The user's assignments with their subscriptions, by subscription name and id (in a
+    request, answered from its cache: no query)."""
     if not user.is_authenticated:
         return RoleAssignment.objects.none()
-    return RoleAssignment.objects.filter(user=user).select_related("subscription")
+    qs = (
+        RoleAssignment.objects.filter(user=user)
+        .select_related("subscription")
+        .order_by("subscription__display_name", "subscription_id")
+    )
+    assignments = _role_assignments(user)
+    return qs if assignments is None else _prefilled(qs, assignments)
 
 
 def subscription_for_user(
