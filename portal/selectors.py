@@ -334,10 +334,23 @@ def resource_group_names_for_user(
 ) -> list[str]:
     """The distinct names of the user's resource groups (one subscription's if given), sorted
     case-insensitively: the choices of a "Resource group" filter."""
-    qs = ResourceGroup.objects.filter(subscription__in=subscription_ids_for_user(user=user))
+    ids = subscription_ids_for_user(user=user)
     if subscription is not None:
-        qs = qs.filter(subscription=subscription)
-    return sorted(set(qs.values_list("name", flat=True)), key=str.lower)
+        ids = [pk for pk in ids if pk == subscription.pk]
+    if not ids:
+        return []
+    field = ResourceGroup._meta.get_field("subscription")
+    rows = sql.fetch(
+        _RESOURCE_GROUP_NAMES_SQL.format(ids=", ".join(["%s"] * len(ids))),
+        [sql.db_value(field, pk) for pk in ids],
+        [None],
+    )
+    return sorted({name for (name,) in rows}, key=str.lower)
+
+
+_RESOURCE_GROUP_NAMES_SQL = """
+    SELECT DISTINCT name FROM portal_resourcegroup WHERE subscription_id IN ({ids})
+"""
 
 
 def resource_group_for_user(
