@@ -22,11 +22,13 @@ Django one, so `response.context` and `response.templates` work for both.
 
 from __future__ import annotations
 
+import functools
 import html
 
 import jinja2
 import markupsafe
 from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.middleware.csrf import get_token
 from django.template.backends import jinja2 as django_jinja2
 from django.template.defaultfilters import date as django_date
 from django.template.defaulttags import querystring as django_querystring
@@ -34,6 +36,9 @@ from django.templatetags.static import static
 from django.test.signals import template_rendered
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django_htmx.jinja import htmx_script
 
 from portal.links import fast_reverse
@@ -110,6 +115,10 @@ def querystring(context, *args, **kwargs) -> str:
     return django_querystring(_RequestOf(context["request"]), *args, **kwargs)
 
 
+def _csrf_input(token) -> SafeString:
+    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
+
+
 class _RequestOf:
     """What Django's querystring tag reads of its template context."""
 
@@ -176,8 +185,11 @@ class Template(django_jinja2.Template):
         view_context, context = context or {}, {}
         if request is not None:
             context["request"] = request
-            context["csrf_input"] = django_jinja2.csrf_input_lazy(request)
-            context["csrf_token"] = django_jinja2.csrf_token_lazy(request)
+            # One masked token per render (the shell writes it three times; each
+            # `get_token` call masks the secret anew with 32 random characters).
+            token = lazy(functools.cache(functools.partial(get_token, request)), str)()
+            context["csrf_token"] = token
+            context["csrf_input"] = lazy(functools.partial(_csrf_input, token), SafeString)()
             for context_processor in self.backend.template_context_processors:
                 context.update(context_processor(request))
         # The view's values win over the context processors', as in a Django template.

@@ -13,6 +13,7 @@ from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Sub
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 
+from portal import sql
 from portal.models import (
     WRITE_ROLES,
     ActivityLog,
@@ -83,18 +84,42 @@ def _unread_count_query(user: User) -> QuerySet:
 
 
 def _read_role_assignments(user: User) -> list[RoleAssignment]:
-    """The assignments, and in the same query the bell's unread count (an uncorrelated
-    subquery: the database counts once, whatever the number of rows)."""
-    unread = _unread_count_query(user).order_by().values("user").annotate(n=Count("*")).values("n")
-    assignments = list(
-        RoleAssignment.objects.filter(user=user)
-        .select_related("subscription")
-        .annotate(_unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
-        .order_by("subscription__display_name", "subscription_id")
+    """The assignments with their subscriptions, and in the same query the bell's unread count
+    (an uncorrelated subquery: the database counts once, whatever the number of rows). Every
+    page asks this first, so it is one SQL statement (`portal.sql`): as a queryset with
+    select_related and the annotated subquery it cost more to compile than the rest of the
+    shell."""
+    assignment_fields = sql.model_fields(RoleAssignment)
+    subscription_fields = sql.model_fields(Subscription)
+    rows = sql.fetch(
+        _ROLE_ASSIGNMENTS_SQL.format(
+            assignment=sql.columns(RoleAssignment, "ra"),
+            subscription=sql.columns(Subscription, "s"),
+        ),
+        [user.pk, user.pk],
+        [*assignment_fields, *subscription_fields, None],
     )
-    for assignment in assignments:
-        assignment.subscription.user_role = assignment.role
+    assignments = []
+    split = len(assignment_fields)
+    for row in rows:
+        assignment = sql.instance(RoleAssignment, row[:split])
+        subscription = sql.instance(Subscription, row[split:-1])
+        subscription.user_role = assignment.role
+        assignment.subscription = subscription
+        assignment._unread = row[-1]
+        assignments.append(assignment)
     return assignments
+
+
+_ROLE_ASSIGNMENTS_SQL = """
+    SELECT {assignment}, {subscription},
+           (SELECT COUNT(*) FROM portal_notification n
+             WHERE n.user_id = %s AND n.read_at IS NULL)
+      FROM portal_roleassignment ra
+      JOIN portal_subscription s ON s.id = ra.subscription_id
+     WHERE ra.user_id = %s
+     ORDER BY s.display_name, ra.subscription_id
+"""
 
 
 def _role_assignments(user: User) -> list[RoleAssignment] | None:
@@ -213,9 +238,17 @@ def refuse_read_only_subscription(*, user: User, subscription_id: object) -> Non
 
 
 def role_assignments_for_user(*, user: User) -> QuerySet[RoleAssignment]:
+    """The user's assignments with their subscriptions, by subscription name and id (in a
+    request, answered from its cache: no query)."""
     if not user.is_authenticated:
         return RoleAssignment.objects.none()
-    return RoleAssignment.objects.filter(user=user).select_related("subscription")
+    qs = (
+        RoleAssignment.objects.filter(user=user)
+        .select_related("subscription")
+        .order_by("subscription__display_name", "subscription_id")
+    )
+    assignments = _role_assignments(user)
+    return qs if assignments is None else _prefilled(qs, assignments)
 
 
 def subscription_for_user(
@@ -311,8 +344,23 @@ def resource_group_names_for_user(
 ) -> list[str]:
     """The distinct names of the user's resource groups (one subscription's if given), sorted
     case-insensitively: the choices of a "Resource group" filter."""
-    qs = in_subscriptions_of(ResourceGroup, user=user, subscription=subscription)
-    return sorted(set(qs.values_list("name", flat=True)), key=str.lower)
+    ids = subscription_ids_for_user(user=user)
+    if subscription is not None:
+        ids = [pk for pk in ids if pk == subscription.pk]
+    if not ids:
+        return []
+    field = ResourceGroup._meta.get_field("subscription")
+    rows = sql.fetch(
+        _RESOURCE_GROUP_NAMES_SQL.format(ids=", ".join(["%s"] * len(ids))),
+        [sql.db_value(field, pk) for pk in ids],
+        [None],
+    )
+    return sorted({name for (name,) in rows}, key=str.lower)
+
+
+_RESOURCE_GROUP_NAMES_SQL = """
+    SELECT DISTINCT name FROM portal_resourcegroup WHERE subscription_id IN ({ids})
+"""
 
 
 def resource_group_for_user(

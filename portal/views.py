@@ -26,6 +26,7 @@ from portal.forms import (
     ResourceGroupFilterForm,
 )
 from portal.htmx import render_page
+from portal.links import fast_reverse
 from portal.models import WRITE_ROLES
 from portal.selectors import (
     SESSION_SUBSCRIPTION_KEY,
@@ -83,7 +84,7 @@ def _recent_resources(user) -> list[dict]:
         {
             "name": item.name,
             "type": "Peer ASN",
-            "url": reverse("peering:peer_asn_detail", args=[item.subscription_id, item.name]),
+            "url": fast_reverse("peering:peer_asn_detail", item.subscription_id, item.name),
             "subscription": item.subscription,
             "state": item.validation_state,
             "created_at": item.created_at,
@@ -94,9 +95,8 @@ def _recent_resources(user) -> list[dict]:
         {
             "name": item.name,
             "type": "Peering",
-            "url": reverse(
-                "peering:peering_detail",
-                args=[item.subscription_id, item.resource_group.name, item.name],
+            "url": fast_reverse(
+                "peering:peering_detail", item.subscription_id, item.resource_group.name, item.name
             ),
             "subscription": item.subscription,
             "state": item.provisioning_state,
@@ -112,10 +112,7 @@ def _recent_resources(user) -> list[dict]:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Home: the user's subscriptions with their role, recent resources and quick links."""
-    assignments = role_assignments_for_user(user=request.user).order_by(
-        "subscription__display_name"
-    )
-    assignments = list(assignments)
+    assignments = list(role_assignments_for_user(user=request.user))
     return render_page(
         request,
         "portal/home.jinja",
@@ -371,9 +368,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         {
             "active_nav": "",
             "tokens": list(api_tokens_for_user(user=request.user)),
-            "subscriptions": list(
-                role_assignments_for_user(user=request.user).order_by("subscription__display_name")
-            ),
+            "subscriptions": list(role_assignments_for_user(user=request.user)),
             "expiry_choices": API_TOKEN_EXPIRY_CHOICES,
             "values": values,
             "errors": errors,

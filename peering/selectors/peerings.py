@@ -4,7 +4,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db.models import (
-    Count,
     Exists,
     F,
     OuterRef,
@@ -13,7 +12,6 @@ from django.db.models import (
     QuerySet,
     prefetch_related_objects,
 )
-from django.db.models.functions import Lower
 from django.http import Http404
 
 from peering.enums import ConnectionState, SkuName
@@ -24,6 +22,7 @@ from peering.models import (
     Peering,
     PeeringConnection,
 )
+from portal import sql
 from portal.models import ActivityLog, Subscription
 from portal.selectors import (
     in_subscriptions_of,
@@ -78,18 +77,25 @@ def connection_state_summary(*, peering_ids: Iterable[int]) -> dict[int, list[tu
     """Per peering, (connection state, count) pairs, most frequent first (ties in lifecycle
     order) — one aggregate query for any number of peerings."""
     order = {value: index for index, value in enumerate(ConnectionState.values)}
-    rows = (
-        PeeringConnection.objects.filter(peering_id__in=list(peering_ids))
-        .values("peering_id", "connection_state")
-        .annotate(count=Count("id"))
-        .order_by()
+    ids = list(peering_ids)
+    if not ids:
+        return {}
+    # SQL (`portal.sql`): the aggregate's queryset cost more to compile than to run.
+    rows = sql.fetch(
+        _STATE_SUMMARY_SQL.format(ids=", ".join(["%s"] * len(ids))), ids, [None, None, None]
     )
     summary: dict[int, list[tuple[str, int]]] = {}
-    for row in rows:
-        summary.setdefault(row["peering_id"], []).append((row["connection_state"], row["count"]))
+    for peering_id, state, count in rows:
+        summary.setdefault(peering_id, []).append((state, count))
     for states in summary.values():
         states.sort(key=lambda item: (-item[1], order.get(item[0], len(order))))
     return summary
+
+
+_STATE_SUMMARY_SQL = """
+    SELECT peering_id, connection_state, COUNT(*) FROM peering_peeringconnection
+     WHERE peering_id IN ({ids}) GROUP BY peering_id, connection_state
+"""
 
 
 # What a row of the peering list shows (`peering_list_for_user` reads only these columns).
@@ -141,33 +147,40 @@ def peering_for_user(
     """One peering by subscription, resource group and name (404 outside the user's
     subscriptions, or when the resource group does not hold it)."""
     subscription = subscription_for_user(user=user, subscription_id=subscription_id, write=write)
-    # Lower(name) = lower(typed), not iexact (UPPER … = UPPER …): the unique constraints'
-    # indexes are on (subscription, Lower(name)) and (resource_group, Lower(name)). The group
-    # is matched on the row select_related joins anyway, not in a subquery: PostgreSQL spent
-    # 4–5 ms planning the seven-table join with a second resource group, 1 ms without it.
-    peering = (
-        Peering.objects.alias(_lower=Lower("name"), _group=Lower("resource_group__name"))
-        .filter(
-            subscription=subscription,
-            resource_group__subscription=subscription,
-            _group=str(resource_group).lower(),
-            _lower=str(name).lower(),
-        )
-        .select_related("resource_group", "region", "peering_location", "peer_asn", "created_by")
-        .prefetch_related(
-            Prefetch(
-                "connections",
-                queryset=PeeringConnection.objects.select_related(
-                    "direct_facility", "exchange"
-                ).order_by("id"),
-            )
-        )
-        .first()
+    # Every blade of a peering reads it first; as a queryset (five select_related, a prefetch
+    # with two more) it cost ~3 ms of Python to build and compile, as SQL (`portal.sql`) a
+    # tenth. LOWER(name) = lower(typed), not iexact (UPPER … = UPPER …): the unique
+    # constraints' indexes are on (subscription, Lower(name)) and (resource_group,
+    # Lower(name)). The group is matched on the joined row, not in a subquery: PostgreSQL
+    # spent 4–5 ms planning the seven-table join with a second resource group, 1 ms without.
+    subscription_param = sql.db_value(Peering._meta.get_field("subscription"), subscription.pk)
+    rows = _PEERING.rows(
+        "WHERE p.subscription_id = %s AND p_resource_group.subscription_id = %s"
+        " AND LOWER(p_resource_group.name) = %s AND LOWER(p.name) = %s",
+        [subscription_param, subscription_param, str(resource_group).lower(), str(name).lower()],
     )
-    if peering is None:
+    if not rows:
         raise Http404("No such peering.")
+    peering = _PEERING.read(rows[0])
     peering.subscription = subscription  # carries user_role for the templates
+    connections = [
+        _CONNECTION.read(row)
+        for row in _CONNECTION.rows("WHERE c.peering_id = %s ORDER BY c.id", [peering.pk])
+    ]
+    for connection in connections:
+        connection.peering = peering
+    # As prefetch_related leaves it: `peering.connections.all()` is these rows, no query.
+    prefetched = peering.connections.get_queryset()
+    prefetched._result_cache = connections
+    prefetched._prefetch_done = True
+    peering._prefetched_objects_cache = {"connections": prefetched}
     return peering
+
+
+_PEERING = sql.Joined(
+    Peering, "p", ["resource_group", "region", "peering_location", "peer_asn", "created_by"]
+)
+_CONNECTION = sql.Joined(PeeringConnection, "c", ["direct_facility", "exchange"])
 
 
 def peer_asn_with_contacts(*, peering: Peering) -> PeerAsn:
@@ -236,11 +249,13 @@ def peering_activity(*, peering: Peering) -> QuerySet[ActivityLog]:
 
 def deprovision_requests_of(*, peering: Peering) -> list[DeprovisionRequest]:
     """The peering's deprovisioning requests, newest first, with who asked and who decided."""
-    return list(
-        DeprovisionRequest.objects.filter(peering=peering)
-        .select_related("requested_by", "decided_by")
-        .order_by("-requested_at", "-id")
+    rows = _DEPROVISION.rows(
+        "WHERE d.peering_id = %s ORDER BY d.requested_at DESC, d.id DESC", [peering.pk]
     )
+    return [_DEPROVISION.read(row) for row in rows]
+
+
+_DEPROVISION = sql.Joined(DeprovisionRequest, "d", ["requested_by", "decided_by"])
 
 
 def open_deprovision_request(requests: Iterable[DeprovisionRequest]) -> DeprovisionRequest | None:
@@ -253,14 +268,23 @@ def recent_resources_for_user(*, user, limit: int) -> tuple[list[PeerAsn], list[
     """The newest Peer ASNs and peerings across the user's subscriptions (Home): two bounded
     queries with no aggregates, so Home costs the same however many resources there are."""
     subscriptions = subscription_ids_for_user(user=user)
-    peer_asns = (
-        PeerAsn.objects.filter(subscription__in=subscriptions)
-        .select_related("subscription")
-        .order_by("-created_at", "-id")[:limit]
+    if not subscriptions:
+        return [], []
+    # As SQL (`portal.sql`): the two querysets' building and compiling were most of Home.
+    field = PeerAsn._meta.get_field("subscription")
+    params = [*(sql.db_value(field, pk) for pk in subscriptions), limit]
+    where = (
+        f"WHERE {{alias}}.subscription_id IN ({', '.join(['%s'] * len(subscriptions))})"
+        " ORDER BY {alias}.created_at DESC, {alias}.id DESC LIMIT %s"
     )
-    peerings = (
-        Peering.objects.filter(subscription__in=subscriptions)
-        .select_related("subscription", "resource_group")
-        .order_by("-created_at", "-id")[:limit]
-    )
-    return list(peer_asns), list(peerings)
+    peer_asns = [
+        _RECENT_PEER_ASN.read(row) for row in _RECENT_PEER_ASN.rows(where.format(alias="a"), params)
+    ]
+    peerings = [
+        _RECENT_PEERING.read(row) for row in _RECENT_PEERING.rows(where.format(alias="p"), params)
+    ]
+    return peer_asns, peerings
+
+
+_RECENT_PEER_ASN = sql.Joined(PeerAsn, "a", ["subscription"])
+_RECENT_PEERING = sql.Joined(Peering, "p", ["subscription", "resource_group"])

@@ -32,7 +32,7 @@ EXPECTED = {
     "  htmx: registered ASNs page 10": 8,
     "Peer ASNs": 5,
     "  htmx: peer ASNs search": 5,
-    "Home": 6,
+    "Home": 5,
     "Activity log": 5,
     "  htmx: activity filter+page": 5,
     "Resource groups": 5,
