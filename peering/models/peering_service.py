@@ -248,6 +248,9 @@ class PrefixSpan(models.Model):
         indexes = [
             models.Index(fields=["cidr"], name="prefix_span_cidr"),
             models.Index(fields=["start", "end"], name="prefix_span_range"),
+            # The span's size (end - start): the prefix lengths the spans have are read by a
+            # few probes of it, so an overlap check looks up covering spans at those lengths.
+            models.Index(models.F("end") - models.F("start"), name="prefix_span_size"),
         ]
 
     def __str__(self) -> str:

@@ -28,7 +28,8 @@ from uuid import UUID
 import pytricia
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, TextField, Window
+from django.db.models.functions import Cast, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,6 +38,7 @@ from peering.models import (
     LearnedType,
     Peering,
     PeeringConnection,
+    PeeringService,
     PeeringServicePrefix,
     PeeringServiceProvider,
     PrefixSpan,
@@ -270,6 +272,41 @@ def _why_not(connection: PeeringConnection) -> str:
     return "does not count: not used for Peering Service"
 
 
+class RouteRow:
+    """A received route as the checks read it: its columns as values, not a model instance (a
+    batch reads thousands; the paths and community lists repeat and are parsed once)."""
+
+    # The columns read as they are; the community lists come as JSON text (see Preloaded).
+    COLUMNS = ("connection_id", "prefix", "next_hop", "as_path", "origin_as", "reported_rpki_state")
+    __slots__ = (*COLUMNS, "communities", "large_communities", "as_path_list", "ends_in_as_set")
+
+    def __init__(
+        self, connection_id, prefix, next_hop, as_path, origin_as, reported, communities, large
+    ):
+        self.connection_id = connection_id
+        self.prefix = prefix
+        self.next_hop = next_hop
+        self.as_path = as_path
+        self.origin_as = origin_as
+        self.reported_rpki_state = reported
+        self.communities = communities
+        self.large_communities = large
+        self.as_path_list, self.ends_in_as_set = _path_parts(as_path)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _json_list(text: str | None) -> tuple[str, ...]:
+    """A stored community list (JSON text) as a tuple; the same few lists repeat."""
+    return tuple(json.loads(text)) if text else ()
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _path_parts(as_path: str) -> tuple[tuple[int, ...], bool]:
+    """As `ReceivedRoute.as_path_list` and `ends_in_as_set`, once per distinct path."""
+    route = ReceivedRoute(as_path=as_path)
+    return route.as_path_list, route.ends_in_as_set
+
+
 @dataclass(frozen=True)
 class Subject:
     """A customer prefix to evaluate: what the customer typed and chose."""
@@ -318,8 +355,6 @@ class Preloaded:
             if network is not None:
                 self.networks[subject.prefix] = network
         texts = sorted({n.with_prefixlen for n in self.networks.values()})
-        # Every covering prefix of every batch prefix (for held spans and VRPs alike).
-        self._supernets = {t: rpki.supernets(t) for t in texts}
         self._held = self._load_held(list(self.networks.values()))
         sessions = list(
             PeeringConnection.objects.filter(peering_id__in=peering_asn)
@@ -330,10 +365,18 @@ class Preloaded:
             pk: [c for c in sessions if c.peering_id in ids] for pk, ids in self.peerings.items()
         }
         counted = [c.pk for c in sessions if _counts(c)]
-        self.routes: dict[str, list[ReceivedRoute]] = {t: [] for t in texts}
-        routes = ReceivedRoute.objects.filter(connection_id__in=counted)
-        for query in among(routes.order_by("connection_id", "id"), "prefix", texts):
-            for route in query:
+        self.routes: dict[str, list[RouteRow]] = {t: [] for t in texts}
+        routes = ReceivedRoute.objects.filter(connection_id__in=counted).order_by(
+            "connection_id", "id"
+        )
+        # The community lists as their JSON text, each distinct text parsed once.
+        as_text = {
+            "communities_text": Cast("communities", TextField()),
+            "large_text": Cast("large_communities", TextField()),
+        }
+        for query in among(routes.annotate(**as_text), "prefix", texts):
+            for *row, communities, large in query.values_list(*RouteRow.COLUMNS, *as_text):
+                route = RouteRow(*row, _json_list(communities), _json_list(large))
                 self.routes[route.prefix].append(route)
         self.vrp_set = rpki.current_vrp_set()
         self.vrp_set_line = _vrp_set_line(self.vrp_set)
@@ -344,44 +387,31 @@ class Preloaded:
     # --- loading ---
     def _load_held(self, networks):
         """Spans of Verified/Warning prefixes that cover or lie inside any batch prefix: a
-        prefix tree for the covering ones, sorted starts for the ones inside."""
+        prefix tree for the covering ones, sorted starts for the ones inside. The candidates
+        come from the span indexes alone — covering spans by their exact text, at the prefix
+        lengths spans have; the ones inside by one range scan per prefix — and the held ones
+        among them by the prefixes' primary key: no statement reads every span or prefix, so
+        the cost stays flat however many prefixes are stored."""
         tree = pytricia.PyTricia(32)
         starts: list[tuple[int, int]] = []
         if networks:
-            held = PrefixSpan.objects.filter(prefix__validation_state__in=(V.VERIFIED, V.WARNING))
-            supernets = {s for covering in self._supernets.values() for s in covering}
+            lengths = _span_lengths()
+            probes = set()
+            for network in networks:
+                probes.update(rpki.supernets_at(network.with_prefixlen, lengths))
             rows = set()
-            for query in among(held, "cidr", supernets):
+            for query in among(PrefixSpan.objects.order_by(), "cidr", probes):
                 rows |= set(query.values_list("cidr", "prefix_id", "start"))
-            # Spans inside a batch prefix: one range scan of the (start, end) index per prefix,
-            # in one statement per chunk. On PostgreSQL a LATERAL join over the batch's ranges,
-            # fenced by OFFSET 0 so that it stays an index scan per range whatever the table's
-            # statistics say (after a bulk load they undercount, and a join on the prefixes'
-            # state became a scan of every span); elsewhere an OR of ranges.
-            span, prefix_table = PrefixSpan._meta.db_table, PeeringServicePrefix._meta.db_table
-            for chunk in _chunks(networks, 500):
-                bounds = [
-                    b for n in chunk for b in (int(n.network_address), int(n.broadcast_address))
-                ]
-                if db_connection.vendor == "postgresql":
-                    ranges = ", ".join(["(%s::bigint, %s::bigint)"] * len(chunk))
-                    inside = (
-                        f"SELECT s.cidr, s.prefix_id, s.start FROM (VALUES {ranges}) AS r "  # noqa: S608
-                        f"CROSS JOIN LATERAL (SELECT cidr, prefix_id, start FROM {span} "
-                        "WHERE start BETWEEN r.column1 AND r.column2 OFFSET 0) AS s"
-                    )
-                else:
-                    ranges = " OR ".join(["(start BETWEEN %s AND %s)"] * len(chunk))
-                    inside = f"SELECT cidr, prefix_id, start FROM {span} WHERE {ranges}"  # noqa: S608
-                with db_connection.cursor() as cursor:
-                    cursor.execute(
-                        f"SELECT i.cidr, i.prefix_id, i.start FROM ({inside}) AS i "  # noqa: S608
-                        f"JOIN {prefix_table} p ON p.id = i.prefix_id "
-                        "WHERE p.validation_state IN (%s, %s)",
-                        [*bounds, V.VERIFIED, V.WARNING],
-                    )
-                    rows |= set(cursor.fetchall())
+            rows |= _spans_inside(networks)
+            held_states = PeeringServicePrefix.objects.filter(
+                validation_state__in=(V.VERIFIED, V.WARNING)
+            ).order_by()
+            held = set()
+            for query in among(held_states, "id", {prefix_id for _, prefix_id, _ in rows}):
+                held.update(query.values_list("id", flat=True))
             for cidr, prefix_id, start in rows:
+                if prefix_id not in held:
+                    continue
                 if tree.has_key(cidr):
                     tree[cidr].add(prefix_id)
                 else:
@@ -393,16 +423,10 @@ class Preloaded:
     def _load_covering(self, texts) -> rpki.VrpIndex:
         # The set's VRPs come in a few lengths: only supernets of those lengths can match.
         # (The VRPs are written only by `vrps_import`, which records the lengths with the set.)
-        # `supernets` lists the lengths from the prefix's own down to 0.
         lengths = set(self.vrp_set.prefix_lengths) if self.vrp_set else set()
         supernets = set()
         for text in texts:
-            covering = self._supernets[text]
-            if not lengths:
-                supernets.update(covering)
-                continue
-            own = len(covering) - 1  # covering[i] is the supernet of length own - i
-            supernets.update(covering[own - length] for length in lengths if length <= own)
+            supernets.update(rpki.supernets_at(text, lengths) if lengths else rpki.supernets(text))
         entries = []
         for query in among(Vrp.objects.order_by(), "prefix", supernets):
             entries += [
@@ -490,6 +514,49 @@ def _chunks(items, size):
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _span_lengths() -> list[int]:
+    """The prefix lengths the stored spans have: a loose scan of the size index (one probe per
+    distinct size, at most 33), not a read of every span."""
+    table = PrefixSpan._meta.db_table
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f'WITH RECURSIVE sizes(size) AS (SELECT MIN("end" - "start") FROM {table} '  # noqa: S608
+            f'UNION ALL SELECT (SELECT MIN("end" - "start") FROM {table} '
+            'WHERE "end" - "start" > sizes.size) FROM sizes WHERE sizes.size IS NOT NULL) '
+            "SELECT size FROM sizes WHERE size IS NOT NULL"
+        )
+        # A /n span holds 2**(32 - n) addresses: its size (end - start) has 32 - n bits.
+        return [33 - (size + 1).bit_length() for (size,) in cursor.fetchall()]
+
+
+def _spans_inside(networks) -> set[tuple[str, int, int]]:
+    """(cidr, prefix id, start) of every span starting inside one of `networks`: one range
+    scan of the (start, end) index per prefix. On PostgreSQL a LATERAL join over the ranges
+    given as two arrays, fenced by OFFSET 0 so that it stays an index scan per range whatever
+    the table's statistics say; elsewhere an OR of ranges per chunk."""
+    span = PrefixSpan._meta.db_table
+    rows: set[tuple[str, int, int]] = set()
+    with db_connection.cursor() as cursor:
+        if db_connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT s.cidr, s.prefix_id, s.start "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS r(first, last) "
+                f"CROSS JOIN LATERAL (SELECT cidr, prefix_id, start FROM {span} "
+                "WHERE start BETWEEN r.first AND r.last OFFSET 0) AS s",
+                [
+                    [int(n.network_address) for n in networks],
+                    [int(n.broadcast_address) for n in networks],
+                ],
+            )
+            return set(cursor.fetchall())
+        for chunk in _chunks(networks, 400):
+            ranges = " OR ".join(["(start BETWEEN %s AND %s)"] * len(chunk))
+            bounds = [b for n in chunk for b in (int(n.network_address), int(n.broadcast_address))]
+            cursor.execute(f"SELECT cidr, prefix_id, start FROM {span} WHERE {ranges}", bounds)  # noqa: S608
+            rows |= set(cursor.fetchall())
+    return rows
 
 
 def prefix_evaluate(
@@ -866,17 +933,18 @@ def _store_runs(objects, outcomes) -> None:
             for pk, state, message, checks, at in rows
         ),
     )
-    table = ValidationRun._meta.db_table
-    marks = ", ".join(["%s"] * len(objects))
-    ids = [obj.pk for obj in objects]
-    with db_connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {table} WHERE {column} IN ({marks}) AND id NOT IN ("  # noqa: S608
-            f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY {column} "
-            f"ORDER BY id DESC) AS n FROM {table} WHERE {column} IN ({marks})) AS ranked "
-            "WHERE n <= %s)",
-            [*ids, *ids, RUNS_KEPT],
-        )
+    # The runs beyond the latest RUNS_KEPT of each prefix, read from the (prefix, -id) index,
+    # then deleted by their ids (often there are none).
+    older = ValidationRun.objects.annotate(
+        n=Window(RowNumber(), partition_by=[F(column)], order_by=F("id").desc())
+    ).order_by()
+    old = [
+        pk
+        for query in among(older, column, [obj.pk for obj in objects])
+        for pk in query.filter(n__gt=RUNS_KEPT).values_list("id", flat=True)
+    ]
+    for start in range(0, len(old), 2000):
+        ValidationRun.objects.filter(pk__in=old[start : start + 2000]).delete()
 
 
 def _apply(obj, outcome: Outcome) -> list[str]:
@@ -964,10 +1032,14 @@ def _write_outcomes(prefixes, fields: list[str]) -> None:
         names = [f"v{i}" for i in range(len(columns))]
         arrays = ", ".join(f"%s::{c.cast_db_type(db_connection)}[]" for c in columns)
         assignments = ", ".join(f"{c.column} = u.{n}" for c, n in zip(columns, names, strict=True))
+        # `t.id = ANY(ids)` lets the planner find the rows by the primary key: the join alone
+        # is planned as a hash of the whole table, which grows with every stored prefix.
+        columns = [list(column) for column in zip(*rows, strict=True)]
         cursor.execute(
             f"UPDATE {table} AS t SET {assignments} "  # noqa: S608
-            f"FROM unnest({arrays}, %s::bigint[]) AS u({', '.join(names)}, id) WHERE t.id = u.id",
-            [list(column) for column in zip(*rows, strict=True)],
+            f"FROM unnest({arrays}, %s::bigint[]) AS u({', '.join(names)}, id) "
+            "WHERE t.id = u.id AND t.id = ANY(%s::bigint[])",
+            [*columns, columns[-1]],
         )
 
 
@@ -1010,16 +1082,7 @@ def prefixes_validate(*, prefix_ids) -> list[PeeringServicePrefix]:
     done: list[PeeringServicePrefix] = []
     for chunk in _chunks(sorted(set(prefix_ids)), BATCH_SIZE):
         with transaction.atomic(), _collector_paused():
-            prefixes = list(
-                PeeringServicePrefix.objects.select_for_update(of=("self",))
-                .select_related(
-                    "peering_service__provider",
-                    "peering_service__subscription",
-                    "peering_service__resource_group",
-                )
-                .filter(pk__in=chunk)
-                .order_by("pk")
-            )
+            prefixes = _locked_prefixes(chunk)
             subjects = [
                 Subject(
                     p.prefix,
@@ -1046,6 +1109,23 @@ def prefixes_validate(*, prefix_ids) -> list[PeeringServicePrefix]:
             _announce(zip(prefixes, previous, outcomes, strict=True))
         done += prefixes
     return done
+
+
+def _locked_prefixes(ids) -> list[PeeringServicePrefix]:
+    """The prefixes, locked, in id order, each with its Peering Service (its provider,
+    subscription and resource group): the batch's few services are read once, not joined to
+    every prefix."""
+    locked = PeeringServicePrefix.objects.select_for_update().order_by("pk")
+    prefixes = [p for query in among(locked, "id", ids) for p in query]
+    services = PeeringService.objects.select_related("provider", "subscription", "resource_group")
+    by_id = {
+        service.pk: service
+        for query in among(services, "id", {p.peering_service_id for p in prefixes})
+        for service in query
+    }
+    for prefix in prefixes:
+        prefix.peering_service = by_id[prefix.peering_service_id]
+    return sorted(prefixes, key=lambda p: p.pk)
 
 
 def registered_prefix_validate(*, registered_prefix_id: int) -> RegisteredPrefix | None:

@@ -110,6 +110,23 @@ def supernets(prefix: str) -> list[str]:
     ]
 
 
+def supernets_at(prefix: str, lengths) -> list[str]:
+    """The prefix's covering prefixes (itself included) of these lengths only: a batch looks
+    up the few lengths that stored VRPs or spans have, not all 33."""
+    address, _, length_text = prefix.partition("/")
+    own = int(length_text)
+    if ":" in address:
+        return [p for p in supernets(prefix) if int(p.rpartition("/")[2]) in set(lengths)]
+    value = int(ipaddress.IPv4Address(address))
+    found = []
+    for bits in sorted({b for b in lengths if b <= own}, reverse=True):
+        masked = value & ((0xFFFFFFFF << (32 - bits)) & 0xFFFFFFFF)
+        found.append(
+            f"{masked >> 24}.{(masked >> 16) & 255}.{(masked >> 8) & 255}.{masked & 255}/{bits}"
+        )
+    return found
+
+
 def covering_vrps(prefix: str) -> list[VrpEntry]:
     """The VRPs covering `prefix`, by an indexed lookup of its covering prefixes."""
     return [

@@ -4,7 +4,9 @@ decisions, ASNs named by what they are, overlap through the span index, the chec
 run, a registered prefix's key checked against the registered prefix's origin, and the product's
 scenarios end to end through the importers."""
 
+import ipaddress
 import json
+import random
 
 import pytest
 
@@ -180,6 +182,42 @@ def test_overlap_uses_the_span_index(world, other, overlaps):
     outcome = evaluate(world)
     assert (outcome.message == MSG_OVERLAP.format(prefix=CUSTOMER_PREFIX)) is overlaps
     assert evaluate(world, exclude=held.pk).state == V.VERIFIED
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_overlap_lookup_matches_a_brute_force_reference(seed):
+    """Held spans of several lengths (covering spans are looked up at the lengths the stored
+    spans have, the ones inside by range): the batch's answer is the brute-force one."""
+    rng = random.Random(seed)
+
+    def network():  # inside 45.60.0.0/16, so that they often overlap
+        length = rng.choice([18, 20, 22, 23, 24, 24, 25, 26, 28, 32])
+        return ipaddress.ip_network((0x2D3C0000 | rng.getrandbits(16), length), strict=False)
+
+    service = factories.PeeringServiceFactory()
+    stored = []
+    for index in range(40):
+        held = network()
+        state = rng.choice([V.VERIFIED, V.WARNING, V.FAILED, V.PENDING])
+        factories.PeeringServicePrefixFactory(
+            peering_service=service,
+            name=f"p{index}",
+            prefix=held.with_prefixlen,
+            validation_state=state,
+        )
+        stored.append((held, state))
+    batch = [network() for _ in range(30)]
+    subjects = [pv.Subject(n.with_prefixlen, service.provider, "", "Seattle") for n in batch]
+    pre = pv.Preloaded(subjects)
+    found = set()
+    for candidate in batch:
+        held = [h for h, state in stored if state in (V.VERIFIED, V.WARNING)]
+        expected = any(candidate.overlaps(h) for h in held)
+        assert pre.overlaps(candidate, None) is expected, candidate
+        covered = any(candidate.subnet_of(h) and candidate != h for h in held)
+        found.add((expected, covered))
+    # Both answers, and prefixes covered by a larger held one, were tried.
+    assert {(False, False), (True, True)} <= found
 
 
 def test_spans_are_only_for_ipv4_prefixes():
