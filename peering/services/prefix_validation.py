@@ -383,6 +383,7 @@ class Preloaded:
         self._covering = self._load_covering(texts)
         self._aspas = None
         self._at: dict[tuple[int, str], list[PeeringConnection]] = {}
+        self._memo: dict[tuple, Check] = {}
 
     # --- loading ---
     def _load_held(self, networks):
@@ -488,6 +489,13 @@ class Preloaded:
                 tree[text].discard(prefix_id)
             if entry in starts:
                 starts.remove(entry)
+
+    def memo(self, key, build):
+        """A check that depends only on `key` (and the batch's data), built once per batch."""
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = build()
+        return found
 
     def sessions_at(self, provider_pk: int, location: str) -> list[PeeringConnection]:
         """The provider's sessions at a metro (by its name, case aside), in id order."""
@@ -751,9 +759,14 @@ def _rpki_check(prefix_text: str, routes, pre: Preloaded | None = None) -> Check
         "Covering VRPs: " + (", ".join(str(v) for v in covering) if covering else "none")
     )
     invalid = not_found = None
+    verdicts: dict[int | None, rpki.Verdict] = {}  # the routes of a prefix share their origins
     for route in routes:
         origin = None if route.ends_in_as_set else route.origin_as
-        verdict = rpki.origin_validate(prefix_length=length, origin=origin, covering=covering)
+        verdict = verdicts.get(origin)
+        if verdict is None:
+            verdict = verdicts[origin] = rpki.origin_validate(
+                prefix_length=length, origin=origin, covering=covering
+            )
         shown = "AS_SET" if origin is None else f"AS{origin}"
         line = f"Route from {route.next_hop} (origin {shown}): {verdict.state}"
         if route.reported_rpki_state:
@@ -808,25 +821,36 @@ def _route_checks(
     counted = {c.pk: c for c in primary + backup if _counts(c)}
     routes = [r for r in pre.routes.get(prefix_text, []) if r.connection_id in counted]
     announced = {r.connection_id for r in routes}
+    # The session checks depend only on the provider's sessions at the location and which of
+    # them announce the prefix: the same for most prefixes of a batch, built once each.
+    seen = frozenset(announced)
+
+    def sessions_check(key, sessions, location, minimum, message=None):
+        if message is None:  # which of the counted sessions announce it
+            build = functools.partial(_announced_check, key, sessions, location, minimum, announced)
+        else:  # enough sessions at the location
+            build = functools.partial(
+                _session_check, key, sessions, location, minimum, message, announced
+            )
+        return pre.memo((key, provider.pk, location, seen), build)
+
     checks = [
-        _session_check(
+        sessions_check(
             "primary_sessions",
             primary,
             primary_location,
             2,
             MSG_FEW_PRIMARY.format(location=primary_location),
-            announced,
         )
     ]
     if backup_location:
         checks.append(
-            _session_check(
+            sessions_check(
                 "backup_sessions",
                 backup,
                 backup_location,
                 1,
                 MSG_NO_BACKUP.format(location=backup_location),
-                announced,
             )
         )
     else:
@@ -851,9 +875,9 @@ def _route_checks(
     checks.append(_origin_check(prefix_text, routes, origin, registered_prefix, texts))
     checks += _path_checks(routes, texts)
     checks.append(_community_check(routes, counted, texts))
-    checks.append(_announced_check("announced_primary", primary, primary_location, 2, announced))
+    checks.append(sessions_check("announced_primary", primary, primary_location, 2))
     if backup_location:
-        checks.append(_announced_check("announced_backup", backup, backup_location, 1, announced))
+        checks.append(sessions_check("announced_backup", backup, backup_location, 1))
     checks.append(_rpki_check(prefix_text, routes, pre))
     checks.append(_aspa_check(routes, pre))
     return checks
@@ -1234,12 +1258,14 @@ def revalidate_registered_prefixes(*, prefixes, peering_ids) -> int:
     """After a route import: the registered prefixes of these peerings whose routes changed."""
     from peering.tasks import enqueue_registered_prefix_validation
 
-    prefixes = sorted(set(prefixes))
-    found = []
-    for start in range(0, len(prefixes), 5000):
-        found += RegisteredPrefix.objects.filter(
-            peering_id__in=peering_ids, prefix__in=prefixes[start : start + 5000]
-        ).values_list("pk", flat=True)
+    # One array parameter on PostgreSQL (`among`): binding a full table's prefixes as
+    # thousands of IN parameters cost seconds.
+    registered = RegisteredPrefix.objects.filter(peering_id__in=list(peering_ids)).order_by()
+    found = [
+        pk
+        for query in among(registered, "prefix", prefixes)
+        for pk in query.values_list("pk", flat=True)
+    ]
     enqueue_registered_prefix_validation(found)
     return len(found)
 

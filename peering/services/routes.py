@@ -278,6 +278,9 @@ def parse_route(raw: object, *, line: int, now: datetime) -> dict:
     reported = []
     for key in ("origin_as_validation_state", "rpki_validation_state"):
         value = get(key)
+        if type(value) is str and value in STATES:  # the usual case, already clean
+            reported.append(value)
+            continue
         if value is None or value == "":
             reported.append("")
             continue
@@ -309,7 +312,8 @@ def iter_lines(
     """(line number, connection identifier, route or None, reason) for every non-blank line."""
     identifiers: dict[str, str] = {}  # as written -> normalised
     for number, text in enumerate(lines, start=1):
-        if not text.strip() or text.lstrip().startswith("#"):
+        # A line starting with "{" (nearly all) is neither blank nor a comment.
+        if text[:1] != "{" and (not text.strip() or text.lstrip().startswith("#")):
             continue
         try:
             raw = json.loads(text)

@@ -8,7 +8,9 @@ and VRPS VRPs (default 500,000) synthetically, then prints:
 * the re-import of the same file;
 * the VRP import (`manage.py import_vrps` of a changed set, recomputing every route's state);
 * validation throughput (`prefix_validate`, evidence stored) with 1k and with 40k stored
-  Peering Service prefixes.
+  Peering Service prefixes;
+* a new connection's first import (one connection's share of the routes) with those 40k
+  prefixes held.
 
 Sizes: BENCH_ROUTES, BENCH_VRPS, BENCH_SAMPLE (prefixes timed). The database is
 DATABASE_URL (default postgres://postgres@127.0.0.1:5432/pp_routing); its tables are emptied.
@@ -295,6 +297,27 @@ def main() -> None:
             f"{BATCH_SIZE} ({1000 / rate:.2f} ms each, {cpu_ms:.2f} ms of it CPU in this "
             f"process; load average {os.getloadavg()[0]:.1f}); one prefix alone {alone:.1f} ms"
         )
+
+    # A new connection's first routes (written straight, nothing to compare) with the 40k
+    # customer prefixes held: each held prefix it announces gets its prefix event.
+    fresh = factories.PeeringConnectionFactory(
+        peering=world.peering,
+        direct_facility=world.primary_connections[0].direct_facility,
+        connection_state=ConnectionState.ACTIVE,
+        use_for_peering_service=True,
+    )
+    fresh_file = tmp / "fresh.jsonl"
+    with routes_file.open() as source, fresh_file.open("w") as out:
+        ident = str(connections[0].connection_identifier)
+        for line in source:
+            if ident not in line:
+                break
+            out.write(line.replace(ident, str(fresh.connection_identifier)))
+    seconds, peak = child("import_received_routes", str(fresh_file))
+    print(
+        f"First import on a new connection, {per_connection} routes, {len(stored):,} customer "
+        f"prefixes held: {seconds:.1f} s, peak memory {peak:.0f} MB"
+    )
 
 
 if __name__ == "__main__":
