@@ -32,9 +32,11 @@ class KeyedRows:
     the page's LIMIT/OFFSET walks; `rows` (the same table with the page's joins and columns)
     is read for those keys only, in the same order, in the same query (`pk IN (keys LIMIT n
     OFFSET m)`). A COUNT or an OFFSET over the joined rows pays for the joins of every row of
-    the table; on the table alone they walk one index."""
+    the table; on the table alone they walk one index. `rows` may instead be a function given
+    the page's keys (`keys.values("pk")[…]`, ordered) that reads them in that order, in one
+    query (a selector's SQL statement, `portal.sql`)."""
 
-    def __init__(self, keys: QuerySet, rows: QuerySet):
+    def __init__(self, keys: QuerySet, rows: QuerySet | Callable[[QuerySet], list]):
         self.keys = keys
         self.rows = rows
         self.ordered = keys.ordered
@@ -47,6 +49,8 @@ class KeyedRows:
 
     def __getitem__(self, index: slice) -> list:
         page = self.keys.values("pk")[index]
+        if not isinstance(self.rows, QuerySet):
+            return self.rows(page)
         return list(self.rows.filter(pk__in=page).order_by(*self.keys.query.order_by))
 
 
