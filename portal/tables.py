@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -52,6 +53,22 @@ class KeyedRows:
         if not isinstance(self.rows, QuerySet):
             return self.rows(page)
         return list(self.rows.filter(pk__in=page).order_by(*self.keys.query.order_by))
+
+
+def keys_sql(keys: QuerySet, columns: dict[str, str]) -> tuple[str, list, str] | None:
+    """For a `KeyedRows` function reading a page's rows in one SQL statement: the SQL and
+    parameters of the page's keys (`WHERE id IN (…)`) and their order as an ORDER BY list,
+    each name the keys are ordered by (`-` for descending) written as `columns` names it in
+    the statement. None when the page can hold nothing (`[0:0]`, a filter matching nothing)."""
+    try:
+        sql, params = keys.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    order = ", ".join(
+        f"{columns[name.removeprefix('-')]}{' DESC' if name.startswith('-') else ''}"
+        for name in keys.query.order_by
+    )
+    return sql, list(params), order
 
 
 def search(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 
@@ -31,7 +30,7 @@ from portal.selectors import (
     in_subscriptions_of,
     resource_for_user,
 )
-from portal.tables import KeyedRows
+from portal.tables import KeyedRows, keys_sql
 
 # The order states are listed in (what needs attention first).
 STATE_ORDER = (
@@ -104,14 +103,10 @@ def peering_service_rows(keys: QuerySet[PeeringService]) -> list[PeeringServiceR
     counts the page's prefixes per state across the join (for 50 services). As a queryset with
     five select_related and nine counts, and as model instances, it cost more than the rest of
     the page."""
-    try:
-        key_sql, key_params = keys.query.sql_with_params()
-    except EmptyResultSet:  # an empty page (`[0:0]`) or a filter that can match nothing
+    found = keys_sql(keys, _LIST_ORDER)
+    if found is None:
         return []
-    order = ", ".join(
-        f"{_LIST_ORDER[name.removeprefix('-')]}{' DESC' if name.startswith('-') else ''}"
-        for name in keys.query.order_by
-    )
+    key_sql, key_params, order = found
     rows: dict[int, PeeringServiceRow] = {}
     counts: dict[int, dict[str, int]] = {}
     for values in sql.fetch(

@@ -12,7 +12,6 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 
@@ -25,6 +24,7 @@ from peering.models import (
 )
 from portal import sql
 from portal.selectors import child_of, count_of
+from portal.tables import keys_sql
 
 
 def _of_peering(queryset: QuerySet, peering: Peering, name: str, what: str):
@@ -103,14 +103,10 @@ def registered_asn_rows(*, peering: Peering, keys: QuerySet) -> list[RegisteredA
     ASNs with their creator, counts, key provider and first customer prefixes. As querysets
     their subqueries and annotations cost more to build and compile than everything else of
     the page; as model instances they cost more than their rendering."""
-    try:
-        key_sql, key_params = keys.query.sql_with_params()
-    except EmptyResultSet:  # an empty page (`[0:0]`) or a filter that can match nothing
+    found = keys_sql(keys, _ASN_ORDER)
+    if found is None:
         return []
-    order = ", ".join(
-        f"a.{_ASN_ORDER[name.removeprefix('-')]}{' DESC' if name.startswith('-') else ''}"
-        for name in keys.query.order_by
-    )
+    key_sql, key_params, order = found
     result: list[RegisteredAsnRow] = []
     by_id: dict[int, RegisteredAsnRow] = {}
     for values in sql.fetch(
@@ -151,12 +147,12 @@ def registered_asn_rows(*, peering: Peering, keys: QuerySet) -> list[RegisteredA
 
 # The sort keys of `registered_asn_keys` (`portal.tables.sort_by`) as columns of the page's rows.
 _ASN_ORDER = {
-    "name": "name",
-    "asn": "asn",
-    "created_at": "created_at",
-    "used_by_prefixes": "used_by_prefixes",
-    "id": "id",
-    "pk": "id",
+    "name": "a.name",
+    "asn": "a.asn",
+    "created_at": "a.created_at",
+    "used_by_prefixes": "a.used_by_prefixes",
+    "id": "a.id",
+    "pk": "a.id",
 }
 _ASN_ROW_FIELDS = [
     *(RegisteredAsn._meta.get_field(name) for name in ("id", "name", "asn", "prefix_key")),
