@@ -19,7 +19,7 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from peering.contracts import ConnectionInput, PeeringInput
@@ -237,16 +237,10 @@ def basics_validate(
         if not rg_text:
             errors.add("basics.resource_group", "Select a resource group or create a new one.")
         elif subscription:
-            groups = ResourceGroup.objects.select_related("region").filter(
-                subscription=subscription, name__iexact=rg_text
+            # Whether the name is taken there, in the same query.
+            group = _group_named(
+                subscription, rg_text, peering_name=name if name_error is None else None
             )
-            if name_error is None:  # whether the name is taken there, in the same query
-                groups = groups.annotate(
-                    name_taken=Exists(
-                        Peering.objects.filter(resource_group=OuterRef("pk"), name__iexact=name)
-                    )
-                )
-            group = groups.first()
             if group is None:
                 errors.add(
                     "basics.resource_group",
@@ -272,7 +266,7 @@ def basics_validate(
     if not asn_text:
         errors.add("basics.peer_asn", "Select a PeerASN. Associate one first if none is listed.")
     elif subscription:
-        peer_asn = PeerAsn.objects.filter(subscription=subscription, name__iexact=asn_text).first()
+        peer_asn = _peer_asn_named(subscription, asn_text)
         if peer_asn is None:
             errors.add("basics.peer_asn", "That PeerASN is not associated with this subscription.")
             peer_asn = None
@@ -290,6 +284,51 @@ def basics_validate(
         name=name,
         peer_asn=peer_asn,
     )
+
+
+# Basics' reads, each one SQL statement (`portal.sql`): on Review + create their querysets'
+# building and compiling cost more than the rest of the check. Names are matched as
+# LOWER(name) = LOWER(typed): the unique constraints' indexes are on (parent, Lower(name)).
+
+
+def _group_named(
+    subscription: Subscription, name: str, *, peering_name: str | None
+) -> ResourceGroup | None:
+    """The subscription's resource group of that name (ignoring case) with its region; with
+    `peering_name`, also whether a peering of that name is in it (`name_taken`)."""
+    taken = "NULL"
+    params: list = []
+    if peering_name is not None:
+        taken = (
+            "EXISTS(SELECT 1 FROM peering_peering p"
+            " WHERE p.resource_group_id = g.id AND LOWER(p.name) = LOWER(%s))"
+        )
+        params.append(peering_name)
+    statement = (
+        f"SELECT {_GROUP.select()}, {taken} FROM portal_resourcegroup g {_GROUP.joins()}"  # noqa: S608 — names from the models' metadata
+        " WHERE g.subscription_id = %s AND LOWER(g.name) = LOWER(%s) ORDER BY g.name, g.id LIMIT 1"
+    )
+    params += [sql.db_value(ResourceGroup._meta.get_field("subscription"), subscription.pk), name]
+    rows = sql.fetch(statement, params, [*_GROUP.fields(), None])
+    if not rows:
+        return None
+    group = _GROUP.read(rows[0])
+    if peering_name is not None:
+        group.name_taken = bool(rows[0][_GROUP.size])
+    return group
+
+
+def _peer_asn_named(subscription: Subscription, name: str) -> PeerAsn | None:
+    """The subscription's Peer ASN of that name (ignoring case), whatever its state."""
+    rows = _PEER_ASN.rows(
+        "WHERE a.subscription_id = %s AND LOWER(a.name) = LOWER(%s) ORDER BY a.name, a.id LIMIT 1",
+        [sql.db_value(PeerAsn._meta.get_field("subscription"), subscription.pk), name],
+    )
+    return _PEER_ASN.read(rows[0]) if rows else None
+
+
+_GROUP = sql.Joined(ResourceGroup, "g", ["region"])
+_PEER_ASN = sql.Joined(PeerAsn, "a")
 
 
 def peer_asn_unusable_reason(peer_asn: PeerAsn) -> str:
