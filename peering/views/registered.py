@@ -51,7 +51,7 @@ from peering.services.registered import (
 )
 from peering.views.peerings import MENU, blade_url, peering_args, peering_view, settings_menu
 from portal.htmx import render_page
-from portal.links import fast_reverse
+from portal.links import fast_reverser
 from portal.permissions import can_write
 from portal.tables import KeyedRows, paginate, search, sort_by, table_context
 
@@ -280,10 +280,11 @@ def asn_list(request: HttpRequest, peering: Peering):
         if not query and sort == "name"
         else None,
     )
-    args = peering_args(peering)
+    rotate_url = fast_reverser("registered:asn_rotate", *peering_args(peering))
+    delete_url = fast_reverser("registered:asn_delete", *peering_args(peering))
     for row in page:
-        row.rotate_url = fast_reverse("registered:asn_rotate", *args, row.name)
-        row.delete_url = fast_reverse("registered:asn_delete", *args, row.name)
+        row.rotate_url = rotate_url(row.name)
+        row.delete_url = delete_url(row.name)
     # The provider rides in the rows' own query; an empty page asks for it alone.
     rows_on_page = page.object_list
     if rows_on_page:
