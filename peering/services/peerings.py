@@ -41,6 +41,7 @@ from peering.models import (
     PeeringLocation,
 )
 from peering.models.abstracts import SESSION_ADDRESS_FIELDS, SESSION_FIELDS
+from peering.selectors.wizard import peer_asn_named
 from peering.services.addresses import addresses_used_at, lan_exchange_of, lock_places
 from peering.services.links import peering_url
 from peering.signals import announce_connections_requested
@@ -265,7 +266,7 @@ def basics_validate(
     if not asn_text:
         errors.add("basics.peer_asn", "Select a PeerASN. Associate one first if none is listed.")
     elif subscription:
-        peer_asn = _peer_asn_named(subscription, asn_text)
+        peer_asn = peer_asn_named(subscription=subscription, name=asn_text)
         if peer_asn is None:
             errors.add("basics.peer_asn", "That PeerASN is not associated with this subscription.")
             peer_asn = None
@@ -285,9 +286,10 @@ def basics_validate(
     )
 
 
-# Basics' reads, each one SQL statement (`portal.sql`): on Review + create their querysets'
-# building and compiling cost more than the rest of the check. Names are matched as
-# LOWER(name) = LOWER(typed): the unique constraints' indexes are on (parent, Lower(name)).
+# Basics' resource group is one SQL statement (`portal.sql`; the Peer ASN is
+# `peer_asn_named`'s): on Review + create the querysets' building and compiling cost more than
+# the rest of the check. Names are matched as LOWER(name) = LOWER(typed): the unique
+# constraints' indexes are on (parent, Lower(name)).
 
 
 def _group_named(
@@ -317,17 +319,7 @@ def _group_named(
     return group
 
 
-def _peer_asn_named(subscription: Subscription, name: str) -> PeerAsn | None:
-    """The subscription's Peer ASN of that name (ignoring case), whatever its state."""
-    rows = _PEER_ASN.rows(
-        "WHERE a.subscription_id = %s AND LOWER(a.name) = LOWER(%s) ORDER BY a.name, a.id LIMIT 1",
-        [sql.db_value(PeerAsn._meta.get_field("subscription"), subscription.pk), name],
-    )
-    return _PEER_ASN.read(rows[0]) if rows else None
-
-
 _GROUP = sql.Joined(ResourceGroup, "g", ["region"])
-_PEER_ASN = sql.Joined(PeerAsn, "a")
 
 
 def peer_asn_unusable_reason(peer_asn: PeerAsn) -> str:
