@@ -223,13 +223,22 @@ def resource_group_create(
     return create_unless_refused(errors, write, race={"name": [taken]})
 
 
-def resource_group_create_with(
-    *, user, subscription: Subscription, name: str, region: AzureRegion | None, keys: dict
+def resource_group_of_new_resource(
+    chosen: ResourceGroup | None,
+    *,
+    user,
+    subscription: Subscription,
+    name: str,
+    region: AzureRegion | None,
+    keys: dict,
 ) -> ResourceGroup:
-    """A resource group created together with a resource (Create new in a wizard, the API's
-    create flag), always logged as `resource_group_create` logs it. Its errors are keyed for
-    the form it came from (`keys` maps "name" and "region" to that form's fields); a name that
-    is taken asks the user to select that group."""
+    """A new resource's group: the existing one chosen, or else one created together with the
+    resource (Create new in a wizard, the API's create flag), always logged as
+    `resource_group_create` logs it. Its errors are keyed for the form it came from (`keys`
+    maps "name" and "region" to that form's fields); a name that is taken asks the user to
+    select that group."""
+    if chosen is not None:
+        return chosen
     try:
         return resource_group_create(user=user, subscription=subscription, name=name, region=region)
     except ValidationError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 
 from peering.enums import ConnectionState, SessionState
@@ -44,10 +44,6 @@ STATE_ORDER = (
 )
 
 
-def _state_alias(state: str) -> str:
-    return f"prefixes_{state.lower()}"
-
-
 def peering_service_keys_for_user(
     *, user, subscription: Subscription | None = None
 ) -> QuerySet[PeeringService]:
@@ -55,6 +51,14 @@ def peering_service_keys_for_user(
     table alone, to filter, sort, count and page (`peering_service_page` reads a page's rows)."""
     qs = in_subscriptions_of(PeeringService, user=user, subscription=subscription)
     return qs.order_by("subscription__display_name", "resource_group__name", "name", "pk")
+
+
+def having_prefix_like(text: str) -> Exists:
+    """The list's search beyond its columns: a Peering Service with a prefix containing
+    `text` (as typed, e.g. "203.0.113")."""
+    return Exists(
+        PeeringServicePrefix.objects.filter(peering_service=OuterRef("pk"), prefix__icontains=text)
+    )
 
 
 def peering_services_for_user(

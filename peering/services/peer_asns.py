@@ -117,6 +117,28 @@ def _clean_contacts(contacts: Iterable[Mapping[str, str]]) -> tuple[list[dict], 
     return rows, errors
 
 
+def _contacts_store(
+    peer_asn: PeerAsn,
+    rows: list[dict],
+    *,
+    user,
+    display: str,
+    message: str,
+    status: str = ActivityStatus.SUCCEEDED,
+) -> None:
+    """Write a Peer ASN's cleaned contact rows and log the write: associating and updating
+    contacts both end here (updating deletes the old rows first)."""
+    PeerContact.objects.bulk_create(PeerContact(peer_asn=peer_asn, **row) for row in rows)
+    activity_about(
+        peer_asn,
+        user=user,
+        operation=OPERATION_WRITE,
+        display=display,
+        status=status,
+        message=message,
+    )
+
+
 def peer_asn_create(
     *,
     user,
@@ -170,11 +192,10 @@ def peer_asn_create(
             validation_state=ValidationState.PENDING,
             created_by=user,
         )
-        PeerContact.objects.bulk_create(PeerContact(peer_asn=record, **row) for row in rows)
-        activity_about(
+        _contacts_store(
             record,
+            rows,
             user=user,
-            operation=OPERATION_WRITE,
             display="Associate Peer ASN",
             status=ActivityStatus.ACCEPTED,
             message=f"AS{asn} submitted for validation; state Pending.",
@@ -357,11 +378,10 @@ def peer_asn_create_or_update(
     if rows != current:
         with transaction.atomic():
             existing.contacts.all().delete()
-            PeerContact.objects.bulk_create(PeerContact(peer_asn=existing, **row) for row in rows)
-            activity_about(
+            _contacts_store(
                 existing,
+                rows,
                 user=user,
-                operation=OPERATION_WRITE,
                 display="Update Peer ASN contacts",
                 message=f"{len(current)} → {len(rows)} contact(s).",
             )

@@ -39,7 +39,7 @@ from portal.services import (
     activity_about,
     arm_name_errors,
     notify_subscription,
-    resource_group_create_with,
+    resource_group_of_new_resource,
     tags_replace,
 )
 
@@ -299,9 +299,14 @@ def peering_service_create(
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            resource_group = validated.resource_group
-            if resource_group is None:
-                resource_group = _new_resource_group(user=user, validated=validated)
+            resource_group = resource_group_of_new_resource(
+                validated.resource_group,
+                user=user,
+                subscription=validated.subscription,
+                name=validated.new_resource_group,
+                region=validated.region,
+                keys={"name": "new_resource_group"},
+            )
             service = PeeringService.objects.create(
                 subscription=subscription,
                 resource_group=resource_group,
@@ -335,16 +340,6 @@ def peering_service_create(
             {"name": [f"'{validated.name}' was just created by another request."]}
         ) from None
     return service
-
-
-def _new_resource_group(*, user, validated: ValidatedPeeringService) -> ResourceGroup:
-    return resource_group_create_with(
-        user=user,
-        subscription=validated.subscription,
-        name=validated.new_resource_group,
-        region=validated.region,
-        keys={"name": "new_resource_group"},
-    )
 
 
 def peering_service_update(

@@ -56,7 +56,7 @@ from portal import sql
 from portal.models import AzureRegion, Notification, ResourceGroup, Subscription
 from portal.notifications import milestone
 from portal.selectors import writable_subscriptions_for_user
-from portal.services import activity_about, resource_group_create_with
+from portal.services import activity_about, resource_group_of_new_resource
 from portal.validators import validate_arm_name
 
 MAX_CONNECTIONS = 20
@@ -1092,19 +1092,6 @@ def peering_validate(
     )
 
 
-def _resource_group_for(*, user, basics: Basics) -> ResourceGroup:
-    """The peering's group: the chosen one, or the new one created (and logged) with it."""
-    if basics.resource_group is not None:
-        return basics.resource_group
-    return resource_group_create_with(
-        user=user,
-        subscription=basics.subscription,
-        name=basics.new_resource_group_name,
-        region=basics.region,
-        keys={"name": "basics.new_resource_group", "region": "basics.region"},
-    )
-
-
 def peering_create(*, user, subscription: Subscription | None, data: PeeringInput) -> Peering:
     """Validate the whole request again and save the peering with its connections atomically.
 
@@ -1128,7 +1115,14 @@ def peering_create(*, user, subscription: Subscription | None, data: PeeringInpu
             connections_check_addresses(dict(enumerate(validated.connections)), recheck)
             if recheck:
                 raise ValidationError(dict(recheck))
-            group = _resource_group_for(user=user, basics=basics)
+            group = resource_group_of_new_resource(
+                basics.resource_group,
+                user=user,
+                subscription=basics.subscription,
+                name=basics.new_resource_group_name,
+                region=basics.region,
+                keys={"name": "basics.new_resource_group", "region": "basics.region"},
+            )
             peering = Peering.objects.create(
                 subscription=basics.subscription,
                 resource_group=group,

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -49,6 +48,7 @@ from peering.models import PeeringService, PeeringServicePrefix
 from peering.selectors.peering_services import (
     azure_region,
     azure_regions,
+    having_prefix_like,
     peering_service_for_user,
     peering_service_keys_for_user,
     peering_service_page,
@@ -169,11 +169,7 @@ def peering_service_list(request: HttpRequest) -> HttpResponse:
         "name",
         "resource_group__name",
         "provider__name",
-        also=lambda text: Exists(
-            PeeringServicePrefix.objects.filter(
-                peering_service=OuterRef("pk"), prefix__icontains=text
-            )
-        ),
+        also=having_prefix_like,
     )
     services, sort = sort_by(request, services, LIST_SORTS, "subscription")
     page = paginate(request, peering_service_page(services))

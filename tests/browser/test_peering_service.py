@@ -168,7 +168,8 @@ def test_customer_creates_a_peering_service_and_sees_its_prefixes_validated(
     page.get_by_label("Name (row 1)").fill("web")
     page.get_by_label("Prefix (row 1)").fill(ANNOUNCED)
     page.get_by_label("Prefix key (row 1)").fill(key)
-    page.get_by_test_id("add-prefix-row").click()
+    with _swap(page):
+        page.get_by_test_id("add-prefix-row").click()
     page.get_by_label("Name (row 2)").fill("branch")
     page.get_by_label("Prefix (row 2)").fill(NOT_ANNOUNCED)
     page.get_by_label("Prefix key (row 2)").fill(key)
