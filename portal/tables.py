@@ -8,6 +8,7 @@ from operator import or_
 
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
@@ -55,20 +56,26 @@ class KeyedRows:
         return list(self.rows.filter(pk__in=page).order_by(*self.keys.query.order_by))
 
 
-def keys_sql(keys: QuerySet, columns: dict[str, str]) -> tuple[str, list, str] | None:
-    """For a `KeyedRows` function reading a page's rows in one SQL statement: the SQL and
-    parameters of the page's keys (`WHERE id IN (…)`) and their order as an ORDER BY list,
-    each name the keys are ordered by (`-` for descending) written as `columns` names it in
-    the statement. None when the page can hold nothing (`[0:0]`, a filter matching nothing)."""
+def keys_sql(keys: QuerySet, column: str, columns: dict[str, str]) -> tuple[str, list, str] | None:
+    """For a `KeyedRows` function reading a page's rows in one SQL statement: the condition
+    "`column` is one of the page's keys" with its parameters, and the keys' order as an ORDER
+    BY list (each name the keys are ordered by, `-` for descending, written as `columns` names
+    it in the statement). On PostgreSQL the condition is `column = ANY(ARRAY(keys))`: as `IN
+    (keys)` it planned the keys' subquery together with the rows' joins, a third slower. None
+    when the page can hold nothing (`[0:0]`, a filter matching nothing)."""
     try:
         sql, params = keys.query.sql_with_params()
     except EmptyResultSet:
         return None
+    if connection.vendor == "postgresql":
+        condition = f"{column} = ANY(ARRAY({sql}))"
+    else:
+        condition = f"{column} IN ({sql})"
     order = ", ".join(
         f"{columns[name.removeprefix('-')]}{' DESC' if name.startswith('-') else ''}"
         for name in keys.query.order_by
     )
-    return sql, list(params), order
+    return condition, list(params), order
 
 
 def search(

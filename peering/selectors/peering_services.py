@@ -107,14 +107,14 @@ def peering_service_rows(keys: QuerySet[PeeringService]) -> list[PeeringServiceR
     counts the page's prefixes per state across the join (for 50 services). As a queryset with
     five select_related and nine counts, and as model instances, it cost more than the rest of
     the page."""
-    found = keys_sql(keys, _LIST_ORDER)
+    found = keys_sql(keys, "p.id", _LIST_ORDER)
     if found is None:
         return []
-    key_sql, key_params, order = found
+    in_keys, key_params, order = found
     rows: dict[int, PeeringServiceRow] = {}
     counts: dict[int, dict[str, int]] = {}
     for values in sql.fetch(
-        _LIST_ROWS_SQL.format(keys=key_sql, order=order), key_params, _LIST_ROW_FIELDS
+        _LIST_ROWS_SQL.format(keys=in_keys, order=order), key_params, _LIST_ROW_FIELDS
     ):
         pk = values[0]
         if pk not in rows:
@@ -179,7 +179,7 @@ SELECT p.id, p.name, p.subscription_id, p.primary_location, p.backup_location,
  INNER JOIN peering_peeringservicelocation l ON l.id = p.location_id
  INNER JOIN peering_peeringserviceprovider v ON v.id = p.provider_id
   LEFT OUTER JOIN peering_peeringserviceprefix x ON x.peering_service_id = p.id
- WHERE p.id IN ({keys})
+ WHERE {keys}
  GROUP BY p.id, p.name, p.subscription_id, p.primary_location, p.backup_location,
           s.display_name, g.name, l.state, l.country, v.name, x.validation_state
  ORDER BY {order}

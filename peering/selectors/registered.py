@@ -103,14 +103,14 @@ def registered_asn_rows(*, peering: Peering, keys: QuerySet) -> list[RegisteredA
     ASNs with their creator, counts, key provider and first customer prefixes. As querysets
     their subqueries and annotations cost more to build and compile than everything else of
     the page; as model instances they cost more than their rendering."""
-    found = keys_sql(keys, _ASN_ORDER)
+    found = keys_sql(keys, "r.id", _ASN_ORDER)
     if found is None:
         return []
-    key_sql, key_params, order = found
+    in_keys, key_params, order = found
     result: list[RegisteredAsnRow] = []
     by_id: dict[int, RegisteredAsnRow] = {}
     for values in sql.fetch(
-        _ASN_ROWS_SQL.format(keys=key_sql, order=order),
+        _ASN_ROWS_SQL.format(keys=in_keys, order=order),
         [peering.peer_asn.peer_asn, peering.pk, *key_params, KEY_PREFIXES_SHOWN],
         _ASN_ROW_FIELDS,
     ):
@@ -182,7 +182,7 @@ SELECT a.*, k.prefix, k.validation_state FROM (
                       ORDER BY v.name, v.id LIMIT 1), '') AS key_provider
       FROM peering_registeredasn r
       LEFT OUTER JOIN auth_user u ON u.id = r.created_by_id
-     WHERE r.peering_id = %s AND r.id IN ({keys})
+     WHERE r.peering_id = %s AND {keys}
 ) a
 LEFT OUTER JOIN peering_peeringserviceprefix k ON k.registered_asn_id = a.id AND k.id IN (
     SELECT f.id FROM peering_peeringserviceprefix f WHERE f.registered_asn_id = a.id
