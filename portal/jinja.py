@@ -43,7 +43,7 @@ from django_htmx.jinja import htmx_script
 
 from portal.links import fast_reverse
 from portal.templatetags import charts, units
-from portal.widgets import fast_input, fast_select
+from portal.widgets import fast_choice, fast_input, fast_select
 
 # Formats the tables use, with what Python writes for them directly (Django's date filter
 # costs ~0.1 ms a call: it walks the format through translation and localisation).
@@ -149,13 +149,15 @@ FILTERS = {
     "place": units.place,
     "fast_input": fast_input,
     "fast_select": fast_select,
+    "fast_choice": fast_choice,
 }
 
 
 def environment(**options) -> jinja2.Environment:
     """The Jinja2 engine's environment (TEMPLATES' `environment` option): Django's filters the
     templates use, written for Jinja2, the filter bars' `fast_input` / `fast_select`
-    (portal.widgets), and `url`, `static`, `htmx_script`, `querystring`."""
+    and the radios' `fast_choice` (portal.widgets), and `url`, `static`, `htmx_script`,
+    `querystring`."""
     options.pop("autoescape", None)
     options.update(
         undefined=jinja2.ChainableUndefined,  # a missing attribute is "", as in Django templates

@@ -15,7 +15,7 @@ URLconf gets its own answers.
   placeholder arguments, keeps the result as a pattern, and fills in each row's values when
   they are plain (ARM names, UUIDs, numbers: nothing to quote, nothing a `str`, `uuid` or `int`
   converter refuses); any other value goes through `reverse()` itself. Meant for URL names
-  whose arguments use those converters.
+  whose arguments use those converters. `fast_reverser` is the same for a table's rows.
 
 Either way the answer is byte for byte reverse()'s.
 """
@@ -127,7 +127,27 @@ def _kind(value: object) -> type:
 
 def fast_reverse(name: str, *args: object) -> str:
     """`reverse(name, args=args)` for positional path arguments (str, int or UUID)."""
-    parts = _pattern(name, tuple(_kind(arg) for arg in args))
+    return _fill(name, _pattern(name, tuple(_kind(arg) for arg in args)), args)
+
+
+def fast_reverser(name: str, *head: object) -> Callable[..., str]:
+    """`fast_reverse(name, *head, *rest)` as a function of `rest`, for the rows of one table
+    while one request is answered: the pattern is looked up once per kind of arguments, not
+    for every row (each lookup asks for the script prefix and the URLconf)."""
+    patterns: dict[tuple[type, ...], list[str]] = {}
+
+    def reverse_row(*rest: object) -> str:
+        args = (*head, *rest)
+        kinds = tuple(_kind(arg) for arg in args)
+        parts = patterns.get(kinds)
+        if parts is None:
+            parts = patterns[kinds] = _pattern(name, kinds)
+        return _fill(name, parts, args)
+
+    return reverse_row
+
+
+def _fill(name: str, parts: list[str], args: tuple) -> str:
     values = [str(arg) for arg in args]
     if not all(_PLAIN.fullmatch(value) for value in values):
         # Anything but ARM-name characters: let reverse() quote it, or refuse it ("/" in a

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
@@ -32,9 +34,11 @@ class KeyedRows:
     the page's LIMIT/OFFSET walks; `rows` (the same table with the page's joins and columns)
     is read for those keys only, in the same order, in the same query (`pk IN (keys LIMIT n
     OFFSET m)`). A COUNT or an OFFSET over the joined rows pays for the joins of every row of
-    the table; on the table alone they walk one index."""
+    the table; on the table alone they walk one index. `rows` may instead be a function given
+    the page's keys (`keys.values("pk")[…]`, ordered) that reads them in that order, in one
+    query (a selector's SQL statement, `portal.sql`)."""
 
-    def __init__(self, keys: QuerySet, rows: QuerySet):
+    def __init__(self, keys: QuerySet, rows: QuerySet | Callable[[QuerySet], list]):
         self.keys = keys
         self.rows = rows
         self.ordered = keys.ordered
@@ -47,7 +51,31 @@ class KeyedRows:
 
     def __getitem__(self, index: slice) -> list:
         page = self.keys.values("pk")[index]
+        if not isinstance(self.rows, QuerySet):
+            return self.rows(page)
         return list(self.rows.filter(pk__in=page).order_by(*self.keys.query.order_by))
+
+
+def keys_sql(keys: QuerySet, column: str, columns: dict[str, str]) -> tuple[str, list, str] | None:
+    """For a `KeyedRows` function reading a page's rows in one SQL statement: the condition
+    "`column` is one of the page's keys" with its parameters, and the keys' order as an ORDER
+    BY list (each name the keys are ordered by, `-` for descending, written as `columns` names
+    it in the statement). On PostgreSQL the condition is `column = ANY(ARRAY(keys))`: as `IN
+    (keys)` it planned the keys' subquery together with the rows' joins, a third slower. None
+    when the page can hold nothing (`[0:0]`, a filter matching nothing)."""
+    try:
+        sql, params = keys.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    if connection.vendor == "postgresql":
+        condition = f"{column} = ANY(ARRAY({sql}))"
+    else:
+        condition = f"{column} IN ({sql})"
+    order = ", ".join(
+        f"{columns[name.removeprefix('-')]}{' DESC' if name.startswith('-') else ''}"
+        for name in keys.query.order_by
+    )
+    return condition, list(params), order
 
 
 def search(

@@ -22,7 +22,9 @@ from peering.models import (
     RegisteredAsn,
     RegisteredPrefix,
 )
+from portal import sql
 from portal.selectors import child_of, count_of
+from portal.tables import keys_sql
 
 
 def _of_peering(queryset: QuerySet, peering: Peering, name: str, what: str):
@@ -51,6 +53,142 @@ def registered_asns_of(*, peering: Peering) -> QuerySet[RegisteredAsn]:
         )
         .order_by("name", "pk")
     )
+
+
+def registered_asn_keys(*, peering: Peering) -> QuerySet[RegisteredAsn]:
+    """The peering's registered ASNs as the Registered ASNs table counts, filters, sorts and
+    pages them (`portal.tables.KeyedRows`): the table alone, with `used_by_prefixes` for the
+    sort by use; `registered_asn_rows` reads a page of them."""
+    redeemed = PeeringServicePrefix.objects.filter(registered_asn=OuterRef("pk"))
+    return (
+        RegisteredAsn.objects.filter(peering=peering)
+        .alias(used_by_prefixes=count_of(redeemed, "registered_asn"))
+        .order_by("name", "pk")
+    )
+
+
+# How many of a key's customer prefixes a Registered ASNs row lists (the rest are counted).
+KEY_PREFIXES_SHOWN = 5
+
+
+class RegisteredAsnRow:
+    """One row of the Registered ASNs table as plain values: the registered ASN's columns, who
+    created it (`created_by_name`: the full name, else the username; "" when unknown), how many
+    customer prefixes in how many subscriptions redeemed its key, `key_provider` (the first
+    provider by name its keys are valid under, "" when none), `customer_prefixes` (the first
+    KEY_PREFIXES_SHOWN of them by prefix, as [{"prefix", "state"}]: the customers' services
+    stay theirs) and `more_prefixes`, how many are not listed. The view adds its URLs."""
+
+    __slots__ = (
+        "pk",
+        "name",
+        "asn",
+        "prefix_key",
+        "key_rotated_at",
+        "created_at",
+        "created_by_name",
+        "used_by_prefixes",
+        "used_by_subscriptions",
+        "key_provider",
+        "customer_prefixes",
+        "more_prefixes",
+        "rotate_url",
+        "delete_url",
+    )
+
+
+def registered_asn_rows(*, peering: Peering, keys: QuerySet) -> list[RegisteredAsnRow]:
+    """The rows of one page of `registered_asn_keys` (`keys`: its `values("pk")` slice, which
+    keeps its order), in that order — one SQL statement (`portal.sql`): the page's registered
+    ASNs with their creator, counts, key provider and first customer prefixes. As querysets
+    their subqueries and annotations cost more to build and compile than everything else of
+    the page; as model instances they cost more than their rendering."""
+    found = keys_sql(keys, "r.id", _ASN_ORDER)
+    if found is None:
+        return []
+    in_keys, key_params, order = found
+    result: list[RegisteredAsnRow] = []
+    by_id: dict[int, RegisteredAsnRow] = {}
+    for values in sql.fetch(
+        _ASN_ROWS_SQL.format(keys=in_keys, order=order),
+        [peering.peer_asn.peer_asn, peering.pk, *key_params, KEY_PREFIXES_SHOWN],
+        _ASN_ROW_FIELDS,
+    ):
+        pk = values[0]
+        row = by_id.get(pk)
+        if row is None:
+            row = by_id[pk] = RegisteredAsnRow()
+            (
+                row.pk,
+                row.name,
+                row.asn,
+                row.prefix_key,
+                row.key_rotated_at,
+                row.created_at,
+                username,
+                first_name,
+                last_name,
+                row.used_by_prefixes,
+                row.used_by_subscriptions,
+                row.key_provider,
+            ) = values[:12]
+            # As User.get_full_name, else get_username.
+            full_name = f"{first_name} {last_name}".strip() if username is not None else ""
+            row.created_by_name = full_name or username or ""
+            row.customer_prefixes = []
+            result.append(row)
+        if values[12] is not None:
+            row.customer_prefixes.append({"prefix": values[12], "state": values[13]})
+    for row in result:
+        row.customer_prefixes.sort(key=lambda item: f"{item['prefix']} {item['state']}")
+        row.more_prefixes = max(0, row.used_by_prefixes - len(row.customer_prefixes))
+    return result
+
+
+# The sort keys of `registered_asn_keys` (`portal.tables.sort_by`) as columns of the page's rows.
+_ASN_ORDER = {
+    "name": "a.name",
+    "asn": "a.asn",
+    "created_at": "a.created_at",
+    "used_by_prefixes": "a.used_by_prefixes",
+    "id": "a.id",
+    "pk": "a.id",
+}
+_ASN_ROW_FIELDS = [
+    *(RegisteredAsn._meta.get_field(name) for name in ("id", "name", "asn", "prefix_key")),
+    *(RegisteredAsn._meta.get_field(name) for name in ("key_rotated_at", "created_at")),
+    *(
+        RegisteredAsn._meta.get_field("created_by").related_model._meta.get_field(name)
+        for name in ("username", "first_name", "last_name")
+    ),
+    None,
+    None,
+    None,
+    PeeringServicePrefix._meta.get_field("prefix"),
+    PeeringServicePrefix._meta.get_field("validation_state"),
+]
+# The page's registered ASNs (in `keys`, and the peering's), each with its counts, then up to
+# KEY_PREFIXES_SHOWN of its customer prefixes joined (one row each, or one without).
+_ASN_ROWS_SQL = """
+SELECT a.*, k.prefix, k.validation_state FROM (
+    SELECT r.id, r.name, r.asn, r.prefix_key, r.key_rotated_at, r.created_at,
+           u.username, u.first_name, u.last_name,
+           (SELECT COUNT(*) FROM peering_peeringserviceprefix c
+             WHERE c.registered_asn_id = r.id) AS used_by_prefixes,
+           (SELECT COUNT(DISTINCT s.subscription_id) FROM peering_peeringserviceprefix c
+             INNER JOIN peering_peeringservice s ON s.id = c.peering_service_id
+             WHERE c.registered_asn_id = r.id) AS used_by_subscriptions,
+           COALESCE((SELECT v.name FROM peering_peeringserviceprovider v WHERE v.asn = %s
+                      ORDER BY v.name, v.id LIMIT 1), '') AS key_provider
+      FROM peering_registeredasn r
+      LEFT OUTER JOIN auth_user u ON u.id = r.created_by_id
+     WHERE r.peering_id = %s AND {keys}
+) a
+LEFT OUTER JOIN peering_peeringserviceprefix k ON k.registered_asn_id = a.id AND k.id IN (
+    SELECT f.id FROM peering_peeringserviceprefix f WHERE f.registered_asn_id = a.id
+     ORDER BY f.prefix, f.id LIMIT %s)
+ORDER BY {order}, k.prefix, k.id
+"""
 
 
 def registered_asn_page(*, peering: Peering, name: str) -> int | None:

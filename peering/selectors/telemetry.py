@@ -18,8 +18,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import OuterRef, QuerySet, StringAgg, Subquery, TextField, Value
-from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from peering.enums import ConnectionState, PrefixValidationState, SessionState
@@ -210,56 +208,9 @@ def live_context(*, changing: bool, url: str) -> dict:
 
 # --- where prefix keys work -------------------------------------------------------------------
 
-# How many of a key's customer prefixes a Registered ASNs row lists (the rest are counted).
-KEY_PREFIXES_SHOWN = 5
-
 
 def key_providers(*, peering: Peering) -> list[PeeringServiceProvider]:
     """The Peering Service providers the peering's prefix keys are valid under: those whose ASN
     is the peering's Peer ASN (a key is matched only against its provider's peerings). None
     means every customer who enters one of its keys is refused. One query."""
     return list(PeeringServiceProvider.objects.filter(asn=peering.peer_asn.peer_asn))
-
-
-def with_key_usage(registered_asns: QuerySet, *, peering: Peering) -> QuerySet:
-    """Registered ASNs annotated, inside the list's own query (no query more per page), with
-    `key_provider`, the name of the provider their keys are valid under ("" when none), and
-    `key_prefixes`, the first KEY_PREFIXES_SHOWN customer prefixes that redeemed the key as
-    "prefix state;…" (the prefix and its state only: the customers' services stay theirs).
-    Read them with `key_prefixes_of`."""
-    provider = PeeringServiceProvider.objects.filter(asn=peering.peer_asn.peer_asn).order_by(
-        "name", "pk"
-    )
-    first = (
-        PeeringServicePrefix.objects.filter(registered_asn=OuterRef(OuterRef("pk")))
-        .order_by("prefix", "pk")
-        .values("pk")[:KEY_PREFIXES_SHOWN]
-    )
-    shown = (
-        PeeringServicePrefix.objects.filter(registered_asn=OuterRef("pk"), pk__in=Subquery(first))
-        .order_by()
-        .values("registered_asn")
-        .annotate(
-            listed=StringAgg(
-                Concat("prefix", Value(" "), "validation_state", output_field=TextField()),
-                delimiter=Value(";"),
-            )
-        )
-        .values("listed")
-    )
-    return registered_asns.annotate(
-        key_provider=Coalesce(
-            Subquery(provider.values("name")[:1]), Value(""), output_field=TextField()
-        ),
-        key_prefixes=Coalesce(Subquery(shown), Value(""), output_field=TextField()),
-    )
-
-
-def key_prefixes_of(row) -> list[dict[str, str]]:
-    """A row of `with_key_usage`'s customer prefixes: [{"prefix", "state"}, …]."""
-    found = []
-    # The aggregate has no order on every database (SQLite): order here, like the subquery.
-    for item in sorted(filter(None, (row.key_prefixes or "").split(";"))):
-        prefix, _, state = item.partition(" ")
-        found.append({"prefix": prefix, "state": state})
-    return found

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from peering.enums import Kind, ValidationState
 from peering.models import DirectFacility, Exchange, PeerAsn, PeeringLocation
+from portal import sql
 from portal.models import ResourceGroup, Subscription
 
 
@@ -18,9 +19,8 @@ def approved_peer_asn(*, subscription: Subscription, name: str) -> PeerAsn | Non
     name = str(name or "").strip()[:64]
     if not name:
         return None
-    return PeerAsn.objects.filter(
-        subscription=subscription, name__iexact=name, validation_state=ValidationState.APPROVED
-    ).first()
+    peer_asn = peer_asn_named(subscription=subscription, name=name)
+    return peer_asn if peer_asn and peer_asn.validation_state == ValidationState.APPROVED else None
 
 
 def peer_asns_of(*, subscription: Subscription) -> list[PeerAsn]:
@@ -50,3 +50,17 @@ def places_by_id(*, kind: str, ids: Iterable[int]) -> dict[str, DirectFacility |
         return {}
     model = Exchange if kind == Kind.EXCHANGE else DirectFacility
     return {str(p.pk): p for p in model.objects.filter(pk__in=ids)}
+
+
+def peer_asn_named(*, subscription: Subscription, name: str) -> PeerAsn | None:
+    """The subscription's Peer ASN of that name (ignoring case), whatever its state. Every
+    wizard tab past Basics asks, and Review + create: one SQL statement (`portal.sql`), the
+    name matched as LOWER(name) = LOWER(typed), on the unique constraint's Lower(name) index."""
+    rows = _PEER_ASN.rows(
+        "WHERE a.subscription_id = %s AND LOWER(a.name) = LOWER(%s) ORDER BY a.name, a.id LIMIT 1",
+        [sql.db_value(PeerAsn._meta.get_field("subscription"), subscription.pk), name],
+    )
+    return _PEER_ASN.read(rows[0]) if rows else None
+
+
+_PEER_ASN = sql.Joined(PeerAsn, "a")

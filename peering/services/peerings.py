@@ -19,7 +19,6 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, prefetch_related_objects
 from django.utils import timezone
 
 from peering.contracts import ConnectionInput, PeeringInput
@@ -42,6 +41,7 @@ from peering.models import (
     PeeringLocation,
 )
 from peering.models.abstracts import SESSION_ADDRESS_FIELDS, SESSION_FIELDS
+from peering.selectors.wizard import peer_asn_named
 from peering.services.addresses import addresses_used_at, lan_exchange_of, lock_places
 from peering.services.links import peering_url
 from peering.signals import announce_connections_requested
@@ -52,6 +52,7 @@ from peering.validators import (
     session_addresses,
     validate_max_prefixes,
 )
+from portal import sql
 from portal.models import AzureRegion, Notification, ResourceGroup, Subscription
 from portal.notifications import milestone
 from portal.selectors import writable_subscriptions_for_user
@@ -236,16 +237,10 @@ def basics_validate(
         if not rg_text:
             errors.add("basics.resource_group", "Select a resource group or create a new one.")
         elif subscription:
-            groups = ResourceGroup.objects.select_related("region").filter(
-                subscription=subscription, name__iexact=rg_text
+            # Whether the name is taken there, in the same query.
+            group = _group_named(
+                subscription, rg_text, peering_name=name if name_error is None else None
             )
-            if name_error is None:  # whether the name is taken there, in the same query
-                groups = groups.annotate(
-                    name_taken=Exists(
-                        Peering.objects.filter(resource_group=OuterRef("pk"), name__iexact=name)
-                    )
-                )
-            group = groups.first()
             if group is None:
                 errors.add(
                     "basics.resource_group",
@@ -271,7 +266,7 @@ def basics_validate(
     if not asn_text:
         errors.add("basics.peer_asn", "Select a PeerASN. Associate one first if none is listed.")
     elif subscription:
-        peer_asn = PeerAsn.objects.filter(subscription=subscription, name__iexact=asn_text).first()
+        peer_asn = peer_asn_named(subscription=subscription, name=asn_text)
         if peer_asn is None:
             errors.add("basics.peer_asn", "That PeerASN is not associated with this subscription.")
             peer_asn = None
@@ -289,6 +284,42 @@ def basics_validate(
         name=name,
         peer_asn=peer_asn,
     )
+
+
+# Basics' resource group is one SQL statement (`portal.sql`; the Peer ASN is
+# `peer_asn_named`'s): on Review + create the querysets' building and compiling cost more than
+# the rest of the check. Names are matched as LOWER(name) = LOWER(typed): the unique
+# constraints' indexes are on (parent, Lower(name)).
+
+
+def _group_named(
+    subscription: Subscription, name: str, *, peering_name: str | None
+) -> ResourceGroup | None:
+    """The subscription's resource group of that name (ignoring case) with its region; with
+    `peering_name`, also whether a peering of that name is in it (`name_taken`)."""
+    taken = "NULL"
+    params: list = []
+    if peering_name is not None:
+        taken = (
+            "EXISTS(SELECT 1 FROM peering_peering p"
+            " WHERE p.resource_group_id = g.id AND LOWER(p.name) = LOWER(%s))"
+        )
+        params.append(peering_name)
+    statement = (
+        f"SELECT {_GROUP.select()}, {taken} FROM portal_resourcegroup g {_GROUP.joins()}"  # noqa: S608 — names from the models' metadata
+        " WHERE g.subscription_id = %s AND LOWER(g.name) = LOWER(%s) ORDER BY g.name, g.id LIMIT 1"
+    )
+    params += [sql.db_value(ResourceGroup._meta.get_field("subscription"), subscription.pk), name]
+    rows = sql.fetch(statement, params, [*_GROUP.fields(), None])
+    if not rows:
+        return None
+    group = _GROUP.read(rows[0])
+    if peering_name is not None:
+        group.name_taken = bool(rows[0][_GROUP.size])
+    return group
+
+
+_GROUP = sql.Joined(ResourceGroup, "g", ["region"])
 
 
 def peer_asn_unusable_reason(peer_asn: PeerAsn) -> str:
@@ -401,7 +432,7 @@ def configuration_validate(
     if not metro_text:
         errors.add("configuration.metro", "Select the metro where you want to peer.")
     else:
-        metro = PeeringLocation.objects.filter(name__iexact=metro_text).first()
+        metro = _metro_named(metro_text)
         if metro is None:
             errors.add("configuration.metro", f"'{metro_text[:64]}' is not a peering location.")
     if errors.section("configuration."):
@@ -420,7 +451,7 @@ def configuration_validate(
         return None
     # The metro's places of this kind, read once: for the checks below and then every row's
     # place (`Configuration.places`).
-    prefetch_related_objects([metro], "exchanges" if variant.is_exchange else "direct_facilities")
+    metro_places(metro, "exchanges" if variant.is_exchange else "direct_facilities")
     if variant.is_exchange and not metro.exchanges.all():
         errors.add("configuration.metro", f"Microsoft has no exchange peering in {metro.name}.")
         return None
@@ -431,6 +462,45 @@ def configuration_validate(
         )
         return None
     return Configuration(variant=variant, metro=metro)
+
+
+def _metro_named(name: str) -> PeeringLocation | None:
+    """The metro of that name (ignoring case, as `name__iexact`), if any. Every wizard tab
+    past Basics asks; as SQL (`portal.sql`) its queryset's compiling goes."""
+    rows = _METRO.rows("WHERE UPPER(m.name) = UPPER(%s) ORDER BY m.name, m.id LIMIT 1", [name])
+    return _METRO.read(rows[0]) if rows else None
+
+
+_METRO = sql.Joined(PeeringLocation, "m")
+
+
+def metro_places(metro: PeeringLocation, *names: str) -> None:
+    """Read the metro's `direct_facilities` and / or `exchanges` (those not read yet) as
+    prefetch_related_objects would: `metro.exchanges.all()` then answers without a query, each
+    place's `location` is the metro. One SQL statement each (`portal.sql`), by name (the
+    models' order, within one metro); every wizard tab past Basics reads them."""
+    held = metro.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name in names:
+        if name in held:
+            continue
+        joined = _METRO_PLACES[name]
+        places = [
+            joined.read(row)
+            for row in joined.rows("WHERE x.location_id = %s ORDER BY x.name, x.id", [metro.pk])
+        ]
+        location = joined.model._meta.get_field("location")
+        for place in places:
+            location.set_cached_value(place, metro)
+        queryset = getattr(metro, name).get_queryset()
+        queryset._result_cache = places
+        queryset._prefetch_done = True
+        held[name] = queryset
+
+
+_METRO_PLACES = {
+    "direct_facilities": sql.Joined(DirectFacility, "x"),
+    "exchanges": sql.Joined(Exchange, "x"),
+}
 
 
 def _metro_supports(metro: PeeringLocation, direct_peering_type: str) -> bool:

@@ -43,6 +43,7 @@ from peering.services.peerings import (
     peering_validate,
     variant_lookup,
 )
+from portal import sql
 from portal.models import Subscription
 from portal.selectors import writable_subscriptions_for_user
 
@@ -288,12 +289,17 @@ def _rows(data: dict) -> list[dict]:
 
 def draft_get(*, user) -> PeeringDraft:
     """The user's draft, or an empty unsaved one (reading never creates a row)."""
-    draft = PeeringDraft.objects.filter(user=user).first()
+    # As SQL (`portal.sql`): every wizard page reads it first.
+    rows = _DRAFT.rows("WHERE d.user_id = %s ORDER BY d.id LIMIT 1", [user.pk])
+    draft = _DRAFT.read(rows[0]) if rows else None
     if draft is None:
         draft = PeeringDraft(user=user, data={})
     if not isinstance(draft.data, dict):
         draft.data = {}
     return draft
+
+
+_DRAFT = sql.Joined(PeeringDraft, "d")
 
 
 def _locked(user) -> PeeringDraft:

@@ -64,7 +64,6 @@ from peering.selectors.peering_services import (
     service_providers,
     service_states,
     session_availability,
-    state_counts,
 )
 from peering.selectors.telemetry import live_context, prefix_event_history, prefixes_changing
 from peering.services.peering_services import MAX_PREFIXES_PER_REQUEST
@@ -177,7 +176,7 @@ def peering_service_list(request: HttpRequest) -> HttpResponse:
     context = {
         **table_context(page, query, sort),
         "active_nav": ACTIVE_NAV,
-        "rows": [(service, state_counts(service)) for service in page],
+        "rows": [(service, service.state_counts) for service in page],
         "list_url": reverse("peering_services:list"),
         "subscription": subscription,
         "can_create": writable_subscriptions_for_user(user=request.user).exists(),

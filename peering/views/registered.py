@@ -31,13 +31,14 @@ from peering.forms.registered import (
 from peering.models import Peering, RegisteredAsn, RegisteredPrefix
 from peering.selectors.registered import (
     received_routes_of,
+    registered_asn_keys,
     registered_asn_of,
     registered_asn_page,
-    registered_asns_of,
+    registered_asn_rows,
     registered_prefix_of,
     registered_prefixes_of,
 )
-from peering.selectors.telemetry import key_prefixes_of, key_providers, with_key_usage
+from peering.selectors.telemetry import key_providers
 from peering.services.registered import (
     registered_asn_add,
     registered_asn_delete,
@@ -50,7 +51,7 @@ from peering.services.registered import (
 )
 from peering.views.peerings import MENU, blade_url, peering_args, peering_view, settings_menu
 from portal.htmx import render_page
-from portal.links import fast_reverse
+from portal.links import fast_reverser
 from portal.permissions import can_write
 from portal.tables import KeyedRows, paginate, search, sort_by, table_context
 
@@ -267,27 +268,25 @@ def _add_page(request: HttpRequest, peering: Peering, blade: str):
 def asn_list(request: HttpRequest, peering: Peering):
     """Registered ASNs: Name, ASN, Prefix key (copy), Created, Used by; + Add registered ASN
     (disabled with the reason until a connection is Active); Rotate key and Delete per row."""
-    rows, query = search(request, registered_asns_of(peering=peering), "name", also=_asn_match)
-    rows, sort = sort_by(request, rows, ASN_SORTS, "name")
+    keys, query = search(request, registered_asn_keys(peering=peering), "name", also=_asn_match)
+    keys, sort = sort_by(request, keys, ASN_SORTS, "name")
     # Paged on the keys (a count is computed for every row skipped only when sorting by it);
-    # the page's 50 rows then read with their counts and key usage.
-    read = with_key_usage(registered_asns_of(peering=peering), peering=peering)
+    # the page's 50 rows then read with their counts and key usage, as plain values.
     page = paginate(
         request,
-        KeyedRows(rows, read),
+        KeyedRows(keys, lambda page_keys: registered_asn_rows(peering=peering, keys=page_keys)),
         # Just added: open the page that holds it (in the default order).
         number=registered_asn_page(peering=peering, name=request.GET.get("added", ""))
         if not query and sort == "name"
         else None,
     )
-    args = peering_args(peering)
+    rotate_url = fast_reverser("registered:asn_rotate", *peering_args(peering))
+    delete_url = fast_reverser("registered:asn_delete", *peering_args(peering))
     for row in page:
-        row.rotate_url = fast_reverse("registered:asn_rotate", *args, row.name)
-        row.delete_url = fast_reverse("registered:asn_delete", *args, row.name)
-        row.customer_prefixes = key_prefixes_of(row)
-        row.more_prefixes = max(0, (row.used_by_prefixes or 0) - len(row.customer_prefixes))
+        row.rotate_url = rotate_url(row.name)
+        row.delete_url = delete_url(row.name)
     # The provider rides in the rows' own query; an empty page asks for it alone.
-    rows_on_page = list(page.object_list)
+    rows_on_page = page.object_list
     if rows_on_page:
         providers = [rows_on_page[0].key_provider] if rows_on_page[0].key_provider else []
     else:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -56,6 +55,7 @@ from peering.services.peerings import (
     facilities_for,
     fixed_provider_reason,
     legacy_connections_for,
+    metro_places,
     peer_asn_unusable_reason,
     route_server_prefill,
 )
@@ -168,7 +168,7 @@ def _setup(
     configuration = configuration_check(subscription=subscription, values=values, errors=Errors())
     places, legacy = [], []
     if configuration is not None:
-        prefetch_related_objects([configuration.metro], "direct_facilities", "exchanges")
+        metro_places(configuration.metro, "direct_facilities", "exchanges")
         places = facilities_for(configuration)
         if peer_asn is not None:
             legacy = legacy_connections_for(peer_asn=peer_asn, configuration=configuration)

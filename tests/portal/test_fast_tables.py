@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, clear_script_prefix, reverse, set_script
 from django.utils import timezone
 
 from portal.jinja import _date as jinja_date
-from portal.links import cached_reverse, fast_reverse
+from portal.links import cached_reverse, fast_reverse, fast_reverser
 from portal.widgets import fast_select
 
 SUB = uuid.UUID("c47f8260-e247-54da-b394-c0951db85341")
@@ -31,6 +31,8 @@ def test_fast_reverse_is_reverse(name):
             reverse("peering:peering_detail", args=[SUB, name, name])
         with pytest.raises(NoReverseMatch):
             fast_reverse("peering:peering_detail", SUB, name, name)
+        with pytest.raises(NoReverseMatch):
+            fast_reverser("peering:peering_detail", SUB, "rg-1")(name)
         return
     assert fast_reverse("peering:peering_detail", SUB, name, name) == reverse(
         "peering:peering_detail", args=[SUB, name, name]
@@ -38,6 +40,12 @@ def test_fast_reverse_is_reverse(name):
     assert fast_reverse("portal:resource_group_detail", SUB, name) == reverse(
         "portal:resource_group_detail", args=[SUB, name]
     )
+    # A table's rows: the same URLs from the reverser, whatever came before.
+    row_url = fast_reverser("peering:peering_detail", SUB, name)
+    assert (
+        row_url(name) == row_url(name) == reverse("peering:peering_detail", args=[SUB, name, name])
+    )
+    assert row_url("other-1") == reverse("peering:peering_detail", args=[SUB, name, "other-1"])
 
 
 def test_fast_reverse_honours_the_script_prefix():

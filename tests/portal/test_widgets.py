@@ -1,5 +1,6 @@
-"""fast_input and fast_select (portal.widgets) write what Django's widgets render, for the
-filter forms of the lists and for bound, unbound, invalid and required fields alike."""
+"""fast_input, fast_select and fast_choice (portal.widgets) write what Django's widgets
+render, for the filter forms of the lists and for bound, unbound, invalid and required fields
+alike."""
 
 import re
 
@@ -9,7 +10,7 @@ from django import forms
 from peering.forms.peer_asns import PeerAsnListFilterForm
 from peering.forms.peerings import PeeringListForm
 from portal.forms import ActivityFilterForm, ResourceGroupFilterForm
-from portal.widgets import fast_input, fast_select
+from portal.widgets import fast_choice, fast_input, fast_select
 
 
 def _tight(html: str) -> str:
@@ -68,3 +69,27 @@ def test_other_widgets_are_left_to_django():
     assert "s3cret" not in fast_input(form["secret"])
     assert fast_select(form["many"]) == str(form["many"])
     assert fast_select(form["grouped"]) == str(form["grouped"])
+
+
+class _Choices(forms.Form):
+    radio = forms.ChoiceField(
+        choices=[("a", "A"), ('b"<&', "B"), (3, "three")],
+        widget=forms.RadioSelect(attrs={"hx-post": "/u?a=1&b=2", "data-on": True, "off": False}),
+    )
+    boxes = forms.MultipleChoiceField(
+        required=False, choices=[("x", "X"), ("y", "Y")], widget=forms.CheckboxSelectMultiple
+    )
+
+
+@pytest.mark.parametrize(
+    "data", [None, {"radio": "a"}, {"radio": 'b"<&', "boxes": ["y"]}, {"radio": "nope"}]
+)
+def test_fast_choice_writes_each_option_as_django_does(data):
+    form = _Choices(data)
+    if data is not None:
+        form.is_valid()
+    for name in ("radio", "boxes"):
+        options = list(form[name])
+        assert options
+        for option in options:
+            assert str(fast_choice(option)) == str(option.tag())

@@ -284,6 +284,7 @@ def test_list_shows_columns_and_counts_per_state(client, owner, service):
         assert text in page
     assert "1 Verified" in page
     assert "1 Failed" in page
+    assert '<span class="ps-count">2</span>' in page
     assert 'data-testid="create-peering-service"' in page
 
 
