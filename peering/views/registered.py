@@ -148,9 +148,7 @@ def _used_by(registered) -> str:
 class ListBlade:
     """A registered blade with a list and an add page (Registered ASNs, Registered prefixes):
     its templates, the add page's URL and crumb, and what adding does: the form, the service
-    (called with the form's fields), why it is unavailable, the message and where to go.
-    `fragments_template`: where the list's htmx fragments are, if not in `list_template` (a
-    Jinja2 pane inside the Django frame of the Registered blades)."""
+    (called with the form's fields), why it is unavailable, the message and where to go."""
 
     list_template: str
     results_id: str
@@ -162,13 +160,11 @@ class ListBlade:
     unavailable_reason: Callable[[Peering], str]
     added_message: str
     added_url: Callable[[Peering, RegisteredAsn | RegisteredPrefix], str]
-    fragments_template: str = ""
 
 
 LIST_BLADES = {
     "asns": ListBlade(
-        list_template="peering/registered/asn_list.html",
-        fragments_template="peering/registered/asn_list.jinja",
+        list_template="peering/registered/asn_list.jinja",
         results_id="asn-results",
         add_template="peering/registered/asn_add.html",
         add_url_name="registered:asn_add",
@@ -219,7 +215,6 @@ def _list_page(request: HttpRequest, peering: Peering, blade: str, page, query, 
         context,
         partial="pane",
         fragments={spec.results_id: "results"},
-        fragments_template=spec.fragments_template,
     )
 
 
