@@ -91,9 +91,17 @@ class Joined:
     joins (LEFT for a nullable key), and `read(row, start)` turns the columns back into the
     instance with each relation set, as select_related sets it (None where the key is)."""
 
-    def __init__(self, model: type[Model], alias: str, related: Sequence[str] = ()):
+    def __init__(
+        self,
+        model: type[Model],
+        alias: str,
+        related: Sequence[str] = (),
+        extra: Sequence[str] = (),
+    ):
         self.model = model
         self.alias = alias
+        # More expressions selected after the columns (a correlated count …): row[size:].
+        self.extra = list(extra)
         self.related = [(name, model._meta.get_field(name)) for name in related]
         self.width = len(model._meta.concrete_fields)
         self.parts = [
@@ -130,6 +138,7 @@ class Joined:
             [
                 columns(self.model, self.alias),
                 *(columns(field.related_model, self._alias(name)) for name, field in self.related),
+                *self.extra,
             ]
         )
 
@@ -155,6 +164,7 @@ class Joined:
         return [
             *model_fields(self.model),
             *(field for _, model, _ in self.parts for field in model_fields(model)),
+            *([None] * len(self.extra)),
         ]
 
     def read(self, row: Sequence, start: int = 0) -> Model:
