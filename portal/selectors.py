@@ -329,6 +329,20 @@ def resource_groups_for_user(
     ).order_by("subscription__display_name", "name")
 
 
+def subscriptions_condition(
+    alias: str, model: type[Model], *, user: User, subscription: Subscription | None = None
+) -> tuple[str, list]:
+    """The tenancy condition of a list written in SQL (`portal.sql`): `<alias>.subscription_id`
+    in the user's subscriptions (only `subscription` if given; none: no rows), and its
+    parameters."""
+    ids = subscription_ids_for_user(user=user)
+    if subscription is not None:
+        ids = [pk for pk in ids if pk == subscription.pk]
+    field = model._meta.get_field("subscription")
+    params = [sql.db_value(field, pk) for pk in ids] or [None]  # IN (NULL) matches nothing
+    return f"{alias}.subscription_id IN ({', '.join(['%s'] * len(params))})", params
+
+
 def resource_group_list_rows(
     *, user: User, subscription: Subscription | None = None, query: str = "", order_by: str
 ) -> sql.Rows:
@@ -337,12 +351,10 @@ def resource_group_list_rows(
     subscription, region and `peering_count`, in `order_by` (SQL over `g` the group,
     `g_subscription` and `g_region`). One SQL statement for the count and one for the page
     (`portal.sql`): the queryset's build and compile were most of the page."""
-    ids = subscription_ids_for_user(user=user)
-    if subscription is not None:
-        ids = [pk for pk in ids if pk == subscription.pk]
-    field = ResourceGroup._meta.get_field("subscription")
-    params: list = [sql.db_value(field, pk) for pk in ids] or [None]
-    conditions = [f"g.subscription_id IN ({', '.join(['%s'] * len(params))})"]
+    tenancy, params = subscriptions_condition(
+        "g", ResourceGroup, user=user, subscription=subscription
+    )
+    conditions = [tenancy]
     if query:
         condition, pattern = sql.icontains("g.name", query)
         conditions.append(condition)
@@ -417,12 +429,10 @@ def activity_for_user(
     its subscription from the request's roles. One SQL statement each (`portal.sql`): the
     querysets cost more to build and compile than the database takes to answer."""
     subscriptions = {s.pk: s for s in subscriptions_for_user(user=user)}
-    ids = [pk for pk in subscriptions if subscription is None or pk == subscription.pk]
-    if not ids:
-        ids = [None]  # no subscription: no rows (IN (NULL) matches nothing)
-    field = ActivityLog._meta.get_field("subscription")
-    conditions = [f"l.subscription_id IN ({', '.join(['%s'] * len(ids))})"]
-    params: list = [sql.db_value(field, pk) if pk else None for pk in ids]
+    tenancy, params = subscriptions_condition(
+        "l", ActivityLog, user=user, subscription=subscription
+    )
+    conditions = [tenancy]
     if status:
         conditions.append("l.status = %s")
         params.append(status)

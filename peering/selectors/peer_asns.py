@@ -9,7 +9,12 @@ from peering.models import (
 )
 from portal import sql
 from portal.models import Subscription
-from portal.selectors import count_of, resource_for_user, subscription_ids_for_user
+from portal.selectors import (
+    count_of,
+    resource_for_user,
+    subscription_ids_for_user,
+    subscriptions_condition,
+)
 
 
 def peer_asns_for_user(
@@ -70,12 +75,8 @@ def peer_asn_list_rows(
     search and state; their contact and peering counts), ordered by `ordering` (the form's
     field names, "-" for descending). One SQL statement for the count and one for the page
     (`portal.sql`): the queryset's build and compile were most of the page."""
-    ids = subscription_ids_for_user(user=user)
-    if subscription is not None:
-        ids = [pk for pk in ids if pk == subscription.pk]
-    field = PeerAsn._meta.get_field("subscription")
-    params: list = [sql.db_value(field, pk) for pk in ids] or [None]
-    conditions = [f"a.subscription_id IN ({', '.join(['%s'] * len(params))})"]
+    tenancy, params = subscriptions_condition("a", PeerAsn, user=user, subscription=subscription)
+    conditions = [tenancy]
     search = (search or "").strip()
     if search:
         matches = []
