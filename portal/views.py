@@ -36,7 +36,7 @@ from portal.selectors import (
     current_subscription,
     notifications_for_user,
     resource_group_for_user,
-    resource_groups_for_user,
+    resource_group_list_rows,
     role_assignments_for_user,
     subscription_for_user,
     writable_subscriptions_for_user,
@@ -47,10 +47,11 @@ NOTIFICATIONS_PER_PAGE = 25
 RECENT_RESOURCES = 10
 
 # Sort keys the resource group list accepts, mapped to a stable ordering (name breaks ties).
+# The Resource groups list's sorts (SQL of `resource_group_list_rows`; ties by id).
 RESOURCE_GROUP_SORTS = {
-    "name": ("name",),
-    "subscription": ("subscription__display_name", "name"),
-    "location": ("region__display_name", "name"),
+    "name": ("g.name",),
+    "subscription": ("g_subscription.display_name", "g.name"),
+    "location": ("g_region.display_name", "g.name"),
 }
 
 
@@ -201,13 +202,13 @@ def resource_group_list(request: HttpRequest) -> HttpResponse:
     query, sort = filters["q"], filters["sort"]
     subscription = current_subscription(request)
 
-    groups = resource_groups_for_user(user=request.user, subscription=subscription)
-    if query:
-        groups = groups.filter(name__icontains=query)
-    fields = RESOURCE_GROUP_SORTS[sort.lstrip("-")]
-    if sort.startswith("-"):
-        fields = tuple(f"-{field}" for field in fields)
-    groups = groups.order_by(*fields)
+    direction = " DESC" if sort.startswith("-") else ""
+    order_by = ", ".join(
+        f"{column}{direction}" for column in (*RESOURCE_GROUP_SORTS[sort.lstrip("-")], "g.id")
+    )
+    groups = resource_group_list_rows(
+        user=request.user, subscription=subscription, query=query, order_by=order_by
+    )
 
     page = paginate(request, groups)
     return render_page(

@@ -7,6 +7,7 @@ below is within one of those (or is reference data every signed-in user sees).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from peering.enums import Kind, ValidationState
 from peering.models import DirectFacility, Exchange, PeerAsn, PeeringLocation
@@ -23,18 +24,58 @@ def approved_peer_asn(*, subscription: Subscription, name: str) -> PeerAsn | Non
     return peer_asn if peer_asn and peer_asn.validation_state == ValidationState.APPROVED else None
 
 
-def peer_asns_of(*, subscription: Subscription) -> list[PeerAsn]:
+@dataclass(frozen=True, slots=True)
+class PeerAsnChoice:
+    """What Basics shows of a Peer ASN: an option of its select (and why it cannot be
+    chosen). Plain values: the subscription's hundreds of model instances cost more than the
+    rest of the page."""
+
+    name: str
+    peer_asn: int
+    validation_state: str
+    error_message: str
+
+    @property
+    def is_approved(self) -> bool:
+        return self.validation_state == ValidationState.APPROVED
+
+
+@dataclass(frozen=True, slots=True)
+class RegionName:
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupChoice:
+    """A resource group as Basics offers it: its name, and its region's display name (shown
+    when the group is chosen)."""
+
+    name: str
+    region: RegionName
+
+
+def peer_asns_of(*, subscription: Subscription) -> list[PeerAsnChoice]:
     """Every Peer ASN of the subscription, Approved or not (the Basics list explains why one
-    cannot be chosen)."""
-    return list(PeerAsn.objects.filter(subscription=subscription).order_by("name"))
-
-
-def resource_groups_of(*, subscription: Subscription) -> list[ResourceGroup]:
-    return list(
-        ResourceGroup.objects.filter(subscription=subscription)
-        .select_related("region")
-        .order_by("name")
+    cannot be chosen), by name."""
+    rows = sql.fetch(
+        "SELECT name, peer_asn, validation_state, error_message FROM peering_peerasn"
+        " WHERE subscription_id = %s ORDER BY name",
+        [sql.db_value(PeerAsn._meta.get_field("subscription"), subscription.pk)],
+        [None, None, None, None],
     )
+    return [PeerAsnChoice(*row) for row in rows]
+
+
+def resource_groups_of(*, subscription: Subscription) -> list[GroupChoice]:
+    """The subscription's resource groups by name, each with its region's display name."""
+    rows = sql.fetch(
+        "SELECT g.name, r.display_name FROM portal_resourcegroup g"
+        " JOIN portal_azureregion r ON r.id = g.region_id"
+        " WHERE g.subscription_id = %s ORDER BY g.name",
+        [sql.db_value(ResourceGroup._meta.get_field("subscription"), subscription.pk)],
+        [None, None],
+    )
+    return [GroupChoice(name, RegionName(region)) for name, region in rows]
 
 
 def peering_locations() -> list[PeeringLocation]:

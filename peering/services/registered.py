@@ -31,8 +31,19 @@ from portal.selectors import ensure_can_write
 from portal.services import activity_about, arm_name_errors, create_unless_refused
 
 
+def _has_connection(peering: Peering, **values) -> bool:
+    """Whether a connection of the peering has these values: from its connections when
+    `peering_for_user` read them with it (every blade's peering), else one query."""
+    if "connections" in getattr(peering, "_prefetched_objects_cache", {}):
+        return any(
+            all(getattr(connection, field) == value for field, value in values.items())
+            for connection in peering.connections.all()
+        )
+    return peering.connections.filter(**values).exists()
+
+
 def _has_active_connection(peering: Peering) -> bool:
-    return peering.connections.filter(connection_state=ConnectionState.ACTIVE).exists()
+    return _has_connection(peering, connection_state=ConnectionState.ACTIVE)
 
 
 def registered_asn_unavailable_reason(peering: Peering) -> str:
@@ -54,7 +65,7 @@ def registered_prefix_unavailable_reason(peering: Peering) -> str:
         return (
             "Registered prefixes belong to Direct Premium Free peerings used for Peering Service."
         )
-    if not peering.connections.filter(use_for_peering_service=True).exists():
+    if not _has_connection(peering, use_for_peering_service=True):
         return "No connection of this peering is used for Peering Service."
     if not _has_active_connection(peering):
         return "Available once a connection of this peering is Active."

@@ -13,7 +13,7 @@ from peering.forms.common import apply_service_errors
 from peering.forms.peer_asns import ContactGrid, PeerAsnForm, PeerAsnListFilterForm
 from peering.selectors.peer_asns import (
     peer_asn_for_user,
-    peer_asns_for_user,
+    peer_asn_list_rows,
     peerings_using_peer_asn,
 )
 from peering.services.peer_asns import MAX_CONTACTS
@@ -63,12 +63,13 @@ def peer_asn_list(request: HttpRequest) -> HttpResponse:
     subscription = current_subscription(request)
     form = PeerAsnListFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    peer_asns = peer_asns_for_user(
+    peer_asns = peer_asn_list_rows(
         user=request.user,
         subscription=subscription,
         search=filters.get("q", ""),
         validation_state=filters.get("state", ""),
-    ).order_by(*form.ordering())
+        ordering=form.ordering(),
+    )
     page = paginate(request, peer_asns)
     context = {
         "active_nav": "peer_asns",

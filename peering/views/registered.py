@@ -148,24 +148,19 @@ def _used_by(registered) -> str:
 @dataclass(frozen=True)
 class ListBlade:
     """A registered blade with a list and an add page (Registered ASNs, Registered prefixes):
-    its `item` (`asn`, `prefix`), which names its templates, the add page's URL and the list's
-    results element; the add page's crumb, and what adding does: the form, the service (called
-    with the form's fields), why it is unavailable, the message and where to go.
-    `fragments_template`: where the list's htmx fragments are, if not in `list_template` (a
-    Jinja2 pane inside the Django frame of the Registered blades)."""
+    its `item` (`asn`, `prefix`), which names its add page's template and URL and the list's
+    results element; its list template (the Registered ASNs list is a Jinja2 page, the
+    prefixes' a Django one); the add page's crumb, and what adding does: the form, the service
+    (called with the form's fields), why it is unavailable, the message and where to go."""
 
     item: str
+    list_template: str
     add_crumb: str
     form_class: type[forms.Form]
     add: Callable[..., RegisteredAsn | RegisteredPrefix]
     unavailable_reason: Callable[[Peering], str]
     added_message: str
     added_url: Callable[[Peering, RegisteredAsn | RegisteredPrefix], str]
-    fragments_template: str = ""
-
-    @property
-    def list_template(self) -> str:
-        return f"peering/registered/{self.item}_list.html"
 
     @property
     def add_template(self) -> str:
@@ -183,7 +178,7 @@ class ListBlade:
 LIST_BLADES = {
     "asns": ListBlade(
         item="asn",
-        fragments_template="peering/registered/asn_list.jinja",
+        list_template="peering/registered/asn_list.jinja",
         add_crumb="Add registered ASN",
         form_class=RegisteredAsnForm,
         add=registered_asn_add,
@@ -197,6 +192,7 @@ LIST_BLADES = {
     ),
     "prefixes": ListBlade(
         item="prefix",
+        list_template="peering/registered/prefix_list.html",
         add_crumb="Add registered prefix",
         form_class=RegisteredPrefixForm,
         add=registered_prefix_add,
@@ -228,7 +224,6 @@ def _list_page(request: HttpRequest, peering: Peering, blade: str, page, query, 
         context,
         partial="pane",
         fragments={spec.results_id: "results"},
-        fragments_template=spec.fragments_template,
     )
 
 
