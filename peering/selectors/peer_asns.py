@@ -1,6 +1,6 @@
 """Reads of Peer ASNs, scoped to the user's subscriptions."""
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet
 
 from peering.models import (
     PeerAsn,
@@ -17,29 +17,12 @@ from portal.selectors import (
 )
 
 
-def peer_asns_for_user(
-    *,
-    user,
-    subscription: Subscription | None = None,
-    search: str = "",
-    validation_state: str = "",
-) -> QuerySet[PeerAsn]:
-    """Peer ASNs in the user's subscriptions (optionally one), with contact and peering counts.
-
-    `search` matches the name or peer name (substring) or the ASN (exact, "AS" prefix allowed);
-    `validation_state` keeps one state."""
-    qs = in_subscriptions_of(PeerAsn, user=user, subscription=subscription)
-    search = (search or "").strip()
-    if search:
-        match = Q(name__icontains=search) | Q(peer_name__icontains=search)
-        digits = search[2:] if search[:2].upper() == "AS" else search
-        if digits.isascii() and digits.isdigit() and len(digits) <= 10:
-            match |= Q(peer_asn=int(digits))
-        qs = qs.filter(match)
-    if validation_state:
-        qs = qs.filter(validation_state=validation_state)
+def peer_asns_for_user(*, user, subscription: Subscription | None = None) -> QuerySet[PeerAsn]:
+    """Peer ASNs in the user's subscriptions (optionally one), with contact and peering counts
+    (the API's list; the portal's, with its search, is `peer_asn_list_rows`)."""
     return (
-        qs.select_related("subscription")
+        in_subscriptions_of(PeerAsn, user=user, subscription=subscription)
+        .select_related("subscription")
         .annotate(
             contact_count=count_of(PeerContact.objects.filter(peer_asn=OuterRef("pk")), "peer_asn"),
             peering_count=count_of(Peering.objects.filter(peer_asn=OuterRef("pk")), "peer_asn"),
@@ -69,10 +52,12 @@ def peer_asn_list_rows(
     validation_state: str = "",
     ordering: list[str],
 ) -> sql.Rows:
-    """The Peer ASNs list for `paginate`: `peer_asns_for_user`'s rows (the same subscriptions,
-    search and state; their contact and peering counts), ordered by `ordering` (the form's
-    field names, "-" for descending). One SQL statement for the count and one for the page
-    (`portal.sql`): the queryset's build and compile were most of the page."""
+    """The Peer ASNs list for `paginate`: the user's Peer ASNs (one subscription's if given)
+    with their contact and peering counts; `search` matches the name or peer name (substring)
+    or the ASN (exact, "AS" prefix allowed), `validation_state` keeps one state; ordered by
+    `ordering` (the form's field names, "-" for descending). One SQL statement for the count
+    and one for the page (`portal.sql`): the queryset's build and compile were most of the
+    page."""
     tenancy, params = subscriptions_condition("a", PeerAsn, user=user, subscription=subscription)
     conditions = [tenancy]
     search = (search or "").strip()

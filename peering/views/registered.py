@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib import messages
@@ -148,13 +148,12 @@ def _used_by(registered) -> str:
 @dataclass(frozen=True)
 class ListBlade:
     """A registered blade with a list and an add page (Registered ASNs, Registered prefixes):
-    its `item` (`asn`, `prefix`), which names its add page's template and URL and the list's
-    results element; its list template (the Registered ASNs list is a Jinja2 page, the
-    prefixes' a Django one); the add page's crumb, and what adding does: the form, the service
-    (called with the form's fields), why it is unavailable, the message and where to go."""
+    its `item` (`asn`, `prefix`), which names its templates (the list a Jinja2 page, the add
+    page a Django one), the add page's URL and the list's results element; the add page's
+    crumb, and what adding does: the form, the service (called with the form's fields), why
+    it is unavailable, the message and where to go."""
 
     item: str
-    list_template: str
     add_crumb: str
     form_class: type[forms.Form]
     add: Callable[..., RegisteredAsn | RegisteredPrefix]
@@ -162,23 +161,29 @@ class ListBlade:
     added_message: str
     added_url: Callable[[Peering, RegisteredAsn | RegisteredPrefix], str]
 
-    @property
-    def add_template(self) -> str:
-        return f"peering/registered/{self.item}_add.html"
+    # Named by `item` (see BLADE_NAMES).
+    list_template: str = field(init=False)
+    add_template: str = field(init=False)
+    add_url_name: str = field(init=False)
+    results_id: str = field(init=False)
 
-    @property
-    def add_url_name(self) -> str:
-        return f"registered:{self.item}_add"
+    def __post_init__(self):
+        for attribute, pattern in BLADE_NAMES.items():
+            object.__setattr__(self, attribute, pattern.format(item=self.item))
 
-    @property
-    def results_id(self) -> str:
-        return f"{self.item}-results"
+
+# How a list blade's templates, add URL and results element are named after its item.
+BLADE_NAMES = {
+    "list_template": "peering/registered/{item}_list.jinja",
+    "add_template": "peering/registered/{item}_add.html",
+    "add_url_name": "registered:{item}_add",
+    "results_id": "{item}-results",
+}
 
 
 LIST_BLADES = {
     "asns": ListBlade(
         item="asn",
-        list_template="peering/registered/asn_list.jinja",
         add_crumb="Add registered ASN",
         form_class=RegisteredAsnForm,
         add=registered_asn_add,
@@ -192,7 +197,6 @@ LIST_BLADES = {
     ),
     "prefixes": ListBlade(
         item="prefix",
-        list_template="peering/registered/prefix_list.html",
         add_crumb="Add registered prefix",
         form_class=RegisteredPrefixForm,
         add=registered_prefix_add,
