@@ -188,10 +188,17 @@ def writable_subscriptions_for_user(*, user: User) -> QuerySet[Subscription]:
     qs = Subscription.objects.filter(
         role_assignments__user=user, role_assignments__role__in=WRITE_ROLES
     ).order_by("display_name", "pk")
+    cached = _writable_cached(user)
+    return qs if cached is None else _prefilled(qs, cached)
+
+
+def _writable_cached(user: User) -> list[Subscription] | None:
+    """`writable_subscriptions_for_user`'s rows from the request's cache (None outside a
+    request)."""
     assignments = _role_assignments(user)
     if assignments is None:
-        return qs
-    return _prefilled(qs, [a.subscription for a in assignments if a.role in WRITE_ROLES])
+        return None
+    return [a.subscription for a in assignments if a.role in WRITE_ROLES]
 
 
 def role_of(*, user: User, subscription_id: UUID) -> str | None:
@@ -219,7 +226,11 @@ def _assignment_on(user: User, subscription_id: UUID) -> RoleAssignment | None:
 def creatable_subscriptions_for_user(*, user: User, refusal: str) -> list[Subscription]:
     """The subscriptions the user may create resources in, by name; none at all refuses (403)
     with `refusal` (the create page's words for what needs a writing role)."""
-    subscriptions = list(writable_subscriptions_for_user(user=user))
+    # From the request's cache without building the queryset (it cost more than the page's
+    # reads of the wizard's tabs).
+    subscriptions = _writable_cached(user)
+    if subscriptions is None:
+        subscriptions = list(writable_subscriptions_for_user(user=user))
     if not subscriptions:
         raise PermissionDenied(refusal)
     return subscriptions

@@ -318,7 +318,12 @@ def session_availability(
 
 
 def azure_regions() -> list[AzureRegion]:
-    return list(AzureRegion.objects.order_by("display_name"))
+    """Every Azure region by display name (reference data): one SQL statement (`portal.sql`),
+    as the queryset cost more to build than to run on every Basics tab."""
+    return [_REGION.read(row) for row in _REGION.rows("ORDER BY r.display_name", [])]
+
+
+_REGION = sql.Joined(AzureRegion, "r")
 
 
 def azure_region(name: str) -> AzureRegion | None:

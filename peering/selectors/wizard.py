@@ -79,8 +79,12 @@ def resource_groups_of(*, subscription: Subscription) -> list[GroupChoice]:
 
 
 def peering_locations() -> list[PeeringLocation]:
-    """The metros (reference data)."""
-    return list(PeeringLocation.objects.order_by("name"))
+    """The metros (reference data) by name: one SQL statement (`portal.sql`), as the queryset
+    cost more to build than to run on every Configuration tab."""
+    return [_LOCATION.read(row) for row in _LOCATION.rows("ORDER BY l.name", [])]
+
+
+_LOCATION = sql.Joined(PeeringLocation, "l")
 
 
 def places_by_id(*, kind: str, ids: Iterable[int]) -> dict[str, DirectFacility | Exchange]:
