@@ -8,7 +8,7 @@ def shell(request):
     """Lazy values, so pages that do not show the shell (admin, login) pay no queries."""
     from portal.selectors import (
         current_subscription,
-        subscriptions_for_user,
+        subscription_list_for_user,
         unread_notification_count,
     )
 
@@ -17,7 +17,7 @@ def shell(request):
         return {"portal_name": settings.PORTAL_NAME}
     return {
         "portal_name": settings.PORTAL_NAME,
-        "shell_subscriptions": SimpleLazyObject(lambda: list(subscriptions_for_user(user=user))),
+        "shell_subscriptions": SimpleLazyObject(lambda: subscription_list_for_user(user=user)),
         "current_subscription": SimpleLazyObject(lambda: current_subscription(request)),
         "unread_notifications": SimpleLazyObject(lambda: unread_notification_count(user=user)),
     }
