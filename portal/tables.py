@@ -121,12 +121,17 @@ def sort_by(request: HttpRequest, queryset: QuerySet, sorts: dict, default: str)
     """`queryset` ordered by the request's `?sort=` (a key of `sorts`, `-` for descending; an
     unknown one is `default`), then by id so pages never overlap. Returns (queryset, sort).
     `sorts` maps each key to the fields it orders by; keep them indexed or cheap."""
-    sort = request.GET.get("sort", "")
-    if sort.removeprefix("-") not in sorts:
-        sort = default
+    sort = sort_key(request, sorts, default)
     sign = "-" if sort.startswith("-") else ""
     order = [f"{sign}{name}" for name in sorts[sort.removeprefix("-")]]
     return queryset.order_by(*order, f"{sign}id"), sort
+
+
+def sort_key(request: HttpRequest, sorts: dict, default: str) -> str:
+    """The request's `?sort=` when it names a key of `sorts` (`-` for descending), else
+    `default`: what `sort_by` orders by (a view whose sort needs more columns asks first)."""
+    sort = request.GET.get("sort", "")
+    return sort if sort.removeprefix("-") in sorts else default
 
 
 def table_context(page: Page, query: str, sort: str) -> dict:

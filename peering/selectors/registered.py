@@ -55,16 +55,16 @@ def registered_asns_of(*, peering: Peering) -> QuerySet[RegisteredAsn]:
     )
 
 
-def registered_asn_keys(*, peering: Peering) -> QuerySet[RegisteredAsn]:
+def registered_asn_keys(*, peering: Peering, by_use: bool = False) -> QuerySet[RegisteredAsn]:
     """The peering's registered ASNs as the Registered ASNs table counts, filters, sorts and
-    pages them (`portal.tables.KeyedRows`): the table alone, with `used_by_prefixes` for the
-    sort by use; `registered_asn_rows` reads a page of them."""
-    redeemed = PeeringServicePrefix.objects.filter(registered_asn=OuterRef("pk"))
-    return (
-        RegisteredAsn.objects.filter(peering=peering)
-        .alias(used_by_prefixes=count_of(redeemed, "registered_asn"))
-        .order_by("name", "pk")
-    )
+    pages them (`portal.tables.KeyedRows`): the table alone, with `used_by_prefixes` when
+    `by_use` (the sort by use; building that subquery cost more than the page's count query
+    otherwise); `registered_asn_rows` reads a page of them."""
+    keys = RegisteredAsn.objects.filter(peering=peering)
+    if by_use:
+        redeemed = PeeringServicePrefix.objects.filter(registered_asn=OuterRef("pk"))
+        keys = keys.alias(used_by_prefixes=count_of(redeemed, "registered_asn"))
+    return keys.order_by("name", "pk")
 
 
 # How many of a key's customer prefixes a Registered ASNs row lists (the rest are counted).

@@ -53,7 +53,7 @@ from peering.views.peerings import MENU, blade_url, peering_args, peering_view, 
 from portal.htmx import render_page
 from portal.links import fast_reverser
 from portal.permissions import can_write
-from portal.tables import KeyedRows, paginate, search, sort_by, table_context
+from portal.tables import KeyedRows, paginate, search, sort_by, sort_key, table_context
 
 BLADES = {
     "asns": ("Registered ASNs", "registered:asn_list"),
@@ -267,7 +267,9 @@ def _add_page(request: HttpRequest, peering: Peering, blade: str):
 def asn_list(request: HttpRequest, peering: Peering):
     """Registered ASNs: Name, ASN, Prefix key (copy), Created, Used by; + Add registered ASN
     (disabled with the reason until a connection is Active); Rotate key and Delete per row."""
-    keys, query = search(request, registered_asn_keys(peering=peering), "name", also=_asn_match)
+    by_use = sort_key(request, ASN_SORTS, "name").removeprefix("-") == "used"
+    keys = registered_asn_keys(peering=peering, by_use=by_use)
+    keys, query = search(request, keys, "name", also=_asn_match)
     keys, sort = sort_by(request, keys, ASN_SORTS, "name")
     # Paged on the keys (a count is computed for every row skipped only when sorting by it);
     # the page's 50 rows then read with their counts and key usage, as plain values.
