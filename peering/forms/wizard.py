@@ -9,6 +9,7 @@ here), because `peering.services.peerings` judges every value; its errors, keyed
 from __future__ import annotations
 
 from django import forms
+from django.utils.choices import BaseChoiceIterator
 
 from peering.enums import Kind, SessionAddressProvider
 from peering.services.peerings import BANDWIDTH_MAX_MBPS, BANDWIDTH_STEP_MBPS
@@ -103,7 +104,19 @@ class WizardForm(forms.Form):
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
 
     def set_choices(self, name: str, choices) -> None:
-        self.fields[name].widget.choices = list(choices)
+        """`choices`: (value, label) pairs of text, as Django's normalisation would leave them
+        (it walks every label again: more than the rest of Basics' ~650 options' work)."""
+        self.fields[name].widget.choices = _TextChoices(choices)
+
+
+class _TextChoices(BaseChoiceIterator):
+    """Choices that are already (value, label) pairs of text, kept as they are."""
+
+    def __init__(self, choices):
+        self.choices = list(choices)
+
+    def __iter__(self):
+        return iter(self.choices)
 
 
 def form_with_errors(form_class, values: dict, errors: dict | None, prefix: str, **kwargs):
