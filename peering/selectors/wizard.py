@@ -24,11 +24,11 @@ def approved_peer_asn(*, subscription: Subscription, name: str) -> PeerAsn | Non
     return peer_asn if peer_asn and peer_asn.validation_state == ValidationState.APPROVED else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PeerAsnChoice:
     """What Basics shows of a Peer ASN: an option of its select (and why it cannot be
     chosen). Plain values: the subscription's hundreds of model instances cost more than the
-    rest of the page."""
+    rest of the page (and a frozen dataclass's checked __init__ five times a plain one's)."""
 
     name: str
     peer_asn: int
@@ -40,12 +40,12 @@ class PeerAsnChoice:
         return self.validation_state == ValidationState.APPROVED
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RegionName:
     display_name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class GroupChoice:
     """A resource group as Basics offers it: its name, and its region's display name (shown
     when the group is chosen)."""
