@@ -63,11 +63,28 @@ def _date(value, fmt: str = "") -> str:
         return ""
     if timezone.is_aware(value):
         value = timezone.localtime(value)
+    return _formatted(value, fmt)
+
+
+def _formatted(value, fmt: str) -> str:
     if fmt == "c":
         return value.isoformat()
     if fmt in _STRFTIME:
         return value.strftime(_STRFTIME[fmt]).replace("{tz}", value.tzname() or "")
     return django_date(value, fmt)
+
+
+def time_tag(value, fmt: str) -> markupsafe.Markup:
+    """`<time datetime="{{ value|date('c') }}">{{ value|date(fmt) }}</time>` in one call, the
+    local time worked out once (a big table's two `date` filters per row were a third of its
+    render time)."""
+    if value in (None, "") or isinstance(value, jinja2.Undefined):
+        return markupsafe.Markup('<time datetime=""></time>')
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    # Escaped as `finalize` would escape each value (Django's escape is html.escape).
+    iso, text = html.escape(value.isoformat()), html.escape(_formatted(value, fmt))
+    return markupsafe.Markup(f'<time datetime="{iso}">{text}</time>')  # noqa: S704 — escaped
 
 
 def _naturaltime(value) -> str:
@@ -137,6 +154,7 @@ GLOBALS = {
     "event_axis": charts.event_axis,
     "gbps": units.gbps,
     "place": units.place,
+    "time_tag": time_tag,
 }
 FILTERS = {
     "date": _date,
