@@ -36,7 +36,7 @@ from peering.services.connections import (
 )
 from peering.services.deprovision import customers_using, deprovision_request
 from peering.services.lifecycle import REMOVAL_BLOCKED
-from portal.htmx import render_page
+from portal.htmx import is_fragment_request, render_page
 from portal.links import fast_reverse, fast_reverser
 from portal.permissions import can_write
 from portal.selectors import (
@@ -73,7 +73,13 @@ def peering_list(request: HttpRequest) -> HttpResponse:
     group, kind, direct peering type and connection state, sortable and paged. htmx re-renders
     only the results; a page's rows and their connection states are one query."""
     subscription = current_subscription(request)
-    group_names = resource_group_names_for_user(user=request.user, subscription=subscription)
+    # The resource groups are the filter bar's choices and what a chosen group is checked
+    # against: a fragment (the results alone) without that filter shows neither.
+    group_names = (
+        resource_group_names_for_user(user=request.user, subscription=subscription)
+        if request.GET.get("resource_group") or not is_fragment_request(request)
+        else []
+    )
     form = PeeringListForm(request.GET or None, resource_group_names=group_names)
     filters = form.filters()
     peerings = peering_list_for_user(user=request.user, subscription=subscription, **filters)

@@ -495,9 +495,9 @@ def test_list_paginates_by_50(client, owner, subscription):
     assert client.get(LIST_URL, {"page": "x"}).status_code == 200
 
 
-def count_queries(client, url) -> int:
+def count_queries(client, url, **headers) -> int:
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
+        response = client.get(url, **headers)
     assert response.status_code == 200
     return len(queries)
 
@@ -623,6 +623,34 @@ def test_peering_list_filters(client, owner, subscription, peering):
     response = client.get(PEERING_LIST_URL, {"kind": "Direct"}, **HTMX)
     assert "<html" not in html(response)
     assert client.get(PEERING_LIST_URL, {"resource_group": "x" * 5000}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_peering_list_fragment_filters_by_resource_group_as_the_page_does(
+    client, owner, subscription, peering
+):
+    """A results fragment reads the resource groups only to check a chosen one: the choice
+    still filters, a group that is not one of the user's is still ignored, and without the
+    filter the fragment costs one query less than the page (no filter bar)."""
+    other_group = factories.ResourceGroupFactory(subscription=subscription, name="rg-other")
+    factories.PeeringFactory(
+        subscription=subscription,
+        resource_group=other_group,
+        name="exchange-one",
+        kind=Kind.EXCHANGE,
+        peer_asn=peering.peer_asn,
+    )
+    client.force_login(owner)
+    page = html(client.get(PEERING_LIST_URL, {"resource_group": "rg-other"}, **HTMX))
+    assert "<html" not in page
+    assert "exchange-one" in page and ">seattle-ix<" not in page
+    page = html(client.get(PEERING_LIST_URL, {"resource_group": "rg-nope"}, **HTMX))
+    assert "exchange-one" in page and ">seattle-ix<" in page
+    page = html(client.get(PEERING_LIST_URL, {"sort": "-name"}, **HTMX))
+    assert page.index(">seattle-ix<") < page.index(">exchange-one<")
+    assert count_queries(client, PEERING_LIST_URL) == 1 + count_queries(
+        client, PEERING_LIST_URL, **HTMX
+    )
 
 
 @pytest.mark.django_db
