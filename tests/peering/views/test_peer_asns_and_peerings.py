@@ -644,6 +644,9 @@ def test_peering_list_fragment_filters_by_resource_group_as_the_page_does(
     page = html(client.get(PEERING_LIST_URL, {"resource_group": "rg-other"}, **HTMX))
     assert "<html" not in page
     assert "exchange-one" in page and ">seattle-ix<" not in page
+    # A peering without connections: none counted, no states.
+    assert '<td class="num">0</td>' in page
+    assert '<td data-testid="connection-states">—</td>' in page
     page = html(client.get(PEERING_LIST_URL, {"resource_group": "rg-nope"}, **HTMX))
     assert "exchange-one" in page and ">seattle-ix<" in page
     page = html(client.get(PEERING_LIST_URL, {"sort": "-name"}, **HTMX))
