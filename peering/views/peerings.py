@@ -71,7 +71,7 @@ ACTIVITY_SORTS = {
 def peering_list(request: HttpRequest) -> HttpResponse:
     """Peerings of the user's subscriptions (the switcher's one if chosen), filtered by resource
     group, kind, direct peering type and connection state, sortable and paged. htmx re-renders
-    only the results; a page's rows and their connection states are one query."""
+    only the results; a page's rows are one query, their connections' states a second."""
     subscription = current_subscription(request)
     # The resource groups are the filter bar's choices and what a chosen group is checked
     # against: a fragment (the results alone) without that filter shows neither.
