@@ -657,6 +657,33 @@ def test_peering_list_fragment_filters_by_resource_group_as_the_page_does(
 
 
 @pytest.mark.django_db
+def test_peering_list_names_each_rows_subscription_and_no_other_tenants(
+    client, owner, subscription, peering
+):
+    """Across all of the user's subscriptions each row names its own; another tenant's
+    peerings are not listed."""
+    second = factories.SubscriptionFactory(display_name="Second <sub>")
+    factories.RoleAssignmentFactory(user=owner, subscription=second, role=Role.READER)
+    group = factories.ResourceGroupFactory(subscription=second, name="rg-second")
+    asn = factories.PeerAsnFactory(subscription=second)
+    factories.PeeringFactory(subscription=second, resource_group=group, peer_asn=asn, name="p-2")
+    stranger = factories.SubscriptionFactory(display_name="Stranger")
+    factories.PeeringFactory(
+        subscription=stranger,
+        resource_group=factories.ResourceGroupFactory(subscription=stranger, name="rg-x"),
+        peer_asn=factories.PeerAsnFactory(subscription=stranger),
+        name="not-yours",
+    )
+    client.force_login(owner)
+    page = html(client.get(PEERING_LIST_URL))
+    rows = page.split("<tbody>")[1].split("</tbody>")[0].split("</tr>")
+    by_name = {name: row for row in rows for name in (">seattle-ix<", ">p-2<") if name in row}
+    assert f"<td>{subscription.display_name}</td>" in by_name[">seattle-ix<"]
+    assert "<td>Second &lt;sub&gt;</td>" in by_name[">p-2<"]
+    assert "not-yours" not in page and "Stranger" not in page
+
+
+@pytest.mark.django_db
 def test_peering_list_empty_state(client, owner):
     client.force_login(owner)
     assert "No peerings to display" in html(client.get(PEERING_LIST_URL))
