@@ -1,5 +1,6 @@
 """Reads of peerings, scoped to the user's subscriptions."""
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -21,15 +22,17 @@ from peering.models import (
     PeerContact,
     Peering,
     PeeringConnection,
+    PeeringLocation,
 )
 from portal import sql
-from portal.models import ActivityLog, Subscription
+from portal.models import ActivityLog, ResourceGroup, Subscription
 from portal.selectors import (
     in_subscriptions_of,
     subscription_for_user,
     subscription_ids_for_user,
+    subscriptions_for_user,
 )
-from portal.tables import KeyedRows
+from portal.tables import KeyedRows, keys_sql
 
 
 def peerings_for_user(
@@ -42,7 +45,7 @@ def peerings_for_user(
     """Peerings in the user's subscriptions (optionally one subscription, one resource group by
     name, one kind), by name, with what the list needs joined. No aggregate: counting
     connections here would group every peering × connection before the page's LIMIT;
-    `with_connection_summary` counts them for the rows of one page instead."""
+    `peering_list_rows` counts them for the rows of one page instead."""
     qs = in_subscriptions_of(Peering, user=user, subscription=subscription)
     if resource_group:
         qs = qs.filter(resource_group__name__iexact=resource_group)
@@ -73,72 +76,124 @@ def peerings_as_values(*, keys: list[int], columns: Iterable[str]) -> list[tuple
     return [(rows[pk], connections[pk]) for pk in keys if pk in rows]
 
 
-def connection_state_summary(*, peering_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
-    """Per peering, (connection state, count) pairs, most frequent first (ties in lifecycle
-    order) — one aggregate query for any number of peerings."""
-    order = {value: index for index, value in enumerate(ConnectionState.values)}
-    ids = list(peering_ids)
-    if not ids:
-        return {}
-    # SQL (`portal.sql`): the aggregate's queryset cost more to compile than to run.
-    rows = sql.fetch(
-        _STATE_SUMMARY_SQL.format(ids=", ".join(["%s"] * len(ids))), ids, [None, None, None]
+# What a row of the peering list shows: the columns `peering_list_rows` reads, in its
+# statement's order.
+LIST_COLUMNS = (
+    "pk",
+    "name",
+    "subscription_id",
+    "kind",
+    "direct_peering_type",
+    "sku_name",
+    "provisioning_state",
+    "created_at",
+    "resource_group_name",
+    "metro",
+    "peer_asn_name",
+    "peer_asn_number",
+)
+_SKU_LABELS = dict(SkuName.choices)
+_STATE_ORDER = {value: index for index, value in enumerate(ConnectionState.values)}
+
+
+class PeeringRow:
+    """One row of the peering list as plain values: its columns (LIST_COLUMNS) as attributes,
+    the SKU's label, `state_summary` (its connections counted per state, most frequent first,
+    ties in lifecycle order, as the list shows it: "2 Active, 1 PendingApproval"; "" without
+    connections) and `connection_count`. The view adds its URLs. A page of model
+    instances with four joined objects each cost more than the rest of the list."""
+
+    __slots__ = (
+        *LIST_COLUMNS,
+        "subscription_name",
+        "sku_label",
+        "state_summary",
+        "connection_count",
+        "detail_url",
+        "peer_asn_url",
     )
-    summary: dict[int, list[tuple[str, int]]] = {}
-    for peering_id, state, count in rows:
-        summary.setdefault(peering_id, []).append((state, count))
-    for states in summary.values():
-        states.sort(key=lambda item: (-item[1], order.get(item[0], len(order))))
-    return summary
 
 
+def peering_list_rows(keys: QuerySet, *, subscription_names: dict) -> list[PeeringRow]:
+    """The rows of one page of `peering_list_for_user` (`keys`: its `values("pk")` slice,
+    which keeps its order), in that order — two SQL statements (`portal.sql`): the page's
+    peerings with their group, subscription, metro and Peer ASN, then their connections
+    counted per state (these rows' connections only, whatever the size of the table). As
+    querysets they cost more to build and compile than to run; joined and grouped in one
+    statement, PostgreSQL took ~1 ms longer to plan them than the two. `subscription_names`:
+    the caller's subscriptions' display names by id (each row's subscription is one of them;
+    read with the caller's roles, a join less to plan)."""
+    found = keys_sql(keys, "p.id", _LIST_ORDER)
+    if found is None:
+        return []
+    in_keys, key_params, order = found
+    result: list[PeeringRow] = []
+    for values in sql.fetch(
+        _LIST_ROWS_SQL.format(keys=in_keys, order=order), key_params, _LIST_ROW_FIELDS
+    ):
+        row = PeeringRow()
+        for name, value in zip(LIST_COLUMNS, values, strict=True):
+            setattr(row, name, value)
+        row.subscription_name = subscription_names[row.subscription_id]
+        row.sku_label = _SKU_LABELS.get(row.sku_name, row.sku_name)
+        result.append(row)
+    if not result:
+        return result
+    states: dict[int, list[tuple[str, int]]] = {row.pk: [] for row in result}
+    for peering_id, state, count in sql.fetch(
+        _STATE_SUMMARY_SQL.format(ids=", ".join(["%s"] * len(states))), list(states), [None] * 3
+    ):
+        states[peering_id].append((state, count))
+    for row in result:
+        counted = sorted(states[row.pk], key=_state_rank)
+        row.connection_count = sum(count for _state, count in counted)
+        row.state_summary = ", ".join(f"{count} {state}" for state, count in counted)
+    return result
+
+
+def _state_rank(item: tuple[str, int]) -> tuple[int, int]:
+    """Most frequent first, ties in lifecycle order."""
+    state, count = item
+    return -count, _STATE_ORDER.get(state, len(_STATE_ORDER))
+
+
+# The orderings of `peering_list_for_user` (PEERING_SORTS, then name and id) as the rows'
+# columns.
+_LIST_ORDER = dict(
+    name="p.name",
+    pk="p.id",
+    resource_group__name="g.name",
+    kind="p.kind",
+    peering_location__name="l.name",
+    created_at="p.created_at",
+)
+# The fields of the statement's columns, for `sql.fetch`: the peering's, then the joined names.
+_LIST_ROW_FIELDS = [
+    model._meta.get_field(name)
+    for model, names in (
+        (Peering, ("id", "name", "subscription", "kind", "direct_peering_type", "sku_name")),
+        (Peering, ("provisioning_state", "created_at")),
+        (ResourceGroup, ("name",)),
+        (PeeringLocation, ("name",)),
+        (PeerAsn, ("name", "peer_asn")),
+    )
+    for name in names
+]
+# The page's peerings (in `keys`); then their connections counted per state.
+_LIST_ROWS_SQL = """
+SELECT p.id, p.name, p.subscription_id, p.kind, p.direct_peering_type, p.sku_name,
+       p.provisioning_state, p.created_at, g.name, l.name, a.name, a.peer_asn
+  FROM peering_peering p
+ INNER JOIN portal_resourcegroup g ON g.id = p.resource_group_id
+ INNER JOIN peering_peeringlocation l ON l.id = p.peering_location_id
+ INNER JOIN peering_peerasn a ON a.id = p.peer_asn_id
+ WHERE {keys}
+ ORDER BY {order}
+"""
 _STATE_SUMMARY_SQL = """
     SELECT peering_id, connection_state, COUNT(*) FROM peering_peeringconnection
      WHERE peering_id IN ({ids}) GROUP BY peering_id, connection_state
 """
-
-
-# What a row of the peering list shows (`peering_list_for_user` reads only these columns).
-LIST_COLUMNS = {
-    "pk": "pk",
-    "name": "name",
-    "subscription_id": "subscription_id",
-    "kind": "kind",
-    "direct_peering_type": "direct_peering_type",
-    "sku_name": "sku_name",
-    "provisioning_state": "provisioning_state",
-    "created_at": "created_at",
-    "resource_group_name": "resource_group__name",
-    "subscription_name": "subscription__display_name",
-    "metro": "peering_location__name",
-    "peer_asn_name": "peer_asn__name",
-    "peer_asn_number": "peer_asn__peer_asn",
-}
-_SKU_LABELS = dict(SkuName.choices)
-
-
-class PeeringRow:
-    """One row of the peering list: its columns (LIST_COLUMNS) as attributes, the SKU's label,
-    and the connection summary. Read as plain values: a page of model instances with four
-    joined objects each cost more than the rest of the list."""
-
-    __slots__ = (*LIST_COLUMNS, "sku_label", "state_summary", "connection_count")
-
-    def __init__(self, values: dict, state_summary: list[tuple[str, int]]):
-        for name in LIST_COLUMNS:
-            setattr(self, name, values[name])
-        self.sku_label = _SKU_LABELS.get(self.sku_name, self.sku_name)
-        self.state_summary = state_summary
-        self.connection_count = sum(count for _state, count in state_summary)
-
-
-def with_connection_summary(peerings: Iterable[dict]) -> list[PeeringRow]:
-    """The rows of one page of `peering_list_for_user`, each with `state_summary` ((state,
-    count) pairs, as `connection_state_summary`) and `connection_count` — one aggregate query
-    over these rows' connections only, whatever the size of the table."""
-    rows = list(peerings)
-    summary = connection_state_summary(peering_ids=[row["pk"] for row in rows])
-    return [PeeringRow(row, summary.get(row["pk"], [])) for row in rows]
 
 
 def peering_for_user(
@@ -213,8 +268,7 @@ def peering_list_for_user(
     """The peering list: `peerings_for_user` plus the direct peering type, "any connection in
     this state" (an EXISTS, so rows are never duplicated) and a sort column (`-` for
     descending) from PEERING_SORTS. Counted and paged on the peering table alone (its
-    indexes), then a page's rows are read as the LIST_COLUMNS values (`with_connection_summary`
-    makes them `PeeringRow`s)."""
+    indexes), then a page's rows are read in one statement (`peering_list_rows`)."""
     qs = peerings_for_user(
         user=user, subscription=subscription, resource_group=resource_group, kind=kind
     )
@@ -232,9 +286,10 @@ def peering_list_for_user(
     if column:
         prefix = "-" if sort.startswith("-") else ""
         qs = qs.order_by(*(f"{prefix}{name}" for name in column), "name", "pk")
-    plain = [path for alias, path in LIST_COLUMNS.items() if alias == path]
-    joined = {alias: F(path) for alias, path in LIST_COLUMNS.items() if alias != path}
-    return KeyedRows(qs.select_related(None), Peering.objects.values(*plain, **joined))
+    names = {row.pk: row.display_name for row in subscriptions_for_user(user=user)}
+    return KeyedRows(
+        qs.select_related(None), functools.partial(peering_list_rows, subscription_names=names)
+    )
 
 
 def peering_activity(*, peering: Peering) -> QuerySet[ActivityLog]:

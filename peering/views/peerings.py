@@ -25,7 +25,6 @@ from peering.selectors.peerings import (
     peering_activity,
     peering_for_user,
     peering_list_for_user,
-    with_connection_summary,
 )
 from peering.selectors.telemetry import (
     connections_changing,
@@ -37,8 +36,8 @@ from peering.services.connections import (
 )
 from peering.services.deprovision import customers_using, deprovision_request
 from peering.services.lifecycle import REMOVAL_BLOCKED
-from portal.htmx import render_page
-from portal.links import fast_reverse
+from portal.htmx import is_fragment_request, render_page
+from portal.links import fast_reverse, fast_reverser
 from portal.permissions import can_write
 from portal.selectors import (
     current_subscription,
@@ -72,14 +71,24 @@ ACTIVITY_SORTS = {
 def peering_list(request: HttpRequest) -> HttpResponse:
     """Peerings of the user's subscriptions (the switcher's one if chosen), filtered by resource
     group, kind, direct peering type and connection state, sortable and paged. htmx re-renders
-    only the results; each row's connection states come from one aggregate query."""
+    only the results; a page's rows are one query, their connections' states a second."""
     subscription = current_subscription(request)
-    group_names = resource_group_names_for_user(user=request.user, subscription=subscription)
+    # The resource groups are the filter bar's choices and what a chosen group is checked
+    # against: a fragment (the results alone) without that filter shows neither.
+    group_names = (
+        resource_group_names_for_user(user=request.user, subscription=subscription)
+        if request.GET.get("resource_group") or not is_fragment_request(request)
+        else []
+    )
     form = PeeringListForm(request.GET or None, resource_group_names=group_names)
     filters = form.filters()
     peerings = peering_list_for_user(user=request.user, subscription=subscription, **filters)
     page = paginate(request, peerings)
-    page.object_list = with_connection_summary(page)
+    detail_url = fast_reverser("peering:peering_detail")
+    peer_asn_url = fast_reverser("peering:peer_asn_detail")
+    for row in page:
+        row.detail_url = detail_url(row.subscription_id, row.resource_group_name, row.name)
+        row.peer_asn_url = peer_asn_url(row.subscription_id, row.peer_asn_name)
     context = {
         "active_nav": "peerings",
         "form": form,

@@ -2,11 +2,14 @@
 Django does, querystring() is Django's {% querystring %}, and a page's view context wins over
 the context processors."""
 
+from datetime import UTC, datetime
+
 import markupsafe
 import pytest
 from django.http import QueryDict
 from django.template import engines
 from django.test import RequestFactory
+from django.utils import timezone
 from django.utils.functional import lazystr
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -70,3 +73,24 @@ def test_jinja_escapes_as_django_does(value):
     if not isinstance(value, _Html):  # a Django template writes str() of anything not SafeData
         django = engines["django"].from_string("{{ value }}").render({"value": value})
         assert engines["jinja2"].from_string("{{ value }}").render({"value": value}) == django
+
+
+@pytest.mark.parametrize("fmt", ["Y-m-d", "Y-m-d H:i", "D, d M Y H:i:s e", "N j, Y"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 12, 1, 23, 30, 5, 123456, tzinfo=UTC),
+        datetime(2026, 12, 1, 23, 30, tzinfo=UTC),
+        datetime(2026, 3, 1, 8, 0),  # naive
+        None,
+    ],
+)
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
+def test_time_tag_writes_what_the_two_date_filters_write(value, fmt, zone):
+    two = engines["jinja2"].from_string(
+        """<time datetime="{{ value|date('c') }}">{{ value|date(fmt) }}</time>"""
+    )
+    one = engines["jinja2"].from_string("{{ value|time_tag(fmt) }}")
+    with timezone.override(zone):
+        expected = two.render({"value": value, "fmt": fmt})
+        assert one.render({"value": value, "fmt": fmt}) == expected

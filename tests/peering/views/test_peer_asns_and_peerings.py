@@ -495,9 +495,9 @@ def test_list_paginates_by_50(client, owner, subscription):
     assert client.get(LIST_URL, {"page": "x"}).status_code == 200
 
 
-def count_queries(client, url) -> int:
+def count_queries(client, url, **headers) -> int:
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
+        response = client.get(url, **headers)
     assert response.status_code == 200
     return len(queries)
 
@@ -623,6 +623,64 @@ def test_peering_list_filters(client, owner, subscription, peering):
     response = client.get(PEERING_LIST_URL, {"kind": "Direct"}, **HTMX)
     assert "<html" not in html(response)
     assert client.get(PEERING_LIST_URL, {"resource_group": "x" * 5000}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_peering_list_fragment_filters_by_resource_group_as_the_page_does(
+    client, owner, subscription, peering
+):
+    """A results fragment reads the resource groups only to check a chosen one: the choice
+    still filters, a group that is not one of the user's is still ignored, and without the
+    filter the fragment costs one query less than the page (no filter bar)."""
+    other_group = factories.ResourceGroupFactory(subscription=subscription, name="rg-other")
+    factories.PeeringFactory(
+        subscription=subscription,
+        resource_group=other_group,
+        name="exchange-one",
+        kind=Kind.EXCHANGE,
+        peer_asn=peering.peer_asn,
+    )
+    client.force_login(owner)
+    page = html(client.get(PEERING_LIST_URL, {"resource_group": "rg-other"}, **HTMX))
+    assert "<html" not in page
+    assert "exchange-one" in page and ">seattle-ix<" not in page
+    # A peering without connections: none counted, no states.
+    assert '<td class="num">0</td>' in page
+    assert '<td data-testid="connection-states">—</td>' in page
+    page = html(client.get(PEERING_LIST_URL, {"resource_group": "rg-nope"}, **HTMX))
+    assert "exchange-one" in page and ">seattle-ix<" in page
+    page = html(client.get(PEERING_LIST_URL, {"sort": "-name"}, **HTMX))
+    assert page.index(">seattle-ix<") < page.index(">exchange-one<")
+    assert count_queries(client, PEERING_LIST_URL) == 1 + count_queries(
+        client, PEERING_LIST_URL, **HTMX
+    )
+
+
+@pytest.mark.django_db
+def test_peering_list_names_each_rows_subscription_and_no_other_tenants(
+    client, owner, subscription, peering
+):
+    """Across all of the user's subscriptions each row names its own; another tenant's
+    peerings are not listed."""
+    second = factories.SubscriptionFactory(display_name="Second <sub>")
+    factories.RoleAssignmentFactory(user=owner, subscription=second, role=Role.READER)
+    group = factories.ResourceGroupFactory(subscription=second, name="rg-second")
+    asn = factories.PeerAsnFactory(subscription=second)
+    factories.PeeringFactory(subscription=second, resource_group=group, peer_asn=asn, name="p-2")
+    stranger = factories.SubscriptionFactory(display_name="Stranger")
+    factories.PeeringFactory(
+        subscription=stranger,
+        resource_group=factories.ResourceGroupFactory(subscription=stranger, name="rg-x"),
+        peer_asn=factories.PeerAsnFactory(subscription=stranger),
+        name="not-yours",
+    )
+    client.force_login(owner)
+    page = html(client.get(PEERING_LIST_URL))
+    rows = page.split("<tbody>")[1].split("</tbody>")[0].split("</tr>")
+    by_name = {name: row for row in rows for name in (">seattle-ix<", ">p-2<") if name in row}
+    assert f"<td>{subscription.display_name}</td>" in by_name[">seattle-ix<"]
+    assert "<td>Second &lt;sub&gt;</td>" in by_name[">p-2<"]
+    assert "not-yours" not in page and "Stranger" not in page
 
 
 @pytest.mark.django_db
