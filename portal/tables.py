@@ -1,7 +1,7 @@
 """Paging, the text filter (`?q=`), the sort (`?sort=`) and sortable column headers shared by
 every list page."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -59,43 +59,47 @@ class KeyedRows:
 
 
 class PkInKeys(Func):
-    """`pk IN (the page's keys)` as `KeyedRows` reads it: on PostgreSQL `pk = ANY(ARRAY(keys))`.
-    Written as IN, PostgreSQL joins the keys' subquery (with the joins its order needs) into
-    the rows' joins and plans them together: 7–10 ms planning the Peering Services page's rows,
-    1.3 ms with the keys as an array computed first (the same plan for the rows, the same
-    result)."""
+    """`pk IN (the page's keys)` as `KeyedRows` reads it, written by `in_keys`."""
 
     output_field = BooleanField()
 
     def as_sql(self, compiler, connection, **extra):
         column, keys = self.get_source_expressions()
         column_sql, column_params = compiler.compile(column)
-        keys_sql, keys_params = compiler.compile(keys)
-        if connection.vendor == "postgresql":
-            return f"{column_sql} = ANY(ARRAY{keys_sql})", [*column_params, *keys_params]
-        return f"{column_sql} IN {keys_sql}", [*column_params, *keys_params]
+        keys_sql, keys_params = compiler.compile(keys)  # "(SELECT …)"
+        return in_keys(column_sql, keys_sql[1:-1]), [*column_params, *keys_params]
+
+
+def in_keys(column: str, keys: str) -> str:
+    """The condition "`column` is one of the keys `keys` (a SELECT) gives": on PostgreSQL
+    `column = ANY(ARRAY(keys))`, elsewhere `column IN (keys)`. As IN, PostgreSQL plans the
+    keys' subquery (with the joins its order needs) together with the rows' joins: 7–10 ms
+    planning the Peering Services page's rows, 1.3 ms with the keys as an array computed
+    first (the same plan for the rows, the same result)."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(ARRAY({keys}))"
+    return f"{column} IN ({keys})"
+
+
+def order_by_sql(names: Iterable[str], columns: dict[str, str]) -> str:
+    """An ORDER BY list for ordering `names` (as `order_by` takes them, `-` for descending),
+    each written as `columns` names it in the statement."""
+    return ", ".join(
+        f"{columns[name.removeprefix('-')]}{' DESC' if name.startswith('-') else ''}"
+        for name in names
+    )
 
 
 def keys_sql(keys: QuerySet, column: str, columns: dict[str, str]) -> tuple[str, list, str] | None:
     """For a `KeyedRows` function reading a page's rows in one SQL statement: the condition
     "`column` is one of the page's keys" with its parameters, and the keys' order as an ORDER
-    BY list (each name the keys are ordered by, `-` for descending, written as `columns` names
-    it in the statement). On PostgreSQL the condition is `column = ANY(ARRAY(keys))`: as `IN
-    (keys)` it planned the keys' subquery together with the rows' joins, a third slower. None
-    when the page can hold nothing (`[0:0]`, a filter matching nothing)."""
+    BY list (`order_by_sql` of the names the keys are ordered by); the condition is `in_keys`'s.
+    None when the page can hold nothing (`[0:0]`, a filter matching nothing)."""
     try:
         sql, params = keys.query.sql_with_params()
     except EmptyResultSet:
         return None
-    if connection.vendor == "postgresql":
-        condition = f"{column} = ANY(ARRAY({sql}))"
-    else:
-        condition = f"{column} IN ({sql})"
-    order = ", ".join(
-        f"{columns[name.removeprefix('-')]}{' DESC' if name.startswith('-') else ''}"
-        for name in keys.query.order_by
-    )
-    return condition, list(params), order
+    return in_keys(column, sql), list(params), order_by_sql(keys.query.order_by, columns)
 
 
 def search(

@@ -15,6 +15,7 @@ from portal.selectors import (
     resource_for_user,
     subscriptions_condition,
 )
+from portal.tables import order_by_sql
 
 
 def peer_asns_for_user(*, user, subscription: Subscription | None = None) -> QuerySet[PeerAsn]:
@@ -75,10 +76,7 @@ def peer_asn_list_rows(
     if validation_state:
         conditions.append("a.validation_state = %s")
         params.append(validation_state)
-    order_by = ", ".join(
-        f"{_LIST_ORDER[name.lstrip('-')]}{' DESC' if name.startswith('-') else ''}"
-        for name in ordering
-    )
+    order_by = order_by_sql(ordering, _LIST_ORDER)
 
     def read(row):
         peer_asn = _PEER_ASN_ROW.read(row)
