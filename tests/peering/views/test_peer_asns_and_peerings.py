@@ -605,16 +605,22 @@ def test_peering_list_summarises_connection_states(client, owner, peering):
     assert peering_url(peering) in page
 
 
-@pytest.mark.django_db
-def test_peering_list_filters(client, owner, subscription, peering):
+@pytest.fixture
+def exchange_in_other_group(subscription, peering):
+    """Beside `peering` (Direct, in its group): "exchange-one", an Exchange peering of the
+    same Peer ASN in the group "rg-other"."""
     other_group = factories.ResourceGroupFactory(subscription=subscription, name="rg-other")
-    factories.PeeringFactory(
+    return factories.PeeringFactory(
         subscription=subscription,
         resource_group=other_group,
         name="exchange-one",
         kind=Kind.EXCHANGE,
         peer_asn=peering.peer_asn,
     )
+
+
+@pytest.mark.django_db
+def test_peering_list_filters(client, owner, exchange_in_other_group):
     client.force_login(owner)
     page = html(client.get(PEERING_LIST_URL, {"resource_group": "rg-other"}))
     assert "exchange-one" in page and ">seattle-ix<" not in page
@@ -627,19 +633,11 @@ def test_peering_list_filters(client, owner, subscription, peering):
 
 @pytest.mark.django_db
 def test_peering_list_fragment_filters_by_resource_group_as_the_page_does(
-    client, owner, subscription, peering
+    client, owner, exchange_in_other_group
 ):
     """A results fragment reads the resource groups only to check a chosen one: the choice
     still filters, a group that is not one of the user's is still ignored, and without the
     filter the fragment costs one query less than the page (no filter bar)."""
-    other_group = factories.ResourceGroupFactory(subscription=subscription, name="rg-other")
-    factories.PeeringFactory(
-        subscription=subscription,
-        resource_group=other_group,
-        name="exchange-one",
-        kind=Kind.EXCHANGE,
-        peer_asn=peering.peer_asn,
-    )
     client.force_login(owner)
     page = html(client.get(PEERING_LIST_URL, {"resource_group": "rg-other"}, **HTMX))
     assert "<html" not in page
