@@ -416,22 +416,15 @@ def resource_group_names_for_user(
 ) -> list[str]:
     """The distinct names of the user's resource groups (one subscription's if given), sorted
     case-insensitively: the choices of a "Resource group" filter."""
-    ids = subscription_ids_for_user(user=user)
-    if subscription is not None:
-        ids = [pk for pk in ids if pk == subscription.pk]
-    if not ids:
-        return []
-    field = ResourceGroup._meta.get_field("subscription")
-    rows = sql.fetch(
-        _RESOURCE_GROUP_NAMES_SQL.format(ids=", ".join(["%s"] * len(ids))),
-        [sql.db_value(field, pk) for pk in ids],
-        [None],
+    tenancy, params = subscriptions_condition(
+        "g", ResourceGroup, user=user, subscription=subscription
     )
+    rows = sql.fetch(_RESOURCE_GROUP_NAMES_SQL.format(tenancy=tenancy), params, [None])
     return sorted({name for (name,) in rows}, key=str.lower)
 
 
 _RESOURCE_GROUP_NAMES_SQL = """
-    SELECT DISTINCT name FROM portal_resourcegroup WHERE subscription_id IN ({ids})
+    SELECT DISTINCT g.name FROM portal_resourcegroup g WHERE {tenancy}
 """
 
 
