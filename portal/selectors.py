@@ -89,37 +89,26 @@ def _read_role_assignments(user: User) -> list[RoleAssignment]:
     page asks this first, so it is one SQL statement (`portal.sql`): as a queryset with
     select_related and the annotated subquery it cost more to compile than the rest of the
     shell."""
-    assignment_fields = sql.model_fields(RoleAssignment)
-    subscription_fields = sql.model_fields(Subscription)
-    rows = sql.fetch(
-        _ROLE_ASSIGNMENTS_SQL.format(
-            assignment=sql.columns(RoleAssignment, "ra"),
-            subscription=sql.columns(Subscription, "s"),
-        ),
-        [user.pk, user.pk],
-        [*assignment_fields, *subscription_fields, None],
-    )
     assignments = []
-    split = len(assignment_fields)
-    for row in rows:
-        assignment = sql.instance(RoleAssignment, row[:split])
-        subscription = sql.instance(Subscription, row[split:-1])
-        subscription.user_role = assignment.role
-        assignment.subscription = subscription
-        assignment._unread = row[-1]
+    for row in _ROLE_ASSIGNMENTS.rows(_ROLE_ASSIGNMENTS_WHERE, [user.pk, user.pk]):
+        assignment = _ROLE_ASSIGNMENTS.read(row)
+        assignment.subscription.user_role = assignment.role
+        assignment._unread = row[_ROLE_ASSIGNMENTS.size]
         assignments.append(assignment)
     return assignments
 
 
-_ROLE_ASSIGNMENTS_SQL = """
-    SELECT {assignment}, {subscription},
-           (SELECT COUNT(*) FROM portal_notification n
-             WHERE n.user_id = %s AND n.read_at IS NULL)
-      FROM portal_roleassignment ra
-      JOIN portal_subscription s ON s.id = ra.subscription_id
-     WHERE ra.user_id = %s
-     ORDER BY s.display_name, ra.subscription_id
-"""
+_ROLE_ASSIGNMENTS = sql.Joined(
+    RoleAssignment,
+    "ra",
+    ["subscription"],
+    extra=[
+        "(SELECT COUNT(*) FROM portal_notification n WHERE n.user_id = %s AND n.read_at IS NULL)"
+    ],
+)
+_ROLE_ASSIGNMENTS_WHERE = (
+    "WHERE ra.user_id = %s ORDER BY ra_subscription.display_name, ra.subscription_id"
+)
 
 
 def _role_assignments(user: User) -> list[RoleAssignment] | None:
